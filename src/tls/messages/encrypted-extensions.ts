@@ -1,0 +1,60 @@
+/** EncryptedExtensions (RFC 8446 §4.3.1) and the extensions hotconn acts on in it. */
+import { ByteReader } from '../../util/bytes.js'
+import { AlertDescription, ExtensionType } from '../constants.js'
+import { TlsProtocolError } from '../errors.js'
+import { readExtensions, type RawExtensions } from './extensions.js'
+
+export interface EncryptedExtensions {
+  readonly extensions: RawExtensions
+  readonly alpn: string | undefined
+  /** ALPS settings the server sent (draft-vvv-tls-alps), raw. */
+  readonly applicationSettings: Buffer | undefined
+  /** record_size_limit (RFC 8449 §4). */
+  readonly recordSizeLimit: number | undefined
+}
+
+/** Extensions that must never appear in EncryptedExtensions (RFC 8446 §4.2 table). */
+const FORBIDDEN = new Set<number>([
+  ExtensionType.key_share,
+  ExtensionType.pre_shared_key,
+  ExtensionType.supported_versions,
+  ExtensionType.psk_key_exchange_modes,
+  ExtensionType.cookie,
+  ExtensionType.signature_algorithms,
+])
+
+export function decodeEncryptedExtensions(body: Uint8Array): EncryptedExtensions {
+  const r = new ByteReader(body, 0, body.length, 'EncryptedExtensions')
+  const extensions = readExtensions(r, 'EncryptedExtensions')
+  r.expectEmpty()
+  for (const type of extensions.keys()) {
+    if (FORBIDDEN.has(type)) {
+      throw new TlsProtocolError(`EncryptedExtensions carries extension ${type}, which belongs in ServerHello or nowhere (RFC 8446 §4.2)`, AlertDescription.illegal_parameter)
+    }
+  }
+  let alpn: string | undefined
+  const alpnBody = extensions.get(ExtensionType.application_layer_protocol_negotiation)
+  if (alpnBody) {
+    const ar = new ByteReader(alpnBody, 0, alpnBody.length, 'ALPN')
+    const list = ar.sub(2, 'protocol_name_list')
+    const name = list.vec(1, 'protocol_name')
+    list.expectEmpty()
+    ar.expectEmpty()
+    if (name.length === 0) throw new TlsProtocolError('ALPN protocol name is empty (RFC 7301 §3.1)', AlertDescription.decode_error)
+    alpn = name.toString('latin1')
+  }
+  let recordSizeLimit: number | undefined
+  const rsl = extensions.get(ExtensionType.record_size_limit)
+  if (rsl) {
+    const rr = new ByteReader(rsl, 0, rsl.length, 'record_size_limit')
+    recordSizeLimit = rr.u16('record_size_limit')
+    rr.expectEmpty()
+    if (recordSizeLimit < 64) throw new TlsProtocolError(`record_size_limit ${recordSizeLimit} is below 64 (RFC 8449 §4)`, AlertDescription.illegal_parameter)
+  }
+  return {
+    extensions,
+    alpn,
+    applicationSettings: extensions.get(ExtensionType.application_settings),
+    recordSizeLimit,
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * One direction's record protection for TLS 1.3 (RFC 8446 §5.2–5.3): AEAD key, static IV and
+ * the 64-bit sequence number. The record layer owns two of these; the handshake only installs keys.
+ */
+import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto'
+import type { AeadAlgorithm } from '../crypto/cipher-suites.js'
+import { TlsBadRecordMacError, TlsProtocolError } from '../errors.js'
+import { AlertDescription } from '../constants.js'
+
+const TAG_LENGTH = 16
+/** RFC 8446 §5.5: a sequence number must not wrap; we stop well before 2^64. */
+const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER
+
+export class RecordProtection {
+  private seq = 0
+  private readonly nonce: Buffer
+
+  constructor(
+    readonly aead: AeadAlgorithm,
+    private readonly key: Buffer,
+    private readonly iv: Buffer,
+  ) {
+    this.nonce = Buffer.allocUnsafe(iv.length)
+  }
+
+  get sequence(): number {
+    return this.seq
+  }
+
+  /** per-record nonce = iv XOR padded sequence number (RFC 8446 §5.3). */
+  private nextNonce(): Buffer {
+    if (this.seq >= MAX_SEQUENCE) {
+      throw new TlsProtocolError('record sequence number exhausted (RFC 8446 §5.5); the connection must be rekeyed or closed', AlertDescription.internal_error)
+    }
+    this.iv.copy(this.nonce)
+    let s = this.seq++
+    for (let i = this.nonce.length - 1; i >= this.nonce.length - 8 && s > 0; i--) {
+      this.nonce[i]! ^= s & 0xff
+      s = Math.floor(s / 256)
+    }
+    return this.nonce
+  }
+
+  /** Encrypts TLSInnerPlaintext (content ‖ type) into a full record (5-byte header + ciphertext). */
+  seal(contentType: number, content: Uint8Array): Buffer {
+    const length = content.length + 1 + TAG_LENGTH
+    const record = Buffer.allocUnsafe(5 + length)
+    record[0] = 23
+    record[1] = 0x03
+    record[2] = 0x03
+    record.writeUInt16BE(length, 3)
+    const header = record.subarray(0, 5)
+    const cipher = createCipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), { authTagLength: TAG_LENGTH })
+    cipher.setAAD(header)
+    let off = 5
+    off += cipher.update(content).copy(record, off)
+    off += cipher.update(Buffer.of(contentType)).copy(record, off)
+    off += cipher.final().copy(record, off)
+    cipher.getAuthTag().copy(record, off)
+    return record
+  }
+
+  /**
+   * Decrypts one TLSCiphertext; returns the inner content type and content (padding removed).
+   * Throws TlsBadRecordMacError on authentication failure.
+   */
+  open(header: Uint8Array, encrypted: Uint8Array): { type: number; content: Buffer } {
+    if (encrypted.length < TAG_LENGTH + 1) throw new TlsBadRecordMacError('encrypted record shorter than the AEAD tag (RFC 8446 §5.2 bad_record_mac)')
+    const decipher = createDecipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), { authTagLength: TAG_LENGTH })
+    decipher.setAAD(header)
+    decipher.setAuthTag(encrypted.subarray(encrypted.length - TAG_LENGTH))
+    let plain: Buffer
+    try {
+      const a = decipher.update(encrypted.subarray(0, encrypted.length - TAG_LENGTH))
+      const b = decipher.final()
+      plain = b.length ? Buffer.concat([a, b]) : a
+    } catch {
+      throw new TlsBadRecordMacError()
+    }
+    let i = plain.length - 1
+    while (i >= 0 && plain[i] === 0) i--
+    if (i < 0) throw new TlsProtocolError('TLSInnerPlaintext has no non-zero content type (RFC 8446 §5.4)', AlertDescription.unexpected_message)
+    return { type: plain[i]!, content: plain.subarray(0, i) }
+  }
+}

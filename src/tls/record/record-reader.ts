@@ -1,0 +1,78 @@
+/**
+ * Splits the incoming byte stream into TLS records (RFC 8446 §5.1) without copying more than
+ * needed, and rejects records that are malformed or larger than the protocol allows.
+ */
+import { AlertDescription, ContentType, MAX_CIPHERTEXT } from '../constants.js'
+import { TlsProtocolError, TlsRecordOverflowError } from '../errors.js'
+
+export interface RawRecord {
+  readonly type: number
+  readonly version: number
+  /** The 5-byte header (the AEAD additional data in TLS 1.3). */
+  readonly header: Buffer
+  readonly fragment: Buffer
+}
+
+const VALID_TYPES = new Set<number>([ContentType.change_cipher_spec, ContentType.alert, ContentType.handshake, ContentType.application_data])
+
+export class RecordReader {
+  private chunks: Buffer[] = []
+  private buffered = 0
+
+  get pending(): number {
+    return this.buffered
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!
+    if (first.length >= n) {
+      const out = first.subarray(0, n)
+      if (first.length === n) this.chunks.shift()
+      else this.chunks[0] = first.subarray(n)
+      this.buffered -= n
+      return out
+    }
+    const out = Buffer.allocUnsafe(n)
+    let filled = 0
+    while (filled < n) {
+      const c = this.chunks[0]!
+      const k = Math.min(c.length, n - filled)
+      c.copy(out, filled, 0, k)
+      filled += k
+      if (k === c.length) this.chunks.shift()
+      else this.chunks[0] = c.subarray(k)
+    }
+    this.buffered -= n
+    return out
+  }
+
+  private peekHeader(): { type: number; version: number; length: number } {
+    const h = this.chunks[0]!.length >= 5 ? this.chunks[0]! : Buffer.concat(this.chunks, Math.min(this.buffered, 5))
+    return { type: h[0]!, version: (h[1]! << 8) | h[2]!, length: (h[3]! << 8) | h[4]! }
+  }
+
+  /** The next complete record, or undefined when more bytes are needed. */
+  next(): RawRecord | undefined {
+    if (this.buffered < 5) return undefined
+    const { type, version, length } = this.peekHeader()
+    if (!VALID_TYPES.has(type)) {
+      throw new TlsProtocolError(`record of unknown content type ${type} (RFC 8446 §5: unexpected_message); the peer is not speaking TLS`, AlertDescription.unexpected_message)
+    }
+    if (version >> 8 !== 0x03) {
+      throw new TlsProtocolError(`record with version 0x${version.toString(16)} (RFC 8446 §5.1); the peer is not speaking TLS`, AlertDescription.decode_error)
+    }
+    if (length > MAX_CIPHERTEXT) {
+      throw new TlsRecordOverflowError(`record of ${length} bytes exceeds 2^14 + 256 (RFC 8446 §5.2 record_overflow)`)
+    }
+    if (this.buffered < 5 + length) return undefined
+    const header = this.take(5)
+    const fragment = length ? this.take(length) : Buffer.alloc(0)
+    return { type, version, header, fragment }
+  }
+}
