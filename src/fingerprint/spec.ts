@@ -3,6 +3,7 @@
  * derives everything it offers from a `ClientHelloSpec`, and `encodeClientHello` is the only
  * place that turns one into bytes.
  */
+import type { GreaseChoice } from './grease.js'
 
 /** A GREASE placeholder (RFC 8701); a fresh value from {0x0a0a, 0x1a1a, …, 0xfafa} is chosen per connection. */
 export const GREASE = 'GREASE' as const
@@ -36,9 +37,24 @@ export type ExtensionSpec =
    * random config_id, `encLength` random bytes of enc and a random payload whose length is picked
    * from `payloadLengths` per connection.
    */
-  | { kind: 'ech_grease'; kdfId: number; aeadId: number; encLength: number; payloadLengths: readonly number[] }
-  /** session_ticket (RFC 5077): empty, or the TLS 1.2 ticket when resuming. */
-  | { kind: 'session_ticket' }
+  | {
+      kind: 'ech_grease'
+      kdfId: number
+      aeadId: number
+      encLength: number
+      payloadLengths: readonly number[]
+      /**
+       * Payload lengths used instead when the hello carries a PSK (NSS sizes the GREASE payload
+       * like the inner ClientHello it would have encrypted, so it grows with the ticket: Firefox
+       * ESR 153 sends 527 with a 224-byte ticket, capture `firefox_ca-04`). Default: `payloadLengths`.
+       */
+      pskPayloadLengths?: readonly number[]
+    }
+  /**
+   * session_ticket (RFC 5077): empty, or the TLS 1.2 ticket when resuming. `omitWithPsk`: left
+   * out when the hello carries pre_shared_key (Firefox, capture `firefox_ca-04`; Chromium keeps it).
+   */
+  | { kind: 'session_ticket'; omitWithPsk?: boolean }
   /** pre_shared_key (RFC 8446 §4.2.11): present only when resuming; always last on the wire. */
   | { kind: 'pre_shared_key' }
   /** cookie (RFC 8446 §4.2.2): present only in a ClientHello answering a HelloRetryRequest. */
@@ -82,6 +98,8 @@ export interface ClientHelloSpec {
 /** A `ClientHelloSpec` resolved for one connection: GREASE values chosen, order fixed, ECH GREASE bytes drawn. */
 export interface ClientHelloPlan {
   readonly spec: ClientHelloSpec
+  /** The GREASE values of this connection (all drawn even when the spec uses none). */
+  readonly grease: GreaseChoice
   /** Extensions in wire order, GREASE resolved to numbers. */
   readonly extensions: readonly ResolvedExtension[]
   readonly cipherSuites: readonly number[]
@@ -102,9 +120,13 @@ export type ResolvedExtension =
   | { kind: 'key_share' }
   | { kind: 'alpn'; protocols: readonly string[] }
   | { kind: 'alps'; type: number; protocols: readonly string[] }
-  /** The whole extension body, drawn once per connection and re-sent unchanged after a HelloRetryRequest. */
-  | { kind: 'ech_grease'; body: Uint8Array }
-  | { kind: 'session_ticket' }
+  /**
+   * The whole extension body, drawn once per connection and re-sent unchanged after a HelloRetryRequest.
+   * `pskBody` (same config_id and enc, payload of a `pskPayloadLengths` length) is sent instead when
+   * the hello carries a PSK.
+   */
+  | { kind: 'ech_grease'; body: Uint8Array; pskBody: Uint8Array }
+  | { kind: 'session_ticket'; omitWithPsk: boolean }
   | { kind: 'pre_shared_key' }
   | { kind: 'cookie' }
   | { kind: 'raw'; type: number; body: Uint8Array }
