@@ -4,9 +4,12 @@
  * (`pool.max_idle_conns`); the typed names are camelCase (`config.pool.maxIdleConns`).
  */
 
-/** TLS fingerprint profiles a config may name. */
-export const PROFILE_NAMES = ['chrome', 'firefox'] as const
-export type ProfileName = (typeof PROFILE_NAMES)[number]
+import { profileNames } from '../fingerprint/profiles/index.js'
+
+/** TLS fingerprint profiles a config may name: the built-in profiles (`chrome`, `firefox`). */
+export const PROFILE_NAMES: readonly string[] = profileNames
+/** A name from PROFILE_NAMES. */
+export type ProfileName = string
 
 /** Methods the health check may use. */
 export const HEALTH_METHODS = ['HEAD', 'GET'] as const
@@ -46,7 +49,7 @@ export interface PoolConfig {
 }
 
 export interface TlsConfig {
-  /** Fingerprint profile. TOML `profile`, default "chrome". */
+  /** Fingerprint profile, one of PROFILE_NAMES. TOML `profile`, default "chrome". */
   readonly profile: ProfileName
   /** Verify the server's certificate chain and name. TOML `verify`, default true. */
   readonly verify: boolean
