@@ -85,7 +85,7 @@ describe('startDnsServer', () => {
     expect(res.type).toBe('response')
     expect(res.flag_aa).toBe(true)
     expect(res.flag_rd).toBe(true)
-    expect(res.rcode).toBe('NOERROR')
+    expect((res.flags ?? 0) & 0xf).toBe(0) // NOERROR
     expect(res.questions).toEqual([{ type: 'A', class: 'IN', name: 'tiles.test' }])
     expect(res.answers).toMatchObject([{ type: 'A', name: 'tiles.test', ttl: 7, data: '127.0.0.2' }])
 
@@ -94,7 +94,7 @@ describe('startDnsServer', () => {
       dnsPacket.encode({ type: 'query', id: 7, questions: [{ type: 'A', class: 'IN', name: 'x.test' }] }),
     )
     expect(nx.id).toBe(7)
-    expect(nx.rcode).toBe('NXDOMAIN')
+    expect((nx.flags ?? 0) & 0xf).toBe(3) // NXDOMAIN
     expect(nx.flag_rd).toBe(false)
   })
 
