@@ -1,0 +1,65 @@
+/**
+ * Certificate verification errors (RFC 5280 path validation, RFC 6125 identity checks).
+ * Each carries a machine-readable `reason` and the alert to send (RFC 8446 §6.2).
+ */
+import { HotConnError } from '../../errors.js'
+
+/** Why a certificate chain was rejected. */
+export type CertificateFailureReason =
+  | 'expired'
+  | 'not_yet_valid'
+  | 'hostname_mismatch'
+  | 'untrusted'
+  | 'not_a_ca'
+  | 'path_length'
+  | 'key_usage'
+  | 'extended_key_usage'
+  | 'bad_signature'
+  | 'unsupported_critical_extension'
+  | 'malformed'
+  | 'empty_chain'
+
+/** RFC 8446 §6.2 alert descriptions used for certificate failures. */
+export const CertificateAlert = {
+  bad_certificate: 42,
+  unsupported_certificate: 43,
+  certificate_expired: 45,
+  certificate_unknown: 46,
+  unknown_ca: 48,
+  decode_error: 50,
+} as const
+
+/** The alert RFC 8446 §6.2 prescribes for each reason. */
+export const ALERT_FOR_REASON: Readonly<Record<CertificateFailureReason, number>> = {
+  expired: CertificateAlert.certificate_expired,
+  not_yet_valid: CertificateAlert.certificate_expired,
+  hostname_mismatch: CertificateAlert.certificate_unknown,
+  untrusted: CertificateAlert.unknown_ca,
+  not_a_ca: CertificateAlert.bad_certificate,
+  path_length: CertificateAlert.bad_certificate,
+  key_usage: CertificateAlert.unsupported_certificate,
+  extended_key_usage: CertificateAlert.unsupported_certificate,
+  bad_signature: CertificateAlert.bad_certificate,
+  unsupported_critical_extension: CertificateAlert.unsupported_certificate,
+  malformed: CertificateAlert.bad_certificate,
+  // RFC 8446 §4.4.2.4: an empty server Certificate message is a decode_error.
+  empty_chain: CertificateAlert.decode_error,
+}
+
+/**
+ * The server's certificate chain failed verification (code ERR_TLS_BAD_CERTIFICATE).
+ * `reason` says which check failed, `subject` names the certificate (when one is to blame),
+ * `alert` is the RFC 8446 §6.2 alert to send before closing.
+ */
+export class TlsCertificateError extends HotConnError {
+  readonly reason: CertificateFailureReason
+  readonly alert: number
+  readonly subject: string | undefined
+
+  constructor(reason: CertificateFailureReason, message: string, subject?: string, options?: { cause?: unknown }) {
+    super('ERR_TLS_BAD_CERTIFICATE', message, options)
+    this.reason = reason
+    this.alert = ALERT_FOR_REASON[reason]
+    this.subject = subject
+  }
+}
