@@ -1,0 +1,169 @@
+/**
+ * HTTP/1.1 over one already-connected TLS socket: an undici `Client` pinned to that socket
+ * (pipelining 1). The Client is created lazily on the first request, so a fresh socket can
+ * also be lent out raw; once attached, the socket belongs to the Client until it closes.
+ */
+import type { Duplex } from 'node:stream'
+import type { TLSSocket } from 'node:tls'
+import { Client, type Dispatcher } from 'undici'
+
+export interface HttpChannelOptions {
+  /** Origin the Client speaks for, `https://host[:port]`; gives the Host header. */
+  origin: string
+  /** Close the socket after this long without a request (ms); a server's Keep-Alive hint may shorten it. */
+  keepAliveTimeoutMs: number
+  /** Deadline for the response headers (ms). Default 300 000 (undici's). */
+  headersTimeoutMs?: number
+  /** Deadline between two body chunks (ms). Default 300 000 (undici's). */
+  bodyTimeoutMs?: number
+}
+
+/** Error given to undici when it asks for a second transport: a pinned Client never reconnects. */
+export class ChannelClosedError extends Error {
+  readonly code = 'UND_ERR_SOCKET'
+  constructor() {
+    super('the pooled connection is closed; the pool opens a new one for the next request')
+  }
+}
+
+export class HttpChannel {
+  readonly socket: Duplex
+  #client: Client | null = null
+  #options: HttpChannelOptions
+  #handedOut = false
+  #unwatch: (() => void) | null
+
+  /**
+   * @param socket a connected TLS socket (TlsSocket or node:tls TLSSocket); `onDead` is called
+   *   once if the peer ends or breaks it while no Client reads it (an idle, never-used socket).
+   */
+  constructor(socket: Duplex, options: HttpChannelOptions, onDead: () => void) {
+    this.socket = socket
+    this.#options = options
+    this.#unwatch = watchUnattached(socket, onDead)
+  }
+
+  /** Whether an undici Client owns the socket (then it can no longer be lent out raw). */
+  get attached(): boolean {
+    return this.#client !== null
+  }
+
+  /** Whether the socket can still carry a request. O(1). */
+  get alive(): boolean {
+    const s = this.socket
+    return !s.destroyed && s.writable && !s.readableEnded && !s.writableEnded
+  }
+
+  /** The Client pinned to this socket, created on first use. */
+  get client(): Dispatcher {
+    if (this.#client === null) {
+      this.#unwatch?.()
+      this.#unwatch = null
+      const socket = this.socket
+      this.#client = new Client(this.#options.origin, {
+        pipelining: 1,
+        keepAliveTimeout: this.#options.keepAliveTimeoutMs,
+        keepAliveMaxTimeout: Math.max(this.#options.keepAliveTimeoutMs, 1000),
+        headersTimeout: this.#options.headersTimeoutMs ?? 300_000,
+        bodyTimeout: this.#options.bodyTimeoutMs ?? 300_000,
+        connect: (_opts, cb) => {
+          if (this.#handedOut || !this.alive) {
+            cb(new ChannelClosedError(), null)
+            return
+          }
+          this.#handedOut = true
+          // undici types the callback with net.Socket; any connected Duplex works in undici 7.
+          cb(null, socket as unknown as TLSSocket)
+        },
+      })
+    }
+    return this.#client
+  }
+
+  /**
+   * Ends the connection: `end()` on the socket (TLS close_notify, RFC 8446 §6.1), then destroys
+   * it if the peer has not closed within `graceMs`. Resolves when the socket has closed.
+   */
+  close(graceMs = 1000): Promise<void> {
+    this.#unwatch?.()
+    this.#unwatch = null
+    const socket = this.socket
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        const client = this.#client
+        if (client !== null && !client.destroyed) client.destroy().catch(() => {})
+        resolve()
+      }
+      if (socket.destroyed) {
+        const timer = undefined
+        queueMicrotask(done)
+        return
+      }
+      socket.once('close', done)
+      socket.on('error', noop)
+      const timer = setTimeout(() => socket.destroy(), graceMs)
+      timer.unref()
+      try {
+        socket.end()
+      } catch {
+        socket.destroy()
+      }
+    })
+  }
+
+  /** Destroys the socket at once (no close_notify). */
+  destroy(): void {
+    this.#unwatch?.()
+    this.#unwatch = null
+    this.socket.on('error', noop)
+    this.socket.destroy()
+    const client = this.#client
+    if (client !== null && !client.destroyed) client.destroy().catch(() => {})
+  }
+
+  /** Marks the socket as taken over (HTTP upgrade): the channel no longer manages it. */
+  detach(): void {
+    this.#unwatch?.()
+    this.#unwatch = null
+  }
+}
+
+function noop(): void {}
+
+/**
+ * While no Client reads the socket, notice the peer closing it (or sending anything, which an
+ * HTTP/1.1 server never does unasked) and report it once. Returns a function that stops watching.
+ */
+function watchUnattached(socket: Duplex, onDead: () => void): () => void {
+  let reported = false
+  const report = (): void => {
+    if (reported) return
+    reported = true
+    onDead()
+  }
+  const onReadable = (): void => {
+    // Anything readable on an idle HTTP/1.1 connection means the peer closed it or broke the protocol.
+    while (socket.read() !== null) {
+      /* discard */
+    }
+    socket.destroy()
+    report()
+  }
+  const onEnd = (): void => {
+    socket.destroy()
+    report()
+  }
+  socket.on('readable', onReadable)
+  socket.on('end', onEnd)
+  socket.on('error', report)
+  socket.on('close', report)
+  return () => {
+    socket.off('readable', onReadable)
+    socket.off('end', onEnd)
+    socket.off('error', report)
+    socket.off('close', report)
+    // undici adds its own 'error' listener on attach; until then errors must not crash the process.
+    socket.on('error', noop)
+  }
+}
