@@ -102,9 +102,10 @@ function resolveExtension(ext: ExtensionSpec, g: GreaseChoice, greaseIndex: numb
 
 /**
  * GREASE ECH (draft-ietf-tls-esni §6.2, §11.2 "GREASE ECH"): an outer ECHClientHello with the
- * spec's KDF/AEAD, a random config_id, `encLength` random enc bytes and a random payload.
+ * spec's KDF and AEAD (or one of its `aeadIds`), a random config_id, `encLength` random enc bytes and a random payload.
  */
 function drawEchGrease(ext: Extract<ExtensionSpec, { kind: 'ech_grease' }>, rng: RandomSource): ResolvedExtension {
+  const aeadId = ext.aeadIds === undefined ? ext.aeadId : ext.aeadIds[randomBelow(rng, ext.aeadIds.length)]!
   const configId = rng(1)[0] ?? 0
   const enc = rng(ext.encLength)
   const pick = (lengths: readonly number[]): number => lengths[randomBelow(rng, lengths.length)]!
@@ -112,7 +113,7 @@ function drawEchGrease(ext: Extract<ExtensionSpec, { kind: 'ech_grease' }>, rng:
     new ByteWriter(64 + payloadLength)
       .u8(0) // ECHClientHelloType outer
       .u16(ext.kdfId)
-      .u16(ext.aeadId)
+      .u16(aeadId)
       .u8(configId)
       .vecBytes(2, enc)
       .vecBytes(2, rng(payloadLength))
@@ -199,8 +200,8 @@ function checkSpec(spec: ClientHelloSpec): void {
     const key = String(extensionTypeOf(ext))
     if (seen.has(key)) throw new InvalidArgumentError(`profile ${spec.name}: extension ${key} is listed twice (RFC 8446 §4.2)`)
     seen.add(key)
-    if (ext.kind === 'ech_grease' && (ext.payloadLengths.length === 0 || ext.pskPayloadLengths?.length === 0)) {
-      throw new InvalidArgumentError(`profile ${spec.name}: ech_grease needs at least one payload length`)
+    if (ext.kind === 'ech_grease' && (ext.payloadLengths.length === 0 || ext.pskPayloadLengths?.length === 0 || ext.aeadIds?.length === 0)) {
+      throw new InvalidArgumentError(`profile ${spec.name}: ech_grease needs at least one payload length and AEAD id`)
     }
   }
   const groups = spec.extensions.find((e) => e.kind === 'supported_groups')

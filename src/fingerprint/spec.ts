@@ -41,6 +41,11 @@ export type ExtensionSpec =
       kind: 'ech_grease'
       kdfId: number
       aeadId: number
+      /**
+       * When present, the AEAD id is drawn from this list per connection instead of `aeadId`
+       * (Firefox ESR 153 sent 0x0001 AES-128-GCM or 0x0003 ChaCha20-Poly1305: captures firefox-02/03 vs -01).
+       */
+      aeadIds?: readonly number[]
       encLength: number
       payloadLengths: readonly number[]
       /**

@@ -53,6 +53,8 @@ export const firefox: ClientHelloSpec = {
       kind: 'ech_grease',
       kdfId: 0x0001,
       aeadId: 0x0001,
+      // AES-128-GCM or ChaCha20-Poly1305, per connection (firefox-01/ca-01/ca-04: 0x0001, firefox-02/03: 0x0003).
+      aeadIds: [0x0001, 0x0003],
       encLength: 32,
       payloadLengths: [239],
       pskPayloadLengths: [527],
