@@ -60,6 +60,8 @@ export interface CreateCAOptions {
   eku?: LeafEku
   /** Hash used by the issuer's signature. */
   signatureHash?: TestSignatureHash
+  /** Reuse the key pair of this certificate instead of generating one (cross-signing: same name and key, another issuer). */
+  keyOf?: TestCertificate
 }
 
 export type LeafEku = 'serverAuth' | 'clientAuth' | 'both' | 'none'
@@ -127,8 +129,8 @@ let serialCounter = 0
 /** Creates a self-signed root CA (or, with `isCA: false`, a self-signed certificate that is not a CA). */
 export function createCA(options: CreateCAOptions = {}): TestCA {
   const name = options.name ?? `hotconn test CA ${++caCounter}`
-  const keyType = options.keyType ?? 'ecdsa-p256'
-  const keys = generateKeys(keyType)
+  const keyType = options.keyOf?.keyType ?? options.keyType ?? 'ecdsa-p256'
+  const keys = options.keyOf ?? generateKeys(keyType)
   const subjectAttrs = nameAttrs(name)
   const keyId = keyIdentifier(keys.publicKey)
   const der = buildCertificate({
@@ -151,8 +153,8 @@ export function createCA(options: CreateCAOptions = {}): TestCA {
 /** Creates an intermediate CA signed by `parent`. Same options as `createCA`. */
 export function createIntermediate(parent: TestCA, options: CreateCAOptions = {}): TestCA {
   const name = options.name ?? `hotconn test intermediate ${++caCounter}`
-  const keyType = options.keyType ?? 'ecdsa-p256'
-  const keys = generateKeys(keyType)
+  const keyType = options.keyOf?.keyType ?? options.keyType ?? 'ecdsa-p256'
+  const keys = options.keyOf ?? generateKeys(keyType)
   const subjectAttrs = nameAttrs(name)
   const keyId = keyIdentifier(keys.publicKey)
   const der = buildCertificate({

@@ -54,8 +54,12 @@ export interface ParsedExtension {
 export interface ParsedCertificate {
   readonly der: Buffer
   readonly x509: X509Certificate
-  /** OpenSSL one-line form, for messages. */
+  /** OpenSSL one-line forms, for messages. */
   readonly subject: string
+  readonly issuer: string
+  /** Lowercased one-line forms, a fallback for Names encoded differently but equal (RFC 5280 §7.1). */
+  readonly subjectKey: string
+  readonly issuerKey: string
   /** DER of the subject and issuer Names (RFC 5280 §7.1 compares them; byte equality is the common case). */
   readonly subjectDer: string
   readonly issuerDer: string
@@ -124,6 +128,9 @@ function decode(der: Buffer, x509: X509Certificate, root: forge.asn1.Asn1, subje
     der,
     x509,
     subject,
+    issuer: oneLine(x509.issuer),
+    subjectKey: subject.toLowerCase(),
+    issuerKey: oneLine(x509.issuer).toLowerCase(),
     subjectDer,
     issuerDer,
     notBefore: new Date(x509.validFrom),
