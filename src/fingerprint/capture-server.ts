@@ -48,6 +48,8 @@ export interface CaptureRejection {
 const ALERT_HANDSHAKE_FAILURE = 40
 const ALERT_DECODE_ERROR = 50
 const MAX_QUEUED = 1024
+/** ms an answered connection may stay open for the client to read the alert and close. */
+const LINGER_MS = 2_000
 
 function alertRecord(description: number): Buffer {
   // RFC 8446 §5.1/§6: alert record, level fatal(2).
@@ -66,6 +68,7 @@ export interface CaptureServer {
 export class CaptureServer extends EventEmitter {
   private readonly server: Server
   private readonly sockets = new Set<Socket>()
+  private readonly answered = new WeakSet<Socket>()
   private readonly queue: Capture[] = []
   private readonly waiters: Array<(c: Capture | undefined) => void> = []
   private closed = false
@@ -138,7 +141,9 @@ export class CaptureServer extends EventEmitter {
     if (this.closed) return
     this.closed = true
     for (const w of this.waiters.splice(0)) w(undefined)
-    for (const s of this.sockets) s.destroy()
+    // Connections still waiting for a ClientHello are cut; answered ones finish sending their alert
+    // (they are destroyed by their own timeout if the client never closes).
+    for (const s of this.sockets) if (!this.answered.has(s)) s.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
@@ -166,6 +171,8 @@ export class CaptureServer extends EventEmitter {
     const finish = (alert: number): void => {
       done = true
       buffered = []
+      this.answered.add(socket)
+      socket.setTimeout(Math.min(this.timeout, LINGER_MS))
       // Half-close after the alert and keep draining until the client closes (or the timeout
       // fires), so unread bytes do not turn our close into a reset that could drop the alert.
       socket.end(alertRecord(alert))

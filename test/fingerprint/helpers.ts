@@ -20,21 +20,10 @@ export function helloFor(spec: ClientHelloSpec, extra: Partial<ClientHelloInputs
   return { plan, inputs, encoded: encodeClientHello(plan, inputs) }
 }
 
-/** Sends `bytes` to the server over TCP; resolves with what came back and the server's capture. */
-export async function sendOverTcp(server: CaptureServer, bytes: Uint8Array): Promise<{ reply: Buffer; capture: Capture | undefined }> {
-  const captured = new Promise<Capture | undefined>((resolve) => {
-    const onCapture = (c: Capture): void => {
-      server.off('capture', onCapture)
-      resolve(c)
-    }
-    server.on('capture', onCapture)
-    server.once('reject', () => {
-      server.off('capture', onCapture)
-      resolve(undefined)
-    })
-  })
-  const reply = await new Promise<Buffer>((resolve, reject) => {
-    const socket = connect(server.port, '127.0.0.1')
+/** Sends `bytes` to 127.0.0.1:`port` over TCP; resolves with everything the server sent back before closing. */
+export function sendBytes(port: number, bytes: Uint8Array): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
     const chunks: Buffer[] = []
     const timer = setTimeout(() => {
       socket.destroy()
@@ -52,6 +41,22 @@ export async function sendOverTcp(server: CaptureServer, bytes: Uint8Array): Pro
     })
     socket.write(bytes)
   })
+}
+
+/** Sends `bytes` to the server over TCP; resolves with what came back and the server's capture. */
+export async function sendOverTcp(server: CaptureServer, bytes: Uint8Array): Promise<{ reply: Buffer; capture: Capture | undefined }> {
+  const captured = new Promise<Capture | undefined>((resolve) => {
+    const onCapture = (c: Capture): void => {
+      server.off('capture', onCapture)
+      resolve(c)
+    }
+    server.on('capture', onCapture)
+    server.once('reject', () => {
+      server.off('capture', onCapture)
+      resolve(undefined)
+    })
+  })
+  const reply = await sendBytes(server.port, bytes)
   return { reply, capture: await captured }
 }
 

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main.js'
+import { getProfile } from '../../src/fingerprint/profiles/index.js'
+import { parseClientHello } from '../../src/fingerprint/parse.js'
+import { toRecords } from '../fingerprint/captures.js'
+import { helloFor, sendBytes } from '../fingerprint/helpers.js'
+
+function collector() {
+  const out: string[] = []
+  const err: string[] = []
+  return {
+    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  }
+}
+
+describe('hotconn fingerprint --profile', () => {
+  it('prints JSON with the profile hello and its fingerprints (chrome)', async () => {
+    const c = collector()
+    expect(await main(['fingerprint', '--profile', 'chrome', '--json'], c.io)).toBe(0)
+    const out = JSON.parse(c.out()) as Record<string, string | number>
+    expect(out.ja4).toBe('t13d1517h2_8daaf6152771_cb7bf5808d99')
+    expect(out.ja3n_md5).toBe('bd4930bd9b000ee684830e44bab76fdf')
+    expect(out.ja4_r).toMatch(/^t13d1517h2_002f,/)
+    const hello = parseClientHello(Buffer.from(out.hex as string, 'hex'))
+    expect(hello.message.length).toBe(out.length)
+    expect(hello.serverName).toBe('example.com')
+  })
+
+  it('prints text for firefox, with the capture JA3', async () => {
+    const c = collector()
+    expect(await main(['fingerprint', '--profile', 'firefox'], c.io)).toBe(0)
+    expect(c.out()).toContain('6447ab086255d194909d4013b1a89e87')
+    expect(c.out()).toContain('t13d1617h2_86a278354501_3cbfd9057e0d')
+  })
+
+  it('reports usage errors with exit code 2', async () => {
+    const c = collector()
+    expect(await main(['fingerprint', '--profile', 'netscape'], c.io)).toBe(2)
+    expect(c.err()).toMatch(/known profiles: chrome, firefox/)
+    expect(await main(['fingerprint'], c.io)).toBe(2)
+    expect(await main(['fingerprint', '--bogus'], c.io)).toBe(2)
+    expect(await main(['nope'], c.io)).toBe(2)
+    expect(await main(['--help'], c.io)).toBe(0)
+    expect(c.out()).toContain('fingerprint')
+  })
+})
+
+describe('hotconn fingerprint --listen', () => {
+  it('prints the fingerprint of each client and stops after --count', async () => {
+    const c = collector()
+    const done = main(['fingerprint', '--listen', '127.0.0.1:0', '--count', '2', '--json'], c.io)
+    for (let i = 0; i < 100 && !c.err().includes('listening'); i++) await new Promise((r) => setTimeout(r, 20))
+    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(c.err())
+    expect(m).not.toBeNull()
+    const port = Number(m![1])
+    const send = async () => {
+      const { encoded } = helloFor(getProfile('firefox'))
+      const reply = await sendBytes(port, toRecords(encoded.message))
+      expect(reply.toString('hex')).toBe('15030300020228')
+    }
+    await send()
+    await send()
+    expect(await done).toBe(0)
+    const lines = c.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(lines).toHaveLength(2)
+    for (const l of lines) {
+      expect(l.ja4).toBe('t13d1617h2_86a278354501_3cbfd9057e0d')
+      expect(l.serverName).toBe('tiles.test')
+      expect(l.alpn).toEqual(['h2', 'http/1.1'])
+    }
+  })
+})
