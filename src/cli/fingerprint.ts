@@ -15,6 +15,7 @@ import { parseClientHello } from '../fingerprint/parse.js'
 import { planClientHello } from '../fingerprint/plan.js'
 import { getProfile, profileNames } from '../fingerprint/profiles/index.js'
 import { sampleKeyShares } from '../fingerprint/sample-keys.js'
+import type { ClientHelloInputs, ClientHelloPlan } from '../fingerprint/spec.js'
 import type { CliIO, Command } from './main.js'
 
 const HELP = `Usage:
@@ -93,14 +94,29 @@ function fingerprintJson(fp: ClientFingerprints): Record<string, string> {
   }
 }
 
-function showProfile(name: string, serverName: string, json: boolean, io: CliIO): number {
+/**
+ * Key shares as the TLS engine would generate them; the fingerprint layer's sample shares (same
+ * sizes) when the engine cannot be loaded or cannot do one of the groups.
+ */
+async function keySharesFor(plan: ClientHelloPlan): Promise<ClientHelloInputs['keyShares']> {
+  try {
+    const tls = await import('../tls/index.js')
+    return tls
+      .generateKeyShares(plan.keyShareGroups, { reuseX25519InHybrid: plan.spec.reuseX25519InHybrid })
+      .map((k) => ({ group: k.group, keyExchange: k.publicKey }))
+  } catch {
+    return sampleKeyShares(plan)
+  }
+}
+
+async function showProfile(name: string, serverName: string, json: boolean, io: CliIO): Promise<number> {
   const spec = getProfile(name)
   const plan = planClientHello(spec)
   const { message } = encodeClientHello(plan, {
     random: randomBytes(32),
     sessionId: randomBytes(spec.sessionIdLength),
     serverName,
-    keyShares: sampleKeyShares(plan),
+    keyShares: await keySharesFor(plan),
   })
   const fp = fingerprintClientHello(parseClientHello(message))
   if (json) {
