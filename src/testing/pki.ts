@@ -23,6 +23,7 @@ const { asn1, pki } = forge
 const forgeUntyped = forge as unknown as {
   asn1: { fromDer(bytes: forge.util.ByteStringBuffer, options: { decodeBitStrings: boolean }): forge.asn1.Asn1 }
   pki: { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }
+  util: { bytesFromIP(ip: string): string | null }
 }
 
 /** Key algorithms the test PKI can generate. `rsa-pss` is an RSASSA-PSS key (RFC 4055), SHA-256, salt 32. */
@@ -60,6 +61,8 @@ export interface CreateCAOptions {
   eku?: LeafEku
   /** Hash used by the issuer's signature. */
   signatureHash?: TestSignatureHash
+  /** Critical nameConstraints (RFC 5280 §4.2.1.10): DNS names ("example.com", ".example.com") and CIDRs ("127.0.0.0/8"). */
+  nameConstraints?: { permitted?: readonly string[]; excluded?: readonly string[] }
   /** Reuse the key pair of this certificate instead of generating one (cross-signing: same name and key, another issuer). */
   keyOf?: TestCertificate
 }
@@ -319,7 +322,31 @@ function caExtensions(options: CreateCAOptions): ExtensionSpec[] {
   if (keyUsage !== false) extensions.push(keyUsageExtension(keyUsage))
   const eku = options.eku === undefined ? undefined : ekuExtension(options.eku)
   if (eku) extensions.push(eku)
+  if (options.nameConstraints) extensions.push(nameConstraintsExtension(options.nameConstraints))
   return extensions
+}
+
+function nameConstraintsExtension(nc: { permitted?: readonly string[]; excluded?: readonly string[] }): ExtensionSpec {
+  const subtrees = (tag: number, names: readonly string[]) =>
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, true, names.map((n) => seq([generalSubtreeBase(n)])))
+  const parts: forge.asn1.Asn1[] = []
+  if (nc.permitted) parts.push(subtrees(0, nc.permitted))
+  if (nc.excluded) parts.push(subtrees(1, nc.excluded))
+  return { id: '2.5.29.30', critical: true, value: seq(parts) }
+}
+
+function generalSubtreeBase(name: string): forge.asn1.Asn1 {
+  const slash = name.indexOf('/')
+  if (slash < 0) return asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, name)
+  const addr = name.slice(0, slash)
+  const bits = Number(name.slice(slash + 1))
+  const family = isIP(addr)
+  const bytes = family === 4 ? 4 : 16
+  if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > bytes * 8) throw new InvalidArgumentError(`nameConstraints: bad CIDR ${name}`)
+  const ip = Buffer.from(forgeUntyped.util.bytesFromIP(addr) ?? '', 'binary')
+  const mask = Buffer.alloc(bytes)
+  for (let i = 0; i < bits; i++) mask[i >> 3]! |= 0x80 >> (i & 7)
+  return asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, Buffer.concat([ip, mask]).toString('binary'))
 }
 
 interface BuildOptions {

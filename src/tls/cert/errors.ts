@@ -15,6 +15,7 @@ export type CertificateFailureReason =
   | 'key_usage'
   | 'extended_key_usage'
   | 'bad_signature'
+  | 'name_constraints'
   | 'unsupported_critical_extension'
   | 'malformed'
   | 'empty_chain'
@@ -40,6 +41,7 @@ export const ALERT_FOR_REASON: Readonly<Record<CertificateFailureReason, number>
   key_usage: CertificateAlert.unsupported_certificate,
   extended_key_usage: CertificateAlert.unsupported_certificate,
   bad_signature: CertificateAlert.bad_certificate,
+  name_constraints: CertificateAlert.bad_certificate,
   unsupported_critical_extension: CertificateAlert.unsupported_certificate,
   malformed: CertificateAlert.bad_certificate,
   // RFC 8446 §4.4.2.4: an empty server Certificate message is a decode_error.

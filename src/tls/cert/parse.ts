@@ -76,8 +76,21 @@ export interface ParsedCertificate {
   readonly extKeyUsage: readonly string[] | undefined
   /** dNSName and iPAddress entries of subjectAltName; undefined when the extension is absent. */
   readonly subjectAltName: { readonly dnsNames: readonly string[]; readonly ipAddresses: readonly Buffer[] } | undefined
+  /** dNSName / iPAddress subtrees of nameConstraints (RFC 5280 §4.2.1.10); undefined when absent. */
+  readonly nameConstraints: NameConstraints | undefined
   readonly commonName: string | undefined
   readonly selfIssued: boolean
+}
+
+export interface NameSubtrees {
+  readonly dnsNames: readonly string[]
+  /** Address followed by mask: 8 bytes (IPv4) or 32 bytes (IPv6). */
+  readonly ipRanges: readonly Buffer[]
+}
+
+export interface NameConstraints {
+  readonly permitted: NameSubtrees | undefined
+  readonly excluded: NameSubtrees | undefined
 }
 
 /** Parses one DER certificate. Throws TlsCertificateError('malformed') when it does not decode. */
@@ -141,6 +154,7 @@ function decode(der: Buffer, x509: X509Certificate, root: forge.asn1.Asn1, subje
     keyUsage: decodeKeyUsage(extensions.get(OID.keyUsage)),
     extKeyUsage: decodeExtKeyUsage(extensions.get(OID.extKeyUsage)),
     subjectAltName: decodeSubjectAltName(extensions.get(OID.subjectAltName)),
+    nameConstraints: decodeNameConstraints(extensions.get(OID.nameConstraints)),
     commonName: commonNameOf(subjectNode),
     selfIssued: subjectDer === issuerDer || oneLine(x509.subject).toLowerCase() === oneLine(x509.issuer).toLowerCase(),
   }
@@ -184,6 +198,24 @@ function decodeSubjectAltName(ext: ParsedExtension | undefined): ParsedCertifica
     else if (gn.type === 7) ipAddresses.push(Buffer.from(primitive(gn), 'binary'))
   }
   return { dnsNames, ipAddresses }
+}
+
+function decodeNameConstraints(ext: ParsedExtension | undefined): NameConstraints | undefined {
+  if (!ext) return undefined
+  let permitted: NameSubtrees | undefined
+  let excluded: NameSubtrees | undefined
+  for (const part of children(fromDer(ext.value))) {
+    const subtrees: NameSubtrees = { dnsNames: [], ipRanges: [] }
+    for (const subtree of children(part)) {
+      const base = children(subtree)[0]
+      if (!base || base.tagClass !== asn1.Class.CONTEXT_SPECIFIC) continue
+      if (base.type === 2) (subtrees.dnsNames as string[]).push(primitive(base))
+      else if (base.type === 7) (subtrees.ipRanges as Buffer[]).push(Buffer.from(primitive(base), 'binary'))
+    }
+    if (part.tagClass === asn1.Class.CONTEXT_SPECIFIC && part.type === 0) permitted = subtrees
+    else if (part.tagClass === asn1.Class.CONTEXT_SPECIFIC && part.type === 1) excluded = subtrees
+  }
+  return { permitted, excluded }
 }
 
 const OID_COMMON_NAME = '2.5.4.3'

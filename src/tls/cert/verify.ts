@@ -11,6 +11,7 @@ import type { X509Certificate } from 'node:crypto'
 import { InvalidArgumentError } from '../../errors.js'
 import { TlsCertificateError } from './errors.js'
 import { matchesHostname } from './hostname.js'
+import { nameConstraintViolation } from './name-constraints.js'
 import { KeyUsageBit, OID, parseCertificate, type ParsedCertificate } from './parse.js'
 import { systemTrustStore, trustStoreFrom, type TrustAnchorInput, type TrustStore } from './roots.js'
 
@@ -58,6 +59,7 @@ const KNOWN_EXTENSIONS = new Set<string>([
   OID.policyConstraints,
   OID.extKeyUsage,
   OID.inhibitAnyPolicy,
+  OID.nameConstraints,
 ])
 
 const INSECURE_HINT = 'or, for testing only, insecure: true'
@@ -285,6 +287,7 @@ function checkIssuer(issuer: ParsedCertificate, path: readonly ParsedCertificate
       issuer.subject,
     )
   }
+  if (issuer.nameConstraints) checkNameConstraints(issuer, path, i)
   // Mozilla and Chrome: an EKU on a CA restricts what it may issue for.
   if (issuer.extKeyUsage && !allowsServerAuth(issuer.extKeyUsage)) {
     throw new TlsCertificateError(
@@ -292,6 +295,25 @@ function checkIssuer(issuer: ParsedCertificate, path: readonly ParsedCertificate
       `CA certificate "${issuer.subject}" restricts its extendedKeyUsage to ${issuer.extKeyUsage.join(', ')}, without serverAuth (RFC 5280 §4.2.1.12); it may not issue TLS server certificates, ${INSECURE_HINT}`,
       issuer.subject,
     )
+  }
+}
+
+/** RFC 5280 §6.1.3 (b), (c): every certificate below the constraining CA (self-issued intermediates excepted). */
+function checkNameConstraints(issuer: ParsedCertificate, path: readonly ParsedCertificate[], i: number): void {
+  for (let j = 0; j < i; j++) {
+    const cert = path[j]!
+    if (j > 0 && cert.selfIssued) continue
+    const san = cert.subjectAltName
+    // A SAN-less leaf may be matched by its commonName (hostname.ts), so constrain that too (as Chrome does).
+    const dnsNames = san ? san.dnsNames : j === 0 && cert.commonName !== undefined ? [cert.commonName] : []
+    const bad = nameConstraintViolation(issuer.nameConstraints!, { dnsNames, ipAddresses: san?.ipAddresses ?? [] })
+    if (bad !== undefined) {
+      throw new TlsCertificateError(
+        'name_constraints',
+        `certificate "${cert.subject}" names ${bad}, outside the nameConstraints of CA "${issuer.subject}" (RFC 5280 §4.2.1.10); that CA may not issue for this name, ${INSECURE_HINT}`,
+        cert.subject,
+      )
+    }
   }
 }
 

@@ -270,3 +270,35 @@ function asIssuer(cert: ReturnType<typeof issueLeaf>, commonName: string, parent
   }
 }
 
+
+describe('verifyServerCertificateChain: nameConstraints (RFC 5280 §4.2.1.10)', () => {
+  const root = createCA()
+  const ca = root.certPem
+  const constrained = createIntermediate(root, { name: 'Constrained', nameConstraints: { permitted: ['example.test', '127.0.0.0/8'], excluded: ['bad.example.test'] } })
+
+  it('names inside the permitted subtrees pass', () => {
+    const leaf = issueLeaf(constrained, { hosts: ['www.example.test', 'example.test', '127.0.0.9'] })
+    expect(verifyServerCertificateChain(leaf.chainDer, { host: 'www.example.test', ca }).path).toHaveLength(3)
+  })
+
+  it('a name outside the permitted subtrees -> name_constraints, even if it is not the host', () => {
+    const leaf = issueLeaf(constrained, { hosts: ['www.example.test', 'www.other.test'] })
+    const err = expectReason(() => verifyServerCertificateChain(leaf.chainDer, { host: 'www.example.test', ca }), 'name_constraints', 42)
+    expect(err.message).toContain('www.other.test')
+    expect(err.message).toContain('Constrained')
+  })
+
+  it('excluded subtree and IP outside the permitted range -> name_constraints', () => {
+    expectReason(() => verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['x.bad.example.test'] }).chainDer, { host: 'x.bad.example.test', ca }), 'name_constraints', 42)
+    expectReason(() => verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['example.test', '10.0.0.1'] }).chainDer, { host: 'example.test', ca }), 'name_constraints', 42)
+    expectReason(() => verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['example.test', '::1'] }).chainDer, { host: 'example.test', ca }), 'name_constraints', 42)
+  })
+
+  it('constraints on the root apply through intermediates; CN of a SAN-less leaf is constrained too', () => {
+    const nroot = createCA({ nameConstraints: { permitted: ['.corp.test'] } })
+    const int = createIntermediate(nroot)
+    expect(verifyServerCertificateChain(issueLeaf(int, { hosts: ['a.corp.test'] }).chainDer, { host: 'a.corp.test', ca: nroot.certPem }).path).toHaveLength(3)
+    expectReason(() => verifyServerCertificateChain(issueLeaf(int, { hosts: ['corp.test'] }).chainDer, { host: 'corp.test', ca: nroot.certPem }), 'name_constraints', 42)
+    expectReason(() => verifyServerCertificateChain(issueLeaf(int, { hosts: [], san: false, commonName: 'evil.test' }).chainDer, { host: 'evil.test', ca: nroot.certPem }), 'name_constraints', 42)
+  })
+})
