@@ -1,0 +1,123 @@
+/**
+ * `connect()`: TCP to one IP, then hotconn's TLS handshake with a browser profile's ClientHello
+ * (SNI = host), resolving once the handshake is done.
+ */
+import { isIP, connect as netConnect } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { AbortError, InvalidArgumentError } from '../errors.js'
+import { getProfile } from '../fingerprint/profiles/index.js'
+import { planClientHello } from '../fingerprint/plan.js'
+import type { ClientHelloSpec } from '../fingerprint/spec.js'
+import { verifyServerCertificateChain } from './cert/verify.js'
+import { TlsHandshakeTimeoutError } from './errors.js'
+import type { ChainVerifier } from './handshake/client13.js'
+import { appendKeyLog } from './keylog.js'
+import type { NewSessionTicket } from './messages/simple.js'
+import type { HandshakeResult } from './handshake/client13.js'
+import { TlsSocket } from './socket.js'
+
+export interface ConnectOptions {
+  /** Hostname: the SNI and the name the certificate must match (RFC 6125). */
+  readonly host: string
+  /** Address to dial (default: `host`). */
+  readonly ip?: string
+  /** TCP port (default 443). */
+  readonly port?: number
+  /** SNI override; `false` sends none. Default: `host`, unless it is an IP literal (RFC 6066 §3). */
+  readonly servername?: string | false
+  /** Browser profile name (`chrome`, `firefox`) or a spec. Default `chrome`. */
+  readonly profile?: string | ClientHelloSpec
+  /** PEM or DER trust anchors that replace the system roots (`tls.rootCertificates`). */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** Skip certificate and hostname verification. Emits a process warning once. */
+  readonly insecure?: boolean
+  /** Replaces the profile's ALPN list, e.g. `['http/1.1']`. */
+  readonly alpn?: readonly string[]
+  /** ms for TCP connect + handshake; default 10_000. Exceeding it rejects with ERR_TLS_HANDSHAKE_TIMEOUT. */
+  readonly timeout?: number
+  /** Aborts the connect (ERR_ABORTED). */
+  readonly signal?: AbortSignal
+  /** An already-connected transport to run TLS over instead of dialing. */
+  readonly socket?: Duplex
+  /** Force the ML-KEM implementation (default: native node:crypto when available). */
+  readonly mlKemBackend?: 'node:crypto' | '@noble/post-quantum'
+  /** Key log file (NSS format); default $SSLKEYLOGFILE. */
+  readonly keyLogFile?: string
+  /** Called for each NewSessionTicket the server sends (RFC 8446 §4.6.1). */
+  readonly onTicket?: (ticket: NewSessionTicket, handshake: HandshakeResult) => void
+}
+
+let insecureWarned = false
+
+function validate(options: ConnectOptions): void {
+  if (!options || typeof options.host !== 'string' || options.host.length === 0) {
+    throw new InvalidArgumentError('connect: host must be a non-empty string')
+  }
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)) {
+    throw new InvalidArgumentError(`connect: port must be an integer from 1 to 65535, got ${String(options.port)}`)
+  }
+  if (options.timeout !== undefined && (!Number.isFinite(options.timeout) || options.timeout <= 0)) {
+    throw new InvalidArgumentError(`connect: timeout must be a positive number of ms, got ${String(options.timeout)}`)
+  }
+  if (options.alpn !== undefined && (!Array.isArray(options.alpn) || options.alpn.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 255))) {
+    throw new InvalidArgumentError('connect: alpn must be an array of non-empty protocol names of at most 255 bytes')
+  }
+}
+
+function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
+  if (options.insecure) {
+    if (!insecureWarned) {
+      insecureWarned = true
+      process.emitWarning('hotconn: certificate verification is disabled (insecure: true); connections can be intercepted', { code: 'HOTCONN_INSECURE' })
+    }
+    return undefined
+  }
+  const ca = options.ca
+  return (chain, host) => {
+    verifyServerCertificateChain(chain, { host, ...(ca !== undefined ? { ca } : {}) })
+  }
+}
+
+/**
+ * Opens a TLS connection with a browser fingerprint and resolves when the handshake is complete.
+ * @throws InvalidArgumentError for bad options (synchronously rejected);
+ * @rejects ConnectError (ERR_CONNECT), TlsHandshakeTimeoutError, TlsCertificateError (ERR_TLS_BAD_CERTIFICATE),
+ *   TlsAlertError, TlsProtocolError and the other TlsError subclasses, AbortError.
+ */
+export async function connect(options: ConnectOptions): Promise<TlsSocket> {
+  validate(options)
+  const spec = typeof options.profile === 'object' ? options.profile : getProfile(options.profile ?? 'chrome')
+  if (options.signal?.aborted) throw new AbortError('connect aborted before it started', { cause: options.signal.reason })
+  const serverName = options.servername === false ? undefined : (options.servername ?? (isIP(options.host) ? undefined : options.host))
+  const transport = options.socket ?? netConnect({ host: options.ip ?? options.host, port: options.port ?? 443, noDelay: true })
+  const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE']
+  const socket = new TlsSocket(transport, {
+    profile: spec.name,
+    handshake: {
+      plan: planClientHello(spec),
+      serverName,
+      host: options.host,
+      verifyChain: chainVerifier(options),
+      ...(options.alpn ? { alpn: options.alpn } : {}),
+      ...(options.mlKemBackend ? { mlKemBackend: options.mlKemBackend } : {}),
+    },
+    ...(keyLogFile ? { keylog: (line: string) => appendKeyLog(line, keyLogFile) } : {}),
+    ...(options.onTicket ? { onTicket: options.onTicket } : {}),
+  })
+  const timeoutMs = options.timeout ?? 10_000
+  const timer = setTimeout(() => socket.destroy(new TlsHandshakeTimeoutError(timeoutMs)), timeoutMs)
+  const onAbort = (): void => {
+    socket.destroy(new AbortError('connect aborted', { cause: options.signal?.reason }))
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    await socket.handshakeComplete
+    return socket
+  } catch (err) {
+    socket.destroy()
+    throw err
+  } finally {
+    clearTimeout(timer)
+    options.signal?.removeEventListener('abort', onAbort)
+  }
+}

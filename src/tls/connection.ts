@@ -1,0 +1,357 @@
+/**
+ * The client side of one TLS 1.3 connection without I/O: the record layer (RFC 8446 §5) with its
+ * two directions of protection, the handshake driver, and post-handshake messages (§4.6).
+ * `TlsSocket` wires it to a transport; tests can drive it directly.
+ */
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, MAX_PLAINTEXT } from './constants.js'
+import type { CipherSuite13 } from './crypto/cipher-suites.js'
+import { nextTrafficSecret, trafficKeys } from './crypto/key-schedule.js'
+import { TlsAlertError, TlsError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
+import { ClientHandshake13, type ClientHandshakeOptions, type HandshakeResult } from './handshake/client13.js'
+import type { HandshakeIo } from './handshake/context.js'
+import { HandshakeReader, type HandshakeMessage } from './handshake/handshake-reader.js'
+import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket } from './messages/simple.js'
+import { RecordProtection } from './record/protection.js'
+import { RecordReader, type RawRecord } from './record/record-reader.js'
+
+export interface ConnectionEvents {
+  /** Bytes to put on the transport; returns false when the transport wants the writer to wait for 'drain'. */
+  transmit(bytes: Buffer): boolean
+  handshakeDone(result: HandshakeResult): void
+  data(plaintext: Buffer): void
+  /** The peer sent close_notify (RFC 8446 §6.1). */
+  peerClosed(): void
+  /** A fatal error; the connection already sent its alert (if any) and is dead. */
+  error(err: Error): void
+  ticket?(ticket: NewSessionTicket, handshake: HandshakeResult): void
+  /** NSS key log line, without the trailing newline. */
+  keylog?(line: string): void
+}
+
+/** Records in a row that carry no progress (empty, CCS, warning alerts) before we give up (Go: maxUselessRecords). */
+const MAX_USELESS_RECORDS = 32
+
+interface Direction {
+  suite: CipherSuite13
+  secret: Buffer
+  protection: RecordProtection
+}
+
+export class TlsClientConnection {
+  private readonly records = new RecordReader()
+  private readonly handshakeReader = new HandshakeReader()
+  private readonly handshake: ClientHandshake13
+  private readDir: Direction | undefined
+  private writeDir: Direction | undefined
+  private result: HandshakeResult | undefined
+  private paused = false
+  private dead: Error | undefined
+  private closeNotifySent = false
+  private peerClosedFlag = false
+  private uselessRecords = 0
+  private maxSendFragment = MAX_PLAINTEXT
+  private readonly maxReceivePlaintext: number
+
+  constructor(
+    options: ClientHandshakeOptions,
+    private readonly events: ConnectionEvents,
+  ) {
+    const offeredLimit = options.plan.offered.recordSizeLimit
+    // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type too.
+    this.maxReceivePlaintext = offeredLimit ? Math.min(MAX_PLAINTEXT, offeredLimit - 1) : MAX_PLAINTEXT
+    this.handshake = new ClientHandshake13(this.io(), options)
+  }
+
+  get handshakeResult(): HandshakeResult | undefined {
+    return this.result
+  }
+
+  get error(): Error | undefined {
+    return this.dead
+  }
+
+  get isPeerClosed(): boolean {
+    return this.peerClosedFlag
+  }
+
+  /** Sends ClientHello. */
+  start(): void {
+    this.guard(() => this.handshake.start())
+  }
+
+  /** Feeds bytes from the transport. Never throws: errors go to `events.error`. */
+  receive(chunk: Buffer): void {
+    if (this.dead) return
+    this.records.push(chunk)
+    this.pump()
+  }
+
+  private pump(): void {
+    while (!this.paused && !this.dead) {
+      let record: RawRecord | undefined
+      let pending: void | Promise<void>
+      try {
+        record = this.records.next()
+        if (!record) return
+        pending = this.processRecord(record)
+      } catch (err) {
+        this.fail(err)
+        return
+      }
+      if (pending) {
+        this.paused = true
+        pending.then(
+          () => {
+            this.paused = false
+            this.pump()
+          },
+          (err: unknown) => this.fail(err),
+        )
+        return
+      }
+    }
+  }
+
+  private processRecord(record: RawRecord): void | Promise<void> {
+    if (record.type === ContentType.change_cipher_spec) return this.processChangeCipherSpec(record)
+    let type = record.type
+    let content = record.fragment
+    if (this.readDir) {
+      if (type !== ContentType.application_data) {
+        throw new TlsProtocolError(`plaintext record of type ${type} after keys were established (RFC 8446 §5.2)`, AlertDescription.unexpected_message)
+      }
+      const opened = this.readDir.protection.open(record.header, record.fragment)
+      type = opened.type
+      content = opened.content
+      if (content.length > this.maxReceivePlaintext) {
+        throw new TlsRecordOverflowError(`decrypted record of ${content.length} bytes exceeds ${this.maxReceivePlaintext} (RFC 8446 §5.2 / RFC 8449)`)
+      }
+    } else if (content.length > MAX_PLAINTEXT) {
+      throw new TlsRecordOverflowError(`plaintext record of ${content.length} bytes exceeds 2^14 (RFC 8446 §5.1)`)
+    }
+    if (this.handshakeReader.hasPartial && type !== ContentType.handshake) {
+      throw new TlsProtocolError('handshake message interleaved with another record type (RFC 8446 §5.1)', AlertDescription.unexpected_message)
+    }
+    switch (type) {
+      case ContentType.handshake:
+        this.uselessRecords = 0
+        return this.processHandshakeRecord(content)
+      case ContentType.alert:
+        return this.processAlert(content)
+      case ContentType.application_data:
+        return this.processApplicationData(content)
+      default:
+        throw new TlsProtocolError(`record of content type ${type} inside an encrypted record (RFC 8446 §5.4)`, AlertDescription.unexpected_message)
+    }
+  }
+
+  private processChangeCipherSpec(record: RawRecord): void {
+    // RFC 8446 §5: a single-byte 0x01 CCS during the handshake is dropped; anything else is fatal.
+    if (this.result || record.fragment.length !== 1 || record.fragment[0] !== 1) {
+      throw new TlsProtocolError('unexpected change_cipher_spec record (RFC 8446 §5)', AlertDescription.unexpected_message)
+    }
+    this.countUseless()
+  }
+
+  private countUseless(): void {
+    if (++this.uselessRecords > MAX_USELESS_RECORDS) {
+      throw new TlsProtocolError(`${MAX_USELESS_RECORDS} records in a row without progress; the peer is stalling the connection`, AlertDescription.unexpected_message)
+    }
+  }
+
+  private processHandshakeRecord(fragment: Buffer): void | Promise<void> {
+    this.handshakeReader.push(fragment)
+    return this.drainHandshake()
+  }
+
+  private drainHandshake(): void | Promise<void> {
+    for (;;) {
+      const msg = this.handshakeReader.next()
+      if (!msg) return
+      const pending = this.result ? this.processPostHandshake(msg) : this.processHandshakeMessage(msg)
+      if (pending) return pending.then(() => this.drainHandshake())
+    }
+  }
+
+  private processHandshakeMessage(msg: HandshakeMessage): void | Promise<void> {
+    const pending = this.handshake.handle(msg)
+    if (pending) return pending.then(() => this.afterHandshakeStep())
+    this.afterHandshakeStep()
+  }
+
+  private afterHandshakeStep(): void {
+    const done = this.handshake.done
+    if (!done || this.result) return
+    this.result = done
+    if (done.recordSizeLimit) this.maxSendFragment = Math.min(MAX_PLAINTEXT, done.recordSizeLimit - 1)
+    this.events.handshakeDone(done)
+  }
+
+  private processPostHandshake(msg: HandshakeMessage): void {
+    switch (msg.type) {
+      case HandshakeType.new_session_ticket:
+        this.events.ticket?.(decodeNewSessionTicket(msg.body), this.result!)
+        return
+      case HandshakeType.key_update:
+        return this.processKeyUpdate(msg)
+      default:
+        throw new TlsProtocolError(`handshake message ${msg.type} after the handshake (RFC 8446 §4.6)`, AlertDescription.unexpected_message)
+    }
+  }
+
+  private processKeyUpdate(msg: HandshakeMessage): void {
+    const requested = decodeKeyUpdate(msg.body)
+    if (this.handshakeReader.hasPartial) {
+      throw new TlsProtocolError('KeyUpdate not at a record boundary (RFC 8446 §5.1)', AlertDescription.unexpected_message)
+    }
+    const read = this.readDir!
+    this.installRead(read.suite, nextTrafficSecret(read.suite.hash, read.secret))
+    if (requested && !this.closeNotifySent) this.updateWriteKeys(false)
+  }
+
+  /** Sends KeyUpdate and switches our write keys (RFC 8446 §4.6.3); `requestPeer` asks the peer to do the same. */
+  updateWriteKeys(requestPeer: boolean): void {
+    const write = this.writeDir
+    if (!write || !this.result) throw new TlsProtocolError('KeyUpdate before the handshake completed', AlertDescription.internal_error)
+    this.sendRecord(ContentType.handshake, encodeKeyUpdate(requestPeer))
+    this.installWrite(write.suite, nextTrafficSecret(write.suite.hash, write.secret))
+  }
+
+  private processAlert(content: Buffer): void {
+    if (content.length !== 2) throw new TlsProtocolError('alert record is not 2 bytes (RFC 8446 §6)', AlertDescription.decode_error)
+    const level = content[0]!
+    const description = content[1]!
+    if (description === AlertDescription.close_notify) {
+      this.peerClosedFlag = true
+      this.paused = true
+      this.events.peerClosed()
+      return
+    }
+    if (description === AlertDescription.user_canceled && level === AlertLevel.warning) {
+      this.countUseless()
+      return
+    }
+    // RFC 8446 §6.2: every other alert is fatal, whatever its level says.
+    throw new TlsAlertError(description)
+  }
+
+  private processApplicationData(content: Buffer): void {
+    if (!this.result) {
+      throw new TlsProtocolError('application data before the handshake completed (RFC 8446 §2)', AlertDescription.unexpected_message)
+    }
+    if (content.length === 0) {
+      this.countUseless()
+      return
+    }
+    this.uselessRecords = 0
+    this.events.data(content)
+  }
+
+  /** Encrypts and transmits application data; returns the transport's backpressure signal. */
+  writeApplicationData(data: Buffer): boolean {
+    if (this.dead) throw this.dead
+    if (!this.result) throw new TlsProtocolError('write before the handshake completed', AlertDescription.internal_error)
+    if (this.closeNotifySent) throw new TlsProtocolError('write after close_notify (RFC 8446 §6.1)', AlertDescription.internal_error)
+    return this.sendRecord(ContentType.application_data, data)
+  }
+
+  private sendRecord(type: number, data: Buffer): boolean {
+    const max = this.maxSendFragment
+    const prot = this.writeDir?.protection
+    if (data.length <= max) {
+      return this.events.transmit(prot ? prot.seal(type, data) : plaintextRecord(type, data, 0x0303))
+    }
+    const parts: Buffer[] = []
+    for (let off = 0; off < data.length; off += max) {
+      const piece = data.subarray(off, Math.min(off + max, data.length))
+      parts.push(prot ? prot.seal(type, piece) : plaintextRecord(type, piece, 0x0303))
+    }
+    return this.events.transmit(Buffer.concat(parts))
+  }
+
+  /** Sends close_notify (RFC 8446 §6.1). Idempotent. */
+  sendCloseNotify(): void {
+    if (this.closeNotifySent || this.dead) return
+    this.closeNotifySent = true
+    try {
+      this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.close_notify))
+    } catch {
+      // transport already gone
+    }
+  }
+
+  /** Marks the connection dead with `err`, sending the matching alert (unless the peer sent one). */
+  fail(err: unknown, sendAlert = true): void {
+    if (this.dead) return
+    const e = asTlsError(err)
+    this.dead = e
+    const description = e instanceof TlsError ? e.alert : alertFor(e)
+    if (sendAlert && description !== undefined && !this.closeNotifySent) {
+      this.closeNotifySent = true
+      try {
+        const alert = Buffer.of(AlertLevel.fatal, description)
+        this.events.transmit(this.writeDir ? this.writeDir.protection.seal(ContentType.alert, alert) : plaintextRecord(ContentType.alert, alert, 0x0303))
+      } catch {
+        // best effort
+      }
+    }
+    this.events.error(e)
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  private installRead(suite: CipherSuite13, secret: Buffer): void {
+    const { key, iv } = trafficKeys(suite.hash, secret, suite.keyLength, suite.ivLength)
+    this.readDir = { suite, secret, protection: new RecordProtection(suite.aead, key, iv) }
+  }
+
+  private installWrite(suite: CipherSuite13, secret: Buffer): void {
+    const { key, iv } = trafficKeys(suite.hash, secret, suite.keyLength, suite.ivLength)
+    this.writeDir = { suite, secret, protection: new RecordProtection(suite.aead, key, iv) }
+  }
+
+  private firstRecordVersion = true
+
+  private io(): HandshakeIo {
+    return {
+      sendHandshake: (message) => {
+        if (this.writeDir) {
+          this.sendRecord(ContentType.handshake, message)
+          return
+        }
+        // RFC 8446 §5.1: the first ClientHello record may carry 0x0301 for compatibility.
+        const version = this.firstRecordVersion ? this.handshake.recordVersion : 0x0303
+        this.firstRecordVersion = false
+        const parts: Buffer[] = []
+        for (let off = 0; off < message.length; off += MAX_PLAINTEXT) {
+          parts.push(plaintextRecord(ContentType.handshake, message.subarray(off, Math.min(off + MAX_PLAINTEXT, message.length)), version))
+        }
+        this.events.transmit(parts.length === 1 ? parts[0]! : Buffer.concat(parts))
+      },
+      sendChangeCipherSpec: () => {
+        this.events.transmit(plaintextRecord(ContentType.change_cipher_spec, Buffer.of(1), 0x0303))
+      },
+      setReadKeys: (suite, secret) => this.installRead(suite, secret),
+      setWriteKeys: (suite, secret) => this.installWrite(suite, secret),
+      logSecret: (label, secret) => {
+        this.events.keylog?.(`${label} ${this.handshake.clientRandom.toString('hex')} ${secret.toString('hex')}`)
+      },
+      hasPartialHandshake: () => this.handshakeReader.hasPartial,
+    }
+  }
+}
+
+function plaintextRecord(type: number, fragment: Uint8Array, version: number): Buffer {
+  const out = Buffer.allocUnsafe(5 + fragment.length)
+  out[0] = type
+  out.writeUInt16BE(version, 1)
+  out.writeUInt16BE(fragment.length, 3)
+  out.set(fragment, 5)
+  return out
+}

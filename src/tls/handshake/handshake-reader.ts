@@ -1,0 +1,50 @@
+/**
+ * Reassembles handshake messages from handshake records (RFC 8446 §5.1): messages may span
+ * records and records may carry several messages. Oversized messages are refused before they
+ * are buffered.
+ */
+import { AlertDescription } from '../constants.js'
+import { TlsProtocolError } from '../errors.js'
+
+export interface HandshakeMessage {
+  readonly type: number
+  readonly body: Buffer
+  /** header + body, exactly as received (for the transcript). */
+  readonly raw: Buffer
+}
+
+/** Largest handshake message accepted, bytes (a Certificate with a long chain is the largest real one). */
+export const MAX_HANDSHAKE_MESSAGE = 256 * 1024
+
+export class HandshakeReader {
+  private buf: Buffer = Buffer.alloc(0)
+
+  /** True when a partial message is buffered (a key change must not happen then, RFC 8446 §5.1). */
+  get hasPartial(): boolean {
+    return this.buf.length > 0
+  }
+
+  push(fragment: Buffer): void {
+    if (fragment.length === 0) {
+      // RFC 8446 §5.1: zero-length fragments of handshake are not allowed.
+      throw new TlsProtocolError('zero-length handshake record (RFC 8446 §5.1)', AlertDescription.unexpected_message)
+    }
+    this.buf = this.buf.length ? Buffer.concat([this.buf, fragment]) : fragment
+    if (this.buf.length >= 4) {
+      const len = this.buf.readUIntBE(1, 3)
+      if (len > MAX_HANDSHAKE_MESSAGE) {
+        throw new TlsProtocolError(`handshake message type ${this.buf[0]} of ${len} bytes exceeds the ${MAX_HANDSHAKE_MESSAGE}-byte limit`, AlertDescription.unexpected_message)
+      }
+    }
+  }
+
+  next(): HandshakeMessage | undefined {
+    if (this.buf.length < 4) return undefined
+    const len = this.buf.readUIntBE(1, 3)
+    if (this.buf.length < 4 + len) return undefined
+    const raw = this.buf.subarray(0, 4 + len)
+    this.buf = this.buf.subarray(4 + len)
+    if (this.buf.length === 0) this.buf = Buffer.alloc(0)
+    return { type: raw[0]!, body: raw.subarray(4), raw }
+  }
+}

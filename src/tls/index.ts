@@ -1,0 +1,18 @@
+export { connect, type ConnectOptions } from './connect.js'
+export { TlsSocket, type TlsConnectionInfo } from './socket.js'
+export {
+  TlsError,
+  TlsAlertError,
+  TlsProtocolError,
+  TlsIncompatibleError,
+  TlsUnsupportedError,
+  TlsDecodeError,
+  TlsBadRecordMacError,
+  TlsRecordOverflowError,
+  TlsTruncatedError,
+  TlsHandshakeTimeoutError,
+  TlsClosedError,
+} from './errors.js'
+export { TlsCertificateError } from './cert/errors.js'
+export { generateKeyShares, mlKemBackend, type KeyShare } from './crypto/key-exchange.js'
+export { TLS13_CIPHER_SUITES } from './crypto/cipher-suites.js'

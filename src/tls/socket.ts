@@ -1,0 +1,268 @@
+/**
+ * TlsSocket: a Duplex of application data over hotconn's TLS client, shaped like node:tls's
+ * TLSSocket where undici and node:http2 look (alpnProtocol, ref/unref, remoteAddress, setNoDelay,
+ * getPeerCertificate, getProtocol, getCipher). Writing ends with close_notify on `end()`.
+ */
+import { X509Certificate } from 'node:crypto'
+import type { Socket } from 'node:net'
+import { Duplex } from 'node:stream'
+import { ConnectError } from '../errors.js'
+import { groupName } from './constants.js'
+import { TlsClientConnection } from './connection.js'
+import { TlsClosedError, TlsError, TlsTruncatedError } from './errors.js'
+import type { ClientHandshakeOptions, HandshakeResult } from './handshake/client13.js'
+import type { NewSessionTicket } from './messages/simple.js'
+
+/** What was negotiated, for logs and stats. */
+export interface TlsConnectionInfo {
+  readonly version: 'TLSv1.3' | 'TLSv1.2'
+  /** IANA name, e.g. TLS_AES_128_GCM_SHA256. */
+  readonly cipherSuite: string
+  /** Key-exchange group name, e.g. X25519MLKEM768. */
+  readonly group: string
+  readonly alpn: string | false
+  readonly resumed: boolean
+  readonly helloRetry: boolean
+  /** Profile the ClientHello came from. */
+  readonly profile: string
+  /** ms from the first ClientHello byte to the handshake's end. */
+  readonly handshakeMs: number
+  /** True when the server certificate chain and hostname were verified. */
+  readonly verified: boolean
+}
+
+export interface TlsSocketOptions {
+  readonly handshake: ClientHandshakeOptions
+  readonly profile: string
+  readonly keylog?: (line: string) => void
+  readonly onTicket?: (ticket: NewSessionTicket, handshake: HandshakeResult) => void
+}
+
+type Transport = Duplex & Partial<Pick<Socket, 'ref' | 'unref' | 'setNoDelay' | 'setKeepAlive' | 'setTimeout' | 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort' | 'remoteFamily'>>
+
+export class TlsSocket extends Duplex {
+  readonly encrypted = true as const
+  private readonly conn: TlsClientConnection
+  private readonly startedAt = performance.now()
+  private handshakeInfo: TlsConnectionInfo | undefined
+  private readonly handshakePromise: Promise<void>
+  private transportPaused = false
+  private readonly verified: boolean
+
+  /** Resolves when the handshake completes, rejects with the error that ended it. */
+  get handshakeComplete(): Promise<void> {
+    return this.handshakePromise
+  }
+
+  constructor(
+    readonly transport: Transport,
+    private readonly options: TlsSocketOptions,
+  ) {
+    super({ allowHalfOpen: false })
+    this.verified = options.handshake.verifyChain !== undefined
+    let resolveHandshake!: () => void
+    let rejectHandshake!: (err: Error) => void
+    this.handshakePromise = new Promise<void>((resolve, reject) => {
+      resolveHandshake = resolve
+      rejectHandshake = reject
+    })
+    this.handshakePromise.catch(() => {})
+    this.conn = new TlsClientConnection(options.handshake, {
+      transmit: (bytes) => (transport.destroyed ? false : transport.write(bytes)),
+      handshakeDone: (result) => {
+        this.handshakeInfo = this.describe(result)
+        resolveHandshake()
+        this.emit('secureConnect')
+      },
+      data: (plaintext) => {
+        if (!this.push(plaintext) && !this.transportPaused) {
+          this.transportPaused = true
+          transport.pause()
+        }
+      },
+      peerClosed: () => this.push(null),
+      error: (err) => {
+        rejectHandshake(err)
+        this.destroy(err)
+      },
+      ...(options.keylog ? { keylog: options.keylog } : {}),
+      ...(options.onTicket ? { ticket: options.onTicket } : {}),
+    })
+    this.once('close', () => rejectHandshake(new TlsClosedError('connection closed before the handshake completed')))
+    transport.on('data', (chunk: Buffer) => this.conn.receive(chunk))
+    transport.on('end', () => this.onTransportEnd())
+    transport.on('error', (err: Error) => this.onTransportError(err))
+    transport.on('close', () => {
+      if (!this.destroyed) this.destroy(this.handshakeInfo ? undefined : new ConnectError('connection closed by the server before the TLS handshake completed'))
+    })
+    transport.on('timeout', () => this.emit('timeout'))
+    this.conn.start()
+  }
+
+  private describe(result: HandshakeResult): TlsConnectionInfo {
+    return {
+      version: result.version,
+      cipherSuite: result.cipherSuite.name,
+      group: groupName(result.group),
+      alpn: result.alpn ?? false,
+      resumed: false,
+      helloRetry: result.helloRetry,
+      profile: this.options.profile,
+      handshakeMs: performance.now() - this.startedAt,
+      verified: this.verified,
+    }
+  }
+
+  private onTransportEnd(): void {
+    if (this.conn.isPeerClosed || this.destroyed) return
+    // RFC 8446 §6.1: end of stream without close_notify is a truncation.
+    this.destroy(this.handshakeInfo ? new TlsTruncatedError() : new ConnectError('server closed the connection during the TLS handshake; it may not accept this ClientHello'))
+  }
+
+  private onTransportError(err: Error): void {
+    if (this.destroyed) return
+    const code = (err as NodeJS.ErrnoException).code
+    this.destroy(
+      this.handshakeInfo
+        ? err
+        : new ConnectError(`cannot connect to ${this.remoteAddress ?? this.transport.remoteAddress ?? '?'}:${this.remotePort ?? '?'}: ${code ?? err.message}; check that the server is reachable`, { cause: err }),
+    )
+  }
+
+  /** Negotiated parameters; undefined until the handshake completes. */
+  get info(): TlsConnectionInfo | undefined {
+    return this.handshakeInfo
+  }
+
+  get alpnProtocol(): string | false {
+    return this.handshakeInfo?.alpn ?? false
+  }
+
+  get authorized(): boolean {
+    return this.handshakeInfo !== undefined && this.verified
+  }
+
+  get servername(): string | undefined {
+    return this.options.handshake.serverName
+  }
+
+  get group(): string | undefined {
+    return this.handshakeInfo?.group
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.transport.remoteAddress
+  }
+
+  get remotePort(): number | undefined {
+    return this.transport.remotePort
+  }
+
+  get remoteFamily(): string | undefined {
+    return this.transport.remoteFamily
+  }
+
+  get localAddress(): string | undefined {
+    return this.transport.localAddress
+  }
+
+  get localPort(): number | undefined {
+    return this.transport.localPort
+  }
+
+  getProtocol(): 'TLSv1.3' | 'TLSv1.2' | null {
+    return this.handshakeInfo?.version ?? null
+  }
+
+  getCipher(): { name: string; standardName: string; version: string } | undefined {
+    const info = this.handshakeInfo
+    return info && { name: info.cipherSuite, standardName: info.cipherSuite, version: info.version }
+  }
+
+  /** The server's end-entity certificate, or undefined before the handshake. */
+  getPeerCertificate(): X509Certificate | undefined {
+    const der = this.conn.handshakeResult?.peerCertificates[0]
+    return der ? new X509Certificate(der) : undefined
+  }
+
+  /** The whole chain the server sent, end-entity first. */
+  getPeerCertificateChain(): X509Certificate[] {
+    return (this.conn.handshakeResult?.peerCertificates ?? []).map((der) => new X509Certificate(der))
+  }
+
+  /** Sends KeyUpdate (RFC 8446 §4.6.3); `requestPeer` asks the server to update its keys too. */
+  keyUpdate(requestPeer = false): void {
+    this.conn.updateWriteKeys(requestPeer)
+  }
+
+  ref(): this {
+    this.transport.ref?.()
+    return this
+  }
+
+  unref(): this {
+    this.transport.unref?.()
+    return this
+  }
+
+  setNoDelay(noDelay = true): this {
+    this.transport.setNoDelay?.(noDelay)
+    return this
+  }
+
+  setKeepAlive(enable = false, initialDelayMs = 0): this {
+    this.transport.setKeepAlive?.(enable, initialDelayMs)
+    return this
+  }
+
+  /** Idle timeout in ms on the transport; emits 'timeout' (the socket stays open, as in node:net). */
+  setTimeout(ms: number, callback?: () => void): this {
+    this.transport.setTimeout?.(ms)
+    if (callback) this.once('timeout', callback)
+    return this
+  }
+
+  override _read(): void {
+    if (this.transportPaused) {
+      this.transportPaused = false
+      this.transport.resume()
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeChunk(chunk, callback)
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    this.writeChunk(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback)
+  }
+
+  private writeChunk(chunk: Buffer, callback: (error?: Error | null) => void): void {
+    if (!this.handshakeInfo) {
+      this.handshakePromise.then(() => this.writeChunk(chunk, callback), callback)
+      return
+    }
+    let ok: boolean
+    try {
+      ok = this.conn.writeApplicationData(chunk)
+    } catch (err) {
+      callback(err as Error)
+      return
+    }
+    if (ok) callback()
+    else this.transport.once('drain', () => callback())
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.conn.sendCloseNotify()
+    this.transport.end()
+    callback()
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    if (err && err instanceof TlsError && !this.conn.error) this.conn.fail(err)
+    else if (err && !this.conn.error) this.conn.fail(err, false)
+    this.transport.destroy()
+    callback(err)
+  }
+}
