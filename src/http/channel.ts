@@ -32,6 +32,7 @@ export class HttpChannel {
   #options: HttpChannelOptions
   #handedOut = false
   #unwatch: (() => void) | null
+  readonly #onDead: () => void
 
   /**
    * @param socket a connected TLS socket (TlsSocket or node:tls TLSSocket); `onDead` is called
@@ -40,7 +41,22 @@ export class HttpChannel {
   constructor(socket: Duplex, options: HttpChannelOptions, onDead: () => void) {
     this.socket = socket
     this.#options = options
+    this.#onDead = onDead
     this.#unwatch = watchUnattached(socket, onDead)
+  }
+
+  /** Stops watching the socket while its borrower reads and writes it raw. */
+  lend(): void {
+    if (this.#client !== null) throw new Error('a socket owned by an HTTP client cannot be lent out raw')
+    this.#unwatch?.()
+    this.#unwatch = null
+  }
+
+  /** Watches the socket again after a raw loan. */
+  unlend(): void {
+    if (this.#client === null && this.#unwatch === null && this.alive) {
+      this.#unwatch = watchUnattached(this.socket, this.#onDead)
+    }
   }
 
   /** Whether an undici Client owns the socket (then it can no longer be lent out raw). */

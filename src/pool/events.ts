@@ -1,0 +1,80 @@
+/**
+ * Pool events on `node:diagnostics_channel`. Subscribe with
+ * `diagnostics_channel.subscribe('hotconn:pool:connect', (msg) => …)`. Publishing costs nothing
+ * when nobody subscribes.
+ */
+import diagnostics from 'node:diagnostics_channel'
+
+/** A connection finished its handshake (or failed to). */
+export interface ConnectEvent {
+  host: string
+  ip: string
+  port: number
+  /** ms from dial to handshake done (or failure). */
+  durationMs: number
+  error?: Error
+}
+/** A connection started closing. */
+export interface CloseEvent {
+  host: string
+  ip: string
+  /** e.g. 'idle_timeout', 'max_lifetime', 'trim', 'health', 'blacklisted', 'drained', 'peer', 'pool_closed'. */
+  reason: string
+  /** ms the connection lived. */
+  ageMs: number
+  requests: number
+}
+/** An IP was blacklisted or re-admitted. */
+export interface BlacklistEvent {
+  host: string
+  ip: string
+  action: 'blacklisted' | 'probing' | 'readmitted'
+  reason: string
+  /** Epoch ms the blacklisting ends (for 'blacklisted'). */
+  until?: number
+}
+/** A request finished on a pooled connection. */
+export interface RequestEvent {
+  host: string
+  ip: string
+  method: string
+  path: string
+  statusCode?: number
+  error?: Error
+  durationMs: number
+  reused: boolean
+}
+/** A host's addresses were (re)resolved. */
+export interface DnsEvent {
+  host: string
+  addresses: string[]
+  added: string[]
+  removed: string[]
+  error?: Error
+}
+/** A health check or re-probe finished. */
+export interface HealthEvent {
+  host: string
+  ip: string
+  kind: 'check' | 'probe'
+  ok: boolean
+  statusCode?: number
+  error?: Error
+}
+
+export const channels = {
+  connect: diagnostics.channel('hotconn:pool:connect'),
+  close: diagnostics.channel('hotconn:pool:close'),
+  blacklist: diagnostics.channel('hotconn:pool:blacklist'),
+  request: diagnostics.channel('hotconn:pool:request'),
+  dns: diagnostics.channel('hotconn:pool:dns'),
+  health: diagnostics.channel('hotconn:pool:health'),
+} as const
+
+export function publish<K extends keyof typeof channels>(
+  name: K,
+  message: K extends 'connect' ? ConnectEvent : K extends 'close' ? CloseEvent : K extends 'blacklist' ? BlacklistEvent : K extends 'request' ? RequestEvent : K extends 'dns' ? DnsEvent : HealthEvent,
+): void {
+  const ch = channels[name]
+  if (ch.hasSubscribers) ch.publish(message)
+}

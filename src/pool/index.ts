@@ -1,0 +1,25 @@
+export { HotConnPool } from './pool.js'
+export { AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
+export type { ConnectionState, PooledConnection } from './connection.js'
+export type { WarmupIpResult, WarmupResult } from './manager.js'
+export type {
+  Connector,
+  ConnectorOptions,
+  HotConnPoolOptions,
+  Resolution,
+  ResolvedAddress,
+  Resolver,
+} from './options.js'
+export type { HostStats, IpStats, PoolStats, UsageStats } from './stats.js'
+export type { IpState } from './host.js'
+export { Blacklist, parseRetryAfter, type BlacklistOptions, type BlacklistRecord } from './blacklist.js'
+export {
+  channels,
+  type BlacklistEvent,
+  type CloseEvent,
+  type ConnectEvent,
+  type DnsEvent,
+  type HealthEvent,
+  type RequestEvent,
+} from './events.js'
+export { tlsConnector } from './defaults.js'

@@ -1,0 +1,37 @@
+/**
+ * Parses what the pool accepts as a host: "example.com", "example.com:8443", "[::1]:8443",
+ * "https://example.com[:port][/path]" or a URL. Only https origins are pooled.
+ */
+import { isIP } from 'node:net'
+import { InvalidArgumentError } from '../errors.js'
+
+export interface OriginKey {
+  /** `hostname:port` (IPv6 in brackets). */
+  key: string
+  /** Hostname without brackets (SNI, certificate name, DNS query). */
+  hostname: string
+  port: number
+  /** `https://host[:port]` for the Host header. */
+  origin: string
+}
+
+/** Throws InvalidArgumentError for anything but an https origin or a bare host[:port]. */
+export function parseOrigin(input: string | URL): OriginKey {
+  let url: URL
+  try {
+    if (input instanceof URL) url = input
+    else if (typeof input === 'string' && input.includes('://')) url = new URL(input)
+    else if (typeof input === 'string' && input.length > 0) url = new URL(`https://${input}`)
+    else throw new Error('empty')
+  } catch {
+    throw new InvalidArgumentError(`origin must be an https URL or a host[:port], got ${JSON.stringify(String(input))}`)
+  }
+  if (url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`origin ${url.origin} is not https: the pool only holds TLS connections; use an https:// URL`)
+  }
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+  if (hostname.length === 0) throw new InvalidArgumentError(`origin ${String(input)} has no host`)
+  const port = url.port === '' ? 443 : Number(url.port)
+  const shown = isIP(hostname) === 6 ? `[${hostname}]` : hostname
+  return { key: `${shown}:${port}`, hostname, port, origin: url.origin }
+}

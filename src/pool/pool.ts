@@ -1,0 +1,212 @@
+/**
+ * HotConnPool: an undici Dispatcher over pools of hot TLS connections to every IP of a host.
+ *
+ *   const pool = await HotConnPool.create(config)
+ *   await pool.warmup('https://tiles.example.com')
+ *   const res = await fetch('https://tiles.example.com/t/1/2/3.png', { dispatcher: pool })
+ *   await pool.close()
+ */
+import { Dispatcher, errors } from 'undici'
+import type { Config } from '../config/index.js'
+import { InvalidArgumentError } from '../errors.js'
+import { toLegacyHandler } from '../http/handler.js'
+import { runPooledRequest, type HttpLease } from '../http/request.js'
+import { Connection, type PooledConnection } from './connection.js'
+import { tlsConnector, defaultResolver } from './defaults.js'
+import { DnsRefresher } from './dns-refresh.js'
+import { PoolClosedError } from './errors.js'
+import { publish } from './events.js'
+import { HealthChecker } from './health.js'
+import type { HostEntry } from './host.js'
+import { Housekeeper } from './housekeeping.js'
+import { ConnectionManager, type WarmupResult } from './manager.js'
+import { resolvePoolOptions, type HotConnPoolOptions } from './options.js'
+import { poolStats, type PoolStats } from './stats.js'
+
+export class HotConnPool extends Dispatcher {
+  readonly #manager: ConnectionManager
+  readonly #health: HealthChecker
+  readonly #housekeeper: Housekeeper
+  readonly #dns: DnsRefresher
+  readonly #maxRetries: number
+  #closing: Promise<void> | null = null
+  #destroyed = false
+
+  /** Same as `new HotConnPool(options)`, for symmetry with an async config load. */
+  static async create(options: Config | HotConnPoolOptions = {}): Promise<HotConnPool> {
+    return new HotConnPool(options)
+  }
+
+  /**
+   * @param options a Config (from loadConfig/resolveConfig) or config keys (camelCase, TOML or Go
+   *   names) plus `connector`, `resolver`, `ca`, … (see HotConnPoolOptions).
+   * @throws ConfigError / InvalidArgumentError naming the bad option.
+   */
+  constructor(options: Config | HotConnPoolOptions = {}) {
+    super()
+    const resolved = resolvePoolOptions(options)
+    const connector = resolved.connector ?? tlsConnector(resolved.config, resolved.ca)
+    const resolver = resolved.resolver ?? defaultResolver(resolved.config)
+    this.#maxRetries = resolved.maxRetries
+    this.#manager = new ConnectionManager(resolved, connector, resolver)
+    this.#health = new HealthChecker(this.#manager, resolved.config.pool.healthCheckIntervalMs)
+    this.#housekeeper = new Housekeeper(this.#manager, this.#health)
+    this.#dns = new DnsRefresher(this.#manager)
+    this.#manager.onBlacklisted = (record) => this.#housekeeper.wakeAt(record.until)
+    this.#manager.onResolved = () => this.#dns.schedule()
+    this.#health.start()
+    this.#housekeeper.start()
+  }
+
+  /** The resolved configuration. */
+  get config(): Config {
+    return this.#manager.options.config
+  }
+
+  /** Whether close() or destroy() was called. */
+  get closed(): boolean {
+    return this.#closing !== null
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed
+  }
+
+  /**
+   * undici Dispatcher entry point (DispatcherBase contract): `opts.origin` picks the host.
+   * Returns false when the request was refused at once (its error went to the handler) or the
+   * host's queue is full; errors after acceptance go to the handler.
+   */
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    if (handler === null || typeof handler !== 'object') throw new errors.InvalidArgumentError('handler must be an object')
+    const legacy = toLegacyHandler(handler)
+    try {
+      if (opts === null || typeof opts !== 'object') throw new errors.InvalidArgumentError('opts must be an object.')
+      if (this.#destroyed) throw new errors.ClientDestroyedError()
+      if (this.#closing !== null) throw new PoolClosedError()
+      if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
+      const host = this.#manager.host(opts.origin)
+      runPooledRequest(opts, legacy, {
+        acquire: (signal) => this.#lease(host, opts, signal),
+        maxRetries: this.#maxRetries,
+        servername: host.hostname,
+      })
+      return host.waiters.size < this.#manager.options.config.pool.maxPending
+    } catch (err) {
+      if (typeof legacy.onError !== 'function') throw err
+      legacy.onError(err as Error)
+      return false
+    }
+  }
+
+  async #lease(host: HostEntry, opts: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<HttpLease> {
+    const m = this.#manager
+    const conn = await m.acquire(host, 'http', signal)
+    const reused = m.countUse(conn)
+    if (conn.channel === null) throw new Error('unreachable: a checked-out connection has a channel')
+    return {
+      dispatcher: conn.channel.client,
+      reused,
+      release: (outcome) => {
+        m.release(conn, outcome)
+        publish('request', {
+          host: host.key,
+          ip: conn.ip,
+          method: String(opts.method),
+          path: opts.path,
+          statusCode: outcome.statusCode,
+          error: outcome.error,
+          durationMs: outcome.durationMs,
+          reused,
+        })
+      },
+    }
+  }
+
+  /**
+   * Resolves every IP of `origin` and opens `warm_conns_per_ip` connections to each (SNI = host),
+   * skipping blacklisted IPs and counting connections already there. Rejects with a DnsError,
+   * PoolClosedError or AllIpsBlacklistedError; per-IP connect failures are in the result.
+   */
+  async warmup(origin: string | URL): Promise<WarmupResult> {
+    if (this.#closing !== null) throw new PoolClosedError()
+    return this.#manager.warmup(this.#manager.host(origin))
+  }
+
+  /**
+   * Borrows a connection of `host` ("example.com", "example.com:8443" or an https URL) for raw
+   * use: its `socket` speaks TLS application data to `ip`. Give it back with putConnection();
+   * destroy the socket instead if it is no longer usable. Rejects like dispatch (ERR_POOL_*).
+   */
+  async getConnection(host: string | URL, options: { signal?: AbortSignal } = {}): Promise<PooledConnection> {
+    if (this.#closing !== null) throw new PoolClosedError()
+    const m = this.#manager
+    const conn = await m.acquire(m.host(host), 'raw', options.signal)
+    conn.lentRaw = true
+    conn.channel?.lend()
+    m.countUse(conn)
+    return conn
+  }
+
+  /** Gives back a connection from getConnection(); a destroyed or ended one is dropped. */
+  putConnection(conn: PooledConnection): void {
+    if (!(conn instanceof Connection)) throw new InvalidArgumentError('putConnection: not a connection of this pool')
+    if (!conn.lentRaw || conn.state !== 'in_use') return
+    conn.lentRaw = false
+    const alive = conn.channel?.alive === true
+    if (alive) conn.channel?.unlend()
+    this.#manager.release(conn, { reusable: alive, internal: true })
+  }
+
+  /** Per host and per IP: connections by state, handshakes, requests, reuse rate, p50/p99, failures, blacklist. */
+  stats(): PoolStats {
+    return poolStats(this.#manager)
+  }
+
+  /** Runs one housekeeping pass now (idle timeout, max lifetime, trim, blacklist expiry). */
+  housekeep(): void {
+    this.#housekeeper.run()
+  }
+
+  /** Health-checks every idle connection now; resolves when done. */
+  checkHealth(): Promise<void> {
+    return this.#health.checkAll()
+  }
+
+  #shutdown(force: boolean): Promise<void> {
+    if (this.#closing === null) {
+      this.#health.stop()
+      this.#housekeeper.stop()
+      this.#dns.stop()
+      this.#closing = this.#manager.close(force)
+    } else if (force) {
+      this.#manager.destroyAll()
+    }
+    return this.#closing
+  }
+
+  /**
+   * Stops every loop, rejects waiting requests with ERR_POOL_CLOSED, lets in-flight requests
+   * finish, then closes every connection with close_notify. Resolves when every socket is closed.
+   */
+  override close(): Promise<void>
+  override close(callback: () => void): void
+  override close(callback?: () => void): Promise<void> | void {
+    const done = this.#shutdown(false)
+    if (callback === undefined) return done
+    done.then(callback, callback)
+  }
+
+  /** Like close() but destroys every socket at once (in-flight requests fail). */
+  override destroy(err: Error | null, callback: () => void): void
+  override destroy(callback: () => void): void
+  override destroy(err: Error | null): Promise<void>
+  override destroy(): Promise<void>
+  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
+    const cb = typeof errOrCallback === 'function' ? errOrCallback : callback
+    this.#destroyed = true
+    const done = this.#shutdown(true)
+    if (cb === undefined) return done
+    done.then(cb, cb)
+  }
+}

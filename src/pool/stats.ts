@@ -1,0 +1,102 @@
+/**
+ * Snapshot of the pool for `HotConnPool.stats()`: per host and per IP counts, usage and
+ * response-time percentiles. Built by walking the hosts (not on the hot path).
+ */
+import type { Blacklist } from './blacklist.js'
+import type { HostEntry, IpEntry, IpState, Usage } from './host.js'
+import type { ConnectionManager } from './manager.js'
+
+export interface UsageStats {
+  /** Connections in every state but closed (connecting + idle + in use + closing). */
+  connections: number
+  idle: number
+  inUse: number
+  connecting: number
+  /** Handshakes completed. */
+  handshakes: number
+  /** Requests (and raw loans) served. */
+  requests: number
+  /** (requests − handshakes) / requests, 0 when no request yet. */
+  reuseRate: number
+  /** Median response time (ms) over the last responses, undefined before the first. */
+  p50Ms: number | undefined
+  /** 99th percentile response time (ms). */
+  p99Ms: number | undefined
+  /** Connect failures plus requests that ended in an error. */
+  failures: number
+}
+
+export interface IpStats extends UsageStats {
+  ip: string
+  family: 4 | 6
+  state: IpState
+  /** Whether the last DNS answer listed it. */
+  inDns: boolean
+  /** Set while blacklisted: why and until when. */
+  blacklisted?: { reason: string; until: Date }
+}
+
+export interface HostStats extends UsageStats {
+  /** `hostname:port`. */
+  host: string
+  /** Requests waiting for a connection. */
+  pending: number
+  ips: IpStats[]
+  blacklisted: { ip: string; reason: string; until: Date }[]
+}
+
+export interface PoolStats {
+  connections: number
+  idle: number
+  inUse: number
+  connecting: number
+  pending: number
+  hosts: Record<string, HostStats>
+}
+
+function usage(
+  c: { total: number; idle: number; inUse: number; connecting: number },
+  u: Usage,
+): UsageStats {
+  const [p50, p99] = u.latency.percentiles([50, 99])
+  return {
+    connections: c.total,
+    idle: c.idle,
+    inUse: c.inUse,
+    connecting: c.connecting,
+    handshakes: u.handshakes,
+    requests: u.requests,
+    reuseRate: u.requests === 0 ? 0 : Math.max(0, (u.requests - u.handshakes) / u.requests),
+    p50Ms: p50,
+    p99Ms: p99,
+    failures: u.failures,
+  }
+}
+
+function ipStats(ip: IpEntry, blacklist: Blacklist): IpStats {
+  const out: IpStats = { ip: ip.address, family: ip.family, state: ip.state, inDns: ip.inDns, ...usage(ip, ip.usage) }
+  const record = blacklist.get(ip.key)
+  if (record !== undefined) out.blacklisted = { reason: record.reason, until: new Date(record.until) }
+  return out
+}
+
+function hostStats(host: HostEntry, blacklist: Blacklist): HostStats {
+  const ips = host.list.map((ip) => ipStats(ip, blacklist))
+  return {
+    host: host.key,
+    pending: host.waiters.size,
+    ...usage(host, host.usage),
+    ips,
+    blacklisted: ips.flatMap((i) => (i.blacklisted ? [{ ip: i.ip, ...i.blacklisted }] : [])),
+  }
+}
+
+export function poolStats(m: ConnectionManager): PoolStats {
+  const hosts: Record<string, HostStats> = {}
+  let pending = 0
+  for (const host of m.hosts.values()) {
+    hosts[host.key] = hostStats(host, m.blacklist)
+    pending += host.waiters.size
+  }
+  return { connections: m.total, idle: m.idle, inUse: m.inUse, connecting: m.connecting, pending, hosts }
+}
