@@ -104,6 +104,7 @@ export class DnsResolver {
     if (literal !== 0) return finish([{ address: name, family: literal as 4 | 6, ttlMs: Infinity }])
     if (name === 'localhost' || name.endsWith('.localhost')) return this.#localhost()
     const addresses = this.#resolver === undefined ? await this.#system(name) : await this.#query(this.#resolver, name)
+    if (addresses.length === 0) throw this.#error(name, undefined)
     return finish(addresses)
   }
 
