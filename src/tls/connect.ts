@@ -110,8 +110,12 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
     socket.destroy(new AbortError('connect aborted', { cause: options.signal?.reason }))
   }
   options.signal?.addEventListener('abort', onAbort, { once: true })
+  // Until the handshake settles, its error is reported through the returned promise, not as an event.
+  const swallow = (): void => {}
+  socket.on('error', swallow)
   try {
     await socket.handshakeComplete
+    socket.off('error', swallow)
     return socket
   } catch (err) {
     socket.destroy()
