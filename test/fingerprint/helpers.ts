@@ -48,13 +48,15 @@ export async function sendOverTcp(server: CaptureServer, bytes: Uint8Array): Pro
   const captured = new Promise<Capture | undefined>((resolve) => {
     const onCapture = (c: Capture): void => {
       server.off('capture', onCapture)
+      server.off('reject', onReject)
       resolve(c)
     }
-    server.on('capture', onCapture)
-    server.once('reject', () => {
+    const onReject = (): void => {
       server.off('capture', onCapture)
       resolve(undefined)
-    })
+    }
+    server.on('capture', onCapture)
+    server.once('reject', onReject)
   })
   const reply = await sendBytes(server.port, bytes)
   return { reply, capture: await captured }
