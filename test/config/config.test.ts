@@ -274,3 +274,11 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ pool: { maxConnsPerIp: undefined }, tls: undefined })).toEqual(defaultConfig())
   })
 })
+
+describe('profile names', () => {
+  it('are exactly the built-in fingerprint profiles', async () => {
+    const { PROFILE_NAMES } = await import('../../src/config/index.js')
+    const { profileNames } = await import('../../src/fingerprint/profiles/index.js')
+    expect([...PROFILE_NAMES].sort()).toEqual([...profileNames].sort())
+  })
+})
