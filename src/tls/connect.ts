@@ -14,6 +14,7 @@ import type { ChainVerifier } from './handshake/client13.js'
 import { appendKeyLog } from './keylog.js'
 import type { NewSessionTicket } from './messages/simple.js'
 import type { HandshakeResult } from './handshake/client13.js'
+import { SessionTicketStore } from './session-cache.js'
 import { TlsSocket } from './socket.js'
 
 export interface ConnectOptions {
@@ -45,9 +46,19 @@ export interface ConnectOptions {
   readonly keyLogFile?: string
   /** Called for each NewSessionTicket the server sends (RFC 8446 §4.6.1). */
   readonly onTicket?: (ticket: NewSessionTicket, handshake: HandshakeResult) => void
+  /** Where tickets are stored for later resumption, keyed by (host, profile). */
+  readonly sessionStore?: SessionTicketStore
 }
 
 let insecureWarned = false
+
+function ticketHandler(options: ConnectOptions, profile: string): (ticket: NewSessionTicket, handshake: HandshakeResult) => void {
+  const key = SessionTicketStore.key(options.host, profile)
+  return (ticket, handshake) => {
+    options.sessionStore?.add(key, ticket, handshake)
+    options.onTicket?.(ticket, handshake)
+  }
+}
 
 function validate(options: ConnectOptions): void {
   if (!options || typeof options.host !== 'string' || options.host.length === 0) {
@@ -102,7 +113,7 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
       ...(options.mlKemBackend ? { mlKemBackend: options.mlKemBackend } : {}),
     },
     ...(keyLogFile ? { keylog: (line: string) => appendKeyLog(line, keyLogFile) } : {}),
-    ...(options.onTicket ? { onTicket: options.onTicket } : {}),
+    ...(options.onTicket || options.sessionStore ? { onTicket: ticketHandler(options, spec.name) } : {}),
   })
   const timeoutMs = options.timeout ?? 10_000
   const timer = setTimeout(() => socket.destroy(new TlsHandshakeTimeoutError(timeoutMs)), timeoutMs)

@@ -16,3 +16,5 @@ export {
 export { TlsCertificateError } from './cert/errors.js'
 export { generateKeyShares, mlKemBackend, type KeyShare } from './crypto/key-exchange.js'
 export { TLS13_CIPHER_SUITES } from './crypto/cipher-suites.js'
+export { SessionTicketStore, type StoredTicket, type SessionTicketStoreOptions } from './session-cache.js'
+export { appendKeyLog } from './keylog.js'
