@@ -83,13 +83,17 @@ export class HttpChannel {
         headersTimeout: this.#options.headersTimeoutMs ?? 300_000,
         bodyTimeout: this.#options.bodyTimeoutMs ?? 300_000,
         connect: (_opts, cb) => {
-          if (this.#handedOut || !this.alive) {
-            cb(new ChannelClosedError(), null)
-            return
-          }
-          this.#handedOut = true
-          // undici types the callback with net.Socket; any connected Duplex works in undici 7.
-          cb(null, socket as unknown as TLSSocket)
+          // undici must get the answer asynchronously (as from net.connect): a synchronous
+          // callback lands inside its resume loop and the request would never be written.
+          queueMicrotask(() => {
+            if (this.#handedOut || !this.alive) {
+              cb(new ChannelClosedError(), null)
+              return
+            }
+            this.#handedOut = true
+            // undici types the callback with net.Socket; any connected Duplex works in undici 7.
+            cb(null, socket as unknown as TLSSocket)
+          })
         },
       })
     }

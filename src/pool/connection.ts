@@ -34,7 +34,8 @@ export const LIFETIME_JITTER = 0.025
 export class Connection implements PooledConnection, IdleLinks<Connection> {
   readonly id = nextId++
   readonly entry: IpEntry
-  state: ConnectionState = 'connecting'
+  /** 'closed' only until the manager counts it as connecting. */
+  state: ConnectionState = 'closed'
   channel: HttpChannel | null = null
   requests = 0
   connectedAt = 0

@@ -116,6 +116,7 @@ export class ConnectionManager extends Counts {
   #setState(conn: Connection, next: ConnectionState): void {
     const prev = conn.state
     if (prev === next) return
+    if (prev === 'closed' && next !== 'connecting') return // a closed connection never comes back
     const ip = conn.entry
     for (const c of [ip, ip.host, this] as Counts[]) {
       this.#count(c, prev, -1)
