@@ -38,6 +38,8 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (value === undefined) return undefined
   const v = value.trim()
   if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, MAX_RETRY_AFTER_MS)
+  // An HTTP-date names a weekday or month (RFC 9110 §5.6.7); bare numbers like "-5" are not dates.
+  if (!/[A-Za-z]{3}/.test(v)) return undefined
   const t = Date.parse(v)
   if (Number.isNaN(t)) return undefined
   return Math.min(Math.max(t - now, 0), MAX_RETRY_AFTER_MS)
