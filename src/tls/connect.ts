@@ -104,6 +104,7 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
   const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE']
   const socket = new TlsSocket(transport, {
     profile: spec.name,
+    target: `${options.ip ?? options.host}:${options.port ?? 443}`,
     handshake: {
       plan: planClientHello(spec),
       serverName,

@@ -34,6 +34,8 @@ export interface TlsConnectionInfo {
 export interface TlsSocketOptions {
   readonly handshake: ClientHandshakeOptions
   readonly profile: string
+  /** `ip:port` that was dialed, for error messages. */
+  readonly target?: string
   readonly keylog?: (line: string) => void
   readonly onTicket?: (ticket: NewSessionTicket, handshake: HandshakeResult) => void
 }
@@ -125,7 +127,7 @@ export class TlsSocket extends Duplex {
     this.destroy(
       this.handshakeInfo
         ? err
-        : new ConnectError(`cannot connect to ${this.remoteAddress ?? this.transport.remoteAddress ?? '?'}:${this.remotePort ?? '?'}: ${code ?? err.message}; check that the server is reachable`, { cause: err }),
+        : new ConnectError(`cannot connect to ${this.options.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`, { cause: err }),
     )
   }
 

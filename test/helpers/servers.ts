@@ -96,6 +96,6 @@ export async function httpGet(socket: import('node:stream').Duplex, host: string
   const all = Buffer.concat(chunks)
   const sep = all.indexOf('\r\n\r\n')
   const head = all.subarray(0, sep).toString('latin1')
-  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0)
   return { status, headers: head, body: all.subarray(sep + 4) }
 }
