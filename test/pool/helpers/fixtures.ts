@@ -7,7 +7,8 @@ import diagnostics from 'node:diagnostics_channel'
 import { Resolver as NodeResolver } from 'node:dns/promises'
 import type { Socket } from 'node:net'
 import { startDemoOrigin, type DemoOrigin, type DemoOriginOptions } from '../../../src/demo/index.js'
-import type { Resolution, Resolver } from '../../../src/pool/index.js'
+import { request } from 'undici'
+import { HotConnPool, type HotConnPoolOptions, type Resolution, type Resolver } from '../../../src/pool/index.js'
 
 /** A resolver that queries the DNS server on 127.0.0.1:`port` (A records, with TTLs). */
 export function loopbackResolver(port: number): Resolver & { queries: number } {
@@ -100,4 +101,22 @@ export async function waitFor(cond: () => boolean, what: string, timeoutMs = 300
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 5))
   }
+}
+
+/** A pool for `t`'s origin (its DNS, its CA) with hotconn's own TLS connector; `pool` keys merge over small test defaults. */
+export function testPool(t: TestOrigin, options: HotConnPoolOptions = {}): HotConnPool {
+  const { pool, ...rest } = options
+  return new HotConnPool({
+    resolver: t.resolver,
+    ca: t.origin.caPem,
+    ...rest,
+    pool: { warmConnsPerIp: 1, ...(pool ?? {}) },
+  })
+}
+
+/** GET `path` through `pool`, reading the body; resolves with the status and the serving IP. */
+export async function get(pool: HotConnPool, url: string): Promise<{ status: number; ip: string }> {
+  const res = await request(url, { dispatcher: pool })
+  await res.body.arrayBuffer()
+  return { status: res.statusCode, ip: String(res.headers['x-served-by']) }
 }
