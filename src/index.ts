@@ -1,0 +1,14 @@
+/**
+ * hotconn: pools of hot, browser-fingerprinted TLS connections to every IP of a host.
+ *
+ *   import { HotConnPool, loadConfig } from 'hotconn'
+ *   const pool = await HotConnPool.create(await loadConfig('config/config.toml'))
+ *   await pool.warmup('https://tiles.example.com')
+ *   const res = await fetch('https://tiles.example.com/t/1/2/3.png', { dispatcher: pool })
+ *   await pool.close()
+ */
+export * from './errors.js'
+export * from './config/index.js'
+export * from './fingerprint/index.js'
+export * from './tls/index.js'
+export * from './pool/index.js'
