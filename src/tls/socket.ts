@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { Duplex } from 'node:stream'
 import { ConnectError } from '../errors.js'
-import { groupName } from './constants.js'
+import { groupName, signatureSchemeName } from './constants.js'
 import { TlsClientConnection } from './connection.js'
 import { TlsClosedError, TlsError, TlsTruncatedError } from './errors.js'
 import type { ClientHandshakeOptions, HandshakeResult } from './handshake/client13.js'
@@ -29,6 +29,8 @@ export interface TlsConnectionInfo {
   readonly handshakeMs: number
   /** True when the server certificate chain and hostname were verified. */
   readonly verified: boolean
+  /** SignatureScheme name of the server's CertificateVerify, e.g. rsa_pss_rsae_sha256. */
+  readonly signatureScheme: string
 }
 
 export interface TlsSocketOptions {
@@ -112,6 +114,7 @@ export class TlsSocket extends Duplex {
       profile: this.options.profile,
       handshakeMs: performance.now() - this.startedAt,
       verified: this.verified,
+      signatureScheme: signatureSchemeName(result.signatureScheme),
     }
   }
 
