@@ -109,6 +109,7 @@ export class HttpChannel {
     this.#unwatch = null
     const socket = this.socket
     return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined
       const done = (): void => {
         clearTimeout(timer)
         const client = this.#client
@@ -116,13 +117,12 @@ export class HttpChannel {
         resolve()
       }
       if (socket.destroyed) {
-        const timer = undefined
         queueMicrotask(done)
         return
       }
       socket.once('close', done)
       socket.on('error', noop)
-      const timer = setTimeout(() => socket.destroy(), graceMs)
+      timer = setTimeout(() => socket.destroy(), graceMs)
       timer.unref()
       try {
         socket.end()
@@ -163,10 +163,11 @@ function watchUnattached(socket: Duplex, onDead: () => void): () => void {
     onDead()
   }
   const onReadable = (): void => {
-    // Anything readable on an idle HTTP/1.1 connection means the peer closed it or broke the protocol.
-    while (socket.read() !== null) {
-      /* discard */
-    }
+    // Data on an idle HTTP/1.1 connection means the peer broke the protocol (or sent a last
+    // response before closing); the end of the stream is caught by 'end'.
+    let got = false
+    while (socket.read() !== null) got = true
+    if (!got) return
     socket.destroy()
     report()
   }

@@ -24,6 +24,8 @@ export async function probeStatus(dispatcher: Dispatcher, options: ProbeOptions)
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     servername: options.servername,
+    // undici closes a connection after HEAD unless told otherwise; a health check must keep it.
+    reset: false,
   } as Dispatcher.RequestOptions)
   await res.body.dump({ limit: 64 * 1024 })
   return res.statusCode

@@ -1,0 +1,97 @@
+import diagnostics from 'node:diagnostics_channel'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AllIpsBlacklistedError, type BlacklistEvent } from '../../src/pool/index.js'
+import { get, startTestOrigin, testPool, waitFor, type TestOrigin } from './helpers/fixtures.js'
+
+describe('blacklist', () => {
+  let t: TestOrigin
+  const events: BlacklistEvent[] = []
+  const onEvent = (m: unknown): void => {
+    events.push(m as BlacklistEvent)
+  }
+  beforeAll(async () => {
+    t = await startTestOrigin()
+    diagnostics.subscribe('hotconn:pool:blacklist', onEvent)
+  })
+  afterAll(async () => {
+    diagnostics.unsubscribe('hotconn:pool:blacklist', onEvent)
+    await t.close()
+  })
+  const host = (): string => `tiles.test:${t.origin.port}`
+  const opts = {
+    blacklist: { failureThreshold: 2, ttlMs: 250, checkIntervalMs: 30 },
+    pool: { cleanupIntervalMs: 30 },
+  }
+
+  it('403s blacklist an IP; after the ttl a failing re-probe keeps it out, a passing one re-admits it', async () => {
+    events.length = 0
+    const [a] = t.origin.ips as [string]
+    t.origin.setBehaviour(a, { status: 403 })
+    const pool = testPool(t, opts)
+    await pool.warmup(t.origin.url())
+    let forbidden = 0
+    for (let i = 0; i < 30 && forbidden < 2; i++) {
+      const r = await get(pool, t.origin.url('/'))
+      if (r.status === 403) forbidden++
+    }
+    expect(forbidden).toBe(2)
+    const st = pool.stats().hosts[host()]
+    expect(st?.blacklisted.map((b) => b.ip)).toEqual([a])
+    expect(st?.blacklisted[0]?.reason).toMatch(/403/)
+    expect(st?.blacklisted[0]?.until.getTime()).toBeGreaterThan(Date.now())
+    expect(st?.ips.find((i) => i.ip === a)?.idle).toBe(0)
+    await waitFor(() => pool.stats().hosts[host()]?.ips.find((i) => i.ip === a)?.connections === 0, 'A closed')
+    // While blacklisted, nothing goes to A.
+    for (let i = 0; i < 9; i++) expect((await get(pool, t.origin.url('/'))).ip).not.toBe(a)
+    // First expiry: A still answers 403, so the probe fails and A is blacklisted again.
+    await waitFor(() => events.filter((e) => e.ip === a && e.action === 'blacklisted').length >= 2, 'failed re-probe')
+    expect(events.some((e) => e.ip === a && e.action === 'probing')).toBe(true)
+    expect(events.some((e) => e.ip === a && e.action === 'readmitted')).toBe(false)
+    // A recovers: the next probe re-admits it and requests reach it again.
+    t.origin.setBehaviour(a, undefined)
+    await waitFor(() => events.some((e) => e.ip === a && e.action === 'readmitted'), 're-admission', 3000)
+    expect(pool.stats().hosts[host()]?.blacklisted).toEqual([])
+    const seen = new Set<string>()
+    for (let i = 0; i < 9; i++) seen.add((await get(pool, t.origin.url('/'))).ip)
+    expect(seen.has(a)).toBe(true)
+    await pool.close()
+  })
+
+  it('a 429 with Retry-After blacklists the IP at once, for the time it names', async () => {
+    const [, b] = t.origin.ips as [string, string]
+    t.origin.setBehaviour(b, { status: 429, retryAfterS: 2 })
+    const pool = testPool(t, { blacklist: { failureThreshold: 5, ttlMs: 60_000 } })
+    await pool.warmup(t.origin.url())
+    let hit = 0
+    for (let i = 0; i < 10 && hit === 0; i++) if ((await get(pool, t.origin.url('/'))).status === 429) hit++
+    expect(hit).toBe(1)
+    const bl = pool.stats().hosts[host()]?.blacklisted
+    expect(bl?.map((x) => x.ip)).toEqual([b])
+    const left = (bl?.[0]?.until.getTime() ?? 0) - Date.now()
+    expect(left).toBeGreaterThan(1000)
+    expect(left).toBeLessThanOrEqual(2000)
+    expect(bl?.[0]?.reason).toMatch(/Retry-After/)
+    t.origin.setBehaviour(b, undefined)
+    await pool.close()
+  })
+
+  it('when every IP is blacklisted, requests fail with ERR_ALL_IPS_BLACKLISTED and the earliest expiry', async () => {
+    for (const ip of t.origin.ips) t.origin.setBehaviour(ip, { status: 403 })
+    const pool = testPool(t, { blacklist: { failureThreshold: 1, ttlMs: 60_000 } })
+    await pool.warmup(t.origin.url())
+    const before = Date.now()
+    for (let i = 0; i < t.origin.ips.length; i++) expect((await get(pool, t.origin.url('/'))).status).toBe(403)
+    const err = await get(pool, t.origin.url('/')).then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(AllIpsBlacklistedError)
+    const e = err as AllIpsBlacklistedError
+    expect(e.code).toBe('ERR_ALL_IPS_BLACKLISTED')
+    expect(e.retryAt.getTime()).toBeGreaterThanOrEqual(before + 60_000)
+    expect(e.retryAt.getTime()).toBeLessThanOrEqual(Date.now() + 60_000)
+    await expect(pool.warmup(t.origin.url())).rejects.toThrow(AllIpsBlacklistedError)
+    for (const ip of t.origin.ips) t.origin.setBehaviour(ip, undefined)
+    await pool.close()
+  })
+})
