@@ -4,9 +4,9 @@
  */
 import type { Duplex } from 'node:stream'
 import type { Config } from '../config/index.js'
-import { DnsError } from '../errors.js'
 import { connect } from '../tls/index.js'
-import type { Connector, Resolution, Resolver } from './options.js'
+import { DnsResolver } from './dns.js'
+import type { Connector, Resolver } from './options.js'
 
 /** A connector running hotconn's TLS client with the configured fingerprint profile. */
 export function tlsConnector(config: Config, ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined): Connector {
@@ -25,23 +25,7 @@ export function tlsConnector(config: Config, ca: string | Buffer | ReadonlyArray
     })
 }
 
-interface DnsModule {
-  DnsResolver: new (config: Config['dns']) => Resolver
-}
-
-/** hotconn's DnsResolver for config.dns, loaded on first use. */
+/** hotconn's DnsResolver for config.dns (servers, family). */
 export function defaultResolver(config: Config): Resolver {
-  let resolver: Promise<Resolver> | null = null
-  return {
-    async resolve(host: string): Promise<Resolution> {
-      resolver ??= (import(['.', 'dns.js'].join('/')) as Promise<DnsModule>).then(
-        (m) => new m.DnsResolver(config.dns),
-        (err: unknown) => {
-          resolver = null
-          throw new DnsError(`the DNS resolver is unavailable (${(err as Error).message}); pass a resolver option`, { cause: err })
-        },
-      )
-      return (await resolver).resolve(host)
-    },
-  }
+  return new DnsResolver({ servers: config.dns.servers, family: config.dns.family })
 }

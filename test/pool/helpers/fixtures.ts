@@ -4,27 +4,10 @@
  * connections per IP.
  */
 import diagnostics from 'node:diagnostics_channel'
-import { Resolver as NodeResolver } from 'node:dns/promises'
 import type { Socket } from 'node:net'
 import { startDemoOrigin, type DemoOrigin, type DemoOriginOptions } from '../../../src/demo/index.js'
 import { request } from 'undici'
-import { HotConnPool, type HotConnPoolOptions, type Resolution, type Resolver } from '../../../src/pool/index.js'
-
-/** A resolver that queries the DNS server on 127.0.0.1:`port` (A records, with TTLs). */
-export function loopbackResolver(port: number): Resolver & { queries: number } {
-  const r = new NodeResolver({ timeout: 1000, tries: 2 })
-  r.setServers([`127.0.0.1:${port}`])
-  const out = {
-    queries: 0,
-    async resolve(host: string): Promise<Resolution> {
-      out.queries++
-      const records = await r.resolve4(host, { ttl: true })
-      const addresses = records.map((a) => ({ address: a.address, family: 4 as const, ttlMs: a.ttl * 1000 }))
-      return { addresses, minTtlMs: Math.min(...addresses.map((a) => a.ttlMs)) }
-    },
-  }
-  return out
-}
+import { HotConnPool, type HotConnPoolOptions } from '../../../src/pool/index.js'
 
 /** Counts, on the server side, the TCP connections open at once per local (server) IP and in total. */
 export class ServerConnTracker {
@@ -70,7 +53,8 @@ export function loopbackIps(n: number): string[] {
 
 export interface TestOrigin {
   origin: DemoOrigin
-  resolver: Resolver & { queries: number }
+  /** "127.0.0.1:port" of the origin's DNS server, for config dns.servers. */
+  dnsServer: string
   tracker: ServerConnTracker
   close(): Promise<void>
 }
@@ -81,11 +65,10 @@ export async function startTestOrigin(options: DemoOriginOptions & { ttl?: numbe
   const origin = await startDemoOrigin({ ...options, ips, dns: { ttl: options.ttl ?? 30 } })
   const dnsPort = origin.dns?.port
   if (dnsPort === undefined) throw new Error('the demo origin started no DNS server')
-  const resolver = loopbackResolver(dnsPort)
   const tracker = new ServerConnTracker(ips)
   return {
     origin,
-    resolver,
+    dnsServer: `127.0.0.1:${dnsPort}`,
     tracker,
     async close() {
       tracker.dispose()
@@ -103,13 +86,17 @@ export async function waitFor(cond: () => boolean, what: string, timeoutMs = 300
   }
 }
 
-/** A pool for `t`'s origin (its DNS, its CA) with hotconn's own TLS connector; `pool` keys merge over small test defaults. */
+/**
+ * A pool for `t`'s origin with the defaults of production: hotconn's DnsResolver asking the
+ * origin's DNS server (config dns.servers) and hotconn's TLS connector trusting the origin's CA.
+ * `pool` and `dns` keys merge over small test defaults.
+ */
 export function testPool(t: TestOrigin, options: HotConnPoolOptions = {}): HotConnPool {
-  const { pool, ...rest } = options
+  const { pool, dns, ...rest } = options
   return new HotConnPool({
-    resolver: t.resolver,
     ca: t.origin.caPem,
     ...rest,
+    dns: { servers: [t.dnsServer], ...(dns ?? {}) },
     pool: { warmConnsPerIp: 1, ...(pool ?? {}) },
   })
 }
