@@ -23,6 +23,10 @@ import { ConnectionManager, type WarmupResult } from './manager.js'
 import { resolvePoolOptions, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 
+function isUsable(conn: Connection): boolean {
+  return conn.state === 'in_use' && conn.channel !== null && conn.channel.alive
+}
+
 export class HotConnPool extends Dispatcher {
   readonly #manager: ConnectionManager
   readonly #health: HealthChecker
@@ -101,7 +105,13 @@ export class HotConnPool extends Dispatcher {
 
   async #lease(host: HostEntry, opts: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<HttpLease> {
     const m = this.#manager
-    const conn = await m.acquire(host, 'http', signal)
+    let conn = await m.acquire(host, 'http', signal)
+    // A connection handed over by another request's release may have died in between (the
+    // peer closed it); such a one is dropped without counting as a retry. Bounded by the caps.
+    for (let guard = m.options.config.pool.maxConnsPerHost + 1; guard > 0 && !isUsable(conn); guard--) {
+      m.release(conn, { reusable: false, internal: true })
+      conn = await m.acquire(host, 'http', signal)
+    }
     const reused = m.countUse(conn)
     if (conn.channel === null) throw new Error('unreachable: a checked-out connection has a channel')
     return {
