@@ -1,0 +1,476 @@
+/**
+ * TLS engine benchmark: hotconn's TLS 1.3 client (`connect()`, chrome profile) against node:tls
+ * (OpenSSL) on the same loopback node:https server, in interleaved rounds of a fixed count, compared
+ * as ratios (hotconn / native) measured in the same process and time window.
+ *
+ *   npx tsx bench/tls-engine.ts            # full run; writes reports/tls-engine.{md,json}
+ *   npx tsx bench/tls-engine.ts --quick    # short smoke run, prints only
+ *
+ * Scenarios: full handshakes per second (x25519; X25519MLKEM768 when the running Node's OpenSSL
+ * can serve it, else the client-side ML-KEM-768 cost on its own), and requests per second on one
+ * hot HTTP/1.1 connection through undici for 1 KiB and 16 KiB responses. When a project-local
+ * Node >= 24 is installed (`node_modules/node/bin/node` or `.cache/node24/...`), the scenarios
+ * run a second time under it in a child process and its rows join the report.
+ */
+import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as tls from 'node:tls'
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
+import { Client, buildConnector } from 'undici'
+import { createCA, issueLeaf } from '../src/testing/pki.js'
+import { connect, generateKeyShares, mlKemBackend, type TlsSocket } from '../src/tls/index.js'
+import { startBenchServer, type BenchServer } from './lib/https-server.js'
+import { calibrate, interleave, type Contender } from './lib/interleave.js'
+import { machineInfo, type MachineInfo } from './lib/machine.js'
+import { fmt, markdownTable } from './lib/markdown.js'
+import { pairedRatio, summarize, type PairedRatio, type Summary } from './lib/stats.js'
+import { profileHotSpots, type HotSpot } from './lib/cpuprofile.js'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const HOST = 'tiles.test'
+const IP = '127.0.0.1'
+const SUITE = 'TLS_AES_128_GCM_SHA256'
+const X25519MLKEM768 = 0x11ec
+const X25519 = 0x001d
+const MLKEM768_EK_LENGTH = 1184
+const COMMAND = 'npm run bench:tls   (= npx tsx bench/tls-engine.ts)'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const childOut = args.includes('--child') ? args[args.indexOf('--child') + 1] : undefined
+const ROUNDS = quick ? 3 : 7
+const ROUND_MS = quick ? 80 : 300
+/** Below this hotconn/native ratio a scenario gets an in-process CPU profile of the hotconn side. */
+const PROFILE_BELOW = 0.5
+
+interface ContenderResult {
+  readonly name: string
+  /** What was negotiated / which implementation, checked during warm-up. */
+  readonly detail: string
+  readonly opsPerSec: number[]
+  readonly summary: Summary
+}
+
+interface ScenarioResult {
+  readonly id: string
+  readonly title: string
+  readonly unit: string
+  /** Bytes of response body per operation (throughput scenarios). */
+  readonly bytesPerOp?: number
+  readonly rounds: number
+  readonly countPerRound: number
+  readonly baseline: string
+  readonly contenders: ContenderResult[]
+  /** Each non-baseline contender / baseline. */
+  readonly ratios: Record<string, PairedRatio>
+  readonly note?: string
+  hotSpots?: { profiledMs: number; spots: HotSpot[] }
+}
+
+interface RunResult {
+  readonly machine: MachineInfo
+  readonly hybridTls: boolean
+  readonly mlKemBackend: string
+  readonly scenarios: ScenarioResult[]
+}
+
+interface Pki {
+  caPem: string
+  keyPem: string
+  certPem: string
+}
+
+function makePki(): Pki {
+  const ca = createCA({ keyType: 'ecdsa-p256' })
+  const leaf = issueLeaf(ca, { hosts: [HOST, IP], keyType: 'ecdsa-p256' })
+  return { caPem: ca.certPem, keyPem: leaf.keyPem, certPem: leaf.chainPem }
+}
+
+/** True when this Node's OpenSSL can use X25519MLKEM768 in TLS (OpenSSL >= 3.5, Node >= 24). */
+function tlsSupportsHybrid(): boolean {
+  try {
+    tls.createSecureContext({ ecdhCurve: 'X25519MLKEM768' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+function hotconnConnect(port: number, pki: Pki): Promise<TlsSocket> {
+  return connect({ host: HOST, ip: IP, port, profile: 'chrome', ca: pki.caPem, alpn: ['http/1.1'] })
+}
+
+function nativeConnect(port: number, pki: Pki): Promise<tls.TLSSocket> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = tls.connect({ host: IP, port, servername: HOST, ca: pki.caPem, ALPNProtocols: ['http/1.1'] }, () => {
+      socket.off('error', reject)
+      resolvePromise(socket)
+    })
+    socket.once('error', reject)
+  })
+}
+
+function nativeGroup(socket: tls.TLSSocket): string {
+  const info = socket.getEphemeralKeyInfo() as { name?: string } | null
+  return info?.name ?? 'unknown group'
+}
+
+function summarizeScenario(
+  base: Omit<ScenarioResult, 'contenders' | 'ratios' | 'baseline'>,
+  results: Record<string, number[]>,
+  details: Record<string, string>,
+  baseline: string,
+): ScenarioResult {
+  const contenders = Object.entries(results).map(([name, opsPerSec]) => ({ name, detail: details[name] ?? '', opsPerSec, summary: summarize(opsPerSec) }))
+  const ratios: Record<string, PairedRatio> = {}
+  for (const c of contenders) if (c.name !== baseline) ratios[c.name] = pairedRatio(c.opsPerSec, results[baseline]!)
+  return { ...base, baseline, contenders, ratios }
+}
+
+function log(message: string): void {
+  process.stderr.write(`[${process.version}] ${message}\n`)
+}
+
+/** Full handshake then close, sequentially: hotconn chrome vs node:tls against one server. */
+async function handshakeScenario(id: string, title: string, server: BenchServer, pki: Pki, note?: string): Promise<ScenarioResult> {
+  log(`${title}…`)
+  const details: Record<string, string> = {}
+  const hot: Contender = {
+    name: 'hotconn',
+    async run(count) {
+      for (let i = 0; i < count; i++) {
+        const s = await hotconnConnect(server.port, pki)
+        details['hotconn'] ??= `chrome profile, ${s.info?.cipherSuite}, ${s.group}, verified=${String(s.info?.verified)}`
+        s.destroy()
+      }
+    },
+  }
+  const native: Contender = {
+    name: 'node:tls',
+    async run(count) {
+      for (let i = 0; i < count; i++) {
+        const s = await nativeConnect(server.port, pki)
+        details['node:tls'] ??= `default groups, ${s.getCipher().standardName}, ${nativeGroup(s)}, authorized=${String(s.authorized)}`
+        s.destroy()
+      }
+    },
+  }
+  const contenders = [hot, native]
+  for (const c of contenders) await c.run(quick ? 20 : 50)
+  const count = await calibrate(contenders, { probe: quick ? 20 : 50, targetMs: ROUND_MS, min: 20 })
+  const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
+  const scenario = summarizeScenario({ id, title, unit: 'handshakes/s', rounds: ROUNDS, countPerRound: count, ...(note ? { note } : {}) }, results, details, 'node:tls')
+  if ((scenario.ratios['hotconn']?.pairedMedian ?? 1) < PROFILE_BELOW) {
+    scenario.hotSpots = await profile(() => hot.run(count).then(() => {}))
+  }
+  return scenario
+}
+
+/** Client-side cost of the hybrid share: ML-KEM-768 keygen + decapsulation + x25519, vs x25519 alone. */
+async function keyShareScenario(): Promise<ScenarioResult> {
+  const title = 'Client key share: X25519MLKEM768 vs x25519 (keygen + derive, server side untimed)'
+  log(`${title}…`)
+  const server = generateKeyPairSync('x25519').publicKey.export({ format: 'der', type: 'spki' })
+  const serverX25519 = Buffer.from(server.subarray(server.length - 32))
+  const hybrid = (backend: 'node:crypto' | '@noble/post-quantum'): Contender => ({
+    name: `X25519MLKEM768 (${backend})`,
+    async run(count) {
+      let ns = 0n
+      for (let i = 0; i < count; i++) {
+        const t0 = process.hrtime.bigint()
+        const [share] = generateKeyShares([X25519MLKEM768], { mlKemBackend: backend })
+        const t1 = process.hrtime.bigint()
+        // The server's side: encapsulate to the client's ML-KEM-768 key (not timed).
+        const { cipherText } = ml_kem768.encapsulate(share!.publicKey.subarray(0, MLKEM768_EK_LENGTH))
+        const peer = Buffer.concat([cipherText, serverX25519])
+        const t2 = process.hrtime.bigint()
+        share!.deriveSecret(peer)
+        ns += process.hrtime.bigint() - t2 + (t1 - t0)
+      }
+      return Number(ns)
+    },
+  })
+  const x25519: Contender = {
+    name: 'x25519',
+    async run(count) {
+      let ns = 0n
+      for (let i = 0; i < count; i++) {
+        const t0 = process.hrtime.bigint()
+        const [share] = generateKeyShares([X25519])
+        share!.deriveSecret(serverX25519)
+        ns += process.hrtime.bigint() - t0
+      }
+      return Number(ns)
+    },
+  }
+  const backends: Array<'node:crypto' | '@noble/post-quantum'> = mlKemBackend === 'node:crypto' ? ['node:crypto', '@noble/post-quantum'] : ['@noble/post-quantum']
+  const contenders = [...backends.map(hybrid), x25519]
+  const details: Record<string, string> = Object.fromEntries(backends.map((b) => [`X25519MLKEM768 (${b})`, `generateKeyShares([0x11ec]) + deriveSecret(ML-KEM ct ‖ x25519)${b === mlKemBackend ? ', default backend here' : ''}`]))
+  details['x25519'] = 'generateKeyShares([0x001d]) + deriveSecret(x25519)'
+  for (const c of contenders) await c.run(quick ? 50 : 200)
+  const count = await calibrate(contenders, { probe: quick ? 50 : 200, targetMs: ROUND_MS / 2, min: 50 })
+  const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
+  return summarizeScenario(
+    {
+      id: 'keyshare',
+      title,
+      unit: 'key exchanges/s',
+      rounds: ROUNDS,
+      countPerRound: count,
+      note: 'Ratio < 1 = the hybrid share costs more than x25519 alone. The chrome profile always generates the ML-KEM-768 key (it sends both shares); decapsulation is added only when the server picks X25519MLKEM768.',
+    },
+    results,
+    details,
+    'x25519',
+  )
+}
+
+/** undici Client over a hotconn TlsSocket opened beforehand; throws if undici asks for a second connection. */
+async function hotconnClient(port: number, pki: Pki): Promise<{ client: Client; detail: string }> {
+  const socket = await hotconnConnect(port, pki)
+  let handedOut = false
+  const client = new Client(`https://${IP}:${port}`, {
+    pipelining: 1,
+    keepAliveTimeout: 120_000,
+    connect: (_opts, cb) => {
+      queueMicrotask(() => {
+        if (handedOut) {
+          cb(new Error('bench: the hot connection was lost; undici asked for a second one'), null)
+          return
+        }
+        handedOut = true
+        cb(null, socket as unknown as tls.TLSSocket)
+      })
+    },
+  })
+  return { client, detail: `undici Client on a TlsSocket, ${socket.info?.cipherSuite}, ${socket.group}` }
+}
+
+async function nativeClient(port: number, pki: Pki): Promise<{ client: Client; connections: () => number }> {
+  const connector = buildConnector({ ca: pki.caPem, servername: HOST })
+  let connections = 0
+  const client = new Client(`https://${IP}:${port}`, {
+    pipelining: 1,
+    keepAliveTimeout: 120_000,
+    connect: (opts, cb) => {
+      connections++
+      connector(opts, cb)
+    },
+  })
+  return { client, connections: () => connections }
+}
+
+async function getLoop(client: Client, path: string, size: number, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const { statusCode, body } = await client.request({ path, method: 'GET' })
+    const bytes = await body.arrayBuffer()
+    if (statusCode !== 200 || bytes.byteLength !== size) throw new Error(`bench: GET ${path} gave ${statusCode} with ${bytes.byteLength} bytes`)
+  }
+}
+
+/** Request/response loop on one hot keep-alive connection, undici on both sides so only TLS differs. */
+async function throughputScenario(size: number, server: BenchServer, pki: Pki): Promise<ScenarioResult> {
+  const path = `/size/${size}`
+  const title = `Throughput, one hot connection: GET ${path} (${size / 1024} KiB body), undici Client`
+  log(`${title}…`)
+  const hot = await hotconnClient(server.port, pki)
+  const nat = await nativeClient(server.port, pki)
+  try {
+    const hotC: Contender = { name: 'hotconn', run: (n) => getLoop(hot.client, path, size, n) }
+    const natC: Contender = { name: 'node:tls', run: (n) => getLoop(nat.client, path, size, n) }
+    const contenders = [hotC, natC]
+    for (const c of contenders) await c.run(quick ? 100 : 500)
+    const count = await calibrate(contenders, { probe: quick ? 100 : 300, targetMs: ROUND_MS, min: 100 })
+    const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
+    const details = { hotconn: hot.detail, 'node:tls': `undici Client, connect: { ca, servername }, ${nat.connections()} connection(s) opened` }
+    const scenario = summarizeScenario({ id: `get-${size}`, title, unit: 'requests/s', bytesPerOp: size, rounds: ROUNDS, countPerRound: count }, results, details, 'node:tls')
+    if ((scenario.ratios['hotconn']?.pairedMedian ?? 1) < PROFILE_BELOW) {
+      scenario.hotSpots = await profile(() => hotC.run(count).then(() => {}))
+    }
+    return scenario
+  } finally {
+    await Promise.all([hot.client.destroy(), nat.client.destroy()])
+  }
+}
+
+async function profile(work: () => Promise<void>): Promise<{ profiledMs: number; spots: HotSpot[] }> {
+  log('  hotconn is much slower here: CPU profile of its side…')
+  const { spots, totalMs } = await profileHotSpots(work, ROOT, 10)
+  return { profiledMs: totalMs, spots }
+}
+
+async function runAll(): Promise<RunResult> {
+  const pki = makePki()
+  const hybridTls = tlsSupportsHybrid()
+  const scenarios: ScenarioResult[] = []
+  const x25519Server = await startBenchServer({ keyPem: pki.keyPem, certPem: pki.certPem, ecdhCurve: 'x25519', ciphers: SUITE })
+  try {
+    scenarios.push(await handshakeScenario('handshake-x25519', 'Full handshakes, server ecdhCurve x25519', x25519Server, pki))
+    if (hybridTls) {
+      const hybridServer = await startBenchServer({ keyPem: pki.keyPem, certPem: pki.certPem, ecdhCurve: 'X25519MLKEM768', ciphers: SUITE })
+      try {
+        scenarios.push(await handshakeScenario('handshake-x25519mlkem768', 'Full handshakes, server ecdhCurve X25519MLKEM768', hybridServer, pki))
+      } finally {
+        await hybridServer.close()
+      }
+    }
+    scenarios.push(await keyShareScenario())
+    scenarios.push(await throughputScenario(1024, x25519Server, pki))
+    scenarios.push(await throughputScenario(16384, x25519Server, pki))
+  } finally {
+    await x25519Server.close()
+  }
+  return { machine: machineInfo(['undici', '@noble/post-quantum', 'tsx']), hybridTls, mlKemBackend, scenarios }
+}
+
+/** A project-local Node >= 24 (for the X25519MLKEM768 handshake row), if one is installed. */
+function localNode24(): string | undefined {
+  for (const p of ['node_modules/node/bin/node', '.cache/node24/node_modules/node/bin/node']) {
+    const bin = join(ROOT, p)
+    if (!existsSync(bin)) continue
+    try {
+      const major = Number(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim().slice(1).split('.')[0])
+      if (major >= 24) return bin
+    } catch {
+      // not runnable here
+    }
+  }
+  return undefined
+}
+
+function runUnder(node: string): RunResult | string {
+  const dir = mkdtempSync(join(tmpdir(), 'hotconn-bench-'))
+  const out = join(dir, 'result.json')
+  try {
+    execFileSync(node, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', out, ...(quick ? ['--quick'] : [])], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 180_000,
+    })
+    return JSON.parse(readFileSync(out, 'utf8')) as RunResult
+  } catch (err) {
+    return `run under ${node} failed: ${(err as Error).message.split('\n')[0]}`
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const pct = (x: number): string => `${fmt(x * 100, 1)} %`
+const times = (x: number): string => `${fmt(x, 2)}×`
+
+function scenarioMarkdown(s: ScenarioResult, run: RunResult): string {
+  const lines: string[] = [`### ${s.title} — Node ${run.machine.node} (OpenSSL ${run.machine.openssl})`, '']
+  const perOp = s.unit !== 'requests/s'
+  const headers = ['contender', `median ${s.unit}`, 'min – max', 'spread', perOp ? 'µs/op (median)' : 'MiB/s (median)', `ratio vs ${s.baseline} (paired median)`, 'paired min – max']
+  const rows = s.contenders.map((c) => {
+    const r = s.ratios[c.name]
+    return [
+      c.name,
+      fmt(c.summary.median, 0),
+      `${fmt(c.summary.min, 0)} – ${fmt(c.summary.max, 0)}`,
+      pct(c.summary.spread),
+      perOp ? fmt(1e6 / c.summary.median, 1) : fmt((c.summary.median * (s.bytesPerOp ?? 0)) / 2 ** 20, 1),
+      r ? times(r.pairedMedian) : '1.00× (baseline)',
+      r ? `${times(r.pairedMin)} – ${times(r.pairedMax)}` : '',
+    ]
+  })
+  lines.push(markdownTable(headers, rows), '')
+  lines.push(`${s.rounds} interleaved rounds × ${s.countPerRound} operations per contender.`)
+  for (const c of s.contenders) if (c.detail) lines.push(`- ${c.name}: ${c.detail}`)
+  if (s.note) lines.push('', s.note)
+  if (s.hotSpots) {
+    lines.push('', `CPU profile of the hotconn side (${fmt(s.hotSpots.profiledMs, 0)} ms sampled), top self time:`, '')
+    lines.push(markdownTable(['function (file:line:name)', 'self'], s.hotSpots.spots.map((h) => [h.where, pct(h.selfShare)])))
+  }
+  return lines.join('\n')
+}
+
+function summaryTable(runs: RunResult[]): string {
+  const rows: string[][] = []
+  for (const run of runs) {
+    for (const s of run.scenarios) {
+      for (const [name, r] of Object.entries(s.ratios)) {
+        rows.push([`Node ${run.machine.node}`, s.title.replace(/ — .*/, ''), `${name} / ${s.baseline}`, times(r.pairedMedian), `${times(r.pairedMin)} – ${times(r.pairedMax)}`])
+      }
+    }
+  }
+  return markdownTable(['runtime', 'scenario', 'ratio', 'paired median', 'paired min – max'], rows)
+}
+
+function machineMarkdown(runs: RunResult[], date: string): string {
+  const m = runs[0]!.machine
+  const lines = [
+    `- Date: ${date}`,
+    `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch} (kernel ${m.kernel})`,
+    ...runs.map((r) => `- Node ${r.machine.node}, OpenSSL ${r.machine.openssl}, V8 ${r.machine.v8}; X25519MLKEM768 in node:tls: ${r.hybridTls ? 'yes' : 'no'}; hotconn ML-KEM backend: ${r.mlKemBackend}`),
+    `- Packages: ${Object.entries(m.packages).map(([k, v]) => `${k} ${v ?? 'not installed'}`).join(', ')}`,
+    `- Reproduce: \`${COMMAND}\``,
+  ]
+  return lines.join('\n')
+}
+
+function report(runs: RunResult[], date: string, notes: string[]): string {
+  const parts = [
+    '# TLS engine benchmark: hotconn vs node:tls',
+    '',
+    'hotconn\'s TLS 1.3 client (`connect()`, chrome profile) against Node\'s own TLS (OpenSSL), both as clients of the same',
+    'keep-alive node:https server on 127.0.0.1 (a worker thread of the same process; ECDSA P-256 certificate from a test CA,',
+    `TLS 1.3 only, ${SUITE}). Both sides verify the certificate chain and host name. Rounds alternate A, B, A, B …`,
+    'with a fixed count per round (sized once at start so a round of the slower side takes ~0.3 s); ratios are',
+    'hotconn / baseline per round pair, so > 1 means hotconn is faster. Absolute numbers only mean something next to',
+    'their baseline from the same run.',
+    '',
+    '## Machine',
+    '',
+    machineMarkdown(runs, date),
+    '',
+    '## Summary',
+    '',
+    summaryTable(runs),
+    '',
+  ]
+  if (notes.length > 0) parts.push('## Notes', '', ...notes.map((n) => `- ${n}`), '')
+  parts.push('## Scenarios', '')
+  for (const run of runs) for (const s of run.scenarios) parts.push(scenarioMarkdown(s, run), '')
+  const analysis = join(ROOT, 'bench/tls-engine.analysis.md')
+  if (existsSync(analysis)) parts.push('## Where the time goes', '', readFileSync(analysis, 'utf8').trim(), '')
+  return parts.join('\n')
+}
+
+async function main(): Promise<void> {
+  const local = await runAll()
+  if (childOut) {
+    writeFileSync(childOut, JSON.stringify(local))
+    return
+  }
+  const runs: RunResult[] = [local]
+  const notes: string[] = []
+  if (!local.hybridTls) {
+    const node24 = localNode24()
+    const hybridNote = `Node ${local.machine.node} (OpenSSL ${local.machine.openssl}) cannot serve X25519MLKEM768, so its run measures the client-side cost that differs instead (key-share scenario). The full-handshake X25519MLKEM768 row needs Node >= 24 (OpenSSL 3.5); \`npm install node@24\` (or the tests' \`.cache/node24\`) provides one project-locally`
+    if (node24) {
+      log(`running the scenarios again under ${node24}…`)
+      const child = runUnder(node24)
+      if (typeof child === 'string') notes.push(`${hybridNote}; ${child}.`)
+      else {
+        runs.push(child)
+        notes.push(`${hybridNote}, and the rows for Node ${child.machine.node} come from ${node24.slice(ROOT.length + 1)}, run by this bench in a child process.`)
+      }
+    } else notes.push(`${hybridNote}; none was found, so there is no full-handshake hybrid row.`)
+  }
+  const date = new Date().toISOString()
+  const markdown = report(runs, date, notes)
+  process.stdout.write(`${markdown}\n`)
+  if (!quick) {
+    mkdirSync(join(ROOT, 'reports'), { recursive: true })
+    writeFileSync(join(ROOT, 'reports/tls-engine.md'), `${markdown}\n`)
+    writeFileSync(join(ROOT, 'reports/tls-engine.json'), `${JSON.stringify({ date, command: COMMAND, notes, runs }, null, 2)}\n`)
+    log('wrote reports/tls-engine.md and reports/tls-engine.json')
+  }
+}
+
+await main()
