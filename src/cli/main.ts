@@ -4,7 +4,9 @@
  */
 import { pathToFileURL } from 'node:url'
 import { HotConnError } from '../errors.js'
+import { fetchCommand } from './fetch.js'
 import { fingerprintCommand } from './fingerprint.js'
+import { warmCommand } from './warm.js'
 
 /** Where a command writes; `process.stdout`/`process.stderr` by default, replaceable in tests. */
 export interface CliIO {
@@ -21,7 +23,9 @@ export interface Command {
 
 /** The subcommands, by name. */
 export const commands: Readonly<Record<string, Command>> = {
+  fetch: fetchCommand,
   fingerprint: fingerprintCommand,
+  warm: warmCommand,
 }
 
 function usage(): string {

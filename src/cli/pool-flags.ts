@@ -1,0 +1,162 @@
+/**
+ * The flags `hotconn fetch` and `hotconn warm` share to build a pool:
+ *
+ *   --config F            TOML config file (defaults for absent keys)
+ *   --profile P           TLS fingerprint profile (overrides tls.profile)
+ *   --ca F                PEM trust anchors replacing the system roots
+ *   --insecure            do not verify the server certificate (tls.verify = false)
+ *   --resolve host=ip,... pin a host to addresses (repeatable); other hosts use DNS
+ *   --dns-server ip:port  DNS server (repeatable; overrides dns.servers)
+ *
+ * Every value is checked before anything connects; errors are InvalidArgumentError (exit 2).
+ */
+import { readFile } from 'node:fs/promises'
+import { loadConfig, PROFILE_NAMES, resolveConfig, type Config, type ConfigInput } from '../config/index.js'
+import { parseServer } from '../config/values.js'
+import { ConfigError, InvalidArgumentError } from '../errors.js'
+import { DnsResolver } from '../pool/dns.js'
+import type { HotConnPoolOptions } from '../pool/index.js'
+import { parsePins, pinnedResolver } from './resolver.js'
+
+/** parseArgs option descriptors of the shared flags. */
+export const POOL_FLAG_OPTIONS = {
+  config: { type: 'string' },
+  profile: { type: 'string' },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean', default: false },
+  resolve: { type: 'string', multiple: true },
+  'dns-server': { type: 'string', multiple: true },
+} as const
+
+export const POOL_FLAG_HELP = `  --config <file>           TOML configuration (see config/config.toml)
+  --profile <name>          TLS fingerprint profile: ${PROFILE_NAMES.join(', ')}
+  --ca <file>               PEM file of trusted roots (replaces the system roots)
+  --insecure                do not verify the server certificate
+  --resolve <host=ip,...>   answer <host> with these addresses (repeatable)
+  --dns-server <ip:port>    DNS server to ask (repeatable; default: config, else the system resolver)
+`
+
+/** The shared flags as parseArgs returns them. */
+export interface PoolFlags {
+  config?: string | undefined
+  profile?: string | undefined
+  ca?: string | undefined
+  insecure?: boolean | undefined
+  resolve?: string[] | undefined
+  'dns-server'?: string[] | undefined
+}
+
+/** A resolved Config plus the pool plug-ins the flags set; pass it to `new HotConnPool()`. */
+export type PoolSetup = Config & Pick<HotConnPoolOptions, 'ca' | 'resolver'>
+
+/** Optional pool keys a command sets on top of the config (e.g. warm_conns_per_ip). */
+export type PoolOverrides = NonNullable<ConfigInput['pool']>
+
+/** A Config back to resolveConfig input, so flags can override a loaded file. */
+export function configToInput(config: Config): ConfigInput {
+  return {
+    pool: { ...config.pool },
+    tls: { ...config.tls },
+    dns: { ...config.dns, servers: [...config.dns.servers] },
+    blacklist: { ...config.blacklist, statusCodes: [...config.blacklist.statusCodes] },
+    health: {
+      path: config.health.path,
+      method: config.health.method,
+      expect: config.health.expect.map((r) => (r.from === r.to ? r.from : `${r.from}-${r.to}`)),
+    },
+  }
+}
+
+async function readCa(file: string): Promise<string> {
+  let pem: string
+  try {
+    pem = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new InvalidArgumentError(`--ca: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a PEM file of CA certificates`)
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new InvalidArgumentError(`--ca: ${file} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`)
+  }
+  return pem
+}
+
+/**
+ * Checks the shared flags and builds HotConnPool options from them (config file, then flags,
+ * then `overrides` for pool keys the command needs).
+ * @throws InvalidArgumentError for a bad flag or an invalid config file (the message names it)
+ */
+export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOverrides = {}): Promise<PoolSetup> {
+  if (flags.profile !== undefined && !PROFILE_NAMES.includes(flags.profile)) {
+    throw new InvalidArgumentError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(flags.profile)}`)
+  }
+  const servers = flags['dns-server'] ?? []
+  for (const s of servers) {
+    if (parseServer(s) === undefined) throw new InvalidArgumentError(`--dns-server must be ip or ip:port (e.g. 127.0.0.1:5353, [::1]:53), got ${JSON.stringify(s)}`)
+  }
+  const pins = parsePins(flags.resolve ?? [])
+  const ca = flags.ca === undefined ? undefined : await readCa(flags.ca)
+
+  let config: Config
+  try {
+    const base = flags.config === undefined ? {} : configToInput(await loadConfig(flags.config))
+    config = resolveConfig({
+      ...base,
+      pool: { ...base.pool, ...overrides },
+      tls: { ...base.tls, ...(flags.profile === undefined ? {} : { profile: flags.profile }), ...(flags.insecure === true ? { verify: false } : {}) },
+      dns: { ...base.dns, ...(servers.length === 0 ? {} : { servers }) },
+    })
+  } catch (err) {
+    if (err instanceof ConfigError) throw new InvalidArgumentError(`${flags.config === undefined ? '' : `--config ${flags.config}: `}${err.message}`)
+    throw err
+  }
+
+  const options: PoolSetup = { ...config }
+  if (ca !== undefined) options.ca = ca
+  if (pins.size > 0) options.resolver = pinnedResolver(pins, () => new DnsResolver(config.dns))
+  return options
+}
+
+/** `https://host[:port]` of a URL given on the command line. @throws InvalidArgumentError */
+export function parseHttpsUrl(text: string, what = 'URL'): URL {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    throw new InvalidArgumentError(`${what} ${JSON.stringify(text)} is not a URL; give https://host[:port]/path`)
+  }
+  if (url.protocol !== 'https:') throw new InvalidArgumentError(`${what} ${JSON.stringify(text)}: only https:// URLs are supported (the pool speaks TLS)`)
+  return url
+}
+
+/** A positive integer flag ("-n 10"). @throws InvalidArgumentError */
+export function positiveInt(flag: string, text: string | undefined, fallback: number, max = 1_000_000): number {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new InvalidArgumentError(`${flag} must be an integer from 1 to ${max}, got ${JSON.stringify(text)}`)
+  }
+  return n
+}
+
+/** The stable code of an error or of the first error in its `cause` chain that has one. */
+export function errorCode(err: unknown): string {
+  let e: unknown = err
+  for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && code !== '') return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return 'ERR_UNKNOWN'
+}
+
+/** The message of the innermost error of a cause chain that has a code (fetch wraps errors in "fetch failed"). */
+export function errorMessage(err: unknown): string {
+  let e: unknown = err
+  let message = err instanceof Error ? err.message : String(err)
+  for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
+    if (e instanceof Error) message = e.message
+    if (typeof (e as { code?: unknown }).code === 'string') return message
+    e = (e as { cause?: unknown }).cause
+  }
+  return message
+}
