@@ -64,6 +64,8 @@ export interface HostileServerOptions {
   readonly suite?: number
   /** Certificates (ECDSA P-256 leaf); default `testPki()`. */
   readonly pki?: TestPki
+  /** A cookie for the HelloRetryRequest (RFC 8446 §4.2.2); the second ClientHello must echo it. */
+  readonly hrrCookie?: Buffer
 }
 
 /** What one connection saw from the client. */
@@ -100,11 +102,12 @@ function extensions(w: ByteWriter, list: ReadonlyArray<readonly [number, Uint8Ar
   })
 }
 
-function serverHello(random: Buffer, sessionId: Buffer, suite: number, keyShare: Uint8Array): Buffer {
+function serverHello(random: Buffer, sessionId: Buffer, suite: number, keyShare: Uint8Array, cookie?: Uint8Array): Buffer {
   const w = new ByteWriter(256).u16(0x0303).bytes(random).vecBytes(1, sessionId).u16(suite).u8(0)
   extensions(w, [
     [ExtensionType.supported_versions, Buffer.of(0x03, 0x04)],
     [ExtensionType.key_share, keyShare],
+    ...(cookie ? ([[ExtensionType.cookie, new ByteWriter(cookie.length + 2).vecBytes(2, cookie).finish()]] as const) : []),
   ])
   return handshakeMessage(HandshakeType.server_hello, w.finish())
 }
@@ -113,8 +116,8 @@ function keyShareEntry(group: number, publicKey: Uint8Array): Buffer {
   return new ByteWriter(publicKey.length + 4).u16(group).vecBytes(2, publicKey).finish()
 }
 
-function helloRetryRequest(sessionId: Buffer, suite: number, group: number): Buffer {
-  return serverHello(HELLO_RETRY_REQUEST_RANDOM, sessionId, suite, Buffer.of(group >> 8, group & 0xff))
+function helloRetryRequest(sessionId: Buffer, suite: number, group: number, cookie?: Uint8Array): Buffer {
+  return serverHello(HELLO_RETRY_REQUEST_RANDOM, sessionId, suite, Buffer.of(group >> 8, group & 0xff), cookie)
 }
 
 function encryptedExtensions(list: ReadonlyArray<readonly [number, Uint8Array]>): Buffer {
@@ -313,12 +316,15 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
   // HelloRetryRequest when the client sent no share for our group (twice for the fault).
   const retries = fault?.kind === 'second-hrr' ? 2 : hello.keyShares?.some((k) => k.group === group) ? 0 : 1
   for (let i = 0; i < retries; i++) {
-    const hrr = helloRetryRequest(hello.sessionId, suite.id, i === 0 ? group : NamedGroup.secp384r1)
+    const hrr = helloRetryRequest(hello.sessionId, suite.id, i === 0 ? group : NamedGroup.secp384r1, options.hrrCookie)
     transcript.replaceWithMessageHash(suite.hash)
     transcript.add(hrr)
     c.write(record(ContentType.handshake, hrr))
     hello = await readClientHello(c)
     transcript.add(hello.message)
+    if (options.hrrCookie && !hello.extensions.some((e) => e.type === ExtensionType.cookie && e.body.subarray(2).equals(options.hrrCookie!))) {
+      throw new Error('hostile server: the second ClientHello does not echo the HelloRetryRequest cookie')
+    }
   }
 
   const clientShare = hello.keyShares?.find((k) => k.group === group)

@@ -206,6 +206,18 @@ describe('hostile server: baseline without a fault', BOUND, () => {
       })
     }
   }
+  it('chrome: echoes the HelloRetryRequest cookie in its second ClientHello (RFC 8446 §4.2.2)', async () => {
+    const cookie = Buffer.from('opaque-server-state-0123456789')
+    const srv = await startHostile({ group: 'secp256r1', hrrCookie: cookie })
+    const socket = await dial(srv, { profile: 'chrome' })
+    const conn = await srv.nextConnection()
+    expect(socket.info?.helloRetry).toBe(true)
+    expect(conn.hellos).toHaveLength(2)
+    const echoed = conn.hellos[1]!.extensions.find((e) => e.type === 0x002c)
+    expect(echoed?.body.subarray(2).equals(cookie)).toBe(true)
+    expect(conn.hellos[0]!.extensions.some((e) => e.type === 0x002c)).toBe(false)
+    socket.destroy()
+  })
 })
 
 describe('hostile server: handshake violations', BOUND, () => {
