@@ -11,6 +11,8 @@
  */
 import { createECDH, createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
+import * as zlib from 'node:zlib'
+import { brotliCompressSync, deflateSync } from 'node:zlib'
 import { parseClientHello, type ParsedClientHello } from '../../src/fingerprint/parse.js'
 import { ByteWriter } from '../../src/util/bytes.js'
 import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme } from '../../src/tls/constants.js'
@@ -66,6 +68,8 @@ export interface HostileServerOptions {
   readonly pki?: TestPki
   /** A cookie for the HelloRetryRequest (RFC 8446 §4.2.2); the second ClientHello must echo it. */
   readonly hrrCookie?: Buffer
+  /** Send the Certificate as a CompressedCertificate (RFC 8879): 1 zlib, 2 brotli, 3 zstd. */
+  readonly certCompression?: { readonly algorithm: 1 | 2 | 3; readonly lieAboutLength?: boolean }
 }
 
 /** What one connection saw from the client. */
@@ -124,6 +128,14 @@ function encryptedExtensions(list: ReadonlyArray<readonly [number, Uint8Array]>)
   const w = new ByteWriter(64)
   extensions(w, list)
   return handshakeMessage(HandshakeType.encrypted_extensions, w.finish())
+}
+
+/** CompressedCertificate (RFC 8879 §4) around a Certificate message body. */
+function compressedCertificate(certificateMessage: Buffer, algorithm: 1 | 2 | 3, lieAboutLength: boolean): Buffer {
+  const body = certificateMessage.subarray(4)
+  const compressed = algorithm === 1 ? deflateSync(body) : algorithm === 2 ? brotliCompressSync(body) : (zlib as unknown as { zstdCompressSync(b: Buffer): Buffer }).zstdCompressSync(body)
+  const w = new ByteWriter(compressed.length + 16).u16(algorithm).u24(body.length + (lieAboutLength ? 1 : 0)).vecBytes(3, compressed)
+  return handshakeMessage(HandshakeType.compressed_certificate, w.finish())
 }
 
 function certificate(chain: readonly Buffer[]): Buffer {
@@ -352,7 +364,9 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
   }
 
   sendHandshake(encryptedExtensions(fault?.kind === 'unsolicited-extension' ? [[fault.type, Buffer.alloc(0)]] : []), fault?.kind === 'flip-ciphertext' && fault.at === 'handshake')
-  sendHandshake(certificate(pki.leaf.chainDer))
+  const cert = certificate(pki.leaf.chainDer)
+  const cc = options.certCompression
+  sendHandshake(cc ? compressedCertificate(cert, cc.algorithm, cc.lieAboutLength ?? false) : cert)
   const signer = fault?.kind === 'bad-signature' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey : pki.leaf.privateKey
   sendHandshake(certificateVerify(signer, transcript.digest(suite.hash)))
   const verifyData = finishedVerifyData(suite.hash, hs.server, transcript.digest(suite.hash))

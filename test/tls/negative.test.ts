@@ -9,6 +9,7 @@ import type { Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { HotConnError } from '../../src/errors.js'
 import { createCA, createIntermediate, issueLeaf, type TestCA } from '../../src/testing/pki.js'
+import { SUPPORTED_CERT_COMPRESSION } from '../../src/tls/messages/certificate.js'
 import { AlertDescription, NamedGroup } from '../../src/tls/constants.js'
 import { connect, type ConnectOptions, type TlsCertificateError, type TlsError, type TlsSocket } from '../../src/tls/index.js'
 import { startHostileServer, type HostileConnection, type HostileServer, type HostileServerOptions } from '../helpers/hostile-server.js'
@@ -217,6 +218,35 @@ describe('hostile server: baseline without a fault', BOUND, () => {
     expect(echoed?.body.subarray(2).equals(cookie)).toBe(true)
     expect(conn.hellos[0]!.extensions.some((e) => e.type === 0x002c)).toBe(false)
     socket.destroy()
+  })
+})
+
+describe('hostile server: CompressedCertificate (RFC 8879)', BOUND, () => {
+  const zstd = SUPPORTED_CERT_COMPRESSION.has(3)
+  const cases = [
+    { profile: 'firefox', algorithm: 1, name: 'zlib' },
+    { profile: 'firefox', algorithm: 2, name: 'brotli' },
+    { profile: 'chrome', algorithm: 2, name: 'brotli' },
+    ...(zstd ? [{ profile: 'firefox', algorithm: 3, name: 'zstd' } as const] : []),
+  ] as const
+  if (!zstd) console.warn('zstd certificate decompression needs a Node.js with zlib.zstdDecompressSync (>= 22.15); zstd case skipped')
+  for (const c of cases) {
+    it(`${c.profile}: decompresses a ${c.name} certificate and verifies it`, async () => {
+      const srv = await startHostile({ certCompression: { algorithm: c.algorithm } })
+      const socket = await dial(srv, { profile: c.profile })
+      expect(socket.getPeerCertificate()?.subjectAltName).toContain('tiles.test')
+      socket.destroy()
+    })
+  }
+  it('chrome: refuses zlib, which it did not offer -> illegal_parameter', async () => {
+    const { err, conn } = await failedHandshake({ certCompression: { algorithm: 1 } }, { profile: 'chrome' })
+    expect(err).toMatchObject({ code: 'ERR_TLS_PROTOCOL' })
+    expect(conn.alerts).toEqual([AlertDescription.illegal_parameter])
+  })
+  it('firefox: a wrong uncompressed_length -> bad_certificate', async () => {
+    const { err, conn } = await failedHandshake({ certCompression: { algorithm: 2, lieAboutLength: true } }, { profile: 'firefox' })
+    expect(err).toMatchObject({ code: 'ERR_TLS_PROTOCOL' })
+    expect(conn.alerts).toEqual([AlertDescription.bad_certificate])
   })
 })
 
