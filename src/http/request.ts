@@ -15,6 +15,8 @@ export interface HttpLease {
   readonly dispatcher: Dispatcher
   /** Whether the connection carried a request before (a keep-alive race is possible). */
   readonly reused: boolean
+  /** The address the connection is pinned to. */
+  readonly ip: string
   /** Gives the connection back exactly once with what happened on it. */
   release(outcome: RequestOutcome): void
 }
@@ -40,8 +42,11 @@ export interface RequestOutcome {
 }
 
 export interface PooledRequestOptions {
-  /** Borrows a connection; rejects (PoolExhaustedError, AllIpsBlacklistedError, …) or on `signal` abort. */
-  acquire(signal: AbortSignal): Promise<HttpLease>
+  /**
+   * Borrows a connection; rejects (PoolExhaustedError, AllIpsBlacklistedError, …) or on `signal`
+   * abort. A retry passes the IP that just failed, to be avoided when another one can serve.
+   */
+  acquire(signal: AbortSignal, avoidIp?: string): Promise<HttpLease>
   /** Retries after a failure before any response byte on a connection (0 disables). */
   maxRetries: number
   /** TLS server name of the origin; keeps undici from dropping the socket on a name change. */
@@ -150,7 +155,7 @@ export function runPooledRequest(
         if (beforeResponse && !aborted && replayable && retries < options.maxRetries) {
           retries++
           innerAbort = null
-          start()
+          start(lease.ip)
           return
         }
         fail(err)
@@ -170,8 +175,8 @@ export function runPooledRequest(
     }
   }
 
-  const start = (): void => {
-    options.acquire(acquireAbort.signal).then(
+  const start = (avoidIp?: string): void => {
+    options.acquire(acquireAbort.signal, avoidIp).then(
       (lease) => {
         if (abortReason !== null || done) {
           lease.release({ reusable: true, durationMs: 0 })

@@ -75,6 +75,8 @@ export interface Waiter {
   reject(err: Error): void
   /** Connect failures seen while this request waited. */
   failures: number
+  /** An IP this request should not be served by (it just failed there), unless nothing else serves. */
+  readonly avoid: IpEntry | undefined
 }
 
 export class HostEntry extends Counts {

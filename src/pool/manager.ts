@@ -47,7 +47,7 @@ export interface WarmupResult {
   ips: WarmupIpResult[]
 }
 
-type Purpose = 'request' | 'warmup' | 'probe'
+type Purpose = 'request' | 'warmup' | 'probe' | 'dedicated'
 
 const now = (): number => performance.now()
 
@@ -236,14 +236,18 @@ export class ConnectionManager extends Counts {
    * Borrows a connection of `host`: an idle one (LIFO) of the best IP, else waits in the FIFO
    * queue while one is opened. Rejects with PoolClosedError, AllIpsBlacklistedError,
    * PoolExhaustedError (queue full / pending_timeout), a DnsError, a connect error when every IP
-   * fails, or `signal`'s reason.
+   * fails, or `signal`'s reason. `avoidIp`: skip that IP's idle connections (a retry).
    */
-  async acquire(host: HostEntry, mode: 'http' | 'raw', signal?: AbortSignal): Promise<Connection> {
+  async acquire(host: HostEntry, mode: 'http' | 'raw', signal?: AbortSignal, avoidIp?: string): Promise<Connection> {
     if (this.#closed) throw new PoolClosedError()
     if (!host.resolved) await this.ensureResolved(host)
     if (this.#closed) throw new PoolClosedError()
     signal?.throwIfAborted()
-    const conn = this.#takeIdle(host, mode)
+    let avoid = avoidIp === undefined ? undefined : host.ips.get(avoidIp)
+    if (avoid !== undefined && !host.list.some((i) => i !== avoid && i.state === 'active')) avoid = undefined
+    // A retry after a transport failure skips the idle connections of the IP that failed (they
+    // likely share its fate); if no other IP has one, it waits for a new connection instead.
+    const conn = this.#takeIdle(host, mode, avoid)
     if (conn !== null) return conn
     this.#throwIfNoUsableIp(host)
     const p = this.options.config.pool
@@ -263,6 +267,7 @@ export class ConnectionManager extends Counts {
       const waiter: Waiter = {
         mode,
         failures: 0,
+        avoid,
         resolve: (c) => {
           cleanup()
           resolve(c)
@@ -290,6 +295,27 @@ export class ConnectionManager extends Counts {
     })
   }
 
+  /**
+   * Borrows a brand-new connection when the caps allow (else like acquire): for the retry of a
+   * request that failed before any response byte, so that it cannot meet a keep-alive race
+   * again. Prefers an IP other than `avoidIp`.
+   */
+  async acquireFresh(host: HostEntry, signal?: AbortSignal, avoidIp?: string): Promise<Connection> {
+    if (this.#closed) throw new PoolClosedError()
+    const avoid = avoidIp === undefined ? undefined : host.ips.get(avoidIp)
+    const canOpen = (i: IpEntry): boolean => this.#canOpen(host, i) && i.connectFailures === 0
+    const ip = pickOpenIp(host.list, (i) => i !== avoid && canOpen(i)) ?? pickOpenIp(host.list, canOpen)
+    const conn = ip === null ? null : await this.#open(ip, 'dedicated')
+    if (conn !== null) {
+      if (signal?.aborted) {
+        this.release(conn, { reusable: true, internal: true })
+        signal.throwIfAborted()
+      }
+      return conn
+    }
+    return this.acquire(host, 'http', signal, avoidIp)
+  }
+
   #throwIfNoUsableIp(host: HostEntry): void {
     let retryAt = Infinity
     for (const ip of host.list) {
@@ -304,9 +330,9 @@ export class ConnectionManager extends Counts {
   }
 
   /** An idle connection of the best IP, checked out; null when none. Dead ones found on the way are dropped. */
-  #takeIdle(host: HostEntry, mode: 'http' | 'raw'): Connection | null {
+  #takeIdle(host: HostEntry, mode: 'http' | 'raw', avoid?: IpEntry): Connection | null {
     for (let guard = host.idle + 1; guard > 0; guard--) {
-      const ip = pickIdleIp(host.list, mode)
+      const ip = pickIdleIp(host.list, mode, avoid)
       if (ip === null) return null
       const conn = mode === 'raw' ? ip.idleRaw.pop() : (ip.idleHttp.pop() ?? ip.idleRaw.pop())
       if (conn === null) return null
@@ -341,10 +367,10 @@ export class ConnectionManager extends Counts {
 
   /** Gives a checked-out connection back with what happened on it; records stats and strikes. */
   release(conn: Connection, outcome: ReleaseOutcome): void {
-    if (conn.state !== 'in_use') return
     const ip = conn.entry
     const host = ip.host
-    if (!outcome.internal) {
+    // Statistics count even when the socket already closed under the request.
+    if (!outcome.internal && (conn.state === 'in_use' || conn.state === 'closed')) {
       if (outcome.durationMs !== undefined && outcome.statusCode !== undefined) {
         ip.usage.latency.record(outcome.durationMs)
         host.usage.latency.record(outcome.durationMs)
@@ -355,6 +381,7 @@ export class ConnectionManager extends Counts {
       }
       if (outcome.statusCode !== undefined) this.#judgeStatus(ip, outcome.statusCode, outcome.retryAfter)
     }
+    if (conn.state !== 'in_use') return
     if (outcome.upgraded) {
       // The socket now belongs to the upgrade's consumer.
       conn.channel?.detach()
@@ -416,7 +443,7 @@ export class ConnectionManager extends Counts {
       for (let guard = host.waiters.size; guard > 0; guard--) {
         const waiter = host.waiters.peek()
         if (waiter === undefined) break
-        if (waiter.mode === 'raw' && attached) break
+        if ((waiter.mode === 'raw' && attached) || waiter.avoid === ip) break
         host.waiters.shift()
         if (conn.state !== 'in_use') this.#setState(conn, 'in_use')
         const t = now()
@@ -445,7 +472,7 @@ export class ConnectionManager extends Counts {
     for (let guard = host.waiters.size; guard > 0; guard--) {
       const waiter = host.waiters.peek()
       if (waiter === undefined) break
-      const conn = this.#takeIdle(host, waiter.mode)
+      const conn = this.#takeIdle(host, waiter.mode, waiter.avoid)
       if (conn === null) break
       host.waiters.shift()
       waiter.resolve(conn)
@@ -462,8 +489,10 @@ export class ConnectionManager extends Counts {
       return
     }
     let need = host.waiters.size - host.connecting
+    const avoid = host.waiters.peek()?.avoid
     while (need > 0) {
-      const ip = pickOpenIp(host.list, (i) => this.#canOpen(host, i))
+      const canOpen = (i: IpEntry): boolean => this.#canOpen(host, i)
+      const ip = (avoid !== undefined ? pickOpenIp(host.list, (i) => i !== avoid && canOpen(i)) : null) ?? pickOpenIp(host.list, canOpen)
       if (ip === null) {
         this.#evictFor(host)
         break
@@ -566,6 +595,15 @@ export class ConnectionManager extends Counts {
     host.usage.handshakes++
     ip.connectFailures = 0
     publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started })
+    if (purpose === 'dedicated') {
+      if (this.#closed || ip.state !== 'active') {
+        this.#close(conn, this.#closed ? 'pool_closed' : `ip_${ip.state}`)
+        return null
+      }
+      this.#setState(conn, 'in_use')
+      conn.lastUsedAt = ip.lastUsedAt = now()
+      return conn
+    }
     if (purpose === 'probe') {
       if (this.#closed) {
         this.#close(conn, 'pool_closed')

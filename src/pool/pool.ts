@@ -91,7 +91,7 @@ export class HotConnPool extends Dispatcher {
       if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
       const host = this.#manager.host(opts.origin)
       runPooledRequest(opts, legacy, {
-        acquire: (signal) => this.#lease(host, opts, signal),
+        acquire: (signal, avoidIp) => this.#lease(host, opts, signal, avoidIp),
         maxRetries: this.#maxRetries,
         servername: host.hostname,
       })
@@ -103,9 +103,10 @@ export class HotConnPool extends Dispatcher {
     }
   }
 
-  async #lease(host: HostEntry, opts: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<HttpLease> {
+  async #lease(host: HostEntry, opts: Dispatcher.DispatchOptions, signal: AbortSignal, avoidIp?: string): Promise<HttpLease> {
     const m = this.#manager
-    let conn = await m.acquire(host, 'http', signal)
+    // A retry (avoidIp set) gets a new connection when the caps allow.
+    let conn = avoidIp === undefined ? await m.acquire(host, 'http', signal) : await m.acquireFresh(host, signal, avoidIp)
     // A connection handed over by another request's release may have died in between (the
     // peer closed it); such a one is dropped without counting as a retry. Bounded by the caps.
     for (let guard = m.options.config.pool.maxConnsPerHost + 1; guard > 0 && !isUsable(conn); guard--) {
@@ -117,6 +118,7 @@ export class HotConnPool extends Dispatcher {
     return {
       dispatcher: conn.channel.client,
       reused,
+      ip: conn.ip,
       release: (outcome) => {
         m.release(conn, outcome)
         publish('request', {

@@ -21,11 +21,11 @@ function better(a: SelectableIp, b: SelectableIp): boolean {
   return a.lastUsedAt < b.lastUsedAt
 }
 
-/** The active IP with an idle connection usable in `mode` that is least loaded, then least recently used. */
-export function pickIdleIp<T extends SelectableIp>(ips: readonly T[], mode: 'http' | 'raw'): T | null {
+/** The active IP (other than `avoid`) with an idle connection usable in `mode` that is least loaded, then least recently used. */
+export function pickIdleIp<T extends SelectableIp>(ips: readonly T[], mode: 'http' | 'raw', avoid?: T): T | null {
   let best: T | null = null
   for (const ip of ips) {
-    if (ip.state !== 'active') continue
+    if (ip.state !== 'active' || ip === avoid) continue
     const idle = mode === 'raw' ? ip.idleRaw.size : ip.idleHttp.size + ip.idleRaw.size
     if (idle === 0) continue
     if (best === null || better(ip, best)) best = ip
