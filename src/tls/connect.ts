@@ -46,7 +46,10 @@ export interface ConnectOptions {
   readonly keyLogFile?: string
   /** Called for each NewSessionTicket the server sends (RFC 8446 §4.6.1). */
   readonly onTicket?: (ticket: NewSessionTicket, handshake: HandshakeResult) => void
-  /** Where tickets are stored for later resumption, keyed by (host, profile). */
+  /**
+   * Where tickets are stored and taken for resumption (RFC 8446 §4.6.1, §2.2), keyed by (host, profile).
+   * Only verified connections store or use tickets: a resumed handshake has no certificate to check.
+   */
   readonly sessionStore?: SessionTicketStore
 }
 
@@ -55,7 +58,7 @@ let insecureWarned = false
 function ticketHandler(options: ConnectOptions, profile: string): (ticket: NewSessionTicket, handshake: HandshakeResult) => void {
   const key = SessionTicketStore.key(options.host, profile)
   return (ticket, handshake) => {
-    options.sessionStore?.add(key, ticket, handshake)
+    if (!options.insecure) options.sessionStore?.add(key, ticket, handshake)
     options.onTicket?.(ticket, handshake)
   }
 }
@@ -102,6 +105,7 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
   const serverName = options.servername === false ? undefined : (options.servername ?? (isIP(options.host) ? undefined : options.host))
   const transport = options.socket ?? netConnect({ host: options.ip ?? options.host, port: options.port ?? 443, noDelay: true })
   const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE']
+  const resumption = options.insecure ? undefined : options.sessionStore?.take(SessionTicketStore.key(options.host, spec.name))
   const socket = new TlsSocket(transport, {
     profile: spec.name,
     target: `${options.ip ?? options.host}:${options.port ?? 443}`,
@@ -112,6 +116,7 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
       verifyChain: chainVerifier(options),
       ...(options.alpn ? { alpn: options.alpn } : {}),
       ...(options.mlKemBackend ? { mlKemBackend: options.mlKemBackend } : {}),
+      ...(resumption ? { resumption } : {}),
     },
     ...(keyLogFile ? { keylog: (line: string) => appendKeyLog(line, keyLogFile) } : {}),
     ...(options.onTicket || options.sessionStore ? { onTicket: ticketHandler(options, spec.name) } : {}),

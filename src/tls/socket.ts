@@ -109,7 +109,7 @@ export class TlsSocket extends Duplex {
       cipherSuite: result.cipherSuite.name,
       group: groupName(result.group),
       alpn: result.alpn ?? false,
-      resumed: false,
+      resumed: result.resumed,
       helloRetry: result.helloRetry,
       profile: this.options.profile,
       handshakeMs: performance.now() - this.startedAt,

@@ -71,3 +71,36 @@ describe('post-handshake', () => {
     expect(res.body.length).toBe(1 << 20)
   })
 })
+
+describe('resumption (RFC 8446 §2.2, psk_dhe_ke)', () => {
+  for (const profile of ['chrome', 'firefox'] as const) {
+    it(`${profile}: resumes with a stored ticket, skips the certificate, and says so`, async () => {
+      const store = new SessionTicketStore()
+      const first = await connect({ ...base(), profile, sessionStore: store })
+      await httpGet(first, 'tiles.test')
+      expect(first.info?.resumed).toBe(false)
+      const second = await connect({ ...base(), profile, sessionStore: store })
+      expect(second.info).toMatchObject({ resumed: true })
+      expect(second.getPeerCertificate()).toBeUndefined()
+      const res = await httpGet(second, 'tiles.test')
+      expect(res.status).toBe(200)
+      // The resumed session hands out fresh tickets too.
+      expect(store.count(SessionTicketStore.key('tiles.test', profile))).toBeGreaterThan(0)
+    })
+  }
+
+  it('falls back to a full handshake when the server does not know the ticket', async () => {
+    const store = new SessionTicketStore()
+    const first = await connect({ ...base(), profile: 'chrome', sessionStore: store })
+    await httpGet(first, 'tiles.test')
+    const other = await startHttps()
+    try {
+      const second = await connect({ ...base(), port: other.port, profile: 'chrome', sessionStore: store })
+      expect(second.info?.resumed).toBe(false)
+      expect(second.info?.verified).toBe(true)
+      second.destroy()
+    } finally {
+      await other.close()
+    }
+  })
+})

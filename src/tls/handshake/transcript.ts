@@ -31,6 +31,14 @@ export class Transcript {
     this.pending = []
   }
 
+  /** Hash of the transcript so far plus `extra`, with `algorithm` (the transcript's own once it is set). */
+  digestWith(extra: Uint8Array, algorithm: HashAlgorithm): Buffer {
+    if (this.h) return this.h.copy().update(extra).digest()
+    const h = createHash(algorithm)
+    for (const m of this.pending) h.update(m)
+    return h.update(extra).digest()
+  }
+
   /** Current transcript hash. */
   digest(): Buffer {
     if (!this.h) throw new Error('transcript: hash not set before digest')

@@ -79,3 +79,11 @@ export function decodeCookie(body: Uint8Array): Buffer {
   if (cookie.length === 0) throw new TlsProtocolError('HelloRetryRequest cookie is empty (RFC 8446 §4.2.2)', AlertDescription.decode_error)
   return cookie
 }
+
+/** pre_shared_key in a ServerHello: the selected identity index (RFC 8446 §4.2.11). */
+export function decodeSelectedIdentity(body: Uint8Array): number {
+  const r = new ByteReader(body, 0, body.length, 'pre_shared_key')
+  const selected = r.u16('selected_identity')
+  r.expectEmpty()
+  return selected
+}
