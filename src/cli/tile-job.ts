@@ -21,7 +21,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool, type HostStats, type HotConnPoolOptions, type WarmupResult } from '../pool/index.js'
 import { errorCode } from './pool-flags.js'
 import { Progress, type ProgressStream } from './progress.js'
-import { formatHostTable } from './table.js'
+import { formatHostTable, formatMs } from './table.js'
 import { renderTileReport } from './tile-report.js'
 
 /** The IP of the demo origin that answers 403. */
@@ -67,6 +67,8 @@ export interface TileFetchResult {
   origin: string
   profile: string
   tiles: number
+  /** Requests at once. */
+  concurrency: number
   /** Tiles that arrived and passed the body check. */
   arrived: number
   /** HTTP responses received, retried ones included. */
@@ -85,6 +87,9 @@ export interface TileFetchResult {
   wallMs: number
   /** Responses per second over wallMs. */
   requestsPerSecond: number
+  /** Client-side response time of every response (ms, fetch() to the end of the body, waiting for a connection included): median and 99th percentile. */
+  clientP50Ms: number | undefined
+  clientP99Ms: number | undefined
   warmup: WarmupResult | undefined
   /** The pool's stats of the host at the end. */
   host: HostStats | undefined
@@ -193,6 +198,7 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
   let bytes = 0
   let responses = 0
   let retries = 0
+  const latencies: number[] = []
 
   try {
     const warmStarted = performance.now()
@@ -200,7 +206,8 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
     const warmupMs = performance.now() - warmStarted
 
     const progress = new Progress(options.progress ?? process.stderr, { total: job.urls.length, label: target === 'demo' ? 'tiles' : 'fetches' })
-    const queue = new PQueue({ concurrency: options.concurrency ?? 32 })
+    const concurrency = options.concurrency ?? 32
+    const queue = new PQueue({ concurrency })
     const started = performance.now()
     for (const tile of job.urls) {
       void queue.add(async () => {
@@ -208,8 +215,10 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
         for (let attempt = 1; attempt <= maxAttempts; attempt++) {
           if (attempt > 1) retries++
           try {
+            const sent = performance.now()
             const res = await fetch(tile.url, { dispatcher: pool })
             const body = Buffer.from(await res.arrayBuffer())
+            latencies.push(performance.now() - sent)
             responses++
             statuses[res.status] = (statuses[res.status] ?? 0) + 1
             last = String(res.status)
@@ -253,6 +262,7 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
       origin: job.origin,
       profile,
       tiles: job.urls.length,
+      concurrency,
       arrived,
       responses,
       retries,
@@ -262,6 +272,8 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
       warmupMs,
       wallMs,
       requestsPerSecond: wallMs > 0 ? (responses * 1000) / wallMs : 0,
+      clientP50Ms: percentile(latencies, 50),
+      clientP99Ms: percentile(latencies, 99),
       warmup,
       host,
       blacklisted,
@@ -284,6 +296,13 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
   }
 }
 
+/** Nearest-rank percentile (0..100) of `values`; undefined when empty. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
+}
+
 function defaultReportPath(r: TileFetchResult): string {
   return r.target === 'demo' ? 'reports/tile-fetch.md' : `reports/tile-fetch-${new URL(r.origin).hostname}.md`
 }
@@ -292,7 +311,7 @@ function summary(r: TileFetchResult): string {
   const lines = [
     '',
     r.host === undefined ? `no stats for ${r.origin}` : `${r.host.host}\n${formatHostTable(r.host)}`,
-    `${r.arrived}/${r.tiles} ${r.target === 'demo' ? 'tiles' : 'fetches'} arrived, ${r.responses} responses (${r.retries} retries) in ${(r.wallMs / 1000).toFixed(2)} s: ${r.requestsPerSecond.toFixed(0)} req/s; warm-up ${r.warmupMs.toFixed(0)} ms`,
+    `${r.arrived}/${r.tiles} ${r.target === 'demo' ? 'tiles' : 'fetches'} arrived, ${r.responses} responses (${r.retries} retries) in ${(r.wallMs / 1000).toFixed(2)} s: ${r.requestsPerSecond.toFixed(0)} req/s; client p50 ${formatMs(r.clientP50Ms)} ms, p99 ${formatMs(r.clientP99Ms)} ms; warm-up ${r.warmupMs.toFixed(0)} ms`,
     `statuses: ${Object.entries(r.statuses).map(([s, n]) => `${s}×${n}`).join(', ') || '-'}${Object.keys(r.errors).length > 0 ? `; errors: ${Object.entries(r.errors).map(([c, n]) => `${c}×${n}`).join(', ')}` : ''}`,
     `blacklisted at the end: ${r.blacklisted.join(', ') || 'none'}`,
     ...r.failures.slice(0, 10).map((f) => `failed: ${f.url} after ${f.attempts} attempt(s): ${f.last}`),

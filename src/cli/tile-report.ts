@@ -1,6 +1,6 @@
 /** The Markdown report of a tile-fetch run (`reports/tile-fetch.md`). */
 import { arch, cpus, platform, release, totalmem } from 'node:os'
-import { formatHostTable } from './table.js'
+import { formatHostTable, formatMs } from './table.js'
 import type { TileFetchResult } from './tile-job.js'
 
 function machine(): string {
@@ -35,15 +35,17 @@ export function renderTileReport(r: TileFetchResult, date: Date): string {
     '',
     '## Totals',
     '',
-    '| tiles | arrived | responses | retries | statuses | errors | body bytes | warm-up | wall time | req/s |',
-    '|---:|---:|---:|---:|---|---|---:|---:|---:|---:|',
-    `| ${r.tiles} | ${r.arrived} | ${r.responses} | ${r.retries} | ${counts(r.statuses)} | ${counts(r.errors)} | ${r.bytes} | ${r.warmupMs.toFixed(0)} ms | ${(r.wallMs / 1000).toFixed(2)} s | ${r.requestsPerSecond.toFixed(0)} |`,
+    '| tiles | arrived | responses | retries | statuses | errors | body bytes | warm-up | wall time | req/s | client p50 | client p99 |',
+    '|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|',
+    `| ${r.tiles} | ${r.arrived} | ${r.responses} | ${r.retries} | ${counts(r.statuses)} | ${counts(r.errors)} | ${r.bytes} | ${r.warmupMs.toFixed(0)} ms | ${(r.wallMs / 1000).toFixed(2)} s | ${r.requestsPerSecond.toFixed(0)} | ${formatMs(r.clientP50Ms)} ms | ${formatMs(r.clientP99Ms)} ms |`,
+    '',
+    `${r.tiles} tiles, ${r.concurrency} at once. Client p50/p99: every response, from \`fetch()\` to the end of its body, waiting for a connection included.`,
     '',
     '## Per IP (pool.stats())',
     '',
     h === undefined ? '_no stats_' : formatHostTable(h, { markdown: true, now: date.getTime() }).trimEnd(),
     '',
-    '`conns` are the connections open at the end; `reuse` is (requests − handshakes) / requests; p50/p99 are response times in ms as the pool measured them.',
+    '`conns`: connections open at the end; `reuse`: (requests − handshakes) / requests; p50/p99: response times (ms) on the connection as the pool measured them, over the pool\'s window of recent responses of each row (so the total row, a window over all IPs, can sit below every IP\'s).',
   ]
   if (r.server !== undefined) {
     out.push(

@@ -1,28 +1,32 @@
 /**
- * The client side of one TLS 1.3 connection without I/O: the record layer (RFC 8446 §5) with its
- * two directions of protection, the handshake driver, and post-handshake messages (§4.6).
+ * The client side of one TLS 1.3 or 1.2 connection without I/O: the record layer (RFC 8446 §5,
+ * RFC 5246 §6) with its two directions of protection, the handshake driver, and post-handshake
+ * messages (RFC 8446 §4.6; in TLS 1.2 a HelloRequest, which is refused, RFC 5746 §4.2).
  * `TlsSocket` wires it to a transport; tests can drive it directly.
  */
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, MAX_PLAINTEXT } from './constants.js'
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './constants.js'
 import type { CipherSuite13 } from './crypto/cipher-suites.js'
 import { nextTrafficSecret, trafficKeys } from './crypto/key-schedule.js'
 import { TlsAlertError, TlsError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
-import { ClientHandshake13, type ClientHandshakeOptions, type HandshakeResult } from './handshake/client13.js'
+import type { ClientHandshake12 } from './handshake/client12.js'
+import { ClientHandshake13, type ClientHandshakeOptions, type HandshakeOutcome, type HandshakeResult } from './handshake/client13.js'
 import type { HandshakeIo } from './handshake/context.js'
 import { HandshakeReader, type HandshakeMessage } from './handshake/handshake-reader.js'
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket } from './messages/simple.js'
 import { RecordProtection } from './record/protection.js'
+import type { RecordProtector } from './record/record-protector.js'
 import { RecordReader, type RawRecord } from './record/record-reader.js'
 
 export interface ConnectionEvents {
   /** Bytes to put on the transport; returns false when the transport wants the writer to wait for 'drain'. */
   transmit(bytes: Buffer): boolean
-  handshakeDone(result: HandshakeResult): void
+  handshakeDone(result: HandshakeOutcome): void
   data(plaintext: Buffer): void
   /** The peer sent close_notify (RFC 8446 §6.1). */
   peerClosed(): void
   /** A fatal error; the connection already sent its alert (if any) and is dead. */
   error(err: Error): void
+  /** A TLS 1.3 NewSessionTicket (RFC 8446 §4.6.1); TLS 1.2 tickets arrive in the handshake result. */
   ticket?(ticket: NewSessionTicket, handshake: HandshakeResult): void
   /** NSS key log line, without the trailing newline. */
   keylog?(line: string): void
@@ -32,9 +36,9 @@ export interface ConnectionEvents {
 const MAX_USELESS_RECORDS = 32
 
 interface Direction {
-  suite: CipherSuite13
-  secret: Buffer
-  protection: RecordProtection
+  protection: RecordProtector
+  /** TLS 1.3 only: the suite and traffic secret, for KeyUpdate. */
+  tls13?: { suite: CipherSuite13; secret: Buffer }
 }
 
 export class TlsClientConnection {
@@ -43,26 +47,24 @@ export class TlsClientConnection {
   private readonly handshake: ClientHandshake13
   private readDir: Direction | undefined
   private writeDir: Direction | undefined
-  private result: HandshakeResult | undefined
+  private result: HandshakeOutcome | undefined
   private paused = false
   private dead: Error | undefined
   private closeNotifySent = false
   private peerClosedFlag = false
   private uselessRecords = 0
   private maxSendFragment = MAX_PLAINTEXT
-  private readonly maxReceivePlaintext: number
+  private readonly offeredRecordSizeLimit: number | undefined
 
   constructor(
     options: ClientHandshakeOptions,
     private readonly events: ConnectionEvents,
   ) {
-    const offeredLimit = options.plan.offered.recordSizeLimit
-    // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type too.
-    this.maxReceivePlaintext = offeredLimit ? Math.min(MAX_PLAINTEXT, offeredLimit - 1) : MAX_PLAINTEXT
+    this.offeredRecordSizeLimit = options.plan.offered.recordSizeLimit
     this.handshake = new ClientHandshake13(this.io(), options)
   }
 
-  get handshakeResult(): HandshakeResult | undefined {
+  get handshakeResult(): HandshakeOutcome | undefined {
     return this.result
   }
 
@@ -72,6 +74,18 @@ export class TlsClientConnection {
 
   get isPeerClosed(): boolean {
     return this.peerClosedFlag
+  }
+
+  /** The TLS 1.2 handshake, once the ServerHello selected TLS 1.2. */
+  private get tls12(): ClientHandshake12 | undefined {
+    return this.handshake.tls12Handshake
+  }
+
+  /** Largest plaintext we accept: 2^14, or our record_size_limit (RFC 8449 §4: in TLS 1.3 it counts the inner content type). */
+  private get maxReceivePlaintext(): number {
+    const limit = this.offeredRecordSizeLimit
+    if (!limit) return MAX_PLAINTEXT
+    return Math.min(MAX_PLAINTEXT, this.tls12 ? limit : limit - 1)
   }
 
   /** Sends ClientHello. */
@@ -117,7 +131,8 @@ export class TlsClientConnection {
     let type = record.type
     let content = record.fragment
     if (this.readDir) {
-      if (type !== ContentType.application_data) {
+      // TLS 1.3 hides the type inside (RFC 8446 §5.2); TLS 1.2 protects every type as is (RFC 5246 §6.2.3).
+      if (!this.tls12 && type !== ContentType.application_data) {
         throw new TlsProtocolError(`plaintext record of type ${type} after keys were established (RFC 8446 §5.2)`, AlertDescription.unexpected_message)
       }
       const opened = this.readDir.protection.open(record.header, record.fragment)
@@ -146,11 +161,27 @@ export class TlsClientConnection {
   }
 
   private processChangeCipherSpec(record: RawRecord): void {
+    const tls12 = this.tls12
+    if (tls12) return this.processChangeCipherSpec12(tls12, record)
     // RFC 8446 §5: a single-byte 0x01 CCS during the handshake is dropped; anything else is fatal.
     if (this.result || record.fragment.length !== 1 || record.fragment[0] !== 1) {
       throw new TlsProtocolError('unexpected change_cipher_spec record (RFC 8446 §5)', AlertDescription.unexpected_message)
     }
     this.countUseless()
+  }
+
+  /** TLS 1.2: the server's ChangeCipherSpec switches its records to the negotiated protection (RFC 5246 §7.1). */
+  private processChangeCipherSpec12(tls12: ClientHandshake12, record: RawRecord): void {
+    if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
+      throw new TlsProtocolError('ChangeCipherSpec is not the single byte 1 (RFC 5246 §7.1)', AlertDescription.decode_error)
+    }
+    if (this.handshakeReader.hasPartial) {
+      throw new TlsProtocolError('ChangeCipherSpec in the middle of a handshake message (RFC 5246 §7.1)', AlertDescription.unexpected_message)
+    }
+    this.readDir = { protection: tls12.changeCipherSpec() }
+    // RFC 5246 §6.2.3: TLS 1.2 ciphertexts may expand by up to 2048 bytes (CBC padding).
+    this.records.maxFragmentLength = MAX_CIPHERTEXT_TLS12
+    this.uselessRecords = 0
   }
 
   private countUseless(): void {
@@ -183,14 +214,17 @@ export class TlsClientConnection {
     const done = this.handshake.done
     if (!done || this.result) return
     this.result = done
-    if (done.recordSizeLimit) this.maxSendFragment = Math.min(MAX_PLAINTEXT, done.recordSizeLimit - 1)
+    // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type; in TLS 1.2 it is the plaintext.
+    if (done.recordSizeLimit) this.maxSendFragment = Math.min(MAX_PLAINTEXT, done.recordSizeLimit - (done.version === 'TLSv1.3' ? 1 : 0))
     this.events.handshakeDone(done)
   }
 
   private processPostHandshake(msg: HandshakeMessage): void {
+    const result = this.result!
+    if (result.version === 'TLSv1.2') return this.processPostHandshake12(msg)
     switch (msg.type) {
       case HandshakeType.new_session_ticket:
-        this.events.ticket?.(decodeNewSessionTicket(msg.body), this.result!)
+        this.events.ticket?.(decodeNewSessionTicket(msg.body), result)
         return
       case HandshakeType.key_update:
         return this.processKeyUpdate(msg)
@@ -199,20 +233,35 @@ export class TlsClientConnection {
     }
   }
 
+  /**
+   * TLS 1.2 after the handshake: a HelloRequest is answered with a no_renegotiation warning
+   * (RFC 5246 §7.2.2, RFC 5746 §4.2); any other handshake message would start a renegotiation, which is refused.
+   */
+  private processPostHandshake12(msg: HandshakeMessage): void {
+    if (msg.type !== HandshakeType.hello_request) {
+      throw new TlsProtocolError(`handshake message ${msg.type} after the TLS 1.2 handshake; hotconn refuses renegotiation (RFC 5746 §4.2)`, AlertDescription.unexpected_message)
+    }
+    if (msg.body.length !== 0) throw new TlsProtocolError('HelloRequest has a body (RFC 5246 §7.4.1.1)', AlertDescription.decode_error)
+    this.countUseless()
+    if (!this.closeNotifySent) this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.no_renegotiation))
+  }
+
   private processKeyUpdate(msg: HandshakeMessage): void {
     const requested = decodeKeyUpdate(msg.body)
     if (this.handshakeReader.hasPartial) {
       throw new TlsProtocolError('KeyUpdate not at a record boundary (RFC 8446 §5.1)', AlertDescription.unexpected_message)
     }
-    const read = this.readDir!
+    const read = this.readDir!.tls13!
     this.installRead(read.suite, nextTrafficSecret(read.suite.hash, read.secret))
     if (requested && !this.closeNotifySent) this.updateWriteKeys(false)
   }
 
   /** Sends KeyUpdate and switches our write keys (RFC 8446 §4.6.3); `requestPeer` asks the peer to do the same. */
   updateWriteKeys(requestPeer: boolean): void {
-    const write = this.writeDir
-    if (!write || !this.result) throw new TlsProtocolError('KeyUpdate before the handshake completed', AlertDescription.internal_error)
+    const write = this.writeDir?.tls13
+    if (!write || !this.result) {
+      throw new TlsProtocolError(this.result ? 'KeyUpdate is a TLS 1.3 message; this connection uses TLS 1.2 (RFC 8446 §4.6.3)' : 'KeyUpdate before the handshake completed', AlertDescription.internal_error)
+    }
     this.sendRecord(ContentType.handshake, encodeKeyUpdate(requestPeer))
     this.installWrite(write.suite, nextTrafficSecret(write.suite.hash, write.secret))
   }
@@ -227,11 +276,12 @@ export class TlsClientConnection {
       this.events.peerClosed()
       return
     }
-    if (description === AlertDescription.user_canceled && level === AlertLevel.warning) {
+    // RFC 5246 §7.2: in TLS 1.2 a warning alert other than close_notify does not end the connection.
+    if (level === AlertLevel.warning && (this.tls12 || description === AlertDescription.user_canceled)) {
       this.countUseless()
       return
     }
-    // RFC 8446 §6.2: every other alert is fatal, whatever its level says.
+    // RFC 8446 §6.2 (and RFC 5246 §7.2 for fatal ones): every other alert is fatal, whatever its level says.
     throw new TlsAlertError(description)
   }
 
@@ -308,12 +358,12 @@ export class TlsClientConnection {
 
   private installRead(suite: CipherSuite13, secret: Buffer): void {
     const { key, iv } = trafficKeys(suite.hash, secret, suite.keyLength, suite.ivLength)
-    this.readDir = { suite, secret, protection: new RecordProtection(suite.aead, key, iv) }
+    this.readDir = { protection: new RecordProtection(suite.aead, key, iv), tls13: { suite, secret } }
   }
 
   private installWrite(suite: CipherSuite13, secret: Buffer): void {
     const { key, iv } = trafficKeys(suite.hash, secret, suite.keyLength, suite.ivLength)
-    this.writeDir = { suite, secret, protection: new RecordProtection(suite.aead, key, iv) }
+    this.writeDir = { protection: new RecordProtection(suite.aead, key, iv), tls13: { suite, secret } }
   }
 
   private firstRecordVersion = true
@@ -339,6 +389,9 @@ export class TlsClientConnection {
       },
       setReadKeys: (suite, secret) => this.installRead(suite, secret),
       setWriteKeys: (suite, secret) => this.installWrite(suite, secret),
+      setWriteProtection: (protection) => {
+        this.writeDir = { protection }
+      },
       logSecret: (label, secret) => {
         this.events.keylog?.(`${label} ${this.handshake.clientRandom.toString('hex')} ${secret.toString('hex')}`)
       },

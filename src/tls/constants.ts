@@ -9,6 +9,7 @@ export const ContentType = {
 export type ContentType = (typeof ContentType)[keyof typeof ContentType]
 
 export const HandshakeType = {
+  hello_request: 0,
   client_hello: 1,
   server_hello: 2,
   new_session_ticket: 4,
@@ -114,6 +115,7 @@ export const AlertDescription = {
   internal_error: 80,
   inappropriate_fallback: 86,
   user_canceled: 90,
+  no_renegotiation: 100,
   missing_extension: 109,
   unsupported_extension: 110,
   unrecognized_name: 112,
@@ -143,3 +145,5 @@ export function signatureSchemeName(code: number): string {
 export const MAX_PLAINTEXT = 1 << 14
 /** Largest TLSCiphertext.encrypted_record (RFC 8446 §5.2): 2^14 + 256. */
 export const MAX_CIPHERTEXT = (1 << 14) + 256
+/** Largest TLS 1.2 TLSCiphertext.fragment (RFC 5246 §6.2.3): 2^14 + 2048. */
+export const MAX_CIPHERTEXT_TLS12 = (1 << 14) + 2048

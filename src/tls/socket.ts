@@ -10,15 +10,15 @@ import { ConnectError } from '../errors.js'
 import { groupName, signatureSchemeName } from './constants.js'
 import { TlsClientConnection } from './connection.js'
 import { TlsClosedError, TlsError, TlsTruncatedError } from './errors.js'
-import type { ClientHandshakeOptions, HandshakeResult } from './handshake/client13.js'
+import type { ClientHandshakeOptions, HandshakeOutcome, HandshakeResult } from './handshake/client13.js'
 import type { NewSessionTicket } from './messages/simple.js'
 
 /** What was negotiated, for logs and stats. */
 export interface TlsConnectionInfo {
   readonly version: 'TLSv1.3' | 'TLSv1.2'
-  /** IANA name, e.g. TLS_AES_128_GCM_SHA256. */
+  /** IANA name, e.g. TLS_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256. */
   readonly cipherSuite: string
-  /** Key-exchange group name, e.g. X25519MLKEM768. */
+  /** Key-exchange group name, e.g. X25519MLKEM768; `none` for TLS 1.2 RSA key transport. */
   readonly group: string
   readonly alpn: string | false
   readonly resumed: boolean
@@ -29,7 +29,7 @@ export interface TlsConnectionInfo {
   readonly handshakeMs: number
   /** True when the server certificate chain and hostname were verified. */
   readonly verified: boolean
-  /** SignatureScheme name of the server's CertificateVerify, e.g. rsa_pss_rsae_sha256. */
+  /** SignatureScheme name of the server's CertificateVerify (TLS 1.2: ServerKeyExchange), e.g. rsa_pss_rsae_sha256. */
   readonly signatureScheme: string
 }
 
@@ -103,11 +103,11 @@ export class TlsSocket extends Duplex {
     this.conn.start()
   }
 
-  private describe(result: HandshakeResult): TlsConnectionInfo {
+  private describe(result: HandshakeOutcome): TlsConnectionInfo {
     return {
       version: result.version,
       cipherSuite: result.cipherSuite.name,
-      group: groupName(result.group),
+      group: result.group === 0 ? 'none' : groupName(result.group),
       alpn: result.alpn ?? false,
       resumed: result.resumed,
       helloRetry: result.helloRetry,

@@ -10,12 +10,10 @@ import { AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, groupN
 import { TLS13_CIPHER_SUITES, type CipherSuite13 } from '../crypto/cipher-suites.js'
 import { generateKeyShares, type KeyShare } from '../crypto/key-exchange.js'
 import { KeySchedule13, finishedVerifyData } from '../crypto/key-schedule.js'
-import { TlsIncompatibleError, TlsProtocolError, TlsUnsupportedError } from '../errors.js'
+import { TlsIncompatibleError, TlsProtocolError } from '../errors.js'
 import { checkOffered } from '../messages/extensions.js'
 import { decodeEncryptedExtensions, type EncryptedExtensions } from '../messages/encrypted-extensions.js'
 import {
-  DOWNGRADE_TLS11,
-  DOWNGRADE_TLS12,
   decodeCookie,
   decodeHrrKeyShare,
   decodeServerHello,
@@ -30,6 +28,7 @@ import {
   encodeFinished,
 } from '../messages/simple.js'
 import { verifyCertificateVerify } from './certificate-verify.js'
+import { ClientHandshake12, type HandshakeResult12 } from './client12.js'
 import type { HandshakeIo } from './context.js'
 import type { HandshakeMessage } from './handshake-reader.js'
 import { Transcript } from './transcript.js'
@@ -62,6 +61,9 @@ export interface HandshakeResult {
   readonly resumptionMasterSecret: Buffer
 }
 
+/** The result of either version's handshake. */
+export type HandshakeOutcome = HandshakeResult | HandshakeResult12
+
 type State =
   | { name: 'ExpectServerHello' }
   | { name: 'ExpectEncryptedExtensions' }
@@ -90,6 +92,8 @@ export class ClientHandshake13 {
   private chain: Buffer[] = []
   private scheme = 0
   private result: HandshakeResult | undefined
+  /** Set when the ServerHello selected TLS 1.2: every later message goes there. */
+  private tls12: ClientHandshake12 | undefined
 
   constructor(
     private readonly io: HandshakeIo,
@@ -111,8 +115,13 @@ export class ClientHandshake13 {
     return this.state.name
   }
 
-  get done(): HandshakeResult | undefined {
-    return this.result
+  get done(): HandshakeOutcome | undefined {
+    return this.result ?? this.tls12?.done
+  }
+
+  /** The TLS 1.2 handshake this one handed over to, if the server chose TLS 1.2. */
+  get tls12Handshake(): ClientHandshake12 | undefined {
+    return this.tls12
   }
 
   /** Builds and sends ClientHello1 (RFC 8446 §4.1.2). */
@@ -141,6 +150,7 @@ export class ClientHandshake13 {
 
   /** Handles one handshake message; returns a promise only while certificate verification runs. */
   handle(msg: HandshakeMessage): void | Promise<void> {
+    if (this.tls12) return this.tls12.handle(msg)
     switch (this.state.name) {
       case 'ExpectServerHello':
         return this.expect(msg, HandshakeType.server_hello, () => this.processServerHello(msg))
@@ -171,6 +181,7 @@ export class ClientHandshake13 {
 
   private processServerHello(msg: HandshakeMessage): void {
     const sh = decodeServerHello(msg.body)
+    if (sh.selectedVersion === undefined) return this.handOverToTls12(sh, msg)
     this.checkServerHelloCommon(sh)
     if (sh.isHelloRetryRequest) return this.processHelloRetryRequest(sh, msg)
     this.processServerHelloProper(sh, msg)
@@ -179,18 +190,8 @@ export class ClientHandshake13 {
   /** Checks shared by ServerHello and HelloRetryRequest (RFC 8446 §4.1.3). */
   private checkServerHelloCommon(sh: ServerHello): void {
     const offered = this.options.plan.offered
-    if (sh.selectedVersion === undefined) {
-      const tail = sh.random.subarray(24)
-      if (tail.equals(DOWNGRADE_TLS12) || tail.equals(DOWNGRADE_TLS11)) {
-        throw new TlsProtocolError('server signalled a downgrade from TLS 1.3 (RFC 8446 §4.1.3 downgrade sentinel)', AlertDescription.illegal_parameter)
-      }
-      throw new TlsUnsupportedError(
-        `server negotiated legacy version 0x${sh.legacyVersion.toString(16)} without supported_versions; TLS 1.2 servers are not supported yet — use a server that speaks TLS 1.3`,
-        AlertDescription.protocol_version,
-      )
-    }
     if (sh.selectedVersion !== ProtocolVersion.TLS13 || !offered.versions.includes(sh.selectedVersion)) {
-      throw new TlsProtocolError(`server selected version 0x${sh.selectedVersion.toString(16)}, not offered TLS 1.3 (RFC 8446 §4.2.1)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(`server selected version 0x${(sh.selectedVersion ?? 0).toString(16)}, not offered TLS 1.3 (RFC 8446 §4.2.1)`, AlertDescription.illegal_parameter)
     }
     if (sh.legacyVersion !== ProtocolVersion.TLS12) {
       throw new TlsProtocolError(`ServerHello legacy_version 0x${sh.legacyVersion.toString(16)} must be 0x0303 (RFC 8446 §4.1.3)`, AlertDescription.illegal_parameter)
@@ -224,6 +225,18 @@ export class ClientHandshake13 {
     if (!sh.isHelloRetryRequest && sh.extensions.has(ExtensionType.pre_shared_key)) {
       throw new TlsProtocolError('ServerHello selected a pre_shared_key that the ClientHello did not offer (RFC 8446 §4.2.11)', AlertDescription.unsupported_extension)
     }
+  }
+
+  /**
+   * No supported_versions: the server negotiated TLS 1.2 or older (RFC 8446 §4.1.3, §4.2.1). The same
+   * ClientHello transcript and random carry on in the TLS 1.2 handshake, which checks the rest.
+   */
+  private handOverToTls12(sh: ServerHello, msg: HandshakeMessage): void {
+    if (this.helloRetry) {
+      throw new TlsProtocolError('ServerHello after a HelloRetryRequest selects TLS 1.2; the version must not change (RFC 8446 §4.1.4)', AlertDescription.illegal_parameter)
+    }
+    this.tls12 = new ClientHandshake12(this.io, this.options, { transcript: this.transcript, clientRandom: this.random })
+    this.tls12.processServerHello(sh, msg)
   }
 
   private processHelloRetryRequest(sh: ServerHello, msg: HandshakeMessage): void {

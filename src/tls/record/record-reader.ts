@@ -18,6 +18,8 @@ const VALID_TYPES = new Set<number>([ContentType.change_cipher_spec, ContentType
 export class RecordReader {
   private chunks: Buffer[] = []
   private buffered = 0
+  /** Largest fragment accepted, bytes: 2^14 + 256 (RFC 8446 §5.2); the TLS 1.2 connection raises it to 2^14 + 2048 (RFC 5246 §6.2.3). */
+  maxFragmentLength = MAX_CIPHERTEXT
 
   get pending(): number {
     return this.buffered
@@ -67,8 +69,8 @@ export class RecordReader {
     if (version >> 8 !== 0x03) {
       throw new TlsProtocolError(`record with version 0x${version.toString(16)} (RFC 8446 §5.1); the peer is not speaking TLS`, AlertDescription.decode_error)
     }
-    if (length > MAX_CIPHERTEXT) {
-      throw new TlsRecordOverflowError(`record of ${length} bytes exceeds 2^14 + 256 (RFC 8446 §5.2 record_overflow)`)
+    if (length > this.maxFragmentLength) {
+      throw new TlsRecordOverflowError(`record of ${length} bytes exceeds ${this.maxFragmentLength} (RFC 8446 §5.2, RFC 5246 §6.2.3 record_overflow)`)
     }
     if (this.buffered < 5 + length) return undefined
     const header = this.take(5)
