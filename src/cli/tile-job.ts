@@ -19,7 +19,7 @@ import { PROFILE_NAMES } from '../config/index.js'
 import { startDemoOrigin, tileBody, type DemoOrigin, type OriginIpStats } from '../demo/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool, type HostStats, type HotConnPoolOptions, type WarmupResult } from '../pool/index.js'
-import { errorCode } from './pool-flags.js'
+import { errorCode, errorMessage } from './pool-flags.js'
 import { Progress, type ProgressStream } from './progress.js'
 import { formatHostTable, formatMs } from './table.js'
 import { renderTileReport } from './tile-report.js'
@@ -252,7 +252,8 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
     const host = Object.values(stats.hosts).find((h) => job.origin === `https://${h.host}` || job.origin === `https://${h.host.replace(/:443$/, '')}`)
     const blacklisted = host?.ips.filter((i) => i.state === 'blacklisted' || i.blacklisted !== undefined).map((i) => i.ip) ?? []
     const problems: string[] = []
-    if (arrived !== job.urls.length) problems.push(`${job.urls.length - arrived} of ${job.urls.length} tiles did not arrive`)
+    const noun = target === 'demo' ? 'tiles' : 'fetches'
+    if (arrived !== job.urls.length) problems.push(`${job.urls.length - arrived} of ${job.urls.length} ${noun} did not arrive`)
     if (demo !== undefined && !blacklisted.includes(DEMO_FORBIDDEN_IP)) problems.push(`${DEMO_FORBIDDEN_IP} (answers 403) is not blacklisted at the end`)
 
     const result: TileFetchResult = {
@@ -303,6 +304,11 @@ export function percentile(values: readonly number[], p: number): number | undef
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
 }
 
+/** One line per IP the warm-up could not connect to: `ip: n failed: CODE: message`. */
+export function warmupErrors(w: WarmupResult | undefined): string[] {
+  return (w?.ips ?? []).flatMap((i) => (i.failed > 0 ? [`${i.ip}: ${i.failed} failed${i.error === undefined ? '' : `: ${errorCode(i.error)}: ${errorMessage(i.error)}`}`] : []))
+}
+
 function defaultReportPath(r: TileFetchResult): string {
   return r.target === 'demo' ? 'reports/tile-fetch.md' : `reports/tile-fetch-${new URL(r.origin).hostname}.md`
 }
@@ -314,6 +320,7 @@ function summary(r: TileFetchResult): string {
     `${r.arrived}/${r.tiles} ${r.target === 'demo' ? 'tiles' : 'fetches'} arrived, ${r.responses} responses (${r.retries} retries) in ${(r.wallMs / 1000).toFixed(2)} s: ${r.requestsPerSecond.toFixed(0)} req/s; client p50 ${formatMs(r.clientP50Ms)} ms, p99 ${formatMs(r.clientP99Ms)} ms; warm-up ${r.warmupMs.toFixed(0)} ms`,
     `statuses: ${Object.entries(r.statuses).map(([s, n]) => `${s}×${n}`).join(', ') || '-'}${Object.keys(r.errors).length > 0 ? `; errors: ${Object.entries(r.errors).map(([c, n]) => `${c}×${n}`).join(', ')}` : ''}`,
     `blacklisted at the end: ${r.blacklisted.join(', ') || 'none'}`,
+    ...warmupErrors(r.warmup).map((line) => `warm-up: ${line}`),
     ...r.failures.slice(0, 10).map((f) => `failed: ${f.url} after ${f.attempts} attempt(s): ${f.last}`),
     r.ok ? 'OK' : `FAILED: ${r.problems.join('; ')}`,
     '',

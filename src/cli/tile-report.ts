@@ -1,7 +1,7 @@
 /** The Markdown report of a tile-fetch run (`reports/tile-fetch.md`). */
 import { arch, cpus, platform, release, totalmem } from 'node:os'
 import { formatHostTable, formatMs } from './table.js'
-import type { TileFetchResult } from './tile-job.js'
+import { warmupErrors, type TileFetchResult } from './tile-job.js'
 
 function machine(): string {
   const list = cpus()
@@ -67,8 +67,15 @@ export function renderTileReport(r: TileFetchResult, date: Date): string {
       `A cold client that connected for every request would have done ${requests} handshakes; the hot pool did ${handshakes}, ` +
       `${handshakes > 0 && requests > 0 ? `${((1 - handshakes / requests) * 100).toFixed(1)}% fewer` : 'none saved'}.`,
   )
-  if (r.failures.length > 0) {
-    out.push('', '## Failures', '', ...r.failures.slice(0, 20).map((f) => `- ${f.url}: ${f.last} after ${f.attempts} attempt(s)`))
+  const warmErrors = warmupErrors(r.warmup)
+  if (r.failures.length > 0 || warmErrors.length > 0) {
+    out.push(
+      '',
+      '## Failures',
+      '',
+      ...warmErrors.map((line) => `- warm-up ${line}`),
+      ...r.failures.slice(0, 20).map((f) => `- ${f.url}: ${f.last} after ${f.attempts} attempt(s)`),
+    )
   }
   return out.join('\n') + '\n'
 }

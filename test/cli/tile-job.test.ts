@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_FORBIDDEN_IP, runTileFetch, tilePaths } from '../../src/cli/tile-job.js'
+import { startDemoOrigin } from '../../src/demo/index.js'
 import { recorder } from './helpers.js'
 
 describe('runTileFetch against the demo origin', () => {
@@ -68,6 +69,21 @@ describe('runTileFetch against the demo origin', () => {
     expect(r.ok).toBe(true)
     expect(progress.text).toMatch(/\r\[#{30}\] 50\/50 tiles 100%/)
     expect(progress.text.endsWith('\x1b[K\n')).toBe(true)
+  })
+
+  it('with a URL uses the system roots: a demo origin (own CA) fails cleanly with the cause reported', async () => {
+    const origin = await startDemoOrigin({ ips: ['127.0.0.2'] })
+    try {
+      const out = recorder()
+      const r = await runTileFetch({ url: `https://127.0.0.2:${origin.port}/tiles/1/0/0.png`, count: 3, maxAttempts: 2, reportPath: null, progress: recorder(), out })
+      expect(r.target).toBe('url')
+      expect(r.ok).toBe(false)
+      expect(r.problems).toEqual(['3 of 3 fetches did not arrive'])
+      expect(out.text).toMatch(/^warm-up: 127\.0\.0\.2: \d+ failed: ERR_TLS_BAD_CERTIFICATE: /m)
+      expect(origin.stats('127.0.0.2').requests).toBe(0)
+    } finally {
+      await origin.close()
+    }
   })
 
   it('rejects bad options up front', async () => {
