@@ -17,6 +17,7 @@ import {
   decodeCookie,
   decodeHrrKeyShare,
   decodeServerHello,
+  decodeSelectedIdentity,
   decodeServerKeyShare,
   type ServerHello,
 } from '../messages/server-hello.js'
@@ -27,7 +28,9 @@ import {
   encodeEmptyCertificate,
   encodeFinished,
 } from '../messages/simple.js'
+import type { StoredTicket } from '../session-cache.js'
 import { verifyCertificateVerify } from './certificate-verify.js'
+import { pskOffer, writeBinder } from './psk.js'
 import { ClientHandshake12, type HandshakeResult12 } from './client12.js'
 import type { HandshakeIo } from './context.js'
 import type { HandshakeMessage } from './handshake-reader.js'
@@ -46,6 +49,8 @@ export interface ClientHandshakeOptions {
   readonly verifyChain: ChainVerifier | undefined
   readonly alpn?: readonly string[]
   readonly mlKemBackend?: 'node:crypto' | '@noble/post-quantum'
+  /** A stored ticket to offer as a resumption PSK (RFC 8446 §4.2.11, psk_dhe_ke). */
+  readonly resumption?: StoredTicket
 }
 
 /** What the handshake learned, for TlsSocket.info. */
@@ -57,8 +62,11 @@ export interface HandshakeResult {
   readonly helloRetry: boolean
   readonly peerCertificates: readonly Buffer[]
   readonly recordSizeLimit: number | undefined
+  /** 0 when resumed (no CertificateVerify). */
   readonly signatureScheme: number
   readonly resumptionMasterSecret: Buffer
+  /** The server accepted the offered PSK: no certificate was sent or verified in this handshake. */
+  readonly resumed: boolean
 }
 
 /** The result of either version's handshake. */
@@ -94,6 +102,9 @@ export class ClientHandshake13 {
   private result: HandshakeResult | undefined
   /** Set when the ServerHello selected TLS 1.2: every later message goes there. */
   private tls12: ClientHandshake12 | undefined
+  /** The ticket offered in the last ClientHello, if any. */
+  private pskOffered: StoredTicket | undefined
+  private resumed = false
 
   constructor(
     private readonly io: HandshakeIo,
@@ -135,17 +146,31 @@ export class ClientHandshake13 {
   }
 
   private sendClientHello(extra: { retry?: boolean; cookie?: Buffer }): void {
+    const ticket = this.ticketToOffer()
+    this.pskOffered = ticket
     const encoded = encodeClientHello(this.options.plan, {
       random: this.random,
       sessionId: this.sessionId,
       serverName: this.options.serverName,
       keyShares: this.keyShares.map((k) => ({ group: k.group, keyExchange: k.publicKey })),
       ...(this.options.alpn ? { alpn: this.options.alpn } : {}),
+      ...(ticket ? { psk: pskOffer(ticket) } : {}),
       ...extra,
     })
+    if (ticket && encoded.bindersOffset !== undefined) {
+      writeBinder(encoded.message, encoded.bindersOffset, ticket, (partial) => this.transcript.digestWith(partial, ticket.cipherSuite.hash))
+    }
     this.clientHello = encoded.message
     this.transcript.add(encoded.message)
     this.io.sendHandshake(encoded.message)
+  }
+
+  /** RFC 8446 §4.1.4: after a HelloRetryRequest, only a PSK whose hash matches the selected suite may be offered. */
+  private ticketToOffer(): StoredTicket | undefined {
+    const ticket = this.options.resumption
+    if (!ticket) return undefined
+    if (this.suite && this.suite.hash !== ticket.cipherSuite.hash) return undefined
+    return ticket
   }
 
   /** Handles one handshake message; returns a promise only while certificate verification runs. */
@@ -222,7 +247,7 @@ export class ClientHandshake13 {
         )
       }
     }
-    if (!sh.isHelloRetryRequest && sh.extensions.has(ExtensionType.pre_shared_key)) {
+    if (!sh.isHelloRetryRequest && sh.extensions.has(ExtensionType.pre_shared_key) && !this.pskOffered) {
       throw new TlsProtocolError('ServerHello selected a pre_shared_key that the ClientHello did not offer (RFC 8446 §4.2.11)', AlertDescription.unsupported_extension)
     }
   }
@@ -287,18 +312,35 @@ export class ClientHandshake13 {
       )
     }
     this.group = serverShare.group
+    const psk = this.acceptedPsk(sh)
     const shared = mine.deriveSecret(serverShare.keyExchange)
     this.transcript.setHash(this.suite.hash)
     this.transcript.add(msg.raw)
-    this.establishHandshakeKeys(shared)
+    this.establishHandshakeKeys(shared, psk)
   }
 
-  private establishHandshakeKeys(sharedSecret: Buffer): void {
+  /** The PSK the server selected (RFC 8446 §4.2.11), checked against what was offered; undefined for a full handshake. */
+  private acceptedPsk(sh: ServerHello): Buffer | undefined {
+    const body = sh.extensions.get(ExtensionType.pre_shared_key)
+    if (!body) return undefined
+    const ticket = this.pskOffered!
+    const selected = decodeSelectedIdentity(body)
+    if (selected !== 0) {
+      throw new TlsProtocolError(`ServerHello selected PSK identity ${selected}, but only identity 0 was offered (RFC 8446 §4.2.11)`, AlertDescription.illegal_parameter)
+    }
+    if (this.suite!.hash !== ticket.cipherSuite.hash) {
+      throw new TlsProtocolError('server resumed with a cipher suite whose hash differs from the ticket\'s (RFC 8446 §4.2.11)', AlertDescription.illegal_parameter)
+    }
+    this.resumed = true
+    return ticket.psk
+  }
+
+  private establishHandshakeKeys(sharedSecret: Buffer, psk: Buffer | undefined): void {
     const suite = this.suite!
     if (this.io.hasPartialHandshake()) {
       throw new TlsProtocolError('handshake data after ServerHello in the same record as a key change (RFC 8446 §5.1)', AlertDescription.unexpected_message)
     }
-    this.schedule = new KeySchedule13(suite.hash)
+    this.schedule = new KeySchedule13(suite.hash, psk)
     const secrets = this.schedule.handshake(sharedSecret, this.transcript.digest())
     this.clientHandshakeSecret = secrets.client
     this.serverHandshakeSecret = secrets.server
@@ -320,7 +362,8 @@ export class ClientHandshake13 {
     }
     this.ee = ee
     this.transcript.add(msg.raw)
-    this.state = { name: 'ExpectCertificateOrCertificateRequest' }
+    // RFC 8446 §2.2: a resumed handshake authenticates with the PSK: no Certificate, no CertificateVerify.
+    this.state = this.resumed ? { name: 'ExpectFinished' } : { name: 'ExpectCertificateOrCertificateRequest' }
   }
 
   private processCertificateRequest(msg: HandshakeMessage): void {
@@ -411,6 +454,7 @@ export class ClientHandshake13 {
       recordSizeLimit: this.ee?.recordSizeLimit,
       signatureScheme: this.scheme,
       resumptionMasterSecret: this.schedule!.resumptionMasterSecret(this.transcript.digest()),
+      resumed: this.resumed,
     }
     this.state = { name: 'Done' }
   }
