@@ -28,7 +28,7 @@ import { calibrate, interleave, type Contender } from './lib/interleave.js'
 import { machineInfo, type MachineInfo } from './lib/machine.js'
 import { fmt, markdownTable } from './lib/markdown.js'
 import { pairedRatio, summarize, type PairedRatio, type Summary } from './lib/stats.js'
-import { profileHotSpots, type HotSpot } from './lib/cpuprofile.js'
+import { profileHotSpots, type ProfileSummary } from './lib/cpuprofile.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const HOST = 'tiles.test'
@@ -45,7 +45,9 @@ const childOut = args.includes('--child') ? args[args.indexOf('--child') + 1] : 
 const ROUNDS = quick ? 3 : 7
 const ROUND_MS = quick ? 80 : 300
 /** Below this hotconn/native ratio a scenario gets an in-process CPU profile of the hotconn side. */
-const PROFILE_BELOW = 0.5
+const PROFILE_BELOW = 0.8
+/** How long the hotconn side runs under the profiler, ms. */
+const PROFILE_MS = quick ? 300 : 1500
 
 interface ContenderResult {
   readonly name: string
@@ -68,7 +70,7 @@ interface ScenarioResult {
   /** Each non-baseline contender / baseline. */
   readonly ratios: Record<string, PairedRatio>
   readonly note?: string
-  hotSpots?: { profiledMs: number; spots: HotSpot[] }
+  hotSpots?: ProfileSummary
 }
 
 interface RunResult {
@@ -165,7 +167,7 @@ async function handshakeScenario(id: string, title: string, server: BenchServer,
   const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
   const scenario = summarizeScenario({ id, title, unit: 'handshakes/s', rounds: ROUNDS, countPerRound: count, ...(note ? { note } : {}) }, results, details, 'node:tls')
   if ((scenario.ratios['hotconn']?.pairedMedian ?? 1) < PROFILE_BELOW) {
-    scenario.hotSpots = await profile(() => hot.run(count).then(() => {}))
+    scenario.hotSpots = await profile(hot, count)
   }
   return scenario
 }
@@ -289,7 +291,7 @@ async function throughputScenario(size: number, server: BenchServer, pki: Pki): 
     const details = { hotconn: hot.detail, 'node:tls': `undici Client, connect: { ca, servername }, ${nat.connections()} connection(s) opened` }
     const scenario = summarizeScenario({ id: `get-${size}`, title, unit: 'requests/s', bytesPerOp: size, rounds: ROUNDS, countPerRound: count }, results, details, 'node:tls')
     if ((scenario.ratios['hotconn']?.pairedMedian ?? 1) < PROFILE_BELOW) {
-      scenario.hotSpots = await profile(() => hotC.run(count).then(() => {}))
+      scenario.hotSpots = await profile(hotC, count)
     }
     return scenario
   } finally {
@@ -297,10 +299,19 @@ async function throughputScenario(size: number, server: BenchServer, pki: Pki): 
   }
 }
 
-async function profile(work: () => Promise<void>): Promise<{ profiledMs: number; spots: HotSpot[] }> {
-  log('  hotconn is much slower here: CPU profile of its side…')
-  const { spots, totalMs } = await profileHotSpots(work, ROOT, 10)
-  return { profiledMs: totalMs, spots }
+/** CPU profile of one contender, run in batches of `batch` for about PROFILE_MS (after the timed rounds). */
+async function profile(c: Contender, batch: number): Promise<ProfileSummary> {
+  log(`  hotconn is below ${PROFILE_BELOW}× here: CPU profile of its side…`)
+  return profileHotSpots(
+    async () => {
+      const end = performance.now() + PROFILE_MS
+      while (performance.now() < end) await c.run(batch)
+    },
+    ROOT,
+    8,
+    'src/',
+    ['node_modules/undici/', 'bench/'],
+  )
 }
 
 async function runAll(): Promise<RunResult> {
@@ -383,8 +394,10 @@ function scenarioMarkdown(s: ScenarioResult, run: RunResult): string {
   for (const c of s.contenders) if (c.detail) lines.push(`- ${c.name}: ${c.detail}`)
   if (s.note) lines.push('', s.note)
   if (s.hotSpots) {
-    lines.push('', `CPU profile of the hotconn side (${fmt(s.hotSpots.profiledMs, 0)} ms sampled), top self time:`, '')
-    lines.push(markdownTable(['function (file:line:name)', 'self'], s.hotSpots.spots.map((h) => [h.where, pct(h.selfShare)])))
+    const h = s.hotSpots
+    lines.push('', `CPU profile of the hotconn side alone (${fmt(h.busyMs, 0)} ms busy, idle ${pct(h.idleShare)} of the time; server thread not sampled), shares of busy time:`, '')
+    lines.push(markdownTable(['hotconn function (file:name) incl. the node:crypto/net work it calls; undici and the bench loop apart', 'share'], h.own.map((f) => [f.where, pct(f.selfShare)])), '')
+    lines.push(markdownTable(['any function, self time only', 'share'], h.functions.slice(0, 6).map((f) => [f.where, pct(f.selfShare)])))
   }
   return lines.join('\n')
 }
@@ -405,7 +418,7 @@ function machineMarkdown(runs: RunResult[], date: string): string {
   const m = runs[0]!.machine
   const lines = [
     `- Date: ${date}`,
-    `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch} (kernel ${m.kernel})`,
+    `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch} (kernel ${m.kernel}); 1-min load average at the end of each run: ${runs.map((r) => r.machine.loadAverage1m).join(', ')}`,
     ...runs.map((r) => `- Node ${r.machine.node}, OpenSSL ${r.machine.openssl}, V8 ${r.machine.v8}; X25519MLKEM768 in node:tls: ${r.hybridTls ? 'yes' : 'no'}; hotconn ML-KEM backend: ${r.mlKemBackend}`),
     `- Packages: ${Object.entries(m.packages).map(([k, v]) => `${k} ${v ?? 'not installed'}`).join(', ')}`,
     `- Reproduce: \`${COMMAND}\``,
@@ -433,6 +446,10 @@ function report(runs: RunResult[], date: string, notes: string[]): string {
     summaryTable(runs),
     '',
   ]
+  const busy = runs.filter((r) => r.machine.loadAverage1m > r.machine.cores)
+  if (busy.length > 0) {
+    notes.push(`The machine was busy with other work (1-min load average ${busy.map((r) => r.machine.loadAverage1m).join(', ')} on ${runs[0]!.machine.cores} cores), so the per-round spreads are wide; the paired medians are the figures to read, and an idle machine gives tighter ones.`)
+  }
   if (notes.length > 0) parts.push('## Notes', '', ...notes.map((n) => `- ${n}`), '')
   parts.push('## Scenarios', '')
   for (const run of runs) for (const s of run.scenarios) parts.push(scenarioMarkdown(s, run), '')

@@ -10,6 +10,7 @@ interface ProfileNode {
   id: number
   callFrame: { functionName: string; url: string; lineNumber: number }
   hitCount?: number
+  children?: number[]
 }
 
 interface Profile {
@@ -21,24 +22,49 @@ interface Profile {
 }
 
 export interface HotSpot {
-  /** `path:function` relative to `root` (node: internals as `node:…`, `(native)` for V8 builtins). */
+  /** `path:function` relative to `root` (node: internals as `node:…`; V8/native frames by name). */
   readonly where: string
-  /** Share of all samples, 0..1. */
+  /** Share of the busy samples (all but idle), 0..1. */
   readonly selfShare: number
   readonly selfMs: number
 }
 
-function place(node: ProfileNode, root: string): string {
-  const { functionName, url, lineNumber } = node.callFrame
-  const fn = functionName || '(anonymous)'
-  if (!url) return fn
-  let file = url
-  if (url.startsWith('file://')) file = relative(root, fileURLToPath(url))
-  return `${file}:${lineNumber + 1}:${fn}`
+export interface ProfileSummary {
+  /** Busy (non-idle) sampled time, ms. */
+  readonly busyMs: number
+  /** Share of all samples the thread was idle (waiting for I/O), 0..1. */
+  readonly idleShare: number
+  /** Functions by self time. */
+  readonly functions: HotSpot[]
+  /** Files (or `node:` modules, native frames) by self time; `where` is the file alone. */
+  readonly files: HotSpot[]
+  /**
+   * Each sample charged to its innermost caller inside `ownPrefix` (e.g. `src/`), so that native and
+   * library work lands on the project function that asked for it. Frames under a `callers` prefix
+   * (code the project calls back into, e.g. `node_modules/undici/`) stop the walk and take the
+   * sample as a whole; samples with neither are charged to `(elsewhere)`.
+   */
+  readonly own: HotSpot[]
 }
 
-/** Runs `work` under the V8 sampling profiler and returns the `top` functions by self time. */
-export async function profileHotSpots(work: () => Promise<void>, root: string, top = 12): Promise<{ spots: HotSpot[]; totalMs: number }> {
+const IDLE = '(idle)'
+
+function place(node: ProfileNode, root: string): { fn: string; file: string } {
+  const { functionName, url } = node.callFrame
+  const name = functionName || '(anonymous)'
+  if (!url) return { fn: name, file: name.startsWith('(') ? name : '(native)' }
+  const file = url.startsWith('file://') ? relative(root, fileURLToPath(url)) : url
+  return { fn: `${file}:${name}`, file }
+}
+
+/** Runs `work` under the V8 sampling profiler (100 µs interval) and summarizes self time. */
+export async function profileHotSpots(
+  work: () => Promise<void>,
+  root: string,
+  top = 10,
+  ownPrefix = 'src/',
+  callers: readonly string[] = [],
+): Promise<ProfileSummary> {
   const session = new Session()
   session.connect()
   try {
@@ -47,29 +73,70 @@ export async function profileHotSpots(work: () => Promise<void>, root: string, t
     await session.post('Profiler.start')
     await work()
     const { profile } = (await session.post('Profiler.stop')) as { profile: Profile }
-    return summarizeProfile(profile, root, top)
+    return summarizeProfile(profile, root, top, ownPrefix, callers)
   } finally {
     session.disconnect()
   }
 }
 
-export function summarizeProfile(profile: Profile, root: string, top: number): { spots: HotSpot[]; totalMs: number } {
+function rank(map: Map<string, number>, busy: number, top: number): HotSpot[] {
+  return [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([where, us]) => ({ where, selfShare: busy === 0 ? 0 : us / busy, selfMs: us / 1000 }))
+}
+
+export function summarizeProfile(profile: Profile, root: string, top: number, ownPrefix = 'src/', callers: readonly string[] = []): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const self = new Map<string, number>()
+  const parent = new Map<number, number>()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const ownOf = new Map<number, string>()
+  const outside = '(elsewhere)'
+  const ownFrame = (id: number): string => {
+    const cached = ownOf.get(id)
+    if (cached !== undefined) return cached
+    const node = byId.get(id)
+    let answer = outside
+    if (node) {
+      const { fn, file } = place(node, root)
+      const caller = callers.find((c) => file.startsWith(c))
+      if (caller !== undefined) answer = `${caller} (all of it)`
+      else if (file.startsWith(ownPrefix)) answer = fn
+      else {
+        const up = parent.get(id)
+        if (up !== undefined) answer = ownFrame(up)
+      }
+    }
+    ownOf.set(id, answer)
+    return answer
+  }
+  const fns = new Map<string, number>()
+  const files = new Map<string, number>()
+  const own = new Map<string, number>()
   const samples = profile.samples ?? []
   const deltas = profile.timeDeltas ?? []
-  let total = 0
+  let idle = 0
+  let busy = 0
   for (let i = 0; i < samples.length; i++) {
     const node = byId.get(samples[i]!)
     if (!node) continue
     const us = deltas[i + 1] ?? deltas[i] ?? 0
-    total += us
-    const key = place(node, root)
-    self.set(key, (self.get(key) ?? 0) + us)
+    const { fn, file } = place(node, root)
+    if (fn === IDLE) {
+      idle += us
+      continue
+    }
+    busy += us
+    fns.set(fn, (fns.get(fn) ?? 0) + us)
+    files.set(file, (files.get(file) ?? 0) + us)
+    const mine = ownFrame(node.id)
+    own.set(mine, (own.get(mine) ?? 0) + us)
   }
-  const spots = [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([where, us]) => ({ where, selfShare: total === 0 ? 0 : us / total, selfMs: us / 1000 }))
-  return { spots, totalMs: total / 1000 }
+  return {
+    busyMs: busy / 1000,
+    idleShare: idle + busy === 0 ? 0 : idle / (idle + busy),
+    functions: rank(fns, busy, top),
+    files: rank(files, busy, top),
+    own: rank(own, busy, top),
+  }
 }

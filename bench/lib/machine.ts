@@ -11,6 +11,8 @@ export interface MachineInfo {
   readonly platform: string
   readonly arch: string
   readonly kernel: string
+  /** 1-minute load average when the info was taken (other work on the machine widens the spreads). */
+  readonly loadAverage1m: number
   readonly node: string
   readonly openssl: string
   readonly v8: string
@@ -48,6 +50,7 @@ export function machineInfo(packages: readonly string[] = ['undici']): MachineIn
     platform: os.platform(),
     arch: os.arch(),
     kernel: os.release(),
+    loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
     node: process.version,
     openssl: process.versions.openssl ?? 'none',
     v8: process.versions.v8,
