@@ -2,7 +2,7 @@
  * The TLS 1.3 key schedule (RFC 8446 §7.1): HKDF-Extract/Expand-Label, Derive-Secret, and the
  * traffic keys of §7.3. HMAC and hashes come from node:crypto.
  */
-import { createHash, createHmac } from 'node:crypto'
+import { createHash, createHmac, createSecretKey } from 'node:crypto'
 import type { HashAlgorithm } from './cipher-suites.js'
 
 export function hkdfExtract(hash: HashAlgorithm, salt: Uint8Array, ikm: Uint8Array): Buffer {
@@ -14,8 +14,10 @@ export function hkdfExpand(hash: HashAlgorithm, prk: Uint8Array, info: Uint8Arra
   const out = Buffer.allocUnsafe(length)
   let prev: Buffer = Buffer.alloc(0)
   let filled = 0
+  // One KeyObject for every block: HMAC from a raw Buffer key re-imports it per call (slow on Node 24).
+  const key = length > hashLength(hash) ? createSecretKey(prk) : prk
   for (let i = 1; filled < length; i++) {
-    prev = createHmac(hash, prk).update(prev).update(info).update(Buffer.of(i)).digest()
+    prev = createHmac(hash, key).update(prev).update(info).update(Buffer.of(i)).digest()
     prev.copy(out, filled, 0, Math.min(prev.length, length - filled))
     filled += prev.length
   }

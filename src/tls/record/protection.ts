@@ -2,7 +2,7 @@
  * One direction's record protection for TLS 1.3 (RFC 8446 §5.2–5.3): AEAD key, static IV and
  * the 64-bit sequence number. The record layer owns two of these; the handshake only installs keys.
  */
-import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey, type CipherGCMTypes, type KeyObject } from 'node:crypto'
 import type { AeadAlgorithm } from '../crypto/cipher-suites.js'
 import { TlsBadRecordMacError, TlsProtocolError } from '../errors.js'
 import { AlertDescription } from '../constants.js'
@@ -15,11 +15,15 @@ export class RecordProtection {
   private seq = 0
   private readonly nonce: Buffer
 
+  /** A KeyObject made once: creating ciphers from a raw Buffer key converts it on every record. */
+  private readonly key: KeyObject
+
   constructor(
     readonly aead: AeadAlgorithm,
-    private readonly key: Buffer,
+    key: Buffer,
     private readonly iv: Buffer,
   ) {
+    this.key = createSecretKey(key)
     this.nonce = Buffer.allocUnsafe(iv.length)
   }
 
