@@ -37,14 +37,18 @@ export class PoolClosedError extends HotConnError {
 export class AllIpsBlacklistedError extends HotConnError {
   readonly host: string
   readonly retryAt: Date
+  /** Why each IP was blacklisted (the last strike's reason, e.g. "connect failed: ERR_TLS_BAD_CERTIFICATE"). */
+  readonly reasons: ReadonlyArray<{ readonly ip: string; readonly reason: string }>
 
-  constructor(host: string, retryAt: Date) {
+  constructor(host: string, retryAt: Date, reasons: ReadonlyArray<{ ip: string; reason: string }> = []) {
+    const why = reasons.length ? ` (${reasons.map((r) => `${r.ip}: ${r.reason}`).join('; ')})` : ''
     super(
       'ERR_ALL_IPS_BLACKLISTED',
-      `every IP of ${host} is blacklisted until at least ${retryAt.toISOString()}; retry after that time, ` +
-        'slow down (the server answered with blocking status codes or refused connections), or lower blacklist.ttl',
+      `every IP of ${host} is blacklisted until at least ${retryAt.toISOString()}${why}; retry after that time, ` +
+        'slow down (the server answered with blocking status codes or refused connections), fix the cause above, or lower blacklist.ttl',
     )
     this.host = host
     this.retryAt = retryAt
+    this.reasons = reasons
   }
 }

@@ -3,6 +3,7 @@
  * `diagnostics_channel.subscribe('hotconn:pool:connect', (msg) => …)`. Publishing costs nothing
  * when nobody subscribes.
  */
+import type { TlsConnectionInfo } from '../tls/socket.js'
 import diagnostics from 'node:diagnostics_channel'
 
 /** A connection finished its handshake (or failed to). */
@@ -43,6 +44,10 @@ export interface RequestEvent {
   error?: Error
   durationMs: number
   reused: boolean
+  /** Pool-wide id of the connection that carried the request (as in PooledConnection.id). */
+  connectionId: number
+  /** What the connection negotiated (TLS version, cipher suite, group, ALPN), when it is a TlsSocket. */
+  tls?: TlsConnectionInfo
 }
 /** A host's addresses were (re)resolved. */
 export interface DnsEvent {

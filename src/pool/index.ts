@@ -23,3 +23,4 @@ export {
   type RequestEvent,
 } from './events.js'
 export { tlsConnector } from './defaults.js'
+export { DnsResolver, DEFAULT_SYSTEM_TTL_MS, type DnsResolverOptions } from './dns.js'

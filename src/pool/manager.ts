@@ -318,15 +318,20 @@ export class ConnectionManager extends Counts {
 
   #throwIfNoUsableIp(host: HostEntry): void {
     let retryAt = Infinity
+    const reasons: Array<{ ip: string; reason: string }> = []
     for (const ip of host.list) {
       if (ip.state === 'active' || ip.state === 'probing') return
-      if (ip.state === 'blacklisted') retryAt = Math.min(retryAt, this.blacklist.get(ip.key)?.until ?? Date.now())
+      if (ip.state === 'blacklisted') {
+        const record = this.blacklist.get(ip.key)
+        retryAt = Math.min(retryAt, record?.until ?? Date.now())
+        if (record) reasons.push({ ip: ip.address, reason: record.reason })
+      }
     }
     if (retryAt === Infinity) {
       // Only draining IPs: DNS listed none that works; wait for the next answer like a new host.
       return
     }
-    throw new AllIpsBlacklistedError(host.key, new Date(retryAt))
+    throw new AllIpsBlacklistedError(host.key, new Date(retryAt), reasons)
   }
 
   /** An idle connection of the best IP, checked out; null when none. Dead ones found on the way are dropped. */

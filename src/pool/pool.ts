@@ -7,6 +7,7 @@
  *   await pool.close()
  */
 import { Dispatcher, errors } from 'undici'
+import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { toLegacyHandler } from '../http/handler.js'
@@ -130,6 +131,8 @@ export class HotConnPool extends Dispatcher {
           error: outcome.error,
           durationMs: outcome.durationMs,
           reused,
+          connectionId: conn.id,
+          ...tlsInfoOf(conn.socket),
         })
       },
     }
@@ -221,4 +224,9 @@ export class HotConnPool extends Dispatcher {
     if (cb === undefined) return done
     done.then(cb, cb)
   }
+}
+
+function tlsInfoOf(socket: unknown): { tls?: TlsConnectionInfo } {
+  const info = socket instanceof TlsSocket ? socket.info : undefined
+  return info ? { tls: info } : {}
 }
