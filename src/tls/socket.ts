@@ -10,6 +10,7 @@ import { ConnectError } from '../errors.js'
 import { groupName, signatureSchemeName } from './constants.js'
 import { TlsClientConnection } from './connection.js'
 import { TlsClosedError, TlsError, TlsTruncatedError } from './errors.js'
+import type { Tls12SessionTicket } from './handshake/client12.js'
 import type { ClientHandshakeOptions, HandshakeOutcome, HandshakeResult } from './handshake/client13.js'
 import type { NewSessionTicket } from './messages/simple.js'
 
@@ -188,6 +189,15 @@ export class TlsSocket extends Duplex {
   getPeerCertificate(): X509Certificate | undefined {
     const der = this.conn.handshakeResult?.peerCertificates[0]
     return der ? new X509Certificate(der) : undefined
+  }
+
+  /**
+   * The TLS 1.2 session ticket (RFC 5077 §3.3) the server issued during the handshake, with the master
+   * secret it resumes; undefined before the handshake, for TLS 1.3 (tickets go to `onTicket`) and when none was issued.
+   */
+  get tls12SessionTicket(): Tls12SessionTicket | undefined {
+    const result = this.conn.handshakeResult
+    return result?.version === 'TLSv1.2' ? result.sessionTicket : undefined
   }
 
   /** The whole chain the server sent, end-entity first. */

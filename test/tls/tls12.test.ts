@@ -1,5 +1,8 @@
 /** TLS 1.2 against node:https (OpenSSL): every TLS 1.2 suite each profile offers, by key exchange group. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { Server } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getProfile } from '../../src/fingerprint/profiles/index.js'
 import { connect } from '../../src/tls/index.js'
@@ -69,4 +72,48 @@ describe('TLS 1.2 against node:https (OpenSSL)', () => {
       }
     }
   }
+})
+
+describe('TLS 1.2 session details against node:https', () => {
+  let srv: Started<Server>
+  const serverKeylog: string[] = []
+  beforeAll(async () => {
+    srv = await startHttps({ ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2' }, ecdsaPki)
+    srv.server.on('keylog', (line: Buffer) => serverKeylog.push(line.toString('latin1').trim()))
+  })
+  afterAll(() => srv.close())
+  const options = () => ({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, ca: ecdsaPki.ca.certPem, alpn: ['http/1.1'], timeout: 5000 })
+
+  it('writes a CLIENT_RANDOM key log line equal to the server\'s (extended master secret)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hotconn-keylog12-'))
+    try {
+      const file = join(dir, 'keys.log')
+      const socket = await connect({ ...options(), profile: 'chrome', keyLogFile: file })
+      await httpGet(socket, 'tiles.test')
+      const lines = readFileSync(file, 'utf8').trim().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/)
+      expect(serverKeylog).toContain(lines[0])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('receives the NewSessionTicket the server issues (RFC 5077) and reports it with the master secret', async () => {
+    const socket = await connect({ ...options(), profile: 'firefox' })
+    const ticket = socket.tls12SessionTicket
+    expect(ticket).toBeDefined()
+    expect(ticket!.ticket.length).toBeGreaterThan(0)
+    expect(ticket!.masterSecret.length).toBe(48)
+    expect(ticket!.extendedMasterSecret).toBe(true)
+    expect(ticket!.cipherSuite.name).toBe('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256')
+    socket.destroy()
+  })
+
+  it('refuses a KeyUpdate request on a TLS 1.2 connection', async () => {
+    const socket = await connect({ ...options(), profile: 'chrome' })
+    expect(() => socket.keyUpdate()).toThrow(/TLS 1\.3 message/)
+    const res = await httpGet(socket, 'tiles.test')
+    expect(res.status).toBe(200)
+  })
 })
