@@ -117,3 +117,33 @@ describe('TLS 1.2 session details against node:https', () => {
     expect(res.status).toBe(200)
   })
 })
+
+describe('TLS 1.2 optional server messages from node:https', () => {
+  it('answers a CertificateRequest with an empty Certificate (RFC 5246 §7.4.6)', async () => {
+    const srv = await startHttps({ ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false }, rsaPki)
+    try {
+      const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, ca: rsaPki.ca.certPem, alpn: ['http/1.1'], timeout: 5000 })
+      const res = await httpGet(socket, 'tiles.test')
+      expect(res.body.toString()).toBe('hello ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2')
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('accepts a stapled OCSP response in CertificateStatus (RFC 6066 §8)', async () => {
+    const srv = await startHttps({ ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384', maxVersion: 'TLSv1.2' }, ecdsaPki)
+    let stapled = 0
+    srv.server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, callback: (err: Error | null, response?: Buffer) => void) => {
+      stapled++
+      callback(null, Buffer.from('30030a0100', 'hex')) // OCSPResponse { responseStatus successful }, no body
+    })
+    try {
+      const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, ca: ecdsaPki.ca.certPem, alpn: ['http/1.1'], timeout: 5000, profile: 'firefox' })
+      expect(stapled).toBe(1)
+      const res = await httpGet(socket, 'tiles.test')
+      expect(res.status).toBe(200)
+    } finally {
+      await srv.close()
+    }
+  })
+})
