@@ -10,6 +10,7 @@ import { createECDH, createPublicKey, diffieHellman, generateKeyPairSync, type K
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { AlertDescription, NamedGroup, groupName } from '../constants.js'
 import { TlsProtocolError, TlsUnsupportedError } from '../errors.js'
+import { ffdheShare, isFfdheGroup } from './ffdhe.js'
 
 /** A client key share: the bytes to send and how to combine them with the server's share. */
 export interface KeyShare {
@@ -148,6 +149,8 @@ export const SUPPORTED_KEY_SHARE_GROUPS: ReadonlySet<number> = new Set([
   NamedGroup.secp384r1,
   NamedGroup.secp521r1,
   NamedGroup.X25519MLKEM768,
+  NamedGroup.ffdhe2048,
+  NamedGroup.ffdhe3072,
 ])
 
 export interface KeyShareOptions {
@@ -172,6 +175,7 @@ export function generateKeyShares(groups: readonly number[], options: KeyShareOp
     if (group === NamedGroup.x25519) return x25519Share(x25519For())
     if (group === NamedGroup.X25519MLKEM768) return hybridShare(x25519For(), options.mlKemBackend)
     if (EC_CURVES[group]) return ecdheShare(group)
+    if (isFfdheGroup(group)) return ffdheShare(group)
     throw new TlsUnsupportedError(`key share for group ${groupName(group)} is not supported`)
   })
 }
