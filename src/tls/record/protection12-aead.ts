@@ -4,7 +4,7 @@
  * (RFC 5288 §3), and ChaCha20-Poly1305 with nonce = IV XOR sequence number and no explicit part
  * (RFC 7905 §2). additional_data = seq_num ‖ type ‖ version ‖ length (RFC 5246 §6.2.3.3).
  */
-import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey, type CipherGCMTypes, type KeyObject } from 'node:crypto'
 import { TlsBadRecordMacError } from '../errors.js'
 import type { RecordProtector } from './record-protector.js'
 import { SequenceNumber } from './sequence.js'
@@ -19,6 +19,8 @@ export class AeadProtection12 implements RecordProtector {
   private readonly explicitLength: number
   private readonly nonce = Buffer.alloc(12)
   private readonly aad = Buffer.alloc(13)
+  /** A KeyObject made once: ciphers created from a raw Buffer key convert it on every record. */
+  private readonly key: KeyObject
 
   /**
    * @param cipher node:crypto name (aes-128-gcm, aes-256-gcm, chacha20-poly1305)
@@ -28,9 +30,10 @@ export class AeadProtection12 implements RecordProtector {
   constructor(
     private readonly mode: Aead12Mode,
     private readonly cipher: string,
-    private readonly key: Buffer,
+    key: Buffer,
     private readonly iv: Buffer,
   ) {
+    this.key = createSecretKey(key)
     this.explicitLength = mode === 'gcm' ? EXPLICIT_NONCE_LENGTH : 0
     if (iv.length !== (mode === 'gcm' ? 4 : 12)) throw new RangeError(`TLS 1.2 ${mode} needs a ${mode === 'gcm' ? 4 : 12}-byte IV, got ${iv.length}`)
   }

@@ -10,7 +10,7 @@
  * node:crypto call overheads are not constant-time, so this narrows the timing signal but cannot
  * remove it; AEAD suites are preferred by every profile for that reason.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { TlsBadRecordMacError } from '../errors.js'
 import type { RecordProtector } from './record-protector.js'
 import { SequenceNumber } from './sequence.js'
@@ -21,6 +21,9 @@ const MAC_LENGTH = 20
 export class CbcProtection12 implements RecordProtector {
   private readonly seq = new SequenceNumber()
   private readonly macHeader = Buffer.alloc(13)
+  /** KeyObjects made once: ciphers and HMACs created from raw Buffer keys convert them on every record. */
+  private readonly key: KeyObject
+  private readonly macKey: KeyObject
 
   /**
    * @param cipher node:crypto name (aes-128-cbc, aes-256-cbc)
@@ -29,10 +32,12 @@ export class CbcProtection12 implements RecordProtector {
    */
   constructor(
     private readonly cipher: 'aes-128-cbc' | 'aes-256-cbc',
-    private readonly key: Buffer,
-    private readonly macKey: Buffer,
+    key: Buffer,
+    macKey: Buffer,
   ) {
     if (macKey.length !== MAC_LENGTH) throw new RangeError(`HMAC-SHA1 key must be ${MAC_LENGTH} bytes, got ${macKey.length}`)
+    this.key = createSecretKey(key)
+    this.macKey = createSecretKey(macKey)
   }
 
   get sequence(): number {
