@@ -9,7 +9,7 @@ import { getProfile } from '../fingerprint/profiles/index.js'
 import { planClientHello } from '../fingerprint/plan.js'
 import type { ClientHelloSpec } from '../fingerprint/spec.js'
 import { verifyServerCertificateChain } from './cert/verify.js'
-import { TlsHandshakeTimeoutError } from './errors.js'
+import { TlsClosedError, TlsHandshakeTimeoutError } from './errors.js'
 import type { ChainVerifier } from './handshake/client13.js'
 import { appendKeyLog } from './keylog.js'
 import type { NewSessionTicket } from './messages/simple.js'
@@ -132,6 +132,8 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
   socket.on('error', swallow)
   try {
     await socket.handshakeComplete
+    // A fatal record in the same read as the server's Finished can kill the socket before we return it.
+    if (socket.destroyed) throw socket.errored ?? new TlsClosedError('connection closed right after the handshake')
     socket.off('error', swallow)
     return socket
   } catch (err) {
