@@ -115,7 +115,7 @@ export class TlsSocket extends Duplex {
       profile: this.options.profile,
       handshakeMs: performance.now() - this.startedAt,
       verified: this.verified,
-      signatureScheme: signatureSchemeName(result.signatureScheme),
+      signatureScheme: result.signatureScheme === 0 ? 'none' : signatureSchemeName(result.signatureScheme),
     }
   }
 
