@@ -47,8 +47,10 @@ export interface ConnectOptions {
   /** Called for each NewSessionTicket the server sends (RFC 8446 §4.6.1). */
   readonly onTicket?: (ticket: NewSessionTicket, handshake: HandshakeResult) => void
   /**
-   * Where tickets are stored and taken for resumption (RFC 8446 §4.6.1, §2.2), keyed by (host, profile).
-   * Only verified connections store or use tickets: a resumed handshake has no certificate to check.
+   * Where tickets are stored and taken for resumption, keyed by (host, profile): TLS 1.3 tickets
+   * (RFC 8446 §4.6.1, §2.2) offered as a PSK, and TLS 1.2 tickets (RFC 5077) sent in session_ticket
+   * when no TLS 1.3 ticket is held. Only verified connections store or use tickets: a resumed
+   * handshake has no certificate to check. Each ticket is used once.
    */
   readonly sessionStore?: SessionTicketStore
 }
@@ -105,7 +107,11 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
   const serverName = options.servername === false ? undefined : (options.servername ?? (isIP(options.host) ? undefined : options.host))
   const transport = options.socket ?? netConnect({ host: options.ip ?? options.host, port: options.port ?? 443, noDelay: true })
   const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE']
-  const resumption = options.insecure ? undefined : options.sessionStore?.take(SessionTicketStore.key(options.host, spec.name))
+  const storeKey = SessionTicketStore.key(options.host, spec.name)
+  const store = options.insecure ? undefined : options.sessionStore
+  const resumption = store?.take(storeKey)
+  // RFC 5077 §3.4: a TLS 1.2 ticket needs a session id for the server to echo.
+  const tls12Resumption = resumption || spec.sessionIdLength === 0 ? undefined : store?.take12(storeKey)
   const socket = new TlsSocket(transport, {
     profile: spec.name,
     target: `${options.ip ?? options.host}:${options.port ?? 443}`,
@@ -117,6 +123,7 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
       ...(options.alpn ? { alpn: options.alpn } : {}),
       ...(options.mlKemBackend ? { mlKemBackend: options.mlKemBackend } : {}),
       ...(resumption ? { resumption } : {}),
+      ...(tls12Resumption ? { tls12Resumption } : {}),
     },
     ...(keyLogFile ? { keylog: (line: string) => appendKeyLog(line, keyLogFile) } : {}),
     ...(options.onTicket || options.sessionStore ? { onTicket: ticketHandler(options, spec.name) } : {}),
@@ -134,6 +141,8 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
     await socket.handshakeComplete
     // A fatal record in the same read as the server's Finished can kill the socket before we return it.
     if (socket.destroyed) throw socket.errored ?? new TlsClosedError('connection closed right after the handshake')
+    const ticket12 = socket.tls12SessionTicket
+    if (store && ticket12) store.add12(storeKey, ticket12)
     socket.off('error', swallow)
     return socket
   } catch (err) {

@@ -1,9 +1,13 @@
 /**
- * Session tickets received in NewSessionTicket (RFC 8446 §4.6.1), kept per (host, profile) for a
- * later resumption, each for at most its ticket_lifetime. Tickets are single-use (RFC 8446 §C.4).
+ * Session tickets kept per (host, profile) for a later resumption, each for at most its lifetime,
+ * and single-use (RFC 8446 §C.4; hotconn applies the same rule to TLS 1.2 tickets): TLS 1.3
+ * NewSessionTickets (RFC 8446 §4.6.1) and TLS 1.2 tickets (RFC 5077 §3.3) with their master secret.
  */
+import { InvalidArgumentError } from '../errors.js'
 import type { CipherSuite13 } from './crypto/cipher-suites.js'
+import type { CipherSuite12 } from './crypto/cipher-suites12.js'
 import { ticketPsk } from './crypto/key-schedule.js'
+import type { Tls12SessionTicket } from './handshake/client12.js'
 import type { HandshakeResult } from './handshake/client13.js'
 import type { NewSessionTicket } from './messages/simple.js'
 
@@ -21,24 +25,57 @@ export interface StoredTicket {
   readonly maxEarlyData: number | undefined
 }
 
+/** A TLS 1.2 ticket (RFC 5077) and the session state an abbreviated handshake resumes. */
+export interface StoredTicket12 {
+  /** Opaque ticket, sent back in the session_ticket extension (RFC 5077 §3.4). */
+  readonly ticket: Buffer
+  /** 48 bytes (RFC 5246 §8.1). */
+  readonly masterSecret: Buffer
+  /** The server must resume with this suite (RFC 5246 §7.4.1.3). */
+  readonly cipherSuite: CipherSuite12
+  /** Whether the original session used the extended master secret (RFC 7627 §5.3). */
+  readonly extendedMasterSecret: boolean
+  /** ms since the epoch */
+  readonly receivedAt: number
+  /** ms: the server's ticket_lifetime_hint, or `tls12DefaultLifetimeMs` when the hint is 0 (unspecified). */
+  readonly lifetimeMs: number
+}
+
+/** RFC 8446 §4.6.1 caps TLS 1.3 ticket lifetimes at 7 days; hotconn applies the same cap to TLS 1.2 hints. */
+const MAX_LIFETIME_S = 7 * 24 * 3600
+
 export interface SessionTicketStoreOptions {
   /** Tickets kept per key (oldest dropped first); default 4. */
   readonly maxPerKey?: number
   /** Keys kept (least recently stored dropped first); default 1000. */
   readonly maxKeys?: number
+  /** ms a TLS 1.2 ticket is kept when the server's lifetime hint is 0 (unspecified, RFC 5077 §3.3); default 7_200_000 (2 h). */
+  readonly tls12DefaultLifetimeMs?: number
   /** Clock in ms, for tests. */
   readonly now?: () => number
 }
 
+interface Lived {
+  readonly receivedAt: number
+  readonly lifetimeMs: number
+}
+
 export class SessionTicketStore {
   private readonly entries = new Map<string, StoredTicket[]>()
+  private readonly entries12 = new Map<string, StoredTicket12[]>()
   private readonly maxPerKey: number
   private readonly maxKeys: number
+  private readonly tls12DefaultLifetimeMs: number
   private readonly now: () => number
 
+  /** @throws InvalidArgumentError when a count or lifetime is not a positive number. */
   constructor(options: SessionTicketStoreOptions = {}) {
     this.maxPerKey = options.maxPerKey ?? 4
     this.maxKeys = options.maxKeys ?? 1000
+    this.tls12DefaultLifetimeMs = options.tls12DefaultLifetimeMs ?? 7_200_000
+    for (const [name, v] of [['maxPerKey', this.maxPerKey], ['maxKeys', this.maxKeys], ['tls12DefaultLifetimeMs', this.tls12DefaultLifetimeMs]] as const) {
+      if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`SessionTicketStore: ${name} must be a positive number, got ${String(v)}`)
+    }
     this.now = options.now ?? Date.now
   }
 
@@ -60,30 +97,69 @@ export class SessionTicketStore {
       alpn: handshake.alpn,
       maxEarlyData: ticket.maxEarlyData,
     }
-    const list = this.entries.get(key) ?? []
-    this.entries.delete(key)
-    list.push(stored)
-    while (list.length > this.maxPerKey) list.shift()
-    this.entries.set(key, list)
-    while (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value!)
+    this.push(this.entries, key, stored)
   }
 
-  /** Removes and returns the newest unexpired ticket for `key`. */
+  /** Removes and returns the newest unexpired TLS 1.3 ticket for `key`. */
   take(key: string): StoredTicket | undefined {
-    const list = this.entries.get(key)
+    return this.pop(this.entries, key)
+  }
+
+  /** Unexpired TLS 1.3 tickets held for `key`. */
+  count(key: string): number {
+    return this.live(this.entries, key)
+  }
+
+  /**
+   * Stores a TLS 1.2 ticket (RFC 5077 §3.3) under `key`, kept for its lifetime hint (capped at 7 days;
+   * `tls12DefaultLifetimeMs` when the hint is 0). Empty tickets are ignored.
+   */
+  add12(key: string, ticket: Tls12SessionTicket): void {
+    if (ticket.ticket.length === 0) return
+    const hintS = Math.min(ticket.lifetimeHint, MAX_LIFETIME_S)
+    this.push(this.entries12, key, {
+      ticket: ticket.ticket,
+      masterSecret: ticket.masterSecret,
+      cipherSuite: ticket.cipherSuite,
+      extendedMasterSecret: ticket.extendedMasterSecret,
+      receivedAt: this.now(),
+      lifetimeMs: hintS > 0 ? hintS * 1000 : this.tls12DefaultLifetimeMs,
+    })
+  }
+
+  /** Removes and returns the newest unexpired TLS 1.2 ticket for `key`. */
+  take12(key: string): StoredTicket12 | undefined {
+    return this.pop(this.entries12, key)
+  }
+
+  /** Unexpired TLS 1.2 tickets held for `key`. */
+  count12(key: string): number {
+    return this.live(this.entries12, key)
+  }
+
+  private push<T extends Lived>(map: Map<string, T[]>, key: string, stored: T): void {
+    const list = map.get(key) ?? []
+    map.delete(key)
+    list.push(stored)
+    while (list.length > this.maxPerKey) list.shift()
+    map.set(key, list)
+    while (map.size > this.maxKeys) map.delete(map.keys().next().value!)
+  }
+
+  private pop<T extends Lived>(map: Map<string, T[]>, key: string): T | undefined {
+    const list = map.get(key)
     if (!list) return undefined
     const now = this.now()
-    let t: StoredTicket | undefined
+    let t: T | undefined
     while ((t = list.pop())) {
       if (now - t.receivedAt < t.lifetimeMs) break
     }
-    if (list.length === 0) this.entries.delete(key)
+    if (list.length === 0) map.delete(key)
     return t
   }
 
-  /** Unexpired tickets held for `key`. */
-  count(key: string): number {
+  private live<T extends Lived>(map: Map<string, T[]>, key: string): number {
     const now = this.now()
-    return (this.entries.get(key) ?? []).filter((t) => now - t.receivedAt < t.lifetimeMs).length
+    return (map.get(key) ?? []).filter((t) => now - t.receivedAt < t.lifetimeMs).length
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The TLS 1.2 client handshake after ServerHello (RFC 5246 §7.3, full handshake only), as an
- * explicit state machine in the style of client13.ts: ECDHE (RFC 8422) or RSA key transport,
- * extended master secret (RFC 7627), session tickets (RFC 5077), secure renegotiation signalling
- * (RFC 5746, renegotiation itself is refused).
+ * The TLS 1.2 client handshake after ServerHello (RFC 5246 §7.3), as an explicit state machine in
+ * the style of client13.ts: the full handshake with ECDHE (RFC 8422) or RSA key transport, and the
+ * abbreviated handshake that resumes a session ticket (RFC 5077 §3.1, RFC 5246 §7.3 Figure 2);
+ * extended master secret (RFC 7627), secure renegotiation signalling (RFC 5746, renegotiation
+ * itself is refused).
  *
  * It runs on the same connection, record layer and transcript as the TLS 1.3 handshake, which
  * hands over to it when the ServerHello selects TLS 1.2 (client13.ts).
@@ -29,6 +30,7 @@ import {
   type NewSessionTicket12,
 } from '../messages/tls12.js'
 import { createProtection12 } from '../record/protection12.js'
+import type { StoredTicket12 } from '../session-cache.js'
 import type { RecordProtector } from '../record/record-protector.js'
 import type { ClientHandshakeOptions } from './client13.js'
 import type { HandshakeIo } from './context.js'
@@ -52,19 +54,23 @@ export interface Tls12SessionTicket {
 export interface HandshakeResult12 {
   readonly version: 'TLSv1.2'
   readonly cipherSuite: CipherSuite12
-  /** ECDHE group; 0 for RSA key transport. */
+  /** ECDHE group; 0 for RSA key transport and for a resumed session. */
   readonly group: number
   readonly alpn: string | undefined
   readonly helloRetry: false
-  /** Always false: hotconn does not resume TLS 1.2 sessions yet. */
-  readonly resumed: false
+  /** The server resumed the offered ticket (abbreviated handshake): no certificate was sent or verified. */
+  readonly resumed: boolean
+  /** Empty when resumed. */
   readonly peerCertificates: readonly Buffer[]
   /** record_size_limit the server sent (RFC 8449): its largest plaintext in TLS 1.2. */
   readonly recordSizeLimit: number | undefined
-  /** Scheme of the ServerKeyExchange signature; 0 for RSA key transport. */
+  /** Scheme of the ServerKeyExchange signature; 0 for RSA key transport and for a resumed session. */
   readonly signatureScheme: number
   readonly extendedMasterSecret: boolean
-  /** The ticket the server issued in this handshake, if any (RFC 5077 §3.3; empty tickets are dropped). */
+  /**
+   * The ticket the server issued in this handshake, if any (RFC 5077 §3.3; empty tickets are dropped).
+   * In an abbreviated handshake it resumes the same master secret as the ticket that was used.
+   */
   readonly sessionTicket: Tls12SessionTicket | undefined
 }
 
@@ -72,6 +78,8 @@ export interface HandshakeResult12 {
 export interface Tls12Handover {
   readonly transcript: Transcript
   readonly clientRandom: Buffer
+  /** The ticket sent in session_ticket and the ClientHello's legacy_session_id (RFC 5077 §3.4). */
+  readonly resumption?: { readonly ticket: StoredTicket12; readonly sessionId: Buffer }
 }
 
 type State =
@@ -107,6 +115,10 @@ export class ClientHandshake12 {
   private serverProtection: RecordProtector | undefined
   private ticket: NewSessionTicket12 | undefined
   private result: HandshakeResult12 | undefined
+  private readonly offeredTicket: Tls12Handover['resumption']
+  /** Abbreviated handshake: the client's write protection, installed after the server's Finished. */
+  private clientProtection: RecordProtector | undefined
+  private resumed = false
 
   constructor(
     private readonly io: HandshakeIo,
@@ -115,6 +127,7 @@ export class ClientHandshake12 {
   ) {
     this.transcript = handover.transcript
     this.clientRandom = handover.clientRandom
+    this.offeredTicket = handover.resumption
   }
 
   get stateName(): State['name'] {
@@ -137,7 +150,37 @@ export class ClientHandshake12 {
     this.serverRandom = Buffer.from(sh.random)
     this.transcript.setHash(this.agreed.suite.prfHash)
     this.transcript.add(msg.raw)
+    const offered = this.offeredTicket
+    // RFC 5077 §3.4: echoing the session id sent with the ticket means the server accepted it.
+    if (offered && offered.sessionId.length > 0 && sh.sessionId.equals(offered.sessionId)) return this.resume(offered.ticket)
     this.state = { name: 'ExpectCertificate' }
+  }
+
+  /**
+   * Abbreviated handshake (RFC 5246 §7.3 Figure 2, RFC 5077 §3.1 Figure 2): keys from the ticket's
+   * master secret and this handshake's randoms; next come [NewSessionTicket], ChangeCipherSpec, Finished.
+   */
+  private resume(ticket: StoredTicket12): void {
+    const suite = this.agreed.suite
+    if (suite.id !== ticket.cipherSuite.id) {
+      throw new TlsProtocolError(
+        `server resumed the session with ${suite.name}, but the session was made with ${ticket.cipherSuite.name} (RFC 5246 §7.4.1.3)`,
+        AlertDescription.illegal_parameter,
+      )
+    }
+    if (this.agreed.extendedMasterSecret !== ticket.extendedMasterSecret) {
+      throw new TlsProtocolError(
+        `server resumed a session ${ticket.extendedMasterSecret ? 'with' : 'without'} extended master secret in a ServerHello ${this.agreed.extendedMasterSecret ? 'with' : 'without'} it (RFC 7627 §5.3)`,
+        AlertDescription.handshake_failure,
+      )
+    }
+    this.resumed = true
+    this.master = ticket.masterSecret
+    this.io.logSecret('CLIENT_RANDOM', this.master)
+    const keys = keyBlock(suite.prfHash, this.master, this.clientRandom, this.serverRandom, suite)
+    this.serverProtection = createProtection12(suite, keys.server)
+    this.clientProtection = createProtection12(suite, keys.client)
+    this.state = this.agreed.sessionTicket ? { name: 'ExpectNewSessionTicket' } : { name: 'ExpectChangeCipherSpec' }
   }
 
   /** Handles one handshake message; returns a promise only while certificate verification runs. */
@@ -343,6 +386,7 @@ export class ClientHandshake12 {
       throw new TlsProtocolError('server Finished verify_data is wrong (RFC 5246 §7.4.9 decrypt_error); the handshake was tampered with or the keys disagree', AlertDescription.decrypt_error)
     }
     this.transcript.add(msg.raw)
+    if (this.resumed) this.sendResumedClientFinished()
     const ticket = this.ticket
     this.result = {
       version: 'TLSv1.2',
@@ -350,7 +394,7 @@ export class ClientHandshake12 {
       group: this.group,
       alpn: this.agreed.alpn,
       helloRetry: false,
-      resumed: false,
+      resumed: this.resumed,
       peerCertificates: this.chain,
       recordSizeLimit: this.agreed.recordSizeLimit,
       signatureScheme: this.scheme,
@@ -368,5 +412,16 @@ export class ClientHandshake12 {
           : undefined,
     }
     this.state = { name: 'Done' }
+  }
+
+  /** Abbreviated handshake: the client's ChangeCipherSpec and Finished come after the server's (RFC 5246 §7.3). */
+  private sendResumedClientFinished(): void {
+    if (this.io.hasPartialHandshake()) {
+      throw new TlsProtocolError('handshake data after the server Finished of an abbreviated handshake (RFC 5246 §7.3)', AlertDescription.unexpected_message)
+    }
+    const suite = this.agreed.suite
+    this.io.sendChangeCipherSpec()
+    this.io.setWriteProtection(this.clientProtection!)
+    this.send(encodeFinished(finishedVerifyData12(suite.prfHash, this.master!, 'client', this.transcript.digest())))
   }
 }

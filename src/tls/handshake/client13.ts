@@ -28,7 +28,7 @@ import {
   encodeEmptyCertificate,
   encodeFinished,
 } from '../messages/simple.js'
-import type { StoredTicket } from '../session-cache.js'
+import type { StoredTicket, StoredTicket12 } from '../session-cache.js'
 import { verifyCertificateVerify } from './certificate-verify.js'
 import { pskOffer, writeBinder } from './psk.js'
 import { ClientHandshake12, type HandshakeResult12 } from './client12.js'
@@ -51,6 +51,12 @@ export interface ClientHandshakeOptions {
   readonly mlKemBackend?: 'node:crypto' | '@noble/post-quantum'
   /** A stored ticket to offer as a resumption PSK (RFC 8446 §4.2.11, psk_dhe_ke). */
   readonly resumption?: StoredTicket
+  /**
+   * A stored TLS 1.2 ticket to send in session_ticket (RFC 5077 §3.4) when no PSK is offered; the
+   * server resumes it by echoing the ClientHello's legacy_session_id. Needs a profile whose
+   * session id is not empty. A server that answers TLS 1.3 leaves it unused.
+   */
+  readonly tls12Resumption?: StoredTicket12
 }
 
 /** What the handshake learned, for TlsSocket.info. */
@@ -148,6 +154,7 @@ export class ClientHandshake13 {
   private sendClientHello(extra: { retry?: boolean; cookie?: Buffer }): void {
     const ticket = this.ticketToOffer()
     this.pskOffered = ticket
+    const ticket12 = this.tls12TicketToOffer()
     const encoded = encodeClientHello(this.options.plan, {
       random: this.random,
       sessionId: this.sessionId,
@@ -155,6 +162,7 @@ export class ClientHandshake13 {
       keyShares: this.keyShares.map((k) => ({ group: k.group, keyExchange: k.publicKey })),
       ...(this.options.alpn ? { alpn: this.options.alpn } : {}),
       ...(ticket ? { psk: pskOffer(ticket) } : {}),
+      ...(ticket12 ? { sessionTicket: ticket12.ticket } : {}),
       ...extra,
     })
     if (ticket && encoded.bindersOffset !== undefined) {
@@ -170,6 +178,16 @@ export class ClientHandshake13 {
     const ticket = this.options.resumption
     if (!ticket) return undefined
     if (this.suite && this.suite.hash !== ticket.cipherSuite.hash) return undefined
+    return ticket
+  }
+
+  /**
+   * RFC 5077 §3.4: the TLS 1.2 ticket goes in session_ticket with a fresh random session id (this
+   * connection's, `spec.sessionIdLength` bytes), only when no TLS 1.3 PSK is offered and the session id is not empty.
+   */
+  private tls12TicketToOffer(): StoredTicket12 | undefined {
+    const ticket = this.options.tls12Resumption
+    if (!ticket || this.options.resumption || this.sessionId.length === 0) return undefined
     return ticket
   }
 
@@ -260,7 +278,12 @@ export class ClientHandshake13 {
     if (this.helloRetry) {
       throw new TlsProtocolError('ServerHello after a HelloRetryRequest selects TLS 1.2; the version must not change (RFC 8446 §4.1.4)', AlertDescription.illegal_parameter)
     }
-    this.tls12 = new ClientHandshake12(this.io, this.options, { transcript: this.transcript, clientRandom: this.random })
+    const ticket12 = this.tls12TicketToOffer()
+    this.tls12 = new ClientHandshake12(this.io, this.options, {
+      transcript: this.transcript,
+      clientRandom: this.random,
+      ...(ticket12 ? { resumption: { ticket: ticket12, sessionId: this.sessionId } } : {}),
+    })
     this.tls12.processServerHello(sh, msg)
   }
 
