@@ -2,6 +2,7 @@
  * In-process CPU profile (node:inspector) of one async function, summarized as self time per
  * function, so that a report can name where the time goes without a separate `--cpu-prof` run.
  */
+import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -57,13 +58,18 @@ function place(node: ProfileNode, root: string): { fn: string; file: string } {
   return { fn: `${file}:${name}`, file }
 }
 
-/** Runs `work` under the V8 sampling profiler (100 µs interval) and summarizes self time. */
+/**
+ * Runs `work` under the V8 sampling profiler (100 µs interval) and summarizes self time. With
+ * `saveTo`, the raw profile is also written there (a `.cpuprofile` file, as `node --cpu-prof`
+ * writes, that Chrome DevTools and speedscope open).
+ */
 export async function profileHotSpots(
   work: () => Promise<void>,
   root: string,
   top = 10,
   ownPrefix = 'src/',
   callers: readonly string[] = [],
+  saveTo?: string,
 ): Promise<ProfileSummary> {
   const session = new Session()
   session.connect()
@@ -73,6 +79,7 @@ export async function profileHotSpots(
     await session.post('Profiler.start')
     await work()
     const { profile } = (await session.post('Profiler.stop')) as { profile: Profile }
+    if (saveTo !== undefined) writeFileSync(saveTo, JSON.stringify(profile))
     return summarizeProfile(profile, root, top, ownPrefix, callers)
   } finally {
     session.disconnect()
