@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from 'node:url'
 import { HotConnError } from '../errors.js'
+import { benchCommand } from './bench.js'
 import { fetchCommand } from './fetch.js'
 import { fingerprintCommand } from './fingerprint.js'
 import { warmCommand } from './warm.js'
@@ -23,6 +24,7 @@ export interface Command {
 
 /** The subcommands, by name. */
 export const commands: Readonly<Record<string, Command>> = {
+  bench: benchCommand,
   fetch: fetchCommand,
   fingerprint: fingerprintCommand,
   warm: warmCommand,
