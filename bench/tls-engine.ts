@@ -7,8 +7,10 @@
  *   npx tsx bench/tls-engine.ts --quick    # short smoke run, prints only
  *
  * Scenarios: full handshakes per second (x25519; X25519MLKEM768 when the running Node's OpenSSL
- * can serve it, else the client-side ML-KEM-768 cost on its own), and requests per second on one
- * hot HTTP/1.1 connection through undici for 1 KiB and 16 KiB responses. When a project-local
+ * can serve it, else the client-side ML-KEM-768 cost on its own; TLS 1.2 against a TLS 1.2-only
+ * server), resumed handshakes per second (TLS 1.3 PSK from a SessionTicketStore, TLS 1.2 RFC 5077
+ * tickets, vs node:tls reusing `session`), and requests per second on one hot HTTP/1.1 connection
+ * through undici for 1 KiB and 16 KiB responses. When a project-local
  * Node >= 24 is installed (`node_modules/node/bin/node` or `.cache/node24/...`), the scenarios
  * run a second time under it in a child process and its rows join the report.
  */
@@ -22,7 +24,7 @@ import * as tls from 'node:tls'
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { Client, buildConnector } from 'undici'
 import { createCA, issueLeaf } from '../src/testing/pki.js'
-import { connect, generateKeyShares, mlKemBackend, type TlsSocket } from '../src/tls/index.js'
+import { SessionTicketStore, connect, generateKeyShares, mlKemBackend, type ConnectOptions, type TlsSocket } from '../src/tls/index.js'
 import { startBenchServer, type BenchServer } from './lib/https-server.js'
 import { calibrate, interleave, type Contender } from './lib/interleave.js'
 import { machineInfo, type MachineInfo } from './lib/machine.js'
@@ -34,6 +36,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const HOST = 'tiles.test'
 const IP = '127.0.0.1'
 const SUITE = 'TLS_AES_128_GCM_SHA256'
+/** The TLS 1.2 rows' one suite (OpenSSL name). */
+const SUITE12 = 'ECDHE-ECDSA-AES128-GCM-SHA256'
 const X25519MLKEM768 = 0x11ec
 const X25519 = 0x001d
 const MLKEM768_EK_LENGTH = 1184
@@ -102,13 +106,13 @@ function tlsSupportsHybrid(): boolean {
   }
 }
 
-function hotconnConnect(port: number, pki: Pki): Promise<TlsSocket> {
-  return connect({ host: HOST, ip: IP, port, profile: 'chrome', ca: pki.caPem, alpn: ['http/1.1'] })
+function hotconnConnect(port: number, pki: Pki, extra: Partial<ConnectOptions> = {}): Promise<TlsSocket> {
+  return connect({ host: HOST, ip: IP, port, profile: 'chrome', ca: pki.caPem, alpn: ['http/1.1'], ...extra })
 }
 
-function nativeConnect(port: number, pki: Pki): Promise<tls.TLSSocket> {
+function nativeConnect(port: number, pki: Pki, extra: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolvePromise, reject) => {
-    const socket = tls.connect({ host: IP, port, servername: HOST, ca: pki.caPem, ALPNProtocols: ['http/1.1'] }, () => {
+    const socket = tls.connect({ host: IP, port, servername: HOST, ca: pki.caPem, ALPNProtocols: ['http/1.1'], ...extra }, () => {
       socket.off('error', reject)
       resolvePromise(socket)
     })
@@ -170,6 +174,105 @@ async function handshakeScenario(id: string, title: string, server: BenchServer,
     scenario.hotSpots = await profile(hot, count)
   }
   return scenario
+}
+
+/** Resolves with the first value `arm` hands to its callback, or rejects after `ms`. */
+function within<T>(ms: number, what: string, arm: (done: (value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolvePromise, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bench: no ${what} within ${ms} ms`)), ms)
+    arm((value) => {
+      clearTimeout(timer)
+      resolvePromise(value)
+    })
+  })
+}
+
+/**
+ * Resumed handshakes then close, sequentially. hotconn spends each stored ticket once, and OpenSSL
+ * issues no new ticket after a resumed handshake until it writes application data, so each hotconn
+ * round first collects its tickets with untimed full handshakes and times only the resumptions;
+ * node:tls resumes one saved `session` (from a full handshake) again and again.
+ */
+async function resumptionScenario(id: string, title: string, version: 'TLSv1.2' | 'TLSv1.3', server: BenchServer, pki: Pki, note: string): Promise<ScenarioResult> {
+  log(`${title}…`)
+  const details: Record<string, string> = {}
+  const key = SessionTicketStore.key(HOST, 'chrome')
+  const store = new SessionTicketStore({ maxPerKey: 100_000 })
+  const tls13 = version === 'TLSv1.3'
+  const check = (socketVersion: string | null | undefined, resumed: boolean | undefined, who: string): void => {
+    if (socketVersion !== version || !resumed) throw new Error(`bench: ${who} did not resume with ${version} (got ${String(socketVersion)}, resumed=${String(resumed)})`)
+  }
+  const held = (): number => (tls13 ? store.count(key) : store.count12(key))
+
+  /** A full handshake without offering a ticket; its ticket(s) go to the store. */
+  const prime = async (): Promise<void> => {
+    let ticketed: ((v: true) => void) | undefined
+    const fresh = tls13 ? within<true>(2000, 'TLS 1.3 ticket', (done) => (ticketed = done)) : undefined
+    const s = await hotconnConnect(server.port, pki, {
+      onTicket: (ticket, handshake) => {
+        store.add(key, ticket, handshake)
+        ticketed?.(true)
+      },
+    })
+    if (fresh) await fresh
+    else if (s.tls12SessionTicket) store.add12(key, s.tls12SessionTicket)
+    else throw new Error('bench: the TLS 1.2 server issued no session ticket')
+    s.destroy()
+  }
+  const hot: Contender = {
+    name: 'hotconn',
+    async run(count) {
+      while (held() < count) await prime()
+      const t0 = process.hrtime.bigint()
+      for (let i = 0; i < count; i++) {
+        const s = await hotconnConnect(server.port, pki, { sessionStore: store })
+        check(s.info?.version, s.info?.resumed, 'hotconn')
+        details['hotconn'] ??= `chrome profile, SessionTicketStore, ${s.info?.version} ${s.info?.cipherSuite}, resumed=${String(s.info?.resumed)}`
+        s.destroy()
+      }
+      return Number(process.hrtime.bigint() - t0)
+    },
+  }
+
+  const nativeOnce = (session: Buffer | undefined): Promise<tls.TLSSocket> =>
+    new Promise((resolvePromise, reject) => {
+      const s = tls.connect({ host: IP, port: server.port, servername: HOST, ca: pki.caPem, ALPNProtocols: ['http/1.1'], ...(session ? { session } : {}) }, () => {
+        s.off('error', reject)
+        resolvePromise(s)
+      })
+      s.once('error', reject)
+    })
+  // A full handshake leaves the session node:tls resumes (TLS 1.3: from the server's first NewSessionTicket).
+  const session = await within<Buffer>(2000, 'node:tls session', (done) => {
+    void nativeOnce(undefined).then((s) => {
+      const got = s.getSession()
+      if (!tls13 && got) {
+        done(got)
+        s.destroy()
+      } else {
+        s.once('session', (fresh: Buffer) => {
+          done(fresh)
+          s.destroy()
+        })
+      }
+    })
+  })
+  const native: Contender = {
+    name: 'node:tls',
+    async run(count) {
+      for (let i = 0; i < count; i++) {
+        const s = await nativeOnce(session)
+        check(s.getProtocol(), s.isSessionReused(), 'node:tls')
+        details['node:tls'] ??= `one saved session reused, ${s.getProtocol()} ${s.getCipher().standardName}, isSessionReused=${String(s.isSessionReused())}, authorized=${String(s.authorized)}`
+        s.destroy()
+      }
+    },
+  }
+  const contenders = [hot, native]
+  for (const c of contenders) await c.run(quick ? 20 : 50)
+  const count = await calibrate(contenders, { probe: quick ? 20 : 50, targetMs: ROUND_MS, min: 20 })
+  const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
+  return summarizeScenario({ id, title, unit: 'handshakes/s', rounds: ROUNDS, countPerRound: count, note }, results, details, 'node:tls')
 }
 
 /** Client-side cost of the hybrid share: ML-KEM-768 keygen + decapsulation + x25519, vs x25519 alone. */
@@ -329,6 +432,40 @@ async function runAll(): Promise<RunResult> {
         await hybridServer.close()
       }
     }
+    scenarios.push(
+      await resumptionScenario(
+        'resume13-x25519',
+        'Resumed handshakes, TLS 1.3 PSK (psk_dhe_ke), server ecdhCurve x25519',
+        'TLSv1.3',
+        x25519Server,
+        pki,
+        'Each operation is a psk_dhe_ke resumption (x25519 still runs; no certificate is sent or verified). hotconn uses each ticket once and OpenSSL sends no new ticket after a resumption until it writes data, so each round collects its tickets with untimed full handshakes first; node:tls resumes one saved session repeatedly.',
+      ),
+    )
+    const tls12Server = await startBenchServer({ keyPem: pki.keyPem, certPem: pki.certPem, ecdhCurve: 'x25519', ciphers: SUITE12, tlsVersion: 'TLSv1.2' })
+    try {
+      scenarios.push(
+        await handshakeScenario(
+          'handshake12-x25519',
+          `TLS 1.2 full handshakes, ${SUITE12} on x25519 (TLS 1.2-only server)`,
+          tls12Server,
+          pki,
+          'Both clients offer TLS 1.3 too; the server answers TLS 1.2. hotconn\'s chrome ClientHello still generates its X25519MLKEM768 share, which a TLS 1.2 server never uses.',
+        ),
+      )
+      scenarios.push(
+        await resumptionScenario(
+          'resume12-x25519',
+          `Resumed handshakes, TLS 1.2 session tickets (RFC 5077), ${SUITE12}`,
+          'TLSv1.2',
+          tls12Server,
+          pki,
+          'Abbreviated handshakes only (no key exchange, no certificate). hotconn uses each ticket once and OpenSSL does not renew a ticket on resumption, so each round collects its tickets with untimed full handshakes first; node:tls resumes one session repeatedly. hotconn\'s ClientHello still carries its TLS 1.3 key shares (keygen included in the timing).',
+        ),
+      )
+    } finally {
+      await tls12Server.close()
+    }
     scenarios.push(await keyShareScenario())
     scenarios.push(await throughputScenario(1024, x25519Server, pki))
     scenarios.push(await throughputScenario(16384, x25519Server, pki))
@@ -430,9 +567,10 @@ function report(runs: RunResult[], date: string, notes: string[]): string {
   const parts = [
     '# TLS engine benchmark: hotconn vs node:tls',
     '',
-    'hotconn\'s TLS 1.3 client (`connect()`, chrome profile) against Node\'s own TLS (OpenSSL), both as clients of the same',
+    'hotconn\'s TLS client (`connect()`, chrome profile) against Node\'s own TLS (OpenSSL), both as clients of the same',
     'keep-alive node:https server on 127.0.0.1 (a worker thread of the same process; ECDSA P-256 certificate from a test CA,',
-    `TLS 1.3 only, ${SUITE}). Both sides verify the certificate chain and host name. Rounds alternate A, B, A, B …`,
+    `TLS 1.3 only, ${SUITE}; for the TLS 1.2 rows a TLS 1.2-only server with ${SUITE12}). Both sides verify the certificate`,
+    'chain and host name (a resumed handshake has none to verify). Rounds alternate A, B, A, B …',
     'with a fixed count per round (sized once at start so a round of the slower side takes ~0.3 s); ratios are',
     'hotconn / baseline per round pair, so > 1 means hotconn is faster. Absolute numbers only mean something next to',
     'their baseline from the same run.',
