@@ -1,8 +1,10 @@
 /**
- * A keep-alive node:https server on 127.0.0.1 running in a worker thread, so that the server's
- * OpenSSL work does not share the event loop that is being measured. Answers `GET /size/N` with N
- * bytes (Content-Length) and anything else with `hello`.
+ * A keep-alive node:https server running in a worker thread (or, with `node`, in a child process
+ * of another Node binary), so that the server's OpenSSL work does not share the event loop that
+ * is being measured. Answers `GET /size/N` with N bytes (Content-Length) and anything else with
+ * `hello`. Listens on 127.0.0.1 by default, or on every address of `hosts` with one port.
  */
+import { fork } from 'node:child_process'
 import { Worker } from 'node:worker_threads'
 
 export interface BenchServerOptions {
@@ -14,6 +16,12 @@ export interface BenchServerOptions {
   readonly ciphers: string
   /** The one protocol version served (default 'TLSv1.3'). TLS 1.2 issues RFC 5077 session tickets. */
   readonly tlsVersion?: 'TLSv1.2' | 'TLSv1.3'
+  /** Addresses to listen on, all with the same port (default ['127.0.0.1']). */
+  readonly hosts?: readonly string[]
+  /** Issue no session tickets (every handshake is a full one). Default false. */
+  readonly noTickets?: boolean
+  /** Path of another Node binary to run the server under (child process), e.g. a Node >= 24 for X25519MLKEM768. */
+  readonly node?: string
 }
 
 export interface BenchServer {
@@ -21,16 +29,16 @@ export interface BenchServer {
   close(): Promise<void>
 }
 
-// CommonJS source for `new Worker(..., { eval: true })`: no TypeScript loader needed in the worker.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads')
+// CommonJS source run either by `new Worker(..., { eval: true })` or by `node -e` in a child
+// process (then messages go through process IPC): no TypeScript loader needed on the other side.
+const SERVER_SOURCE = `
+const wt = require('node:worker_threads')
+const channel = wt.parentPort ?? { postMessage: (m) => process.send(m), on: (e, f) => process.on(e, f) }
+const data = wt.parentPort ? wt.workerData : JSON.parse(process.env.HOTCONN_BENCH_SERVER)
 const https = require('node:https')
+const { constants } = require('node:crypto')
 const bodies = new Map()
-const server = https.createServer({
-  key: workerData.keyPem, cert: workerData.certPem, ecdhCurve: workerData.ecdhCurve,
-  ciphers: workerData.ciphers, minVersion: workerData.tlsVersion || 'TLSv1.3', maxVersion: workerData.tlsVersion || 'TLSv1.3',
-  keepAliveTimeout: 120000,
-}, (req, res) => {
+const handler = (req, res) => {
   const m = /^\\/size\\/(\\d+)$/.exec(req.url || '')
   if (m) {
     const n = Number(m[1])
@@ -42,31 +50,88 @@ const server = https.createServer({
   }
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 5 })
   res.end('hello')
+}
+const options = {
+  key: data.keyPem, cert: data.certPem, ecdhCurve: data.ecdhCurve,
+  ciphers: data.ciphers, minVersion: data.tlsVersion || 'TLSv1.3', maxVersion: data.tlsVersion || 'TLSv1.3',
+  keepAliveTimeout: 120000,
+  ...(data.noTickets ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
+}
+const hosts = data.hosts && data.hosts.length > 0 ? data.hosts : ['127.0.0.1']
+const servers = []
+const listen = (host, port) => new Promise((resolve, reject) => {
+  const server = https.createServer(options, handler)
+  server.on('tlsClientError', () => {})
+  server.on('clientError', (err, socket) => socket.destroy())
+  server.once('error', reject)
+  server.listen(port, host, () => { servers.push(server); resolve(server.address().port) })
 })
-server.on('tlsClientError', () => {})
-server.on('clientError', (err, socket) => socket.destroy())
-server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }))
-parentPort.on('message', (msg) => {
+;(async () => {
+  const port = await listen(hosts[0], 0)
+  for (const h of hosts.slice(1)) await listen(h, port)
+  channel.postMessage({ port })
+})().catch((err) => { channel.postMessage({ error: String(err && err.message || err) }) })
+channel.on('message', (msg) => {
   if (msg === 'close') {
-    server.closeAllConnections()
-    server.close(() => parentPort.postMessage({ closed: true }))
+    let left = servers.length
+    const done = () => { if (--left <= 0) channel.postMessage({ closed: true }) }
+    if (left === 0) done()
+    for (const s of servers) { s.closeAllConnections(); s.close(done) }
   }
 })
 `
 
+interface Endpoint {
+  postMessage(msg: unknown): void
+  once(event: 'message', listener: (msg: { port?: number; error?: string; closed?: boolean }) => void): void
+  once(event: 'error', listener: (err: Error) => void): void
+  stop(): Promise<unknown>
+}
+
+function spawnEndpoint(options: BenchServerOptions): Endpoint {
+  const data = { ...options, hosts: [...(options.hosts ?? ['127.0.0.1'])] }
+  if (options.node === undefined) {
+    const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: data })
+    return {
+      postMessage: (m) => worker.postMessage(m),
+      once: (e: string, f: (x: never) => void) => void worker.once(e, f as (...a: unknown[]) => void),
+      stop: () => worker.terminate(),
+    } as Endpoint
+  }
+  const child = fork('-e', [SERVER_SOURCE], {
+    execPath: options.node,
+    execArgv: [],
+    env: { ...process.env, HOTCONN_BENCH_SERVER: JSON.stringify(data) },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  })
+  return {
+    postMessage: (m) => child.send(m as string),
+    once: (e: string, f: (x: never) => void) => void child.once(e, f as (...a: unknown[]) => void),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill()
+      }),
+  } as Endpoint
+}
+
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options } })
+  const endpoint = spawnEndpoint(options)
   const port = await new Promise<number>((resolve, reject) => {
-    worker.once('error', reject)
-    worker.once('message', (msg: { port: number }) => resolve(msg.port))
+    endpoint.once('error', reject)
+    endpoint.once('message', (msg) => (msg.port !== undefined ? resolve(msg.port) : reject(new Error(`bench server: ${msg.error ?? 'no port'}`))))
+  }).catch(async (err: unknown) => {
+    await endpoint.stop()
+    throw err
   })
   return {
     port,
     close: async () => {
-      const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()))
-      worker.postMessage('close')
-      await closed
-      await worker.terminate()
+      const closed = new Promise<void>((resolve) => endpoint.once('message', () => resolve()))
+      endpoint.postMessage('close')
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())])
+      await endpoint.stop()
     },
   }
 }
