@@ -15,8 +15,27 @@ export interface OriginKey {
   origin: string
 }
 
-/** Throws InvalidArgumentError for anything but an https origin or a bare host[:port]. */
-export function parseOrigin(input: string | URL): OriginKey {
+/**
+ * Parsed string origins, so that a request (every dispatch names its origin as a string) does not
+ * parse a URL again; bounded, cleared when full.
+ */
+const parsed = new Map<string, Readonly<OriginKey>>()
+const PARSED_MAX = 1024
+
+/** Throws InvalidArgumentError for anything but an https origin or a bare host[:port]. The result is frozen. */
+export function parseOrigin(input: string | URL): Readonly<OriginKey> {
+  if (typeof input === 'string') {
+    const hit = parsed.get(input)
+    if (hit !== undefined) return hit
+    const key = parseUncached(input)
+    if (parsed.size >= PARSED_MAX) parsed.clear()
+    parsed.set(input, key)
+    return key
+  }
+  return parseUncached(input)
+}
+
+function parseUncached(input: string | URL): Readonly<OriginKey> {
   let url: URL
   try {
     if (input instanceof URL) url = input
@@ -33,5 +52,5 @@ export function parseOrigin(input: string | URL): OriginKey {
   if (hostname.length === 0) throw new InvalidArgumentError(`origin ${String(input)} has no host`)
   const port = url.port === '' ? 443 : Number(url.port)
   const shown = isIP(hostname) === 6 ? `[${hostname}]` : hostname
-  return { key: `${shown}:${port}`, hostname, port, origin: url.origin }
+  return Object.freeze({ key: `${shown}:${port}`, hostname, port, origin: url.origin })
 }
