@@ -1,6 +1,7 @@
 export type * from './spec.js'
 export { GREASE } from './spec.js'
-export { getProfile, profileNames, chrome, firefox } from './profiles/index.js'
+export { getProfile, getHttpProfile, profileNames, chrome, chromeHttp, firefox, firefoxHttp } from './profiles/index.js'
+export * from './http.js'
 export { planClientHello } from './plan.js'
 export { encodeClientHello } from './encode.js'
 export { parseClientHello, type ParsedClientHello } from './parse.js'

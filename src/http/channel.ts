@@ -6,6 +6,9 @@
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { Client, type Dispatcher } from 'undici'
+import type { HeaderTemplate } from '../fingerprint/http.js'
+import { flatHeaders, headerPairs, mergeDefaultHeaders, withoutFetchDefaults } from './headers.js'
+import type { PooledChannel } from './pooled-channel.js'
 
 export interface HttpChannelOptions {
   /** Origin the Client speaks for, `https://host[:port]`; gives the Host header. */
@@ -16,6 +19,11 @@ export interface HttpChannelOptions {
   headersTimeoutMs?: number
   /** Deadline between two body chunks (ms). Default 300 000 (undici's). */
   bodyTimeoutMs?: number
+  /**
+   * The profile's default HTTP/1.1 headers, merged into every request (see mergeDefaultHeaders);
+   * undici writes `host` and `connection` before them.
+   */
+  defaultHeaders?: HeaderTemplate
 }
 
 /** Error given to undici when it asks for a second transport: a pinned Client never reconnects. */
@@ -26,9 +34,13 @@ export class ChannelClosedError extends Error {
   }
 }
 
-export class HttpChannel {
+export class HttpChannel implements PooledChannel {
   readonly socket: Duplex
+  readonly protocol = 'http/1.1' as const
+  readonly multiplexed = false
+  readonly maxStreams = 1
   #client: Client | null = null
+  #dispatcher: Dispatcher | null = null
   #options: HttpChannelOptions
   #handedOut = false
   #unwatch: (() => void) | null
@@ -70,8 +82,22 @@ export class HttpChannel {
     return !s.destroyed && s.writable && !s.readableEnded && !s.writableEnded
   }
 
-  /** The Client pinned to this socket, created on first use. */
+  /** The Client pinned to this socket (with the default headers merged in), created on first use. */
   get client(): Dispatcher {
+    if (this.#dispatcher === null) {
+      const client = this.#undiciClient()
+      const template = this.#options.defaultHeaders
+      this.#dispatcher =
+        template === undefined || template.length === 0
+          ? client
+          : client.compose((dispatch) => (opts, handler) =>
+              dispatch({ ...opts, headers: flatHeaders(mergeDefaultHeaders(withoutFetchDefaults(headerPairs(opts.headers)), template)) }, handler),
+            )
+    }
+    return this.#dispatcher
+  }
+
+  #undiciClient(): Client {
     if (this.#client === null) {
       this.#unwatch?.()
       this.#unwatch = null
