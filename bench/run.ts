@@ -7,13 +7,14 @@
  *   npm run bench -- --scenario hot,cold   # some scenarios only (hot, tiles, cold, rtt, scale)
  *   hotconn bench [same options]           # the same from the CLI
  *
- * Options: --quick, --scenario <ids>, --no-peers, --no-install, --no-profile, --out <dir>.
+ * Options: --quick, --scenario <ids>, --no-peers, --no-install, --no-profile, --out <dir>,
+ * --report-only <perf.json> (re-render perf.md and the charts from a saved result).
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { runHarness, SCENARIOS, type ScenarioId } from './perf/harness.js'
+import { runHarness, SCENARIOS, type HarnessResult, type ScenarioId } from './perf/harness.js'
 import { renderCharts, renderReport } from './perf/report.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -26,6 +27,7 @@ export const BENCH_HELP = `Usage: hotconn bench [options]   (or: npm run bench -
   --no-install          do not npm-install missing peers into .cache/peers
   --no-profile          no CPU profile where hotconn is slower than undici + node:tls
   --out <dir>           where perf.md, perf.json and the charts go (default: reports/ for a full run)
+  --report-only <json>  re-render perf.md and the charts from a saved perf.json (no measuring)
 `
 
 export interface BenchArgs {
@@ -35,6 +37,7 @@ export interface BenchArgs {
   install: boolean
   profile: boolean
   out: string | undefined
+  reportOnly: string | undefined
   help: boolean
 }
 
@@ -51,6 +54,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'no-install': { type: 'boolean', default: false },
       'no-profile': { type: 'boolean', default: false },
       out: { type: 'string' },
+      'report-only': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -63,6 +67,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     install: values['no-install'] !== true,
     profile: values['no-profile'] !== true,
     out: values.out,
+    reportOnly: values['report-only'],
     help: values.help === true,
   }
 }
@@ -79,8 +84,14 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     process.stdout.write(BENCH_HELP)
     return 0
   }
-  const out = args.out !== undefined ? resolve(args.out) : args.quick ? undefined : join(ROOT, 'reports')
   const log = (m: string): void => void process.stderr.write(`[bench] ${m}\n`)
+  if (args.reportOnly !== undefined) {
+    const saved = JSON.parse(readFileSync(args.reportOnly, 'utf8')) as HarnessResult & { command: string }
+    const dir = args.out !== undefined ? resolve(args.out) : dirname(resolve(args.reportOnly))
+    write(dir, saved, saved.command, false, log)
+    return 0
+  }
+  const out = args.out !== undefined ? resolve(args.out) : args.quick ? undefined : join(ROOT, 'reports')
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`
   const result = await runHarness({
     root: ROOT,
@@ -92,18 +103,29 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     profileDir: join(out ?? join(ROOT, 'scratch'), 'perf-profiles'),
     log,
   })
-  const charts = renderCharts(result)
-  const markdown = renderReport(result, { command, root: ROOT, chartFiles: Object.keys(charts), outDir: out ?? ROOT })
   if (out === undefined) {
-    process.stdout.write(`${markdown}\n`)
+    const charts = renderCharts(result)
+    process.stdout.write(`${renderReport(result, { command, root: ROOT, chartFiles: [], outDir: ROOT })}\n`)
+    log(`charts not written (--quick without --out): ${Object.keys(charts).join(', ')}`)
     return 0
   }
+  write(out, result, command, true, log)
+  return 0
+}
+
+function write(out: string, result: HarnessResult, command: string, withJson: boolean, log: (m: string) => void): void {
+  const charts = renderCharts(result)
+  const markdown = renderReport(result, { command, root: ROOT, chartFiles: Object.keys(charts), outDir: out })
   mkdirSync(out, { recursive: true })
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(out, name), svg)
   writeFileSync(join(out, 'perf.md'), `${markdown}\n`)
-  writeFileSync(join(out, 'perf.json'), `${JSON.stringify({ command, ...result }, null, 1)}\n`)
-  log(`wrote ${['perf.md', 'perf.json', ...Object.keys(charts)].map((f) => relative(process.cwd(), join(out, f))).join(', ')} in ${result.durationS.toFixed(0)} s`)
-  return 0
+  if (withJson) {
+    // Per-request latencies are kept for the scenarios the charts draw (RTT, sequential hot, cold x25519).
+    const slim = { ...result, load: result.load.map((s) => (['hot-seq', 'cold-x25519'].includes(s.id) ? s : { ...s, result: { ...s.result, rows: s.result.rows.map((r) => ({ ...r, latenciesMs: [] })) } })) }
+    writeFileSync(join(out, 'perf.json'), `${JSON.stringify({ command, ...slim })}\n`)
+  }
+  const files = ['perf.md', ...(withJson ? ['perf.json'] : []), ...Object.keys(charts)]
+  log(`wrote ${files.map((f) => relative(process.cwd(), join(out, f))).join(', ')}${withJson ? ` in ${result.durationS.toFixed(0)} s` : ''}`)
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
