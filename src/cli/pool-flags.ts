@@ -64,6 +64,7 @@ export function configToInput(config: Config): ConfigInput {
       method: config.health.method,
       expect: config.health.expect.map((r) => (r.from === r.to ? r.from : `${r.from}-${r.to}`)),
     },
+    http2: { ...config.http2 },
   }
 }
 

@@ -7,7 +7,7 @@
  * their section; setting an alias and its snake_case key (or the alias twice) is an error.
  */
 
-export type SectionName = 'pool' | 'tls' | 'dns' | 'blacklist' | 'health'
+export type SectionName = 'pool' | 'tls' | 'dns' | 'blacklist' | 'health' | 'http2'
 
 export interface KeySpec {
   /** camelCase name in the typed `Config` (durations end in `Ms`). */
@@ -53,6 +53,13 @@ export const SECTIONS: Readonly<Record<SectionName, Readonly<Record<string, KeyS
     path: { camel: 'path', default: '/' },
     method: { camel: 'method', default: 'HEAD' },
     expect: { camel: 'expect', default: ['2xx', '3xx'] },
+  },
+  http2: {
+    enabled: { camel: 'enabled', default: true },
+    max_concurrent_streams: { camel: 'maxConcurrentStreams', default: 100 },
+    fallback_threshold: { camel: 'fallbackThreshold', default: 3 },
+    fallback_ttl: { camel: 'fallbackTtlMs', default: '10m' },
+    default_headers: { camel: 'defaultHeaders', default: 'image' },
   },
 }
 

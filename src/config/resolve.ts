@@ -5,7 +5,7 @@
 
 import { ConfigContext } from './context.js'
 import { normalize, type NormalizeOptions } from './normalize.js'
-import { HEALTH_METHODS, PROFILE_NAMES, type Config, type ConfigInput } from './types.js'
+import { DEFAULT_HEADER_KINDS, HEALTH_METHODS, PROFILE_NAMES, type Config, type ConfigInput } from './types.js'
 import { ValueReader } from './values.js'
 
 /** Builds a Config from `input` in the given context (file or object). Throws ConfigError. */
@@ -67,6 +67,13 @@ export function buildConfig(input: unknown, ctx: ConfigContext, options: Normali
       path: healthPath(r),
       method: r.choice('health.method', HEALTH_METHODS),
       expect: r.statusRanges('health.expect'),
+    },
+    http2: {
+      enabled: r.bool('http2.enabled'),
+      maxConcurrentStreams: r.int('http2.max_concurrent_streams', 1, 2 ** 31 - 1),
+      fallbackThreshold: r.int('http2.fallback_threshold', 1),
+      fallbackTtlMs: r.durationMs('http2.fallback_ttl'),
+      defaultHeaders: r.choice('http2.default_headers', DEFAULT_HEADER_KINDS),
     },
   }
   return deepFreeze(config)

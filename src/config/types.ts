@@ -87,12 +87,34 @@ export interface HealthConfig {
   readonly expect: readonly StatusRange[]
 }
 
+/** Kinds of browser default headers a request may get (`none`: only the caller's). */
+export const DEFAULT_HEADER_KINDS = ['image', 'navigation', 'none'] as const
+export type DefaultHeaderKind = (typeof DEFAULT_HEADER_KINDS)[number]
+
+export interface Http2Config {
+  /** Offer h2 in ALPN (before http/1.1, as browsers do). TOML `enabled`, default true. */
+  readonly enabled: boolean
+  /** Streams one HTTP/2 connection carries at once at most; the server's SETTINGS_MAX_CONCURRENT_STREAMS may lower it. Default 100. */
+  readonly maxConcurrentStreams: number
+  /** HTTP/2 failures in a row to an IP after which it is dialed with ALPN http/1.1 only. Default 3. */
+  readonly fallbackThreshold: number
+  /** How long an IP stays on HTTP/1.1 after that (ms). TOML `fallback_ttl`, default 10 min. */
+  readonly fallbackTtlMs: number
+  /**
+   * The profile's default request headers (user-agent, sec-ch-ua, sec-fetch-*, accept, …) for an
+   * image/subresource fetch or a navigation, applied to HTTP/2 and HTTP/1.1 requests unless the
+   * caller sets them; `none` sends only the caller's. Default "image".
+   */
+  readonly defaultHeaders: DefaultHeaderKind
+}
+
 export interface Config {
   readonly pool: PoolConfig
   readonly tls: TlsConfig
   readonly dns: DnsConfig
   readonly blacklist: BlacklistConfig
   readonly health: HealthConfig
+  readonly http2: Http2Config
 }
 
 /** A duration in a config input: integer milliseconds or a string with units ("60s"). */
@@ -135,6 +157,14 @@ export interface ConfigInput {
     [tomlOrAliasName: string]: unknown
   }
   health?: { path?: string; method?: string; expect?: readonly StatusInput[]; [tomlOrAliasName: string]: unknown }
+  http2?: {
+    enabled?: boolean
+    maxConcurrentStreams?: number
+    fallbackThreshold?: number
+    fallbackTtlMs?: DurationInput
+    defaultHeaders?: string
+    [tomlOrAliasName: string]: unknown
+  }
   /** Go-style flat aliases at the top level (`MaxIdleConns`, `IdleTimeout`, …). */
   [goAlias: string]: unknown
 }

@@ -73,7 +73,7 @@ export interface ResolvedPoolOptions {
 }
 
 const EXTRA_KEYS = ['connector', 'resolver', 'ca', 'drainGraceMs', 'maxRetries', 'dnsMinRefreshMs', 'warmupConcurrency'] as const
-const SECTIONS = ['pool', 'tls', 'dns', 'blacklist', 'health'] as const
+const SECTIONS = ['pool', 'tls', 'dns', 'blacklist', 'health', 'http2'] as const
 
 /** Whether `value` is an already-resolved Config (every section present and frozen). */
 export function isResolvedConfig(value: unknown): value is Config {
