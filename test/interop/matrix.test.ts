@@ -216,17 +216,22 @@ describe.skipIf(!OPENSSL)('interop matrix: openssl s_server', () => {
       expect(rows.filter((r) => r.profile === spec.name && r.suite === '(server default)' && r.result !== 'pass')).toEqual([])
     }, 120_000)
 
-    it(`${spec.name}: TLS 1.3 resumption against s_server`, async () => {
-      const srv = await sServer(['-tls1_3'], files('ecdsa-p256'))
-      try {
-        const store = new SessionTicketStore()
-        await handshakeAndGet({ profile: spec.name, server: 's_server', version: 'TLS 1.3', suite: '(server default)', group: '(server default)', cert: 'full handshake, ticket stored' }, srv.port, spec, ca.certPem, undefined, store)
-        const info = await handshakeAndGet({ profile: spec.name, server: 's_server', version: 'TLS 1.3', suite: '(server default)', group: '(server default)', cert: 'resumption (PSK)' }, srv.port, spec, ca.certPem, undefined, store)
-        expect(info?.resumed).toBe(true)
-      } finally {
-        await srv.proc.stop()
-      }
-    })
+    for (const [flag, version, how] of [
+      ['-tls1_3', 'TLS 1.3', 'resumption (PSK)'],
+      ['-tls1_2', 'TLS 1.2', 'resumption (RFC 5077 ticket)'],
+    ] as const) {
+      it(`${spec.name}: ${version} resumption against s_server`, async () => {
+        const srv = await sServer([flag], files('ecdsa-p256'))
+        try {
+          const store = new SessionTicketStore()
+          await handshakeAndGet({ profile: spec.name, server: 's_server', version, suite: '(server default)', group: '(server default)', cert: 'full handshake, ticket stored' }, srv.port, spec, ca.certPem, undefined, store)
+          const info = await handshakeAndGet({ profile: spec.name, server: 's_server', version, suite: '(server default)', group: '(server default)', cert: how }, srv.port, spec, ca.certPem, undefined, store)
+          expect(info?.resumed).toBe(true)
+        } finally {
+          await srv.proc.stop()
+        }
+      })
+    }
   }
 })
 
@@ -304,7 +309,7 @@ http {
           const first = await handshakeAndGet({ profile: spec.name, server: 'nginx', version, suite: '(server default)', group: '(server default)', cert: 'ecdsa-p256' }, srv.port, spec, ca.certPem, undefined, store)
           expect(first?.version).toBe(protocols)
           const second = await handshakeAndGet({ profile: spec.name, server: 'nginx', version, suite: '(server default)', group: '(server default)', cert: 'resumption' }, srv.port, spec, ca.certPem, undefined, store)
-          if (version === 'TLS 1.3') expect(second?.resumed).toBe(true)
+          expect(second?.resumed).toBe(true)
           expect(rows.filter((r) => r.server === 'nginx' && r.profile === spec.name && r.version === version && r.result !== 'pass')).toEqual([])
         } finally {
           await srv.proc.stop()
