@@ -2,18 +2,20 @@
  * The TLS 1.2 pseudorandom function and what is derived with it (RFC 5246 §5, §6.3, §7.4.9,
  * §8.1; RFC 7627 §4). HMAC comes from node:crypto.
  */
-import { createHmac } from 'node:crypto'
+import { createHmac, createSecretKey } from 'node:crypto'
 import type { HashAlgorithm } from './cipher-suites.js'
 
 /** P_hash(secret, seed) truncated to `length` bytes (RFC 5246 §5). */
 export function pHash(hash: HashAlgorithm, secret: Uint8Array, seed: Uint8Array, length: number): Buffer {
   const out = Buffer.allocUnsafe(length)
-  let a: Buffer = createHmac(hash, secret).update(seed).digest() // A(1)
+  // One KeyObject for all the HMACs: a raw Buffer key is re-imported on every createHmac (slow on Node 24).
+  const key = createSecretKey(secret)
+  let a: Buffer = createHmac(hash, key).update(seed).digest() // A(1)
   let filled = 0
   while (filled < length) {
-    const block = createHmac(hash, secret).update(a).update(seed).digest()
+    const block = createHmac(hash, key).update(a).update(seed).digest()
     filled += block.copy(out, filled, 0, Math.min(block.length, length - filled))
-    a = createHmac(hash, secret).update(a).digest()
+    a = createHmac(hash, key).update(a).digest()
   }
   return out
 }
