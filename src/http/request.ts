@@ -8,6 +8,10 @@
 import { errors, type Dispatcher } from 'undici'
 import type { LegacyHandler } from './handler.js'
 import { rawHeader } from './handler.js'
+import { isUnprocessed } from './h2/errors.js'
+
+/** Retries of a request an HTTP/2 server did not process (GOAWAY, REFUSED_STREAM), on top of maxRetries. */
+const UNPROCESSED_RETRIES = 3
 
 /** A borrowed connection, ready for one request. */
 export interface HttpLease {
@@ -44,9 +48,10 @@ export interface RequestOutcome {
 export interface PooledRequestOptions {
   /**
    * Borrows a connection; rejects (PoolExhaustedError, AllIpsBlacklistedError, …) or on `signal`
-   * abort. A retry passes the IP that just failed, to be avoided when another one can serve.
+   * abort. A retry passes the IP that just failed, to be avoided when another one can serve,
+   * unless `unprocessed`: the HTTP/2 server refused the stream (GOAWAY), any usable connection serves.
    */
-  acquire(signal: AbortSignal, avoidIp?: string): Promise<HttpLease>
+  acquire(signal: AbortSignal, avoidIp?: string, unprocessed?: boolean): Promise<HttpLease>
   /** Retries after a failure before any response byte on a connection (0 disables). */
   maxRetries: number
   /** TLS server name of the origin; keeps undici from dropping the socket on a name change. */
@@ -79,6 +84,8 @@ export function runPooledRequest(
   let abortReason: Error | null = null
   let innerAbort: ((err?: Error) => void) | null = null
   let retries = 0
+  let unprocessedRetries = 0
+  const replayableBody = opts.body == null || typeof opts.body === 'string' || opts.body instanceof Uint8Array
 
   const fail = (err: Error): void => {
     if (done) return
@@ -152,6 +159,13 @@ export function runPooledRequest(
         const beforeResponse = !responseStarted
         const aborted = abortReason !== null
         release({ reusable: false, error: err, beforeResponse, aborted, statusCode, retryAfter })
+        // RFC 9113 §8.7: a stream the server did not process may be retried whatever the method.
+        if (beforeResponse && !aborted && isUnprocessed(err) && replayableBody && !opts.upgrade && unprocessedRetries < UNPROCESSED_RETRIES) {
+          unprocessedRetries++
+          innerAbort = null
+          start(lease.ip, true)
+          return
+        }
         if (beforeResponse && !aborted && replayable && retries < options.maxRetries) {
           retries++
           innerAbort = null
@@ -175,8 +189,8 @@ export function runPooledRequest(
     }
   }
 
-  const start = (avoidIp?: string): void => {
-    options.acquire(acquireAbort.signal, avoidIp).then(
+  const start = (avoidIp?: string, unprocessed?: boolean): void => {
+    options.acquire(acquireAbort.signal, avoidIp, unprocessed).then(
       (lease) => {
         if (abortReason !== null || done) {
           lease.release({ reusable: true, durationMs: 0 })

@@ -3,7 +3,7 @@
  * (connecting -> idle <-> in_use -> closing -> closed).
  */
 import type { Duplex } from 'node:stream'
-import type { HttpChannel } from '../http/channel.js'
+import type { PooledChannel } from '../http/pooled-channel.js'
 import type { IdleLinks } from './idle-stack.js'
 import type { IpEntry } from './host.js'
 
@@ -36,8 +36,10 @@ export class Connection implements PooledConnection, IdleLinks<Connection> {
   readonly entry: IpEntry
   /** 'closed' only until the manager counts it as connecting. */
   state: ConnectionState = 'closed'
-  channel: HttpChannel | null = null
+  channel: PooledChannel | null = null
   requests = 0
+  /** Requests running on it now (HTTP/2: open streams; HTTP/1.1 and raw loans: 0 or 1). */
+  streams = 0
   connectedAt = 0
   /** performance.now() ms when the connection must be retired. */
   expiresAt = Infinity

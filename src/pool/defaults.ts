@@ -1,6 +1,6 @@
 /**
  * The pool's default plug-ins: hotconn's own TLS engine as connector (config.tls: profile,
- * verify, ca; ALPN http/1.1), and hotconn's DnsResolver (config.dns).
+ * verify, ca; ALPN the profile's h2 + http/1.1 unless the pool asks for http/1.1), and hotconn's DnsResolver (config.dns).
  */
 import type { Duplex } from 'node:stream'
 import type { Config } from '../config/index.js'
@@ -18,7 +18,7 @@ export function tlsConnector(config: Config, ca: string | Buffer | ReadonlyArray
       servername: o.servername,
       profile: config.tls.profile,
       insecure: !config.tls.verify,
-      alpn: ['http/1.1'],
+      ...(o.alpn !== undefined ? { alpn: o.alpn } : {}),
       timeout: o.timeout,
       signal: o.signal,
       ...(ca !== undefined ? { ca } : {}),

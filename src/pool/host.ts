@@ -50,6 +50,16 @@ export class IpEntry extends Counts {
   lastUsedAt = 0
   /** Connect failures in a row (a failing IP is tried last). */
   connectFailures = 0
+  /** Requests (HTTP/2 streams, HTTP/1.1 requests, raw loans) running on this IP's connections now. */
+  streams = 0
+  /** In-use HTTP/2 connections that can take another stream. */
+  readonly shared = new Set<Connection>()
+  /** Whether the last connection opened to this IP negotiated h2. */
+  h2 = false
+  /** HTTP/2 failures in a row (http2.fallback_threshold). */
+  h2Failures = 0
+  /** performance.now() ms until which new connections offer only http/1.1 (HTTP/2 fallback). */
+  h1Until = 0
   /** performance.now() ms the IP started draining. */
   drainingSince = 0
   readonly usage = new Usage()
@@ -77,6 +87,16 @@ export interface Waiter {
   failures: number
   /** An IP this request should not be served by (it just failed there), unless nothing else serves. */
   readonly avoid: IpEntry | undefined
+}
+
+/** The shared HTTP/2 connection of `ip` with the fewest streams, or null. O(shared connections of the IP). */
+export function pickShared(ip: IpEntry): Connection | null {
+  let best: Connection | null = null
+  for (const c of ip.shared) {
+    if (c.channel === null || !c.channel.alive) continue
+    if (best === null || c.streams < best.streams) best = c
+  }
+  return best
 }
 
 export class HostEntry extends Counts {

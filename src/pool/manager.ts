@@ -8,12 +8,14 @@ import { isIP } from 'node:net'
 import PQueue from 'p-queue'
 import { isExpectedStatus } from '../config/index.js'
 import { HttpChannel } from '../http/channel.js'
+import { H2Channel } from '../http/h2-channel.js'
+import { getHttpProfile } from '../fingerprint/profiles/index.js'
 import { probeStatus } from '../http/probe.js'
 import { Blacklist, parseRetryAfter, type BlacklistRecord } from './blacklist.js'
 import { Connection, LIFETIME_JITTER, type ConnectionState } from './connection.js'
 import { AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
 import { publish } from './events.js'
-import { Counts, HostEntry, IpEntry, type Waiter } from './host.js'
+import { Counts, HostEntry, IpEntry, pickShared, type Waiter } from './host.js'
 import type { Connector, Resolution, Resolver, ResolvedPoolOptions } from './options.js'
 import { parseOrigin } from './origin.js'
 import { pickIdleIp, pickOpenIp } from './select.js'
@@ -339,7 +341,8 @@ export class ConnectionManager extends Counts {
     for (let guard = host.idle + 1; guard > 0; guard--) {
       const ip = pickIdleIp(host.list, mode, avoid)
       if (ip === null) return null
-      const conn = mode === 'raw' ? ip.idleRaw.pop() : (ip.idleHttp.pop() ?? ip.idleRaw.pop())
+      // An HTTP/2 connection with a free stream first: one connection per IP while it has room.
+      const conn = mode === 'raw' ? ip.idleRaw.pop() : (pickShared(ip) ?? ip.idleHttp.pop() ?? ip.idleRaw.pop())
       if (conn === null) return null
       if (conn.channel === null || !conn.channel.alive) {
         this.#close(conn, 'peer')
@@ -359,6 +362,21 @@ export class ConnectionManager extends Counts {
     const t = now()
     conn.lastUsedAt = t
     ip.lastUsedAt = t
+    this.#useStream(conn)
+  }
+
+  /** Counts one more request (stream) on a checked-out connection; an HTTP/2 one stays shared while it has room. */
+  #useStream(conn: Connection): void {
+    conn.streams++
+    conn.entry.streams++
+    this.#updateShared(conn)
+  }
+
+  #updateShared(conn: Connection): void {
+    const ch = conn.channel
+    if (ch === null || !ch.multiplexed) return
+    if (conn.state === 'in_use' && ch.alive && !conn.lentRaw && conn.streams < ch.maxStreams) conn.entry.shared.add(conn)
+    else conn.entry.shared.delete(conn)
   }
 
   /** Counts one use (request or loan) of a checked-out connection; returns whether it was reused. */
@@ -374,6 +392,10 @@ export class ConnectionManager extends Counts {
   release(conn: Connection, outcome: ReleaseOutcome): void {
     const ip = conn.entry
     const host = ip.host
+    if (conn.streams > 0) {
+      conn.streams--
+      ip.streams--
+    }
     // Statistics count even when the socket already closed under the request.
     if (!outcome.internal && (conn.state === 'in_use' || conn.state === 'closed')) {
       if (outcome.durationMs !== undefined && outcome.statusCode !== undefined) {
@@ -394,7 +416,14 @@ export class ConnectionManager extends Counts {
       this.#afterSlotFreed(host, ip)
       return
     }
-    const reason = this.#retireReason(conn, outcome.reusable)
+    const multiplexed = conn.channel?.multiplexed === true
+    if (multiplexed && conn.streams > 0) {
+      // Other streams still run on this HTTP/2 connection; a failed stream does not end it.
+      this.#updateShared(conn)
+      this.#reconcile(host)
+      return
+    }
+    const reason = this.#retireReason(conn, multiplexed ? conn.channel?.alive === true : outcome.reusable)
     if (reason !== null) {
       this.#close(conn, reason)
       return
@@ -445,16 +474,22 @@ export class ConnectionManager extends Counts {
     const host = ip.host
     if (ip.state === 'active' && host.waiters.size > 0) {
       const attached = conn.channel?.attached === true
-      for (let guard = host.waiters.size; guard > 0; guard--) {
+      const capacity = conn.channel?.maxStreams ?? 1
+      for (let guard = host.waiters.size; guard > 0 && conn.streams < capacity; guard--) {
         const waiter = host.waiters.peek()
         if (waiter === undefined) break
-        if ((waiter.mode === 'raw' && attached) || waiter.avoid === ip) break
+        if ((waiter.mode === 'raw' && (attached || conn.streams > 0)) || waiter.avoid === ip) break
         host.waiters.shift()
         if (conn.state !== 'in_use') this.#setState(conn, 'in_use')
         const t = now()
         conn.lastUsedAt = t
         ip.lastUsedAt = t
+        this.#useStream(conn)
         waiter.resolve(conn)
+        if (waiter.mode === 'raw' || conn.channel?.multiplexed !== true) return
+      }
+      if (conn.streams > 0) {
+        this.#reconcile(host)
         return
       }
     }
@@ -493,7 +528,7 @@ export class ConnectionManager extends Counts {
       this.#waitingHosts.delete(host)
       return
     }
-    let need = host.waiters.size - host.connecting
+    let need = host.waiters.size - this.#connectingCapacity(host)
     const avoid = host.waiters.peek()?.avoid
     while (need > 0) {
       const canOpen = (i: IpEntry): boolean => this.#canOpen(host, i)
@@ -505,6 +540,13 @@ export class ConnectionManager extends Counts {
       void this.#open(ip, 'request')
       need--
     }
+  }
+
+  /** Requests the connections being opened for `host` will take: many per IP known to speak HTTP/2. */
+  #connectingCapacity(host: HostEntry): number {
+    let n = 0
+    for (const ip of host.list) n += ip.connecting * (ip.h2 ? this.options.config.http2.maxConcurrentStreams : 1)
+    return n
   }
 
   /** Frees a slot for `host` by closing an idle connection nobody waiting can use. */
@@ -571,6 +613,7 @@ export class ConnectionManager extends Counts {
         servername: host.hostname,
         signal: ac.signal,
         timeout: connectTimeoutMs,
+        alpn: this.#alpnFor(ip),
       })
     } catch (err) {
       this.#aborts.delete(ac)
@@ -588,11 +631,7 @@ export class ConnectionManager extends Counts {
       return null
     }
     this.#aborts.delete(ac)
-    conn.channel = new HttpChannel(
-      socket,
-      { origin: `https://${host.key}`, keepAliveTimeoutMs: idleTimeoutMs },
-      () => {},
-    )
+    conn.channel = this.#channelFor(conn, socket)
     socket.once('close', () => this.#onSocketClose(conn))
     conn.connectedAt = Date.now()
     conn.expiresAt = now() + maxLifetimeMs * (1 - Math.random() * LIFETIME_JITTER)
@@ -607,6 +646,7 @@ export class ConnectionManager extends Counts {
       }
       this.#setState(conn, 'in_use')
       conn.lastUsedAt = ip.lastUsedAt = now()
+      this.#useStream(conn)
       return conn
     }
     if (purpose === 'probe') {
@@ -615,6 +655,7 @@ export class ConnectionManager extends Counts {
         return null
       }
       this.#setState(conn, 'in_use')
+      this.#useStream(conn)
       return conn
     }
     // The IP may have been drained, blacklisted or forgotten while the handshake ran.
@@ -624,6 +665,69 @@ export class ConnectionManager extends Counts {
     }
     this.#makeIdle(conn)
     return conn
+  }
+
+  /** ALPN for a new connection to `ip`: the profile's (h2, http/1.1), or http/1.1 only when HTTP/2 is off or the IP fell back. */
+  #alpnFor(ip: IpEntry): readonly string[] | undefined {
+    const h2 = this.options.config.http2
+    if (!h2.enabled) return ['http/1.1']
+    if (ip.h1Until > now()) return ['http/1.1']
+    return undefined
+  }
+
+  /** The HTTP layer for a new connection, by the protocol ALPN chose. */
+  #channelFor(conn: Connection, socket: import('node:stream').Duplex): HttpChannel | H2Channel {
+    const ip = conn.entry
+    const host = ip.host
+    const { http2, pool, tls } = this.options.config
+    const kind = http2.defaultHeaders
+    const profile = getHttpProfile(tls.profile)
+    const templates = kind === 'none' ? undefined : profile.headers[kind]
+    const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol
+    ip.h2 = alpn === 'h2'
+    if (alpn !== 'h2') {
+      return new HttpChannel(
+        socket,
+        { origin: `https://${host.key}`, keepAliveTimeoutMs: pool.idleTimeoutMs, ...(templates ? { defaultHeaders: templates.h1 } : {}) },
+        () => {},
+      )
+    }
+    let failed = false
+    return new H2Channel(socket, {
+      origin: `https://${host.key}`,
+      fingerprint: profile.http2,
+      kind: kind === 'none' ? 'image' : kind,
+      maxConcurrentStreams: http2.maxConcurrentStreams,
+      ...(templates ? { defaultHeaders: templates.h2 } : {}),
+      onDrain: () => this.#onH2Drain(conn),
+      onFailure: () => {
+        if (failed) return
+        failed = true
+        this.#onH2Failure(ip)
+      },
+      onSuccess: () => {
+        ip.h2Failures = 0
+      },
+    })
+  }
+
+  /** GOAWAY or the end of the session: no new stream; closes once its streams are done. */
+  #onH2Drain(conn: Connection): void {
+    conn.entry.shared.delete(conn)
+    if (conn.state === 'idle') this.#close(conn, 'goaway')
+    else if (conn.state === 'in_use' && conn.streams === 0 && !conn.lentRaw) this.#close(conn, 'goaway')
+    if (!this.#closed) this.#reconcile(conn.entry.host)
+  }
+
+  /** One more HTTP/2 failure in a row on `ip`; past http2.fallback_threshold the IP is dialed with http/1.1 only for fallback_ttl. */
+  #onH2Failure(ip: IpEntry): void {
+    const { fallbackThreshold, fallbackTtlMs } = this.options.config.http2
+    ip.h2Failures++
+    if (ip.h2Failures < fallbackThreshold) return
+    ip.h2Failures = 0
+    ip.h1Until = now() + fallbackTtlMs
+    ip.h2 = false
+    publish('health', { host: ip.host.key, ip: ip.address, kind: 'check', ok: false, error: new Error(`HTTP/2 failed ${fallbackThreshold} times in a row; using HTTP/1.1 for ${fallbackTtlMs} ms`) })
   }
 
   /** Connect failures fail a waiting request only when every IP fails (else another IP is tried). */
@@ -644,6 +748,7 @@ export class ConnectionManager extends Counts {
     const ip = conn.entry
     ip.idleHttp.remove(conn)
     ip.idleRaw.remove(conn)
+    ip.shared.delete(conn)
     this.#setState(conn, 'closing')
     publish('close', {
       host: ip.host.key,
@@ -675,6 +780,7 @@ export class ConnectionManager extends Counts {
     }
     ip.idleHttp.remove(conn)
     ip.idleRaw.remove(conn)
+    ip.shared.delete(conn)
     // An in-use connection is dropped now; its user's later release is ignored.
     this.#setState(conn, 'closed')
     conn.channel?.destroy()
@@ -752,12 +858,22 @@ export class ConnectionManager extends Counts {
     }
   }
 
-  /** Health-checks one idle connection: a failure closes it and strikes its IP. */
+  /** An idle HTTP/2 connection is checked with PING (RFC 9113 §6.7) instead of a request. */
+  async #ping(channel: H2Channel): Promise<{ ok: boolean; statusCode?: number; error?: Error }> {
+    try {
+      await channel.ping(this.options.config.pool.connectTimeoutMs)
+      return { ok: true }
+    } catch (err) {
+      return { ok: false, error: err as Error }
+    }
+  }
+
+  /** Health-checks one idle connection: a failure closes it (an HTTP/2 one by PING) and strikes its IP. */
   async checkIdle(conn: Connection): Promise<void> {
     if (this.#closed || conn.state !== 'idle') return
     const ip = conn.entry
     this.#checkout(conn)
-    const res = await this.healthRequest(conn)
+    const res = conn.channel instanceof H2Channel ? await this.#ping(conn.channel) : await this.healthRequest(conn)
     publish('health', { host: ip.host.key, ip: ip.address, kind: 'check', ok: res.ok, statusCode: res.statusCode, error: res.error })
     if (res.ok) {
       this.release(conn, { reusable: true, internal: true })

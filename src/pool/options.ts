@@ -20,9 +20,11 @@ export interface ConnectorOptions {
   signal: AbortSignal
   /** TCP connect + handshake deadline (ms). */
   timeout: number
+  /** ALPN protocols to offer instead of the profile's (`['http/1.1']` when HTTP/2 is off or fell back for this IP). */
+  alpn?: readonly string[]
 }
 
-/** Opens a connected, handshaken TLS socket (a TlsSocket-like Duplex speaking HTTP/1.1). */
+/** Opens a connected, handshaken TLS socket (a TlsSocket-like Duplex; `alpnProtocol` 'h2' makes it an HTTP/2 connection). */
 export type Connector = (options: ConnectorOptions) => Promise<Duplex>
 
 export interface ResolvedAddress {

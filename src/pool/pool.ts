@@ -92,7 +92,7 @@ export class HotConnPool extends Dispatcher {
       if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
       const host = this.#manager.host(opts.origin)
       runPooledRequest(opts, legacy, {
-        acquire: (signal, avoidIp) => this.#lease(host, opts, signal, avoidIp),
+        acquire: (signal, avoidIp, unprocessed) => this.#lease(host, opts, signal, unprocessed === true ? undefined : avoidIp),
         maxRetries: this.#maxRetries,
         servername: host.hostname,
       })

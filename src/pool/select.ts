@@ -12,11 +12,15 @@ export interface SelectableIp {
   readonly connectFailures: number
   readonly idleHttp: { readonly size: number }
   readonly idleRaw: { readonly size: number }
+  /** Requests running on the IP now (HTTP/2 streams count one each). */
+  readonly streams?: number
+  /** In-use HTTP/2 connections with a free stream. */
+  readonly shared?: { readonly size: number }
 }
 
 function better(a: SelectableIp, b: SelectableIp): boolean {
-  const la = a.inUse + a.connecting
-  const lb = b.inUse + b.connecting
+  const la = (a.streams ?? a.inUse) + a.connecting
+  const lb = (b.streams ?? b.inUse) + b.connecting
   if (la !== lb) return la < lb
   return a.lastUsedAt < b.lastUsedAt
 }
@@ -26,7 +30,7 @@ export function pickIdleIp<T extends SelectableIp>(ips: readonly T[], mode: 'htt
   let best: T | null = null
   for (const ip of ips) {
     if (ip.state !== 'active' || ip === avoid) continue
-    const idle = mode === 'raw' ? ip.idleRaw.size : ip.idleHttp.size + ip.idleRaw.size
+    const idle = mode === 'raw' ? ip.idleRaw.size : ip.idleHttp.size + ip.idleRaw.size + (ip.shared?.size ?? 0)
     if (idle === 0) continue
     if (best === null || better(ip, best)) best = ip
   }
