@@ -194,7 +194,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   let memory: MemoryResult | undefined
   let memorySkipped: string | undefined
 
-  const rounds = q ? 3 : 7
+  const rounds = q ? 3 : 9
   const maybeProfile = async (s: LoadScenario, make: () => Promise<HttpClient>, spec: LoadSpec): Promise<void> => {
     const r = s.result.rows.find((x) => x.name === HOTCONN)?.ratio
     if (!o.profile || r === undefined || r.pairedMedian >= PROFILE_BELOW) return
@@ -245,7 +245,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
 
   const coldLoad = async (id: string, title: string, t: Target, originText: string): Promise<void> => {
     log(`${title}…`)
-    const spec: LoadSpec = { path: `/size/${SMALL}`, concurrency: 1, rounds, roundMs: q ? 150 : 400, warmup: q ? 5 : 20, minCount: q ? 5 : 15 }
+    const spec: LoadSpec = { path: `/size/${SMALL}`, concurrency: 1, rounds, roundMs: q ? 150 : 600, warmup: q ? 5 : 20, minCount: q ? 5 : 15 }
     const entries: LoadEntry[] = []
     for (const k of kinds) entries.push({ name: k.name, role: k.role, client: await k.cold(t) })
     try {
@@ -260,11 +260,11 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
 
   try {
     if (want.has('hot')) {
-      await hotLoad('hot-seq', 'Hot 1 KB requests, sequential on one connection', { path: `/size/${SMALL}`, concurrency: 1, rounds, roundMs: q ? 100 : 300, warmup: q ? 50 : 300, minCount: 50 }, SMALL)
-      await hotLoad('hot-c16', 'Hot 1 KB requests, concurrency 16', { path: `/size/${SMALL}`, concurrency: 16, rounds, roundMs: q ? 100 : 300, warmup: q ? 100 : 500, minCount: 100 }, SMALL)
+      await hotLoad('hot-seq', 'Hot 1 KB requests, sequential on one connection', { path: `/size/${SMALL}`, concurrency: 1, rounds, roundMs: q ? 100 : 500, warmup: q ? 50 : 300, minCount: 50 }, SMALL)
+      await hotLoad('hot-c16', 'Hot 1 KB requests, concurrency 16', { path: `/size/${SMALL}`, concurrency: 16, rounds, roundMs: q ? 100 : 500, warmup: q ? 100 : 500, minCount: 100 }, SMALL)
     }
     if (want.has('tiles')) {
-      await hotLoad('tiles-c8', 'Tiles: 256 KB responses, concurrency 8', { path: `/size/${TILE}`, concurrency: 8, rounds, roundMs: q ? 150 : 400, warmup: q ? 16 : 64, minCount: 16 }, TILE)
+      await hotLoad('tiles-c8', 'Tiles: 256 KB responses, concurrency 8', { path: `/size/${TILE}`, concurrency: 8, rounds, roundMs: q ? 150 : 600, warmup: q ? 16 : 64, minCount: 16 }, TILE)
     }
     if (want.has('cold')) {
       await coldLoad('cold-x25519', 'Cold: new connection per 1 KB request, server group x25519', target, originNote)
@@ -365,7 +365,7 @@ async function rttScenario(
     }
     const rows: RttRow[] = []
     const failed: Record<string, string> = {}
-    const count = q ? 6 : 20
+    const count = q ? 6 : 25
     const warm = 3
     const pairs: Array<{ kind: ClientKind; hot: HttpClient; cold: HttpClient; perCold?: number; perHot?: number }> = []
     for (const k of kinds) {

@@ -22,6 +22,12 @@ function fullGc(): void {
 
 /** A Duplex that accepts writes, never reads and stays open: an idle connection without I/O. */
 class IdleDuplex extends Duplex {
+  constructor() {
+    super()
+    // Raw loans add an 'error' listener each (counted in the result); keep the warning out of the output.
+    this.setMaxListeners(0)
+  }
+
   override _read(): void {}
   override _write(_c: unknown, _e: BufferEncoding, cb: (err?: Error | null) => void): void {
     cb()
@@ -48,6 +54,9 @@ export interface AcquireResult {
   readonly opsPerRound: number
   readonly rounds: number
   readonly rows: AcquireRow[]
+  /** Raw loans of each connection of the smallest pool, and the 'error' listeners its socket then carries. */
+  readonly loansPerConnection: number
+  readonly errorListeners: number
 }
 
 /** Interleaved rounds over pools of each size; each round: `ops` × (getConnection + putConnection). */
@@ -95,7 +104,11 @@ export async function acquireRelease(sizes: readonly number[], ops: number, roun
         ...(i > 0 ? { ratio: pairedRatio(nsPerOp.map((ns) => 1e9 / ns), base) } : {}),
       }
     })
-    return { ips: ipCount, opsPerRound: ops, rounds, rows }
+    const probe = await pools[0]!.getConnection('scale.test')
+    const errorListeners = probe.socket.listenerCount('error')
+    pools[0]!.putConnection(probe)
+    const loansPerConnection = Math.round((Math.min(ops, 20_000) + rounds * ops) / sizes[0]!)
+    return { ips: ipCount, opsPerRound: ops, rounds, rows, loansPerConnection, errorListeners }
   } finally {
     for (const p of pools) await p.destroy()
   }

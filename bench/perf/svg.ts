@@ -55,21 +55,25 @@ export function boxPlotSvg(title: string, subtitle: string, unit: string, series
   const top = 58
   const width = labelW + plotW + 30
   const height = top + rows.length * rowH + 50
-  const all = rows.flatMap((s) => [...s.values]).filter((v) => v > 0)
-  const lo = Math.min(...all, ...markers.map((m) => m.at))
-  const hi = Math.max(...all, ...markers.map((m) => m.at))
-  const lmin = Math.floor(Math.log10(lo * 0.9))
-  const lmax = Math.ceil(Math.log10(hi * 1.1))
-  const x = (v: number): number => labelW + ((Math.log10(Math.max(v, 10 ** lmin)) - lmin) / (lmax - lmin)) * plotW
+  // Axis from the smallest p1 to the largest p99 (and the markers), padded 15 % either way.
+  const ends = rows.flatMap((s) => {
+    const sorted = [...s.values].filter((v) => v > 0).sort((a, b) => a - b)
+    return sorted.length > 0 ? [quant(sorted, 0.01), quant(sorted, 0.99)] : []
+  })
+  const lo = Math.min(...ends, ...markers.map((m) => m.at)) / 1.15
+  const hi = Math.max(...ends, ...markers.map((m) => m.at)) * 1.15
+  const lmin = Math.log10(lo)
+  const lmax = Math.log10(hi) > lmin ? Math.log10(hi) : lmin + 1
+  const x = (v: number): number => labelW + ((Math.log10(Math.min(Math.max(v, 10 ** lmin), 10 ** lmax)) - lmin) / (lmax - lmin)) * plotW
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="10" y="20" font-size="15" font-weight="600">${esc(title)}</text>`,
     `<text x="10" y="38" fill="#555">${esc(subtitle)}</text>`,
   ]
-  // Grid: 1, 2, 5 × 10^k.
-  for (let e = lmin; e <= lmax; e++) {
-    for (const m of [1, 2, 5]) {
+  // Grid: 1, 1.5, 2, 3, 5, 7 × 10^k inside the axis (bold at powers of ten).
+  for (let e = Math.floor(lmin); e <= Math.ceil(lmax); e++) {
+    for (const m of [1, 1.5, 2, 3, 5, 7]) {
       const v = m * 10 ** e
       if (v < 10 ** lmin || v > 10 ** lmax) continue
       const gx = x(v)
