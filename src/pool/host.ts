@@ -93,7 +93,7 @@ export interface Waiter {
 export function pickShared(ip: IpEntry): Connection | null {
   let best: Connection | null = null
   for (const c of ip.shared) {
-    if (c.channel === null || !c.channel.alive) continue
+    if (c.channel === null || !c.channel.alive || c.streams >= c.channel.maxStreams) continue
     if (best === null || c.streams < best.streams) best = c
   }
   return best

@@ -34,6 +34,12 @@ export interface IpStats extends UsageStats {
   inDns: boolean
   /** Set while blacklisted: why and until when. */
   blacklisted?: { reason: string; until: Date }
+  /** Requests running on the IP now (each HTTP/2 stream counts). */
+  streams?: number
+  /** Whether the last connection opened to the IP negotiated HTTP/2. */
+  http2?: boolean
+  /** Set while the IP is dialed with http/1.1 only after HTTP/2 failures (http2.fallback_threshold): until when. */
+  http1FallbackUntil?: Date
 }
 
 export interface HostStats extends UsageStats {
@@ -74,7 +80,9 @@ function usage(
 }
 
 function ipStats(ip: IpEntry, blacklist: Blacklist): IpStats {
-  const out: IpStats = { ip: ip.address, family: ip.family, state: ip.state, inDns: ip.inDns, ...usage(ip, ip.usage) }
+  const out: IpStats = { ip: ip.address, family: ip.family, state: ip.state, inDns: ip.inDns, ...usage(ip, ip.usage), streams: ip.streams, http2: ip.h2 }
+  const fallbackMs = ip.h1Until - performance.now()
+  if (fallbackMs > 0) out.http1FallbackUntil = new Date(Date.now() + fallbackMs)
   const record = blacklist.get(ip.key)
   if (record !== undefined) out.blacklisted = { reason: record.reason, until: new Date(record.until) }
   return out

@@ -83,7 +83,7 @@ export async function startH2Recorder(
   const connections: RecordedConnection[] = []
   const h2 = createH2Server()
   const sockets = new Set<TLSSocket>()
-  h2.on('stream', (stream, _headers, _flags, rawHeaders: string[]) => {
+  h2.on('stream', (stream: ServerHttp2Stream, _headers: unknown, _flags: number, rawHeaders: string[]) => {
     stream.on('error', () => {})
     const conn = (stream.session as unknown as { recorded?: RecordedConnection } | undefined)?.recorded
     if (conn !== undefined) {
@@ -99,7 +99,7 @@ export async function startH2Recorder(
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
-    const conn: RecordedConnection = { alpn: socket.alpnProtocol, frames: [], headers: new Map(), h1Heads: [], session: undefined }
+    const conn: RecordedConnection = { alpn: socket.alpnProtocol ?? false, frames: [], headers: new Map(), h1Heads: [], session: undefined }
     connections.push(conn)
     if (socket.alpnProtocol !== 'h2') {
       // A minimal HTTP/1.1 server: records each head, answers 200 with a body.
@@ -115,7 +115,7 @@ export async function startH2Recorder(
       return
     }
     let preface = 24
-    let rest = Buffer.alloc(0)
+    let rest: Buffer = Buffer.alloc(0)
     const tap = new Duplex({
       read() {},
       write(chunk: Buffer, _enc, cb) {
