@@ -4,7 +4,11 @@
  *
  *   hotconn fingerprint --profile chrome [--servername example.com] [--json]
  *   hotconn fingerprint --listen 127.0.0.1:8443 [--count N] [--json]
+ *   hotconn fingerprint --listen 127.0.0.1:8443 --h2 [--count N] [--json]
  */
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { InvalidArgumentError } from '../errors.js'
@@ -16,6 +20,7 @@ import { planClientHello } from '../fingerprint/plan.js'
 import { getProfile, profileNames } from '../fingerprint/profiles/index.js'
 import { sampleKeyShares } from '../fingerprint/sample-keys.js'
 import type { ClientHelloInputs, ClientHelloPlan } from '../fingerprint/spec.js'
+import { H2FingerprintServer, formatHttpReport, type HttpClientReport } from './h2-listen.js'
 import type { CliIO, Command } from './main.js'
 
 const HELP = `Usage:
@@ -25,6 +30,10 @@ const HELP = `Usage:
   hotconn fingerprint --listen <host:port> [--count <n>] [--json]
       Listen for TLS clients, print each ClientHello's SNI, ALPN, JA3 and JA4, answer with a
       handshake_failure alert. Stops after <n> clients (default: until interrupted).
+  hotconn fingerprint --listen <host:port> --h2 [--count <n>] [--json]
+      Complete the TLS handshake (ALPN h2, http/1.1; certificate from a CA made at start, its
+      PEM path is printed) and print each client's HTTP/2 Akamai fingerprint, first HEADERS
+      priority fields and header order (HTTP/1.1 clients: their header order).
 `
 
 export const fingerprintCommand: Command = {
@@ -45,6 +54,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
         listen: { type: 'string' },
         count: { type: 'string' },
         json: { type: 'boolean', default: false },
+        h2: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values
@@ -64,6 +74,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
   }
   if (values.servername !== undefined) throw new InvalidArgumentError('--servername goes with --profile')
   const count = values.count === undefined ? undefined : parseCount(values.count)
+  if (values.h2) return listenHttp(values.listen!, count, values.json, io)
   return listen(values.listen!, count, values.json, io)
 }
 
@@ -165,6 +176,35 @@ async function listen(address: string, count: number | undefined, json: boolean,
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
+    await server.close()
+  }
+  return 0
+}
+
+async function listenHttp(address: string, count: number | undefined, json: boolean, io: CliIO): Promise<number> {
+  const { host, port } = parseListen(address)
+  const server = await H2FingerprintServer.listen(host, port, ['localhost'])
+  const caFile = join(tmpdir(), `hotconn-fingerprint-ca-${process.pid}.pem`)
+  writeFileSync(caFile, server.caPem)
+  let stopped!: () => void
+  const done = new Promise<void>((resolve) => {
+    stopped = resolve
+  })
+  process.once('SIGINT', stopped)
+  process.once('SIGTERM', stopped)
+  let seen = 0
+  server.on('client', (r: HttpClientReport) => {
+    io.stdout.write(formatHttpReport(r, json))
+    if (count !== undefined && ++seen >= count) stopped()
+  })
+  io.stderr.write(
+    `listening on ${host}:${server.port} (TLS, ALPN h2 and http/1.1; CA certificate in ${caFile})${count === undefined ? '' : `, stopping after ${count} client(s)`}\n`,
+  )
+  try {
+    await done
+  } finally {
+    process.off('SIGINT', stopped)
+    process.off('SIGTERM', stopped)
     await server.close()
   }
   return 0
