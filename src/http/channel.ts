@@ -211,6 +211,7 @@ function watchUnattached(socket: Duplex, onDead: () => void): () => void {
     socket.off('error', report)
     socket.off('close', report)
     // undici adds its own 'error' listener on attach; until then errors must not crash the process.
-    socket.on('error', noop)
+    // Added once: a socket lent out and given back many times must not collect listeners.
+    if (!socket.listeners('error').includes(noop)) socket.on('error', noop)
   }
 }

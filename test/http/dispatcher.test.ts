@@ -130,4 +130,16 @@ describe('HotConnPool as an undici Dispatcher', () => {
     expect(c2.state === 'closed' || c2.state === 'closing').toBe(true)
     expect(() => pool.putConnection({} as never)).toThrow(/not a connection/)
   })
+
+  it('does not collect listeners on a socket lent out and given back many times', async () => {
+    const first = await pool.getConnection(t.origin.url())
+    const socket = first.socket
+    pool.putConnection(first)
+    const before = socket.listenerCount('error')
+    for (let i = 0; i < 200; i++) {
+      const c = await pool.getConnection(t.origin.url())
+      pool.putConnection(c)
+    }
+    expect(socket.listenerCount('error')).toBeLessThanOrEqual(before + 1)
+  })
 })
