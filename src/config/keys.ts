@@ -37,6 +37,7 @@ export const SECTIONS: Readonly<Record<SectionName, Readonly<Record<string, KeyS
     profile: { camel: 'profile', default: 'chrome' },
     verify: { camel: 'verify', default: true },
     ca_file: { camel: 'caFile', default: undefined },
+    session_resumption: { camel: 'sessionResumption', default: true },
   },
   dns: {
     servers: { camel: 'servers', default: [] },

@@ -51,6 +51,7 @@ export function buildConfig(input: unknown, ctx: ConfigContext, options: Normali
       profile: r.choice('tls.profile', PROFILE_NAMES),
       verify: r.bool('tls.verify'),
       caFile: r.optionalString('tls.ca_file'),
+      sessionResumption: r.bool('tls.session_resumption'),
     },
     dns: {
       servers: r.dnsServers('dns.servers'),

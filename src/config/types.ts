@@ -56,6 +56,12 @@ export interface TlsConfig {
   readonly verify: boolean
   /** PEM file of extra trusted roots (path as written in the config). TOML `ca_file`, default none. */
   readonly caFile: string | undefined
+  /**
+   * Resume TLS sessions with tickets from earlier connections to the same host, as browsers do
+   * (TLS 1.3 PSK, TLS 1.2 RFC 5077). Only verified connections store or use tickets.
+   * TOML `session_resumption`, default true.
+   */
+  readonly sessionResumption: boolean
 }
 
 export interface DnsConfig {
@@ -147,7 +153,7 @@ export interface ConfigInput {
     pendingTimeoutMs?: DurationInput
     [tomlOrAliasName: string]: unknown
   }
-  tls?: { profile?: string; verify?: boolean; caFile?: string; [tomlOrAliasName: string]: unknown }
+  tls?: { profile?: string; verify?: boolean; caFile?: string; sessionResumption?: boolean; [tomlOrAliasName: string]: unknown }
   dns?: { servers?: readonly string[]; refreshIntervalMs?: DurationInput; family?: number; [tomlOrAliasName: string]: unknown }
   blacklist?: {
     statusCodes?: readonly number[]

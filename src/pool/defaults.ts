@@ -4,14 +4,19 @@
  */
 import type { Duplex } from 'node:stream'
 import type { Config } from '../config/index.js'
-import { connect } from '../tls/index.js'
+import { SessionTicketStore, connect } from '../tls/index.js'
 import { DnsResolver } from './dns.js'
 import type { Connector, Resolver } from './options.js'
 
-/** A connector running hotconn's TLS client with the configured fingerprint profile. */
+/**
+ * A connector running hotconn's TLS client with the configured fingerprint profile. With
+ * tls.session_resumption, its connections share one SessionTicketStore (per connector, so per pool).
+ */
 export function tlsConnector(config: Config, ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined): Connector {
+  const sessionStore = config.tls.sessionResumption && config.tls.verify ? new SessionTicketStore() : undefined
   return async (o): Promise<Duplex> =>
     connect({
+      ...(sessionStore ? { sessionStore } : {}),
       host: o.host,
       ip: o.ip,
       port: o.port,

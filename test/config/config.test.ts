@@ -40,7 +40,7 @@ describe('defaults', () => {
       maxPending: 1000,
       pendingTimeoutMs: 30_000,
     })
-    expect(c.tls).toEqual({ profile: 'chrome', verify: true, caFile: undefined })
+    expect(c.tls).toEqual({ profile: 'chrome', verify: true, caFile: undefined, sessionResumption: true })
     expect(c.dns).toEqual({ servers: [], refreshIntervalMs: 1_800_000, family: 0 })
     expect(c.blacklist).toEqual({ statusCodes: [403, 429], failureThreshold: 3, ttlMs: 900_000, checkIntervalMs: 300_000 })
     expect(c.health).toEqual({ path: '/', method: 'HEAD', expect: [{ from: 200, to: 399 }] })
@@ -104,7 +104,7 @@ expect = [204, "2xx", "300-304"]
     expect(c.pool.idleTimeoutMs).toBe(90_000)
     expect(c.pool.maxLifetimeMs).toBe(120_000)
     expect(c.pool.warmConnsPerIp).toBe(2)
-    expect(c.tls).toEqual({ profile: 'firefox', verify: false, caFile: 'certs/ca.pem' })
+    expect(c.tls).toEqual({ profile: 'firefox', verify: false, caFile: 'certs/ca.pem', sessionResumption: true })
     expect(c.dns.servers).toEqual(['127.0.0.1:5353', '[::1]:53', '10.0.0.1'])
     expect(c.dns.family).toBe(4)
     expect(c.blacklist.statusCodes).toEqual([403, 429, 503])
