@@ -2,7 +2,7 @@
  * A fast, synchronous test PKI: root CAs, intermediates and leaf certificates for loopback servers,
  * tests, the demo origin and the CLI capture server.
  *
- * Keys come from `node:crypto.generateKeyPairSync` (RSA 2048, ECDSA P-256/P-384, Ed25519, RSA-PSS).
+ * Keys come from `node:crypto.generateKeyPairSync` (RSA 2048, ECDSA P-256/P-384/P-521, Ed25519, RSA-PSS).
  * The certificate structure (names, validity, RFC 5280 §4.2 extensions) is encoded with node-forge's
  * ASN.1 codec; the subject public key is the key's own SubjectPublicKeyInfo and the TBSCertificate is
  * signed with `node:crypto.sign`, so every key type works, without forge's slow RSA key generation
@@ -27,7 +27,7 @@ const forgeUntyped = forge as unknown as {
 }
 
 /** Key algorithms the test PKI can generate. `rsa-pss` is an RSASSA-PSS key (RFC 4055), SHA-256, salt 32. */
-export type TestKeyType = 'rsa' | 'ecdsa-p256' | 'ecdsa-p384' | 'ed25519' | 'rsa-pss'
+export type TestKeyType = 'rsa' | 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'ed25519' | 'rsa-pss'
 
 /** RFC 5280 §4.2.1.3 key usage bit names. */
 export type KeyUsageName =
@@ -39,7 +39,7 @@ export type KeyUsageName =
   | 'keyCertSign'
   | 'cRLSign'
 
-/** Hash for the issuer's signature over the certificate (ignored for Ed25519). Default: sha256 (sha384 for P-384). */
+/** Hash for the issuer's signature over the certificate (ignored for Ed25519). Default: sha256 (sha384 for P-384, sha512 for P-521). */
 export type TestSignatureHash = 'sha1' | 'sha256' | 'sha384' | 'sha512'
 
 export interface CreateCAOptions {
@@ -234,10 +234,12 @@ function generateKeys(keyType: TestKeyType): KeyPair {
       return crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' })
     case 'ecdsa-p384':
       return crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' })
+    case 'ecdsa-p521':
+      return crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' })
     case 'ed25519':
       return crypto.generateKeyPairSync('ed25519')
     default:
-      throw new InvalidArgumentError(`keyType must be one of rsa, rsa-pss, ecdsa-p256, ecdsa-p384, ed25519 (got ${String(keyType)})`)
+      throw new InvalidArgumentError(`keyType must be one of rsa, rsa-pss, ecdsa-p256, ecdsa-p384, ecdsa-p521, ed25519 (got ${String(keyType)})`)
   }
 }
 
@@ -424,7 +426,8 @@ function signatureAlgorithm(key: crypto.KeyObject, wanted: TestSignatureHash | u
     return { hash: null, key, asn1: () => algorithmId('1.3.101.112', undefined) }
   }
   if (type === 'ec') {
-    const hash = wanted ?? (key.asymmetricKeyDetails?.namedCurve === 'secp384r1' ? 'sha384' : 'sha256')
+    const curve = key.asymmetricKeyDetails?.namedCurve
+    const hash = wanted ?? (curve === 'secp384r1' ? 'sha384' : curve === 'secp521r1' ? 'sha512' : 'sha256')
     return { hash, key, asn1: () => algorithmId(SIG_OIDS.ecdsa[hash], undefined) }
   }
   if (type === 'rsa') {
