@@ -68,6 +68,8 @@ export interface HostileServerOptions {
   readonly pki?: TestPki
   /** A cookie for the HelloRetryRequest (RFC 8446 §4.2.2); the second ClientHello must echo it. */
   readonly hrrCookie?: Buffer
+  /** record_size_limit to announce in EncryptedExtensions (RFC 8449 §4). */
+  readonly recordSizeLimit?: number
   /** Send the Certificate as a CompressedCertificate (RFC 8879): 1 zlib, 2 brotli, 3 zstd. */
   readonly certCompression?: { readonly algorithm: 1 | 2 | 3; readonly lieAboutLength?: boolean }
 }
@@ -84,6 +86,8 @@ export interface HostileConnection {
   readonly closed: Promise<void>
   /** An error of the server script itself (not of the client): a broken test fixture. */
   scriptError: unknown
+  /** Largest application_data plaintext the client put in one record (bytes). */
+  largestClientRecord: number
 }
 
 export interface HostileServer {
@@ -214,6 +218,7 @@ class Conn implements HostileConnection {
   readonly alerts: number[] = []
   clientFinished = false
   scriptError: unknown
+  largestClientRecord = 0
   readonly closed: Promise<void>
   /** Server write keys; undefined = plaintext. */
   writeKeys: RecordProtection | undefined
@@ -363,7 +368,10 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
     c.write(tamper ? flipByte(rec, 5 + 2) : rec)
   }
 
-  sendHandshake(encryptedExtensions(fault?.kind === 'unsolicited-extension' ? [[fault.type, Buffer.alloc(0)]] : []), fault?.kind === 'flip-ciphertext' && fault.at === 'handshake')
+  const eeList: Array<readonly [number, Uint8Array]> = []
+  if (fault?.kind === 'unsolicited-extension') eeList.push([fault.type, Buffer.alloc(0)])
+  if (options.recordSizeLimit !== undefined) eeList.push([ExtensionType.record_size_limit, Buffer.of(options.recordSizeLimit >> 8, options.recordSizeLimit & 0xff)])
+  sendHandshake(encryptedExtensions(eeList), fault?.kind === 'flip-ciphertext' && fault.at === 'handshake')
   const cert = certificate(pki.leaf.chainDer)
   const cc = options.certCompression
   sendHandshake(cc ? compressedCertificate(cert, cc.algorithm, cc.lieAboutLength ?? false) : cert)
@@ -393,7 +401,10 @@ async function afterHandshake(c: Conn, fault: HostileFault | undefined): Promise
   }
   // Echo until the client closes (its close_notify is answered in Conn.route).
   for (let m = await c.next(); m; m = await c.next()) {
-    if (m.type === ContentType.application_data) c.write(c.seal(ContentType.application_data, m.content))
+    if (m.type === ContentType.application_data) {
+      c.largestClientRecord = Math.max(c.largestClientRecord, m.content.length)
+      c.write(c.seal(ContentType.application_data, m.content))
+    }
   }
 }
 

@@ -250,6 +250,32 @@ describe('hostile server: CompressedCertificate (RFC 8879)', BOUND, () => {
   })
 })
 
+describe('hostile server: record_size_limit (RFC 8449)', BOUND, () => {
+  it('firefox: keeps every record within the limit the server announced', async () => {
+    const srv = await startHostile({ recordSizeLimit: 512 })
+    const socket = await dial(srv, { profile: 'firefox' })
+    const conn = await srv.nextConnection()
+    const payload = Buffer.alloc(5000, 0x62)
+    let echoed = 0
+    const done = new Promise<void>((resolve) =>
+      socket.on('data', (c: Buffer) => {
+        echoed += c.length
+        if (echoed >= payload.length) resolve()
+      }),
+    )
+    socket.write(payload)
+    await done
+    // TLS 1.3: the limit counts the inner content type, so at most 511 bytes of data per record.
+    expect(conn.largestClientRecord).toBe(511)
+    socket.destroy()
+  })
+  it('chrome: a server announcing record_size_limit, which chrome does not offer, is refused (unsupported_extension)', async () => {
+    const { err, conn } = await failedHandshake({ recordSizeLimit: 512 }, { profile: 'chrome' })
+    expect(err).toMatchObject({ code: 'ERR_TLS_PROTOCOL' })
+    expect(conn.alerts).toEqual([AlertDescription.unsupported_extension])
+  })
+})
+
 describe('hostile server: handshake violations', BOUND, () => {
   it('CertificateVerify signed with another key -> ERR_TLS_PROTOCOL, decrypt_error', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'bad-signature' } })
