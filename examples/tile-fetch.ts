@@ -8,11 +8,11 @@
  *   npm start -- [-n 2000] [-c 32] [--profile chrome] [--report reports/tile-fetch.md] [--dns-port 0]
  *   npm start -- https://example.com/some/tile.png -n 100   # a real host: system DNS and roots
  */
-import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { positiveInt } from '../src/cli/pool-flags.js'
 import { runTileFetch, type TileFetchOptions } from '../src/cli/tile-job.js'
-import { HotConnError, InvalidArgumentError } from '../src/errors.js'
+import { exitCodeFor, runAsScript } from '../src/cli/script.js'
+import { InvalidArgumentError } from '../src/errors.js'
 
 const HELP = `Usage: npm start -- [url] [options]
   Without a URL: fetch tiles from the embedded demo origin (https://tiles.test on 127.0.0.2-5,
@@ -80,22 +80,8 @@ async function main(argv: string[]): Promise<number> {
     const result = await runTileFetch(options)
     return result.ok ? 0 : 1
   } catch (err) {
-    if (err instanceof HotConnError) {
-      process.stderr.write(`tile-fetch: ${err.code}: ${err.message}\n`)
-      return err.code === 'ERR_INVALID_ARGUMENT' ? 2 : 1
-    }
-    throw err
+    return exitCodeFor(err, process.stderr, 'tile-fetch')
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.stack ?? err.message : String(err))
-      process.exitCode = 1
-    },
-  )
-}
+runAsScript(import.meta.url, main)

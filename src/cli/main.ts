@@ -2,11 +2,10 @@
  * `hotconn` command line: dispatches `hotconn <command> [options]` to one module per command.
  * Exit codes: 0 success, 1 failure, 2 usage error.
  */
-import { pathToFileURL } from 'node:url'
-import { HotConnError } from '../errors.js'
 import { benchCommand } from './bench.js'
 import { fetchCommand } from './fetch.js'
 import { fingerprintCommand } from './fingerprint.js'
+import { exitCodeFor, runAsScript } from './script.js'
 import { warmCommand } from './warm.js'
 
 /** Where a command writes; `process.stdout`/`process.stderr` by default, replaceable in tests. */
@@ -55,22 +54,8 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   try {
     return await command.run(rest, io)
   } catch (err) {
-    if (err instanceof HotConnError) {
-      io.stderr.write(`hotconn ${name}: ${err.code}: ${err.message}\n`)
-      return err.code === 'ERR_INVALID_ARGUMENT' ? 2 : 1
-    }
-    throw err
+    return exitCodeFor(err, io.stderr, `hotconn ${name}`)
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.stack ?? err.message : String(err))
-      process.exitCode = 1
-    },
-  )
-}
+runAsScript(import.meta.url, main)
