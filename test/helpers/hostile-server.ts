@@ -10,7 +10,7 @@
  * Limits: one handshake message per client record (true for hotconn's client), ECDSA P-256 leaf.
  */
 import { createECDH, createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
-import { createServer, type AddressInfo, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import * as zlib from 'node:zlib'
 import { brotliCompressSync, deflateSync } from 'node:zlib'
 import { parseClientHello, type ParsedClientHello } from '../../src/fingerprint/parse.js'
@@ -23,6 +23,7 @@ import { HELLO_RETRY_REQUEST_RANDOM } from '../../src/tls/messages/server-hello.
 import { handshakeMessage } from '../../src/tls/messages/simple.js'
 import { RecordProtection } from '../../src/tls/record/protection.js'
 import { RecordReader } from '../../src/tls/record/record-reader.js'
+import { ClientGone, listenScripted } from './scripted-listener.js'
 import { testPki, type TestPki } from './servers.js'
 
 /** The one rule the server breaks. */
@@ -301,8 +302,6 @@ class Conn implements HostileConnection {
 }
 
 /** The client closed the connection while the script waited: the normal end of a negative test. */
-class ClientGone extends Error {}
-
 const GROUP_IDS = { x25519: NamedGroup.x25519, secp256r1: NamedGroup.secp256r1 } as const
 
 async function readClientHello(c: Conn): Promise<ParsedClientHello> {
@@ -412,34 +411,5 @@ async function afterHandshake(c: Conn, fault: HostileFault | undefined): Promise
 
 /** Starts a hostile server on 127.0.0.1 (ephemeral port). Close it with `close()`. */
 export async function startHostileServer(options: HostileServerOptions = {}): Promise<HostileServer> {
-  const connections: Conn[] = []
-  let handedOut = 0
-  const waiters: Array<(c: Conn) => void> = []
-  const server = createServer((socket) => {
-    socket.setNoDelay(true)
-    const conn = new Conn(socket)
-    connections.push(conn)
-    serve(conn, options).catch((err: unknown) => {
-      if (!(err instanceof ClientGone)) conn.scriptError = err
-    })
-    const w = waiters.shift()
-    if (w) {
-      handedOut++
-      w(conn)
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as AddressInfo).port,
-    connections,
-    nextConnection: () => {
-      if (handedOut < connections.length) return Promise.resolve(connections[handedOut++]!)
-      return new Promise((resolve) => waiters.push(resolve))
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of connections) c.socket.destroy()
-        server.close(() => resolve())
-      }),
-  }
+  return listenScripted((socket) => new Conn(socket), (conn) => serve(conn, options))
 }

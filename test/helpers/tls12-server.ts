@@ -8,7 +8,7 @@
  * client's ChangeCipherSpec) and when the TCP connection closes.
  */
 import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
-import { createServer, type AddressInfo, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { parseClientHello, type ParsedClientHello } from '../../src/fingerprint/parse.js'
 import { ByteWriter } from '../../src/util/bytes.js'
 import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme } from '../../src/tls/constants.js'
@@ -20,6 +20,7 @@ import { handshakeMessage } from '../../src/tls/messages/simple.js'
 import { createProtection12 } from '../../src/tls/record/protection12.js'
 import type { RecordProtector } from '../../src/tls/record/record-protector.js'
 import { RecordReader, type RawRecord } from '../../src/tls/record/record-reader.js'
+import { ClientGone, listenScripted } from './scripted-listener.js'
 import { testPki, type TestPki } from './servers.js'
 
 /** The one rule the server breaks. */
@@ -70,8 +71,6 @@ interface Inbound {
   readonly type: number
   readonly content: Buffer
 }
-
-class ClientGone extends Error {}
 
 class Conn implements Tls12Connection {
   hello: ParsedClientHello | undefined
@@ -269,33 +268,5 @@ async function serve(c: Conn, options: Tls12ServerOptions): Promise<void> {
 
 /** Starts the scripted TLS 1.2 server on 127.0.0.1 (ephemeral port). Close it with `close()`. */
 export async function startTls12Server(options: Tls12ServerOptions = {}): Promise<Tls12Server> {
-  const connections: Conn[] = []
-  let handedOut = 0
-  const waiters: Array<(c: Conn) => void> = []
-  const server = createServer((socket) => {
-    socket.setNoDelay(true)
-    const conn = new Conn(socket)
-    connections.push(conn)
-    serve(conn, options).catch((err: unknown) => {
-      if (!(err instanceof ClientGone)) conn.scriptError = err
-    })
-    const w = waiters.shift()
-    if (w) {
-      handedOut++
-      w(conn)
-    }
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as AddressInfo).port,
-    nextConnection: () => {
-      if (handedOut < connections.length) return Promise.resolve(connections[handedOut++]!)
-      return new Promise((resolve) => waiters.push(resolve))
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const c of connections) c.socket.destroy()
-        server.close(() => resolve())
-      }),
-  }
+  return listenScripted((socket) => new Conn(socket), (conn) => serve(conn, options))
 }
