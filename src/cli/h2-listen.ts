@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events'
 import { createServer as createH2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
 import type { AddressInfo } from 'node:net'
-import { Duplex } from 'node:stream'
+import { writeThrough } from '../http/h2/tap.js'
 import { createServer as createTlsServer, type Server, type TLSSocket } from 'node:tls'
 import { akamaiFingerprint, type Http2Setting } from '../fingerprint/http.js'
 import { FrameSplitter, FrameType, Flag, type Frame } from '../http/h2/frames.js'
@@ -111,20 +111,7 @@ export class H2FingerprintServer extends EventEmitter {
       },
       24,
     )
-    const tap = new Duplex({
-      read() {},
-      write(chunk: Buffer, _e, cb) {
-        socket.write(chunk, cb)
-      },
-      final(cb) {
-        socket.end()
-        cb()
-      },
-      destroy(err, cb) {
-        socket.destroy()
-        cb(err)
-      },
-    })
+    const tap = writeThrough(socket)
     socket.on('data', (d: Buffer) => {
       try {
         splitter.push(d)

@@ -6,7 +6,7 @@
  */
 import { createServer as createH2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
 import type { AddressInfo } from 'node:net'
-import { Duplex } from 'node:stream'
+import { writeThrough } from '../../../src/http/h2/tap.js'
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import { createCA, issueLeaf } from '../../../src/testing/pki.js'
 
@@ -116,20 +116,7 @@ export async function startH2Recorder(
     }
     let preface = 24
     let rest: Buffer = Buffer.alloc(0)
-    const tap = new Duplex({
-      read() {},
-      write(chunk: Buffer, _enc, cb) {
-        socket.write(chunk, cb)
-      },
-      final(cb) {
-        socket.end()
-        cb()
-      },
-      destroy(err, cb) {
-        socket.destroy()
-        cb(err)
-      },
-    })
+    const tap = writeThrough(socket)
     socket.on('data', (d: Buffer) => {
       let b = d
       if (preface > 0) {
