@@ -191,3 +191,13 @@ export class ByteWriter {
     return Buffer.from(this.buf.subarray(0, this.pos))
   }
 }
+
+/**
+ * A copy in its own ArrayBuffer: not a view into a larger buffer (which it would keep alive) and
+ * not from Buffer's shared allocUnsafe pool (where a long-lived small buffer pins an 8 KiB slab).
+ */
+export function ownedCopy(b: Uint8Array): Buffer {
+  const out = Buffer.alloc(b.length)
+  out.set(b)
+  return out
+}

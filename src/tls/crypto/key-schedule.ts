@@ -11,7 +11,8 @@ export function hkdfExtract(hash: HashAlgorithm, salt: Uint8Array, ikm: Uint8Arr
 
 /** HKDF-Expand (RFC 5869 §2.3). */
 export function hkdfExpand(hash: HashAlgorithm, prk: Uint8Array, info: Uint8Array, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length)
+  // Not from the shared allocUnsafe pool: a secret kept for the connection's life would pin an 8 KiB slab.
+  const out = Buffer.alloc(length)
   let prev: Buffer = Buffer.alloc(0)
   let filled = 0
   // One KeyObject for every block: HMAC from a raw Buffer key re-imports it per call (slow on Node 24).

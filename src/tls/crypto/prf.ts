@@ -7,7 +7,8 @@ import type { HashAlgorithm } from './cipher-suites.js'
 
 /** P_hash(secret, seed) truncated to `length` bytes (RFC 5246 §5). */
 export function pHash(hash: HashAlgorithm, secret: Uint8Array, seed: Uint8Array, length: number): Buffer {
-  const out = Buffer.allocUnsafe(length)
+  // Not from the shared allocUnsafe pool: a master secret kept for resumption would pin an 8 KiB slab.
+  const out = Buffer.alloc(length)
   // One KeyObject for all the HMACs: a raw Buffer key is re-imported on every createHmac (slow on Node 24).
   const key = createSecretKey(secret)
   let a: Buffer = createHmac(hash, key).update(seed).digest() // A(1)

@@ -8,6 +8,7 @@
  * It runs on the same connection, record layer and transcript as the TLS 1.3 handshake, which
  * hands over to it when the ServerHello selects TLS 1.2 (client13.ts).
  */
+import { ownedCopy } from '../../util/bytes.js'
 import { X509Certificate, constants as cryptoConstants, publicEncrypt, randomBytes, timingSafeEqual } from 'node:crypto'
 import { AlertDescription, HandshakeType, NamedGroup, ProtocolVersion, groupName, signatureSchemeName } from '../constants.js'
 import type { CipherSuite12 } from '../crypto/cipher-suites12.js'
@@ -227,7 +228,7 @@ export class ClientHandshake12 {
       throw new TlsProtocolError('server sent an empty Certificate; hotconn offers no anonymous suites (RFC 5246 §7.4.2)', AlertDescription.decode_error)
     }
     this.leaf = this.parseLeaf(chain[0]!)
-    this.chain = chain
+    this.chain = chain.map(ownedCopy)
     this.transcript.add(msg.raw)
     this.statusAllowed = this.agreed.statusRequest
     this.state = this.agreed.suite.keyExchange === 'ecdhe' ? { name: 'ExpectServerKeyExchange' } : { name: 'ExpectCertificateRequestOrServerHelloDone' }

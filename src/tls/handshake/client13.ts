@@ -4,6 +4,7 @@
  * (Go crypto/tls style), and each check cites the rule.
  */
 import { X509Certificate, randomBytes, timingSafeEqual } from 'node:crypto'
+import { ownedCopy } from '../../util/bytes.js'
 import type { ClientHelloPlan } from '../../fingerprint/spec.js'
 import { encodeClientHello } from '../../fingerprint/encode.js'
 import { AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, groupName } from '../constants.js'
@@ -93,7 +94,6 @@ export class ClientHandshake13 {
   private readonly random = randomBytes(32)
   private readonly sessionId: Buffer
   private keyShares: KeyShare[] = []
-  private clientHello: Buffer = Buffer.alloc(0)
   private helloRetry = false
   private sentCcs = false
   private suite: CipherSuite13 | undefined
@@ -168,7 +168,6 @@ export class ClientHandshake13 {
     if (ticket && encoded.bindersOffset !== undefined) {
       writeBinder(encoded.message, encoded.bindersOffset, ticket, (partial) => this.transcript.digestWith(partial, ticket.cipherSuite.hash))
     }
-    this.clientHello = encoded.message
     this.transcript.add(encoded.message)
     this.io.sendHandshake(encoded.message)
   }
@@ -409,7 +408,8 @@ export class ClientHandshake13 {
     if (cert.chain.length === 0) {
       throw new TlsProtocolError('server sent an empty Certificate (RFC 8446 §4.4.2.4 decode_error)', AlertDescription.decode_error)
     }
-    this.chain = cert.chain
+    // Own copies: the DER views point into the decrypted handshake flight, which they would keep alive.
+    this.chain = cert.chain.map(ownedCopy)
     this.transcript.add(msg.raw)
     this.state = { name: 'ExpectCertificateVerify' }
     const verify = this.options.verifyChain
@@ -480,6 +480,8 @@ export class ClientHandshake13 {
       resumed: this.resumed,
     }
     this.state = { name: 'Done' }
+    // Nothing of the handshake is needed any more; a pooled connection may live for minutes.
+    this.keyShares = []
   }
 
   private sendChangeCipherSpecOnce(): void {

@@ -24,7 +24,7 @@ export class RecordProtection {
     private readonly iv: Buffer,
   ) {
     this.key = createSecretKey(key)
-    this.nonce = Buffer.allocUnsafe(iv.length)
+    this.nonce = Buffer.alloc(iv.length)
   }
 
   get sequence(): number {
