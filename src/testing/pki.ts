@@ -27,7 +27,8 @@ const forgeUntyped = forge as unknown as {
 }
 
 /** Key algorithms the test PKI can generate. `rsa-pss` is an RSASSA-PSS key (RFC 4055), SHA-256, salt 32. */
-export type TestKeyType = 'rsa' | 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'ed25519' | 'rsa-pss'
+/** `ml-dsa-65` (FIPS 204) needs a Node.js with ML-DSA in node:crypto (>= 24.7). */
+export type TestKeyType = 'rsa' | 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'ed25519' | 'rsa-pss' | 'ml-dsa-65'
 
 /** RFC 5280 §4.2.1.3 key usage bit names. */
 export type KeyUsageName =
@@ -236,10 +237,13 @@ function generateKeys(keyType: TestKeyType): KeyPair {
       return crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' })
     case 'ecdsa-p521':
       return crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' })
+    case 'ml-dsa-65':
+      // Leaf keys only (signed by a classic CA): node:crypto names the type from Node 24.7 on.
+      return crypto.generateKeyPairSync('ml-dsa-65' as 'ed25519')
     case 'ed25519':
       return crypto.generateKeyPairSync('ed25519')
     default:
-      throw new InvalidArgumentError(`keyType must be one of rsa, rsa-pss, ecdsa-p256, ecdsa-p384, ecdsa-p521, ed25519 (got ${String(keyType)})`)
+      throw new InvalidArgumentError(`keyType must be one of rsa, rsa-pss, ecdsa-p256, ecdsa-p384, ecdsa-p521, ed25519, ml-dsa-65 (got ${String(keyType)})`)
   }
 }
 
