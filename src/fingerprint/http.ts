@@ -65,8 +65,8 @@ export interface RequestHeaderTemplates {
   /** HTTP/2 fields after the pseudo-headers (lower case, RFC 9113 §8.2.1). */
   readonly h2: HeaderTemplate
   /**
-   * HTTP/1.1 fields in wire case, after `Host` and `Connection` (the HTTP/1.1 client writes
-   * those two first; both browsers send Host first).
+   * HTTP/1.1 fields in wire case and order, `Host` and `Connection` included as `null` slots: the
+   * HTTP/1.1 client fills them, and the channel moves them to these places (src/http/h1-head.ts).
    */
   readonly h1: HeaderTemplate
 }

@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls'
 import { Client, type Dispatcher } from 'undici'
 import type { HeaderTemplate } from '../fingerprint/http.js'
 import { flatHeaders, headerPairs, mergeDefaultHeaders, withoutFetchDefaults } from './headers.js'
+import { headLayout, rewriteHeadsOn } from './h1-head.js'
 import type { PooledChannel } from './pooled-channel.js'
 
 export interface HttpChannelOptions {
@@ -20,8 +21,9 @@ export interface HttpChannelOptions {
   /** Deadline between two body chunks (ms). Default 300 000 (undici's). */
   bodyTimeoutMs?: number
   /**
-   * The profile's default HTTP/1.1 headers, merged into every request (see mergeDefaultHeaders);
-   * undici writes `host` and `connection` before them.
+   * The profile's default HTTP/1.1 headers, merged into every request (see mergeDefaultHeaders).
+   * When the template places `Host` and `Connection`, every request head is laid out like the
+   * browser's (src/http/h1-head.ts).
    */
   defaultHeaders?: HeaderTemplate
 }
@@ -43,6 +45,7 @@ export class HttpChannel implements PooledChannel {
   #dispatcher: Dispatcher | null = null
   #options: HttpChannelOptions
   #handedOut = false
+  #stopRewriting: (() => void) | null = null
   #unwatch: (() => void) | null
   readonly #onDead: () => void
 
@@ -117,6 +120,8 @@ export class HttpChannel implements PooledChannel {
               return
             }
             this.#handedOut = true
+            const layout = this.#options.defaultHeaders && headLayout(this.#options.defaultHeaders)
+            if (layout) this.#stopRewriting = rewriteHeadsOn(socket, layout)
             // undici types the callback with net.Socket; any connected Duplex works in undici 7.
             cb(null, socket as unknown as TLSSocket)
           })
@@ -172,6 +177,8 @@ export class HttpChannel implements PooledChannel {
   detach(): void {
     this.#unwatch?.()
     this.#unwatch = null
+    this.#stopRewriting?.()
+    this.#stopRewriting = null
   }
 }
 

@@ -63,7 +63,8 @@ export function withoutFetchDefaults(pairs: HeaderPairs): HeaderPairs {
 /**
  * The caller's headers with the template's defaults merged in.
  *  - A default is sent unless the caller gives a field of the same name (any case).
- *  - The caller's fields keep their order and their name case.
+ *  - The caller's fields keep their order. A field the template knows takes the template's
+ *    spelling (a browser writes `Referer`, whatever case the caller used); others keep theirs.
  *  - Each default goes before the first field already placed whose browser position comes after
  *    its own; a caller field the template does not know takes the position of the caller field
  *    before it (or the end), so the defaults end up in the browser's order around the caller's.
@@ -79,7 +80,7 @@ export function mergeDefaultHeaders(caller: HeaderPairs, template: HeaderTemplat
   for (const pair of caller) {
     const r = rank.get(pair[0].toLowerCase())
     if (r !== undefined) last = r
-    placed.push({ pair, rank: r ?? last })
+    placed.push({ pair: r === undefined ? pair : [template[r]![0], pair[1]], rank: r ?? last })
   }
   for (const [name, value] of template) {
     const r = rank.get(name.toLowerCase()) as number

@@ -122,6 +122,8 @@ export const chromeHttp: HttpProfile = {
         ['priority', 'u=0, i'],
       ],
       h1: [
+        ['Host', null],
+        ['Connection', null],
         ['sec-ch-ua', CHROME_SEC_CH_UA],
         ['sec-ch-ua-mobile', '?0'],
         ['sec-ch-ua-platform', '"Linux"'],
@@ -152,6 +154,8 @@ export const chromeHttp: HttpProfile = {
         ['priority', 'u=2, i'],
       ],
       h1: [
+        ['Host', null],
+        ['Connection', null],
         ['sec-ch-ua-platform', '"Linux"'],
         ['User-Agent', CHROME_UA],
         ['sec-ch-ua', CHROME_SEC_CH_UA],
