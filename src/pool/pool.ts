@@ -16,7 +16,7 @@ import { Connection, type PooledConnection } from './connection.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
 import { DnsRefresher } from './dns-refresh.js'
 import { PoolClosedError } from './errors.js'
-import { publish } from './events.js'
+import { channels, publish } from './events.js'
 import { HealthChecker } from './health.js'
 import type { HostEntry } from './host.js'
 import { Housekeeper } from './housekeeping.js'
@@ -122,6 +122,8 @@ export class HotConnPool extends Dispatcher {
       ip: conn.ip,
       release: (outcome) => {
         m.release(conn, outcome)
+        // The event object is built only when someone listens: this runs once per request.
+        if (!channels.request.hasSubscribers) return
         publish('request', {
           host: host.key,
           ip: conn.ip,
