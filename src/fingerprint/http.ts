@@ -122,3 +122,20 @@ export function headersPriority(
   const weight = (u === undefined ? undefined : rule.weightByUrgency[u]) ?? rule.defaultWeight[kind]
   return { exclusive: rule.exclusive, dependsOn: rule.dependsOn, weight }
 }
+
+/**
+ * The client's ALPS payload for h2 (draft-vvv-httpbis-alps §3): a SETTINGS frame with the
+ * profile's settings in its order, then an empty ACCEPT_CH frame (type 0x89), each with the
+ * 9-byte HTTP/2 frame header on stream 0.
+ */
+export function alpsHttp2Payload(settings: readonly Http2Setting[]): Uint8Array {
+  const out = Buffer.alloc(9 + 6 * settings.length + 9)
+  out.writeUIntBE(6 * settings.length, 0, 3)
+  out[3] = 0x04 // SETTINGS
+  settings.forEach((s, i) => {
+    out.writeUInt16BE(s.id, 9 + 6 * i)
+    out.writeUInt32BE(s.value, 11 + 6 * i)
+  })
+  out[9 + 6 * settings.length + 3] = 0x89 // ACCEPT_CH, empty
+  return out
+}

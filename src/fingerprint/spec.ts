@@ -30,8 +30,12 @@ export type ExtensionSpec =
   | { kind: 'key_share'; groups: readonly Codepoint[] }
   /** application_layer_protocol_negotiation (RFC 7301). */
   | { kind: 'alpn'; protocols: readonly string[] }
-  /** application_settings (ALPS), draft-vvv-tls-alps; Chromium 156 uses codepoint 17613 (0x44cd). */
-  | { kind: 'alps'; type: number; protocols: readonly string[] }
+  /**
+   * application_settings (ALPS), draft-vvv-tls-alps; Chromium 156 uses codepoint 17613 (0x44cd).
+   * `settings` is the client's payload per protocol, sent in its EncryptedExtensions when the server
+   * negotiates ALPS (§4); for h2 a sequence of HTTP/2 frames (draft-vvv-httpbis-alps §3).
+   */
+  | { kind: 'alps'; type: number; protocols: readonly string[]; settings?: Readonly<Record<string, Uint8Array>> }
   /**
    * GREASE encrypted_client_hello (draft-ietf-tls-esni §6.2, 0xfe0d): outer ClientHello with a
    * random config_id, `encLength` random bytes of enc and a random payload whose length is picked
@@ -124,7 +128,7 @@ export type ResolvedExtension =
   | { kind: 'supported_versions'; versions: readonly number[] }
   | { kind: 'key_share' }
   | { kind: 'alpn'; protocols: readonly string[] }
-  | { kind: 'alps'; type: number; protocols: readonly string[] }
+  | { kind: 'alps'; type: number; protocols: readonly string[]; settings?: Readonly<Record<string, Uint8Array>> }
   /**
    * The whole extension body, drawn once per connection and re-sent unchanged after a HelloRetryRequest.
    * `pskBody` (same config_id and enc, payload of a `pskPayloadLengths` length) is sent instead when

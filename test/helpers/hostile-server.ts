@@ -69,6 +69,9 @@ export interface HostileServerOptions {
   readonly pki?: TestPki
   /** A cookie for the HelloRetryRequest (RFC 8446 §4.2.2); the second ClientHello must echo it. */
   readonly hrrCookie?: Buffer
+  /** Negotiate ALPN (`alpsProtocol`, default h2) with ALPS (application_settings 17613) carrying these server settings. */
+  readonly alps?: Buffer
+  readonly alpsProtocol?: string
   /** record_size_limit to announce in EncryptedExtensions (RFC 8449 §4). */
   readonly recordSizeLimit?: number
   /** Send the Certificate as a CompressedCertificate (RFC 8879): 1 zlib, 2 brotli, 3 zstd. */
@@ -89,6 +92,8 @@ export interface HostileConnection {
   scriptError: unknown
   /** Largest application_data plaintext the client put in one record (bytes). */
   largestClientRecord: number
+  /** The client's ALPS payload from its EncryptedExtensions, when the server negotiated ALPS. */
+  clientAlps: Buffer | undefined
 }
 
 export interface HostileServer {
@@ -220,6 +225,7 @@ class Conn implements HostileConnection {
   clientFinished = false
   scriptError: unknown
   largestClientRecord = 0
+  clientAlps: Buffer | undefined
   readonly closed: Promise<void>
   /** Server write keys; undefined = plaintext. */
   writeKeys: RecordProtection | undefined
@@ -247,7 +253,7 @@ class Conn implements HostileConnection {
         let inbound: Inbound = { type: r.type, content: r.fragment }
         if (r.type === ContentType.application_data && this.readKeys.length > 0) {
           inbound = this.readKeys[0]!.open(r.header, r.fragment)
-          if (inbound.type === ContentType.handshake && this.readKeys.length > 1) this.readKeys.shift()
+          if (inbound.type === ContentType.handshake && inbound.content[0] === HandshakeType.finished && this.readKeys.length > 1) this.readKeys.shift()
         }
         this.route(inbound)
       }
@@ -370,6 +376,11 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
   const eeList: Array<readonly [number, Uint8Array]> = []
   if (fault?.kind === 'unsolicited-extension') eeList.push([fault.type, Buffer.alloc(0)])
   if (options.recordSizeLimit !== undefined) eeList.push([ExtensionType.record_size_limit, Buffer.of(options.recordSizeLimit >> 8, options.recordSizeLimit & 0xff)])
+  if (options.alps) {
+    const proto = Buffer.from(options.alpsProtocol ?? 'h2', 'latin1')
+    eeList.push([ExtensionType.application_layer_protocol_negotiation, Buffer.concat([Buffer.of(0, proto.length + 1, proto.length), proto])])
+    eeList.push([ExtensionType.application_settings, options.alps])
+  }
   sendHandshake(encryptedExtensions(eeList), fault?.kind === 'flip-ciphertext' && fault.at === 'handshake')
   const cert = certificate(pki.leaf.chainDer)
   const cc = options.certCompression
@@ -381,6 +392,15 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
   const app = schedule.application(transcript.digest(suite.hash))
   c.readKeys.push(protection(suite, app.client))
 
+  if (options.alps) {
+    // draft-vvv-tls-alps §4: the client's EncryptedExtensions with its settings, before its Finished.
+    const ee = await c.nextHandshake()
+    if (ee[0] !== HandshakeType.encrypted_extensions) throw new Error('hostile server: expected the client EncryptedExtensions (ALPS)')
+    const list = ee.subarray(6)
+    if (list.readUInt16BE(0) !== ExtensionType.application_settings) throw new Error('hostile server: client EncryptedExtensions without application_settings')
+    c.clientAlps = Buffer.from(list.subarray(4, 4 + list.readUInt16BE(2)))
+    transcript.add(ee)
+  }
   const clientFin = await c.nextHandshake()
   c.clientFinished = clientFin.equals(finished(finishedVerifyData(suite.hash, hs.client, transcript.digest(suite.hash))))
   if (!c.clientFinished) throw new Error('hostile server: the client Finished did not verify')

@@ -250,6 +250,32 @@ describe('hostile server: CompressedCertificate (RFC 8879)', BOUND, () => {
   })
 })
 
+describe('hostile server: ALPS (draft-vvv-tls-alps)', BOUND, () => {
+  it('chrome answers negotiated ALPS with its h2 SETTINGS and an empty ACCEPT_CH in its EncryptedExtensions', async () => {
+    const srv = await startHostile({ alps: Buffer.from('000000048000000000', 'hex') })
+    const socket = await dial(srv, { profile: 'chrome' })
+    const conn = await srv.nextConnection()
+    expect(socket.alpnProtocol).toBe('h2')
+    for (let i = 0; i < 200 && !conn.clientFinished; i++) await new Promise((r) => setTimeout(r, 5))
+    // SETTINGS frame (24 bytes: 1:65536, 2:0, 4:6291456, 6:262144), then ACCEPT_CH (type 0x89), both empty-flagged on stream 0.
+    expect(conn.clientAlps?.toString('hex')).toBe(
+      '000018040000000000' + '000100010000' + '000200000000' + '000400600000' + '000600040000' + '000000890000000000',
+    )
+    expect(conn.clientFinished).toBe(true)
+    socket.destroy()
+  })
+  it('firefox, which offers no ALPS, refuses a server that sends it (unsupported_extension)', async () => {
+    const { err, conn } = await failedHandshake({ alps: Buffer.alloc(0) }, { profile: 'firefox' })
+    expect(err).toMatchObject({ code: 'ERR_TLS_PROTOCOL' })
+    expect(conn.alerts).toEqual([AlertDescription.unsupported_extension])
+  })
+  it('chrome refuses ALPS for a protocol it did not list for ALPS (ALPN http/1.1 only)', async () => {
+    const { err, conn } = await failedHandshake({ alps: Buffer.alloc(0), alpsProtocol: 'http/1.1' }, { profile: 'chrome', alpn: ['http/1.1'] })
+    expect(err).toMatchObject({ code: 'ERR_TLS_PROTOCOL' })
+    expect(conn.alerts).toEqual([AlertDescription.unsupported_extension])
+  })
+})
+
 describe('hostile server: record_size_limit (RFC 8449)', BOUND, () => {
   it('firefox: keeps every record within the limit the server announced', async () => {
     const srv = await startHostile({ recordSizeLimit: 512 })

@@ -8,7 +8,7 @@
  * JA3 with extensions sorted `bd4930bd9b000ee684830e44bab76fdf`, total length 1913/1945/1977/2009 bytes.
  */
 import { GREASE, type ClientHelloSpec } from '../spec.js'
-import type { HttpProfile } from '../http.js'
+import { alpsHttp2Payload, type Http2Setting, type HttpProfile } from '../http.js'
 import { ExtensionType } from '../extension-types.js'
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
@@ -21,6 +21,14 @@ const TRUST_ANCHOR_IDS =
   '08839a648c9b2d010708839a648c9b2d010808839a648c9b2d010908839a648c9b2d010a08839a648c9b2d010b08839a648c9b2d010c' +
   '08839a648c9b2d010d08839a648c9b2d011208839a648c9b2d011304d679090104d679090404d679090504d679090604d6790907' +
   '04d679090804d679090a04d679090b04d679090c04d679090d04d679090f'
+
+/** Chromium 156's HTTP/2 SETTINGS in wire order (chromium-01.h2.json): also its ALPS h2 payload. */
+const CHROME_H2_SETTINGS: readonly Http2Setting[] = [
+  { id: 1, value: 65536 }, // HEADER_TABLE_SIZE
+  { id: 2, value: 0 }, // ENABLE_PUSH
+  { id: 4, value: 6291456 }, // INITIAL_WINDOW_SIZE
+  { id: 6, value: 262144 }, // MAX_HEADER_LIST_SIZE
+]
 
 export const chrome: ClientHelloSpec = {
   name: 'chrome',
@@ -63,7 +71,8 @@ export const chrome: ClientHelloSpec = {
     { kind: 'supported_versions', versions: [GREASE, 0x0304, 0x0303] },
     { kind: 'cookie' },
     { kind: 'raw', type: ExtensionType.compress_certificate, body: hex('020002') }, // [brotli]
-    { kind: 'alps', type: ExtensionType.application_settings, protocols: ['h2'] },
+    // The h2 payload answers a server that negotiates ALPS: Chromium's HTTP/2 SETTINGS and an empty ACCEPT_CH.
+    { kind: 'alps', type: ExtensionType.application_settings, protocols: ['h2'], settings: { h2: alpsHttp2Payload(CHROME_H2_SETTINGS) } },
     { kind: 'raw', type: ExtensionType.trust_anchors, body: hex(TRUST_ANCHOR_IDS) },
     { kind: 'grease', body: hex('00') },
     { kind: 'pre_shared_key' },
@@ -87,12 +96,7 @@ export const chromeHttp: HttpProfile = {
   source: 'Chromium 156.0.8078.79 captures (shared/fingerprints/chromium-156: chromium-01.h2.json, chromium_ice-0[12].http.txt)',
   userAgent: CHROME_UA,
   http2: {
-    settings: [
-      { id: 1, value: 65536 }, // HEADER_TABLE_SIZE
-      { id: 2, value: 0 }, // ENABLE_PUSH
-      { id: 4, value: 6291456 }, // INITIAL_WINDOW_SIZE
-      { id: 6, value: 262144 }, // MAX_HEADER_LIST_SIZE
-    ],
+    settings: CHROME_H2_SETTINGS,
     connectionWindowIncrement: 15663105, // 15 MiB connection window
     streamWindowIncrement: 0,
     priority: {

@@ -5,7 +5,7 @@
  */
 import { X509Certificate, randomBytes, timingSafeEqual } from 'node:crypto'
 import { ownedCopy } from '../../util/bytes.js'
-import type { ClientHelloPlan } from '../../fingerprint/spec.js'
+import type { ClientHelloPlan, ExtensionSpec } from '../../fingerprint/spec.js'
 import { encodeClientHello } from '../../fingerprint/encode.js'
 import { AlertDescription, ExtensionType, HandshakeType, ProtocolVersion, groupName } from '../constants.js'
 import { TLS13_CIPHER_SUITES, type CipherSuite13 } from '../crypto/cipher-suites.js'
@@ -382,10 +382,23 @@ export class ClientHandshake13 {
     if (ee.alpn !== undefined && !alpnOffered.includes(ee.alpn)) {
       throw new TlsProtocolError(`server selected ALPN "${ee.alpn}", which was not offered (RFC 7301 §3.2)`, AlertDescription.illegal_parameter)
     }
+    if (ee.applicationSettings !== undefined) {
+      // draft-vvv-tls-alps §4: ALPS only with an ALPN protocol the client listed in its ALPS extension.
+      const alps = this.alpsSpec()
+      if (!alps || ee.alpn === undefined || !alps.protocols.includes(ee.alpn) || !alpnOffered.includes(ee.alpn)) {
+        throw new TlsProtocolError(`server sent application_settings without negotiating a protocol the ClientHello listed for ALPS (draft-vvv-tls-alps §4)`, AlertDescription.unsupported_extension)
+      }
+    }
     this.ee = ee
     this.transcript.add(msg.raw)
     // RFC 8446 §2.2: a resumed handshake authenticates with the PSK: no Certificate, no CertificateVerify.
     this.state = this.resumed ? { name: 'ExpectFinished' } : { name: 'ExpectCertificateOrCertificateRequest' }
+  }
+
+  /** The ALPS extension of the ClientHello, if it carries one. */
+  private alpsSpec(): Extract<ExtensionSpec, { kind: 'alps' }> | undefined {
+    for (const e of this.options.plan.spec.extensions) if (e.kind === 'alps') return e
+    return undefined
   }
 
   private processCertificateRequest(msg: HandshakeMessage): void {
@@ -451,10 +464,10 @@ export class ClientHandshake13 {
     const suite = this.suite!
     this.sendChangeCipherSpecOnce()
     this.io.setWriteKeys(suite, this.clientHandshakeSecret!)
-    const alps = this.ee?.applicationSettings
-    if (alps !== undefined) {
-      // draft-vvv-tls-alps §4: a client that negotiated ALPS answers with its own settings.
-      const ee = encodeClientEncryptedExtensions(ExtensionType.application_settings, Buffer.alloc(0))
+    if (this.ee?.applicationSettings !== undefined) {
+      // draft-vvv-tls-alps §4: a client that negotiated ALPS answers with its own settings for that protocol.
+      const settings = this.alpsSpec()?.settings?.[this.ee.alpn!] ?? new Uint8Array(0)
+      const ee = encodeClientEncryptedExtensions(this.alpsSpec()!.type, settings)
       this.transcript.add(ee)
       this.io.sendHandshake(ee)
     }
