@@ -132,49 +132,36 @@ let serialCounter = 0
 
 /** Creates a self-signed root CA (or, with `isCA: false`, a self-signed certificate that is not a CA). */
 export function createCA(options: CreateCAOptions = {}): TestCA {
-  const name = options.name ?? `hotconn test CA ${++caCounter}`
-  const keyType = options.keyOf?.keyType ?? options.keyType ?? 'ecdsa-p256'
-  const keys = options.keyOf ?? generateKeys(keyType)
-  const subjectAttrs = nameAttrs(name)
-  const keyId = keyIdentifier(keys.publicKey)
-  const der = buildCertificate({
-    subjectAttrs,
-    issuerAttrs: subjectAttrs,
-    subjectPublicKey: keys.publicKey,
-    issuerPrivateKey: keys.privateKey,
-    issuerKeyId: keyId,
-    subjectKeyId: keyId,
-    notBefore: options.notBefore,
-    notAfter: options.notAfter ?? new Date(Date.now() + 10 * YEAR),
-    extensions: caExtensions(options),
-    signatureHash: options.signatureHash,
-  })
-  const cert = certificate(keyType, keys, der)
-  const ca: TestCA = { ...cert, name, intermediates: [], root: cert, subjectAttrs, keyId }
-  return ca
+  return issueCA(options, options.name ?? `hotconn test CA ${++caCounter}`, undefined)
 }
 
 /** Creates an intermediate CA signed by `parent`. Same options as `createCA`. */
 export function createIntermediate(parent: TestCA, options: CreateCAOptions = {}): TestCA {
-  const name = options.name ?? `hotconn test intermediate ${++caCounter}`
+  return issueCA(options, options.name ?? `hotconn test intermediate ${++caCounter}`, parent)
+}
+
+/** A CA certificate: self-signed (root, valid 10 years) or signed by `parent` (intermediate, 5 years). */
+function issueCA(options: CreateCAOptions, name: string, parent: TestCA | undefined): TestCA {
   const keyType = options.keyOf?.keyType ?? options.keyType ?? 'ecdsa-p256'
   const keys = options.keyOf ?? generateKeys(keyType)
   const subjectAttrs = nameAttrs(name)
   const keyId = keyIdentifier(keys.publicKey)
   const der = buildCertificate({
     subjectAttrs,
-    issuerAttrs: parent.subjectAttrs,
+    issuerAttrs: parent?.subjectAttrs ?? subjectAttrs,
     subjectPublicKey: keys.publicKey,
-    issuerPrivateKey: parent.privateKey,
-    issuerKeyId: parent.keyId,
+    issuerPrivateKey: parent?.privateKey ?? keys.privateKey,
+    issuerKeyId: parent?.keyId ?? keyId,
     subjectKeyId: keyId,
     notBefore: options.notBefore,
-    notAfter: options.notAfter ?? new Date(Date.now() + 5 * YEAR),
+    notAfter: options.notAfter ?? new Date(Date.now() + (parent ? 5 : 10) * YEAR),
     extensions: caExtensions(options),
     signatureHash: options.signatureHash,
   })
   const cert = certificate(keyType, keys, der)
-  return { ...cert, name, intermediates: [cert, ...parent.intermediates], root: parent.root, subjectAttrs, keyId }
+  return parent
+    ? { ...cert, name, intermediates: [cert, ...parent.intermediates], root: parent.root, subjectAttrs, keyId }
+    : { ...cert, name, intermediates: [], root: cert, subjectAttrs, keyId }
 }
 
 /** Issues a server (or client) certificate from `ca`. Throws InvalidArgumentError on a bad host string. */

@@ -7,17 +7,7 @@ import { fingerprintClientHello } from '../../src/fingerprint/ja.js'
 import { parseClientHello } from '../../src/fingerprint/parse.js'
 import { DecodeError } from '../../src/util/bytes.js'
 import { listCaptures } from './captures.js'
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { prng } from '../helpers/prng.js'
 
 describe('parseClientHello on mutated captures', () => {
   it('parses or throws DecodeError for 3,000 mutations of the reference captures', () => {

@@ -13,18 +13,7 @@ import type { ClientHelloSpec } from '../../src/fingerprint/spec.js'
 import { TlsClientConnection } from '../../src/tls/connection.js'
 import { generateKeyShares } from '../../src/tls/crypto/key-exchange.js'
 import { ByteWriter } from '../../src/util/bytes.js'
-
-/** mulberry32: a small seeded PRNG (not for cryptography). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { prng } from '../helpers/prng.js'
 
 // Chrome's hello with an x25519 share only, so that thousands of connections stay cheap.
 const spec: ClientHelloSpec = {
