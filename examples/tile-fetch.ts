@@ -8,11 +8,11 @@
  *   npm start -- [-n 2000] [-c 32] [--profile chrome] [--report reports/tile-fetch.md] [--dns-port 0]
  *   npm start -- https://example.com/some/tile.png -n 100   # a real host: system DNS and roots
  */
-import { parseArgs } from 'node:util'
 import { positiveInt } from '../src/cli/pool-flags.js'
 import { runTileFetch, type TileFetchOptions } from '../src/cli/tile-job.js'
 import { exitCodeFor, runAsScript } from '../src/cli/script.js'
 import { InvalidArgumentError } from '../src/errors.js'
+import { parseFlags } from '../src/cli/args.js'
 
 const HELP = `Usage: npm start -- [url] [options]
   Without a URL: fetch tiles from the embedded demo origin (https://tiles.test on 127.0.0.2-5,
@@ -30,26 +30,20 @@ Options:
 
 /** Parses the script's arguments into runTileFetch options. @throws InvalidArgumentError */
 export function parseTileFetchArgs(argv: string[]): TileFetchOptions | 'help' {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        count: { type: 'string', short: 'n' },
-        concurrency: { type: 'string', short: 'c' },
-        attempts: { type: 'string' },
-        profile: { type: 'string' },
-        report: { type: 'string' },
-        'no-report': { type: 'boolean', default: false },
-        'dns-port': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-  } catch (err) {
-    throw new InvalidArgumentError(`${(err as Error).message}\n\n${HELP}`)
-  }
+  const parsed = parseFlags(
+    argv,
+    {
+      count: { type: 'string', short: 'n' },
+      concurrency: { type: 'string', short: 'c' },
+      attempts: { type: 'string' },
+      profile: { type: 'string' },
+      report: { type: 'string' },
+      'no-report': { type: 'boolean', default: false },
+      'dns-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
+  )
   const { values, positionals } = parsed
   if (values.help) return 'help'
   if (positionals.length > 1) throw new InvalidArgumentError(`give at most one URL, got ${positionals.length}\n\n${HELP}`)

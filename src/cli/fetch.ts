@@ -8,7 +8,6 @@
  * ms, reused}`, each failure `{url, error, message, ...}` and the last line `{"stats": …}`
  * (HotConnPool.stats()). Exit code 1 when a request failed (no response), 2 for a usage error.
  */
-import { parseArgs } from 'node:util'
 import PQueue from 'p-queue'
 import { fetch } from 'undici'
 import { InvalidArgumentError } from '../errors.js'
@@ -17,6 +16,7 @@ import type { CliIO, Command } from './main.js'
 import { errorCode, errorMessage, parseHttpsUrl, POOL_FLAG_HELP, POOL_FLAG_OPTIONS, poolOptionsFromFlags, positiveInt, type PoolFlags } from './pool-flags.js'
 import { RequestTracker, type RequestConnectionInfo } from './request-info.js'
 import { formatMs, formatPoolTable } from './table.js'
+import { parseFlags } from './args.js'
 
 const HELP = `Usage: hotconn fetch <url...> [options]
   GET each https URL through a pool of hot connections; one line per response, then the
@@ -54,23 +54,17 @@ export interface FetchFailure extends RequestConnectionInfo {
 }
 
 function parse(argv: string[]): { urls: URL[]; count: number; concurrency: number; json: boolean; help: boolean; flags: PoolFlags } {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...POOL_FLAG_OPTIONS,
-        count: { type: 'string', short: 'n' },
-        concurrency: { type: 'string', short: 'c' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-  } catch (err) {
-    throw new InvalidArgumentError(`${(err as Error).message}\n\n${HELP}`)
-  }
+  const parsed = parseFlags(
+    argv,
+    {
+      ...POOL_FLAG_OPTIONS,
+      count: { type: 'string', short: 'n' },
+      concurrency: { type: 'string', short: 'c' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
+  )
   const { values, positionals } = parsed
   if (values.help) return { urls: [], count: 1, concurrency: 1, json: false, help: true, flags: values }
   if (positionals.length === 0) throw new InvalidArgumentError(`give at least one URL\n\n${HELP}`)

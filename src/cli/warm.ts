@@ -6,12 +6,12 @@
  *
  * Exit code 1 when resolution failed or an IP could not be connected to, 2 for a usage error.
  */
-import { parseArgs } from 'node:util'
 import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool, type WarmupResult } from '../pool/index.js'
 import type { CliIO, Command } from './main.js'
 import { errorCode, errorMessage, parseHttpsUrl, POOL_FLAG_HELP, POOL_FLAG_OPTIONS, poolOptionsFromFlags, positiveInt } from './pool-flags.js'
 import { formatPoolTable } from './table.js'
+import { parseFlags } from './args.js'
 
 const HELP = `Usage: hotconn warm <origin> [options]
   Resolve every IP of <origin> (https://host[:port]) and open hot connections to each; print
@@ -42,22 +42,16 @@ function jsonWarmup(w: WarmupResult): unknown {
 }
 
 async function run(argv: string[], io: CliIO): Promise<number> {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...POOL_FLAG_OPTIONS,
-        conns: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
-  } catch (err) {
-    throw new InvalidArgumentError(`${(err as Error).message}\n\n${HELP}`)
-  }
+  const parsed = parseFlags(
+    argv,
+    {
+      ...POOL_FLAG_OPTIONS,
+      conns: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    HELP,
+  )
   const { values, positionals } = parsed
   if (values.help) {
     io.stdout.write(HELP)
