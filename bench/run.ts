@@ -58,8 +58,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
-  const ids = (values.scenario ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
-  for (const id of ids) if (!(SCENARIOS as readonly string[]).includes(id)) throw new Error(`unknown scenario ${JSON.stringify(id)}; choose from ${SCENARIOS.join(', ')}`)
+  const ids = (values.scenario ?? [])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
+  for (const id of ids)
+    if (!(SCENARIOS as readonly string[]).includes(id))
+      throw new Error(`unknown scenario ${JSON.stringify(id)}; choose from ${SCENARIOS.join(', ')}`)
   return {
     quick: values.quick === true,
     scenarios: ids.length > 0 ? (ids as ScenarioId[]) : [...SCENARIOS],
@@ -121,11 +126,20 @@ function write(out: string, result: HarnessResult, command: string, withJson: bo
   writeFileSync(join(out, 'perf.md'), `${markdown}\n`)
   if (withJson) {
     // Per-request latencies are kept for the scenarios the charts draw (RTT, sequential hot, cold x25519).
-    const slim = { ...result, load: result.load.map((s) => (['hot-seq', 'cold-x25519'].includes(s.id) ? s : { ...s, result: { ...s.result, rows: s.result.rows.map((r) => ({ ...r, latenciesMs: [] })) } })) }
+    const slim = {
+      ...result,
+      load: result.load.map((s) =>
+        ['hot-seq', 'cold-x25519'].includes(s.id)
+          ? s
+          : { ...s, result: { ...s.result, rows: s.result.rows.map((r) => ({ ...r, latenciesMs: [] })) } },
+      ),
+    }
     writeFileSync(join(out, 'perf.json'), `${JSON.stringify({ command, ...slim })}\n`)
   }
   const files = ['perf.md', ...(withJson ? ['perf.json'] : []), ...Object.keys(charts)]
-  log(`wrote ${files.map((f) => relative(process.cwd(), join(out, f))).join(', ')}${withJson ? ` in ${result.durationS.toFixed(0)} s` : ''}`)
+  log(
+    `wrote ${files.map((f) => relative(process.cwd(), join(out, f))).join(', ')}${withJson ? ` in ${result.durationS.toFixed(0)} s` : ''}`,
+  )
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -24,7 +24,14 @@ import * as tls from 'node:tls'
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { Client, buildConnector } from 'undici'
 import { createCA, issueLeaf } from '../src/testing/pki.js'
-import { SessionTicketStore, connect, generateKeyShares, mlKemBackend, type ConnectOptions, type TlsSocket } from '../src/tls/index.js'
+import {
+  SessionTicketStore,
+  connect,
+  generateKeyShares,
+  mlKemBackend,
+  type ConnectOptions,
+  type TlsSocket,
+} from '../src/tls/index.js'
 import { startBenchServer, type BenchServer } from './lib/https-server.js'
 import { calibrate, interleave, type Contender } from './lib/interleave.js'
 import { machineInfo, type MachineInfo } from './lib/machine.js'
@@ -112,10 +119,13 @@ function hotconnConnect(port: number, pki: Pki, extra: Partial<ConnectOptions> =
 
 function nativeConnect(port: number, pki: Pki, extra: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolvePromise, reject) => {
-    const socket = tls.connect({ host: IP, port, servername: HOST, ca: pki.caPem, ALPNProtocols: ['http/1.1'], ...extra }, () => {
-      socket.off('error', reject)
-      resolvePromise(socket)
-    })
+    const socket = tls.connect(
+      { host: IP, port, servername: HOST, ca: pki.caPem, ALPNProtocols: ['http/1.1'], ...extra },
+      () => {
+        socket.off('error', reject)
+        resolvePromise(socket)
+      },
+    )
     socket.once('error', reject)
   })
 }
@@ -131,7 +141,12 @@ function summarizeScenario(
   details: Record<string, string>,
   baseline: string,
 ): ScenarioResult {
-  const contenders = Object.entries(results).map(([name, opsPerSec]) => ({ name, detail: details[name] ?? '', opsPerSec, summary: summarize(opsPerSec) }))
+  const contenders = Object.entries(results).map(([name, opsPerSec]) => ({
+    name,
+    detail: details[name] ?? '',
+    opsPerSec,
+    summary: summarize(opsPerSec),
+  }))
   const ratios: Record<string, PairedRatio> = {}
   for (const c of contenders) if (c.name !== baseline) ratios[c.name] = pairedRatio(c.opsPerSec, results[baseline]!)
   return { ...base, baseline, contenders, ratios }
@@ -142,7 +157,13 @@ function log(message: string): void {
 }
 
 /** Full handshake then close, sequentially: hotconn chrome vs node:tls against one server. */
-async function handshakeScenario(id: string, title: string, server: BenchServer, pki: Pki, note?: string): Promise<ScenarioResult> {
+async function handshakeScenario(
+  id: string,
+  title: string,
+  server: BenchServer,
+  pki: Pki,
+  note?: string,
+): Promise<ScenarioResult> {
   log(`${title}…`)
   const details: Record<string, string> = {}
   const hot: Contender = {
@@ -150,7 +171,8 @@ async function handshakeScenario(id: string, title: string, server: BenchServer,
     async run(count) {
       for (let i = 0; i < count; i++) {
         const s = await hotconnConnect(server.port, pki)
-        details['hotconn'] ??= `chrome profile, ${s.info?.cipherSuite}, ${s.group}, verified=${String(s.info?.verified)}`
+        details['hotconn'] ??=
+          `chrome profile, ${s.info?.cipherSuite}, ${s.group}, verified=${String(s.info?.verified)}`
         s.destroy()
       }
     },
@@ -160,7 +182,8 @@ async function handshakeScenario(id: string, title: string, server: BenchServer,
     async run(count) {
       for (let i = 0; i < count; i++) {
         const s = await nativeConnect(server.port, pki)
-        details['node:tls'] ??= `default groups, ${s.getCipher().standardName}, ${nativeGroup(s)}, authorized=${String(s.authorized)}`
+        details['node:tls'] ??=
+          `default groups, ${s.getCipher().standardName}, ${nativeGroup(s)}, authorized=${String(s.authorized)}`
         s.destroy()
       }
     },
@@ -169,7 +192,12 @@ async function handshakeScenario(id: string, title: string, server: BenchServer,
   for (const c of contenders) await c.run(quick ? 20 : 50)
   const count = await calibrate(contenders, { probe: quick ? 20 : 50, targetMs: ROUND_MS, min: 20 })
   const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
-  const scenario = summarizeScenario({ id, title, unit: 'handshakes/s', rounds: ROUNDS, countPerRound: count, ...(note ? { note } : {}) }, results, details, 'node:tls')
+  const scenario = summarizeScenario(
+    { id, title, unit: 'handshakes/s', rounds: ROUNDS, countPerRound: count, ...(note ? { note } : {}) },
+    results,
+    details,
+    'node:tls',
+  )
   if ((scenario.ratios['hotconn']?.pairedMedian ?? 1) < PROFILE_BELOW) {
     scenario.hotSpots = await profile(hot, count)
   }
@@ -193,14 +221,24 @@ function within<T>(ms: number, what: string, arm: (done: (value: T) => void) => 
  * round first collects its tickets with untimed full handshakes and times only the resumptions;
  * node:tls resumes one saved `session` (from a full handshake) again and again.
  */
-async function resumptionScenario(id: string, title: string, version: 'TLSv1.2' | 'TLSv1.3', server: BenchServer, pki: Pki, note: string): Promise<ScenarioResult> {
+async function resumptionScenario(
+  id: string,
+  title: string,
+  version: 'TLSv1.2' | 'TLSv1.3',
+  server: BenchServer,
+  pki: Pki,
+  note: string,
+): Promise<ScenarioResult> {
   log(`${title}…`)
   const details: Record<string, string> = {}
   const key = SessionTicketStore.key(HOST, 'chrome')
   const store = new SessionTicketStore({ maxPerKey: 100_000 })
   const tls13 = version === 'TLSv1.3'
   const check = (socketVersion: string | null | undefined, resumed: boolean | undefined, who: string): void => {
-    if (socketVersion !== version || !resumed) throw new Error(`bench: ${who} did not resume with ${version} (got ${String(socketVersion)}, resumed=${String(resumed)})`)
+    if (socketVersion !== version || !resumed)
+      throw new Error(
+        `bench: ${who} did not resume with ${version} (got ${String(socketVersion)}, resumed=${String(resumed)})`,
+      )
   }
   const held = (): number => (tls13 ? store.count(key) : store.count12(key))
 
@@ -227,7 +265,8 @@ async function resumptionScenario(id: string, title: string, version: 'TLSv1.2' 
       for (let i = 0; i < count; i++) {
         const s = await hotconnConnect(server.port, pki, { sessionStore: store })
         check(s.info?.version, s.info?.resumed, 'hotconn')
-        details['hotconn'] ??= `chrome profile, SessionTicketStore, ${s.info?.version} ${s.info?.cipherSuite}, resumed=${String(s.info?.resumed)}`
+        details['hotconn'] ??=
+          `chrome profile, SessionTicketStore, ${s.info?.version} ${s.info?.cipherSuite}, resumed=${String(s.info?.resumed)}`
         s.destroy()
       }
       return Number(process.hrtime.bigint() - t0)
@@ -236,10 +275,20 @@ async function resumptionScenario(id: string, title: string, version: 'TLSv1.2' 
 
   const nativeOnce = (session: Buffer | undefined): Promise<tls.TLSSocket> =>
     new Promise((resolvePromise, reject) => {
-      const s = tls.connect({ host: IP, port: server.port, servername: HOST, ca: pki.caPem, ALPNProtocols: ['http/1.1'], ...(session ? { session } : {}) }, () => {
-        s.off('error', reject)
-        resolvePromise(s)
-      })
+      const s = tls.connect(
+        {
+          host: IP,
+          port: server.port,
+          servername: HOST,
+          ca: pki.caPem,
+          ALPNProtocols: ['http/1.1'],
+          ...(session ? { session } : {}),
+        },
+        () => {
+          s.off('error', reject)
+          resolvePromise(s)
+        },
+      )
       s.once('error', reject)
     })
   // A full handshake leaves the session node:tls resumes (TLS 1.3: from the server's first NewSessionTicket).
@@ -263,7 +312,8 @@ async function resumptionScenario(id: string, title: string, version: 'TLSv1.2' 
       for (let i = 0; i < count; i++) {
         const s = await nativeOnce(session)
         check(s.getProtocol(), s.isSessionReused(), 'node:tls')
-        details['node:tls'] ??= `one saved session reused, ${s.getProtocol()} ${s.getCipher().standardName}, isSessionReused=${String(s.isSessionReused())}, authorized=${String(s.authorized)}`
+        details['node:tls'] ??=
+          `one saved session reused, ${s.getProtocol()} ${s.getCipher().standardName}, isSessionReused=${String(s.isSessionReused())}, authorized=${String(s.authorized)}`
         s.destroy()
       }
     },
@@ -272,7 +322,12 @@ async function resumptionScenario(id: string, title: string, version: 'TLSv1.2' 
   for (const c of contenders) await c.run(quick ? 20 : 50)
   const count = await calibrate(contenders, { probe: quick ? 20 : 50, targetMs: ROUND_MS, min: 20 })
   const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
-  return summarizeScenario({ id, title, unit: 'handshakes/s', rounds: ROUNDS, countPerRound: count, note }, results, details, 'node:tls')
+  return summarizeScenario(
+    { id, title, unit: 'handshakes/s', rounds: ROUNDS, countPerRound: count, note },
+    results,
+    details,
+    'node:tls',
+  )
 }
 
 /** Client-side cost of the hybrid share: ML-KEM-768 keygen + decapsulation + x25519, vs x25519 alone. */
@@ -312,9 +367,15 @@ async function keyShareScenario(): Promise<ScenarioResult> {
       return Number(ns)
     },
   }
-  const backends: Array<'node:crypto' | '@noble/post-quantum'> = mlKemBackend === 'node:crypto' ? ['node:crypto', '@noble/post-quantum'] : ['@noble/post-quantum']
+  const backends: Array<'node:crypto' | '@noble/post-quantum'> =
+    mlKemBackend === 'node:crypto' ? ['node:crypto', '@noble/post-quantum'] : ['@noble/post-quantum']
   const contenders = [...backends.map(hybrid), x25519]
-  const details: Record<string, string> = Object.fromEntries(backends.map((b) => [`X25519MLKEM768 (${b})`, `generateKeyShares([0x11ec]) + deriveSecret(ML-KEM ct ‖ x25519)${b === mlKemBackend ? ', default backend here' : ''}`]))
+  const details: Record<string, string> = Object.fromEntries(
+    backends.map((b) => [
+      `X25519MLKEM768 (${b})`,
+      `generateKeyShares([0x11ec]) + deriveSecret(ML-KEM ct ‖ x25519)${b === mlKemBackend ? ', default backend here' : ''}`,
+    ]),
+  )
   details['x25519'] = 'generateKeyShares([0x001d]) + deriveSecret(x25519)'
   for (const c of contenders) await c.run(quick ? 50 : 200)
   const count = await calibrate(contenders, { probe: quick ? 50 : 200, targetMs: ROUND_MS / 2, min: 50 })
@@ -373,7 +434,8 @@ async function getLoop(client: Client, path: string, size: number, count: number
   for (let i = 0; i < count; i++) {
     const { statusCode, body } = await client.request({ path, method: 'GET' })
     const bytes = await body.arrayBuffer()
-    if (statusCode !== 200 || bytes.byteLength !== size) throw new Error(`bench: GET ${path} gave ${statusCode} with ${bytes.byteLength} bytes`)
+    if (statusCode !== 200 || bytes.byteLength !== size)
+      throw new Error(`bench: GET ${path} gave ${statusCode} with ${bytes.byteLength} bytes`)
   }
 }
 
@@ -391,8 +453,16 @@ async function throughputScenario(size: number, server: BenchServer, pki: Pki): 
     for (const c of contenders) await c.run(quick ? 100 : 500)
     const count = await calibrate(contenders, { probe: quick ? 100 : 300, targetMs: ROUND_MS, min: 100 })
     const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
-    const details = { hotconn: hot.detail, 'node:tls': `undici Client, connect: { ca, servername }, ${nat.connections()} connection(s) opened` }
-    const scenario = summarizeScenario({ id: `get-${size}`, title, unit: 'requests/s', bytesPerOp: size, rounds: ROUNDS, countPerRound: count }, results, details, 'node:tls')
+    const details = {
+      hotconn: hot.detail,
+      'node:tls': `undici Client, connect: { ca, servername }, ${nat.connections()} connection(s) opened`,
+    }
+    const scenario = summarizeScenario(
+      { id: `get-${size}`, title, unit: 'requests/s', bytesPerOp: size, rounds: ROUNDS, countPerRound: count },
+      results,
+      details,
+      'node:tls',
+    )
     if ((scenario.ratios['hotconn']?.pairedMedian ?? 1) < PROFILE_BELOW) {
       scenario.hotSpots = await profile(hotC, count)
     }
@@ -421,13 +491,32 @@ async function runAll(): Promise<RunResult> {
   const pki = makePki()
   const hybridTls = tlsSupportsHybrid()
   const scenarios: ScenarioResult[] = []
-  const x25519Server = await startBenchServer({ keyPem: pki.keyPem, certPem: pki.certPem, ecdhCurve: 'x25519', ciphers: SUITE })
+  const x25519Server = await startBenchServer({
+    keyPem: pki.keyPem,
+    certPem: pki.certPem,
+    ecdhCurve: 'x25519',
+    ciphers: SUITE,
+  })
   try {
-    scenarios.push(await handshakeScenario('handshake-x25519', 'Full handshakes, server ecdhCurve x25519', x25519Server, pki))
+    scenarios.push(
+      await handshakeScenario('handshake-x25519', 'Full handshakes, server ecdhCurve x25519', x25519Server, pki),
+    )
     if (hybridTls) {
-      const hybridServer = await startBenchServer({ keyPem: pki.keyPem, certPem: pki.certPem, ecdhCurve: 'X25519MLKEM768', ciphers: SUITE })
+      const hybridServer = await startBenchServer({
+        keyPem: pki.keyPem,
+        certPem: pki.certPem,
+        ecdhCurve: 'X25519MLKEM768',
+        ciphers: SUITE,
+      })
       try {
-        scenarios.push(await handshakeScenario('handshake-x25519mlkem768', 'Full handshakes, server ecdhCurve X25519MLKEM768', hybridServer, pki))
+        scenarios.push(
+          await handshakeScenario(
+            'handshake-x25519mlkem768',
+            'Full handshakes, server ecdhCurve X25519MLKEM768',
+            hybridServer,
+            pki,
+          ),
+        )
       } finally {
         await hybridServer.close()
       }
@@ -442,7 +531,13 @@ async function runAll(): Promise<RunResult> {
         'Each operation is a psk_dhe_ke resumption (x25519 still runs; no certificate is sent or verified). hotconn uses each ticket once and OpenSSL sends no new ticket after a resumption until it writes data, so each round collects its tickets with untimed full handshakes first; node:tls resumes one saved session repeatedly.',
       ),
     )
-    const tls12Server = await startBenchServer({ keyPem: pki.keyPem, certPem: pki.certPem, ecdhCurve: 'x25519', ciphers: SUITE12, tlsVersion: 'TLSv1.2' })
+    const tls12Server = await startBenchServer({
+      keyPem: pki.keyPem,
+      certPem: pki.certPem,
+      ecdhCurve: 'x25519',
+      ciphers: SUITE12,
+      tlsVersion: 'TLSv1.2',
+    })
     try {
       scenarios.push(
         await handshakeScenario(
@@ -450,7 +545,7 @@ async function runAll(): Promise<RunResult> {
           `TLS 1.2 full handshakes, ${SUITE12} on x25519 (TLS 1.2-only server)`,
           tls12Server,
           pki,
-          'Both clients offer TLS 1.3 too; the server answers TLS 1.2. hotconn\'s chrome ClientHello still generates its X25519MLKEM768 share, which a TLS 1.2 server never uses.',
+          "Both clients offer TLS 1.3 too; the server answers TLS 1.2. hotconn's chrome ClientHello still generates its X25519MLKEM768 share, which a TLS 1.2 server never uses.",
         ),
       )
       scenarios.push(
@@ -460,7 +555,7 @@ async function runAll(): Promise<RunResult> {
           'TLSv1.2',
           tls12Server,
           pki,
-          'Abbreviated handshakes only (no key exchange, no certificate). hotconn uses each ticket once and OpenSSL does not renew a ticket on resumption, so each round collects its tickets with untimed full handshakes first; node:tls resumes one session repeatedly. hotconn\'s ClientHello still carries its TLS 1.3 key shares (keygen included in the timing).',
+          "Abbreviated handshakes only (no key exchange, no certificate). hotconn uses each ticket once and OpenSSL does not renew a ticket on resumption, so each round collects its tickets with untimed full handshakes first; node:tls resumes one session repeatedly. hotconn's ClientHello still carries its TLS 1.3 key shares (keygen included in the timing).",
         ),
       )
     } finally {
@@ -494,11 +589,15 @@ function runUnder(node: string): RunResult | string {
   const dir = mkdtempSync(join(tmpdir(), 'hotconn-bench-'))
   const out = join(dir, 'result.json')
   try {
-    execFileSync(node, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', out, ...(quick ? ['--quick'] : [])], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      timeout: 180_000,
-    })
+    execFileSync(
+      node,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', out, ...(quick ? ['--quick'] : [])],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'inherit'],
+        timeout: 180_000,
+      },
+    )
     return JSON.parse(readFileSync(out, 'utf8')) as RunResult
   } catch (err) {
     return `run under ${node} failed: ${(err as Error).message.split('\n')[0]}`
@@ -513,7 +612,15 @@ const times = (x: number): string => `${fmt(x, 2)}×`
 function scenarioMarkdown(s: ScenarioResult, run: RunResult): string {
   const lines: string[] = [`### ${s.title} — Node ${run.machine.node} (OpenSSL ${run.machine.openssl})`, '']
   const perOp = s.unit !== 'requests/s'
-  const headers = ['contender', `median ${s.unit}`, 'min – max', 'spread', perOp ? 'µs/op (median)' : 'MiB/s (median)', `ratio vs ${s.baseline} (paired median)`, 'paired min – max']
+  const headers = [
+    'contender',
+    `median ${s.unit}`,
+    'min – max',
+    'spread',
+    perOp ? 'µs/op (median)' : 'MiB/s (median)',
+    `ratio vs ${s.baseline} (paired median)`,
+    'paired min – max',
+  ]
   const rows = s.contenders.map((c) => {
     const r = s.ratios[c.name]
     return [
@@ -532,9 +639,27 @@ function scenarioMarkdown(s: ScenarioResult, run: RunResult): string {
   if (s.note) lines.push('', s.note)
   if (s.hotSpots) {
     const h = s.hotSpots
-    lines.push('', `CPU profile of the hotconn side alone (${fmt(h.busyMs, 0)} ms busy, idle ${pct(h.idleShare)} of the time; server thread not sampled), shares of busy time:`, '')
-    lines.push(markdownTable(['hotconn function (file:name) incl. the node:crypto/net work it calls; undici and the bench loop apart', 'share'], h.own.map((f) => [f.where, pct(f.selfShare)])), '')
-    lines.push(markdownTable(['any function, self time only', 'share'], h.functions.slice(0, 6).map((f) => [f.where, pct(f.selfShare)])))
+    lines.push(
+      '',
+      `CPU profile of the hotconn side alone (${fmt(h.busyMs, 0)} ms busy, idle ${pct(h.idleShare)} of the time; server thread not sampled), shares of busy time:`,
+      '',
+    )
+    lines.push(
+      markdownTable(
+        [
+          'hotconn function (file:name) incl. the node:crypto/net work it calls; undici and the bench loop apart',
+          'share',
+        ],
+        h.own.map((f) => [f.where, pct(f.selfShare)]),
+      ),
+      '',
+    )
+    lines.push(
+      markdownTable(
+        ['any function, self time only', 'share'],
+        h.functions.slice(0, 6).map((f) => [f.where, pct(f.selfShare)]),
+      ),
+    )
   }
   return lines.join('\n')
 }
@@ -544,7 +669,13 @@ function summaryTable(runs: RunResult[]): string {
   for (const run of runs) {
     for (const s of run.scenarios) {
       for (const [name, r] of Object.entries(s.ratios)) {
-        rows.push([`Node ${run.machine.node}`, s.title.replace(/ — .*/, ''), `${name} / ${s.baseline}`, times(r.pairedMedian), `${times(r.pairedMin)} – ${times(r.pairedMax)}`])
+        rows.push([
+          `Node ${run.machine.node}`,
+          s.title.replace(/ — .*/, ''),
+          `${name} / ${s.baseline}`,
+          times(r.pairedMedian),
+          `${times(r.pairedMin)} – ${times(r.pairedMax)}`,
+        ])
       }
     }
   }
@@ -556,8 +687,13 @@ function machineMarkdown(runs: RunResult[], date: string): string {
   const lines = [
     `- Date: ${date}`,
     `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch} (kernel ${m.kernel}); 1-min load average at the end of each run: ${runs.map((r) => r.machine.loadAverage1m).join(', ')}`,
-    ...runs.map((r) => `- Node ${r.machine.node}, OpenSSL ${r.machine.openssl}, V8 ${r.machine.v8}; X25519MLKEM768 in node:tls: ${r.hybridTls ? 'yes' : 'no'}; hotconn ML-KEM backend: ${r.mlKemBackend}`),
-    `- Packages: ${Object.entries(m.packages).map(([k, v]) => `${k} ${v ?? 'not installed'}`).join(', ')}`,
+    ...runs.map(
+      (r) =>
+        `- Node ${r.machine.node}, OpenSSL ${r.machine.openssl}, V8 ${r.machine.v8}; X25519MLKEM768 in node:tls: ${r.hybridTls ? 'yes' : 'no'}; hotconn ML-KEM backend: ${r.mlKemBackend}`,
+    ),
+    `- Packages: ${Object.entries(m.packages)
+      .map(([k, v]) => `${k} ${v ?? 'not installed'}`)
+      .join(', ')}`,
     `- Reproduce: \`${COMMAND}\``,
   ]
   return lines.join('\n')
@@ -567,7 +703,7 @@ function report(runs: RunResult[], date: string, notes: string[]): string {
   const parts = [
     '# TLS engine benchmark: hotconn vs node:tls',
     '',
-    'hotconn\'s TLS client (`connect()`, chrome profile) against Node\'s own TLS (OpenSSL), both as clients of the same',
+    "hotconn's TLS client (`connect()`, chrome profile) against Node's own TLS (OpenSSL), both as clients of the same",
     'keep-alive node:https server on 127.0.0.1 (a worker thread of the same process; ECDSA P-256 certificate from a test CA,',
     `TLS 1.3 only, ${SUITE}; for the TLS 1.2 rows a TLS 1.2-only server with ${SUITE12}). Both sides verify the certificate`,
     'chain and host name (a resumed handshake has none to verify). Rounds alternate A, B, A, B …',
@@ -586,7 +722,9 @@ function report(runs: RunResult[], date: string, notes: string[]): string {
   ]
   const busy = runs.filter((r) => r.machine.loadAverage1m > r.machine.cores)
   if (busy.length > 0) {
-    notes.push(`The machine was busy with other work (1-min load average ${busy.map((r) => r.machine.loadAverage1m).join(', ')} on ${runs[0]!.machine.cores} cores), so the per-round spreads are wide; the paired medians are the figures to read, and an idle machine gives tighter ones.`)
+    notes.push(
+      `The machine was busy with other work (1-min load average ${busy.map((r) => r.machine.loadAverage1m).join(', ')} on ${runs[0]!.machine.cores} cores), so the per-round spreads are wide; the paired medians are the figures to read, and an idle machine gives tighter ones.`,
+    )
   }
   if (notes.length > 0) parts.push('## Notes', '', ...notes.map((n) => `- ${n}`), '')
   parts.push('## Scenarios', '')
@@ -613,7 +751,9 @@ async function main(): Promise<void> {
       if (typeof child === 'string') notes.push(`${hybridNote}; ${child}.`)
       else {
         runs.push(child)
-        notes.push(`${hybridNote}, and the rows for Node ${child.machine.node} come from ${node24.slice(ROOT.length + 1)}, run by this bench in a child process.`)
+        notes.push(
+          `${hybridNote}, and the rows for Node ${child.machine.node} come from ${node24.slice(ROOT.length + 1)}, run by this bench in a child process.`,
+        )
       }
     } else notes.push(`${hybridNote}; none was found, so there is no full-handshake hybrid row.`)
   }
@@ -623,7 +763,10 @@ async function main(): Promise<void> {
   if (!quick) {
     mkdirSync(join(ROOT, 'reports'), { recursive: true })
     writeFileSync(join(ROOT, 'reports/tls-engine.md'), `${markdown}\n`)
-    writeFileSync(join(ROOT, 'reports/tls-engine.json'), `${JSON.stringify({ date, command: COMMAND, notes, runs }, null, 2)}\n`)
+    writeFileSync(
+      join(ROOT, 'reports/tls-engine.json'),
+      `${JSON.stringify({ date, command: COMMAND, notes, runs }, null, 2)}\n`,
+    )
     log('wrote reports/tls-engine.md and reports/tls-engine.json')
   }
 }

@@ -2,7 +2,9 @@
 import { main } from '../dist/cli/main.js'
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code },
+  (code) => {
+    process.exitCode = code
+  },
   (err) => {
     console.error(err instanceof Error ? `${err.code ?? 'ERR'}: ${err.message}` : String(err))
     process.exitCode = 1

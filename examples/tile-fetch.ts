@@ -46,8 +46,10 @@ export function parseTileFetchArgs(argv: string[]): TileFetchOptions | 'help' {
   )
   const { values, positionals } = parsed
   if (values.help) return 'help'
-  if (positionals.length > 1) throw new InvalidArgumentError(`give at most one URL, got ${positionals.length}\n\n${HELP}`)
-  if (values.report !== undefined && values['no-report']) throw new InvalidArgumentError('give --report or --no-report, not both')
+  if (positionals.length > 1)
+    throw new InvalidArgumentError(`give at most one URL, got ${positionals.length}\n\n${HELP}`)
+  if (values.report !== undefined && values['no-report'])
+    throw new InvalidArgumentError('give --report or --no-report, not both')
   const options: TileFetchOptions = {}
   if (positionals[0] !== undefined) options.url = positionals[0]
   if (values.count !== undefined) options.count = positiveInt('--count', values.count, 1)
@@ -58,7 +60,10 @@ export function parseTileFetchArgs(argv: string[]): TileFetchOptions | 'help' {
   if (values['no-report']) options.reportPath = null
   if (values['dns-port'] !== undefined) {
     const port = Number(values['dns-port'])
-    if (!/^\d+$/.test(values['dns-port']) || port > 65535) throw new InvalidArgumentError(`--dns-port must be a port number (0-65535), got ${JSON.stringify(values['dns-port'])}`)
+    if (!/^\d+$/.test(values['dns-port']) || port > 65535)
+      throw new InvalidArgumentError(
+        `--dns-port must be a port number (0-65535), got ${JSON.stringify(values['dns-port'])}`,
+      )
     options.dnsPort = port
   }
   return options

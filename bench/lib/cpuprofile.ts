@@ -93,7 +93,13 @@ function rank(map: Map<string, number>, busy: number, top: number): HotSpot[] {
     .map(([where, us]) => ({ where, selfShare: busy === 0 ? 0 : us / busy, selfMs: us / 1000 }))
 }
 
-export function summarizeProfile(profile: Profile, root: string, top: number, ownPrefix = 'src/', callers: readonly string[] = []): ProfileSummary {
+export function summarizeProfile(
+  profile: Profile,
+  root: string,
+  top: number,
+  ownPrefix = 'src/',
+  callers: readonly string[] = [],
+): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
   const parent = new Map<number, number>()
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)

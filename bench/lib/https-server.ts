@@ -120,7 +120,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const endpoint = spawnEndpoint(options)
   const port = await new Promise<number>((resolve, reject) => {
     endpoint.once('error', reject)
-    endpoint.once('message', (msg) => (msg.port !== undefined ? resolve(msg.port) : reject(new Error(`bench server: ${msg.error ?? 'no port'}`))))
+    endpoint.once('message', (msg) =>
+      msg.port !== undefined ? resolve(msg.port) : reject(new Error(`bench server: ${msg.error ?? 'no port'}`)),
+    )
   }).catch(async (err: unknown) => {
     await endpoint.stop()
     throw err

@@ -22,7 +22,10 @@ export function quantile(sorted: readonly number[], q: number): number {
 }
 
 export function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5)
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  )
 }
 
 /** Summary of `values`; throws RangeError on an empty list. */
@@ -54,7 +57,8 @@ export interface PairedRatio {
 
 /** Ratio of contender `a` to baseline `b`, measured in interleaved rounds of equal count. */
 export function pairedRatio(a: readonly number[], b: readonly number[]): PairedRatio {
-  if (a.length !== b.length || a.length === 0) throw new RangeError('pairedRatio needs two non-empty lists of equal length')
+  if (a.length !== b.length || a.length === 0)
+    throw new RangeError('pairedRatio needs two non-empty lists of equal length')
   const per = a.map((v, i) => v / b[i]!)
   const s = summarize(per)
   return { ofMedians: median(a) / median(b), pairedMedian: s.median, pairedMin: s.min, pairedMax: s.max }

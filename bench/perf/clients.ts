@@ -55,7 +55,12 @@ function check(path: string, status: number, bytes: number): number {
   return bytes
 }
 
-async function dispatcherGet(d: Dispatcher, origin: string, path: string, headers?: Record<string, string>): Promise<number> {
+async function dispatcherGet(
+  d: Dispatcher,
+  origin: string,
+  path: string,
+  headers?: Record<string, string>,
+): Promise<number> {
   const { statusCode, body } = await d.request({ origin, path, method: 'GET', ...(headers ? { headers } : {}) })
   let n = 0
   for await (const chunk of body) n += (chunk as Buffer).length
@@ -64,7 +69,10 @@ async function dispatcherGet(d: Dispatcher, origin: string, path: string, header
 
 function fixedResolver(ips: readonly string[]): Resolver {
   return {
-    resolve: async () => ({ addresses: ips.map((address) => ({ address, family: 4 as const, ttlMs: 3_600_000 })), minTtlMs: 3_600_000 }),
+    resolve: async () => ({
+      addresses: ips.map((address) => ({ address, family: 4 as const, ttlMs: 3_600_000 })),
+      minTtlMs: 3_600_000,
+    }),
   }
 }
 
@@ -100,7 +108,14 @@ export const hotconnKind: ClientKind = {
     const origin = `https://${target.host}:${target.port}`
     return {
       async get(path) {
-        const socket = await connect({ host: target.host, ip: target.ip, port: target.port, profile: 'chrome', ca: target.caPem, alpn: ['http/1.1'] })
+        const socket = await connect({
+          host: target.host,
+          ip: target.ip,
+          port: target.port,
+          profile: 'chrome',
+          ca: target.caPem,
+          alpn: ['http/1.1'],
+        })
         let handed = false
         const client = new Client(origin, {
           pipelining: 1,
@@ -125,9 +140,14 @@ export const hotconnKind: ClientKind = {
 export const undiciKind: ClientKind = {
   name: BASELINE,
   role: 'baseline',
-  detail: 'undici Agent, connect: { ca, servername } (node:tls / OpenSSL, default groups); cold: a new undici Client per request, no TLS session cache',
+  detail:
+    'undici Agent, connect: { ca, servername } (node:tls / OpenSSL, default groups); cold: a new undici Client per request, no TLS session cache',
   async hot(target, connections) {
-    const agent = new Agent({ connections, keepAliveTimeout: 300_000, connect: { ca: target.caPem, servername: target.host, maxCachedSessions: 0 } })
+    const agent = new Agent({
+      connections,
+      keepAliveTimeout: 300_000,
+      connect: { ca: target.caPem, servername: target.host, maxCachedSessions: 0 },
+    })
     const origin = `https://${target.ip}:${target.port}`
     return { get: (path) => dispatcherGet(agent, origin, path), close: () => agent.close() }
   },
@@ -155,7 +175,9 @@ interface FetchLikeResponse {
   arrayBuffer(): Promise<ArrayBuffer>
 }
 interface ImpitModule {
-  Impit: new (o: Record<string, unknown>) => { fetch(url: string, init?: Record<string, unknown>): Promise<FetchLikeResponse> }
+  Impit: new (o: Record<string, unknown>) => {
+    fetch(url: string, init?: Record<string, unknown>): Promise<FetchLikeResponse>
+  }
 }
 interface WreqTransport {
   close(): Promise<void>
@@ -190,7 +212,8 @@ function impitKind(m: PeerModule): ClientKind {
   return {
     name: `impit ${m.version}`,
     role: 'peer',
-    detail: "Impit({ browser: 'chrome', ignoreTlsErrors: true }) (rustls); URL by IP (no resolve option, so no SNI); certificate not verified; cold: connection: close",
+    detail:
+      "Impit({ browser: 'chrome', ignoreTlsErrors: true }) (rustls); URL by IP (no resolve option, so no SNI); certificate not verified; cold: connection: close",
     hot: (t) => make(t),
     cold: (t) => make(t, CLOSE),
   }
@@ -218,7 +241,8 @@ function wreqKind(m: PeerModule): ClientKind {
   return {
     name: `wreq-js ${m.version}`,
     role: 'peer',
-    detail: "createTransport({ browser: 'chrome', insecure: true, resolve }) (BoringSSL); certificate not verified; cold: connection: close",
+    detail:
+      "createTransport({ browser: 'chrome', insecure: true, resolve }) (BoringSSL); certificate not verified; cold: connection: close",
     hot: (t, c) => make(t, c),
     cold: (t) => make(t, 1, CLOSE),
   }
@@ -249,13 +273,18 @@ function gotKind(m: PeerModule): ClientKind {
   return {
     name: `got-scraping ${m.version}`,
     role: 'peer',
-    detail: 'gotScraping() (node:tls with its own cipher/sigalg order, generated browser headers), URL by IP (certificate has the IP), keep-alive https.Agent, verifies against the test CA; cold: keepAlive: false agent',
+    detail:
+      'gotScraping() (node:tls with its own cipher/sigalg order, generated browser headers), URL by IP (certificate has the IP), keep-alive https.Agent, verifies against the test CA; cold: keepAlive: false agent',
     hot: (t, c) => make(t, true, c),
     cold: (t) => make(t, false, 1),
   }
 }
 
 export function peerKind(m: PeerModule): ClientKind {
-  const makers: Record<PeerName, (m: PeerModule) => ClientKind> = { impit: impitKind, 'wreq-js': wreqKind, 'got-scraping': gotKind }
+  const makers: Record<PeerName, (m: PeerModule) => ClientKind> = {
+    impit: impitKind,
+    'wreq-js': wreqKind,
+    'got-scraping': gotKind,
+  }
   return makers[m.name](m)
 }

@@ -16,10 +16,27 @@ import { profileHotSpots, type ProfileSummary } from '../lib/cpuprofile.js'
 import { startBenchServer, type BenchServer } from '../lib/https-server.js'
 import { machineInfo, type MachineInfo } from '../lib/machine.js'
 import { quantile, summarize } from '../lib/stats.js'
-import { BASELINE, HOTCONN, hotconnKind, peerKind, undiciKind, type ClientKind, type HttpClient, type Target } from './clients.js'
+import {
+  BASELINE,
+  HOTCONN,
+  hotconnKind,
+  peerKind,
+  undiciKind,
+  type ClientKind,
+  type HttpClient,
+  type Target,
+} from './clients.js'
 import { oneLine } from './errors.js'
 import { captureJa4, type Ja4Capture } from './ja4.js'
-import { compareLoad, runGets, latencySummary, type LatencySummary, type LoadEntry, type LoadResult, type LoadSpec } from './load.js'
+import {
+  compareLoad,
+  runGets,
+  latencySummary,
+  type LatencySummary,
+  type LoadEntry,
+  type LoadResult,
+  type LoadSpec,
+} from './load.js'
 import { nginxVersion, startNginx, type NginxOrigin } from './nginx.js'
 import { loadPeers, PEER_PACKAGES, type PeerName } from './peers.js'
 import { setupNetem, startDelayRelay, type DelayRelay, type NetemPath } from './rtt.js'
@@ -126,18 +143,40 @@ interface Origin {
   stop(): Promise<void>
 }
 
-async function startOrigin(pki: { certPem: string; keyPem: string }, ips: readonly string[], log: (m: string) => void): Promise<Origin> {
+async function startOrigin(
+  pki: { certPem: string; keyPem: string },
+  ips: readonly string[],
+  log: (m: string) => void,
+): Promise<Origin> {
   const v = nginxVersion()
   if (v !== undefined) {
     try {
-      const ng: NginxOrigin = await startNginx({ certPem: pki.certPem, keyPem: pki.keyPem, ips, sizes: [SMALL, TILE], groups: 'X25519' })
+      const ng: NginxOrigin = await startNginx({
+        certPem: pki.certPem,
+        keyPem: pki.keyPem,
+        ips,
+        sizes: [SMALL, TILE],
+        groups: 'X25519',
+      })
       return { kind: 'nginx', version: `nginx ${ng.version}`, port: ng.port, stop: () => ng.stop() }
     } catch (err) {
       log(`nginx could not start (${(err as Error).message}); falling back to node:https`)
     }
   }
-  const s: BenchServer = await startBenchServer({ keyPem: pki.keyPem, certPem: pki.certPem, ecdhCurve: 'x25519', ciphers: SUITE, hosts: ips, noTickets: true })
-  return { kind: 'node:https', version: `node:https ${process.version} (worker thread)`, port: s.port, stop: () => s.close() }
+  const s: BenchServer = await startBenchServer({
+    keyPem: pki.keyPem,
+    certPem: pki.certPem,
+    ecdhCurve: 'x25519',
+    ciphers: SUITE,
+    hosts: ips,
+    noTickets: true,
+  })
+  return {
+    kind: 'node:https',
+    version: `node:https ${process.version} (worker thread)`,
+    port: s.port,
+    stop: () => s.close(),
+  }
 }
 
 /** A Node binary whose OpenSSL can serve X25519MLKEM768 (this one, or a project-local Node >= 24). */
@@ -148,7 +187,8 @@ function hybridNode(root: string): string | undefined {
   } catch {
     // this Node's OpenSSL is older than 3.5
   }
-  for (const p of ['node_modules/node/bin/node', '.cache/node24/node_modules/node/bin/node']) if (existsSync(join(root, p))) return join(root, p)
+  for (const p of ['node_modules/node/bin/node', '.cache/node24/node_modules/node/bin/node'])
+    if (existsSync(join(root, p))) return join(root, p)
   return undefined
 }
 
@@ -172,7 +212,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   } else {
     for (const n of PEER_PACKAGES) peersSkipped[n] = '--no-peers'
   }
-  log('recording each client\'s JA4 on the capture server…')
+  log("recording each client's JA4 on the capture server…")
   const clients: ClientInfo[] = []
   for (const k of kinds) {
     const ja4 = await captureJa4(k, pki.caPem)
@@ -207,7 +247,8 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
       const summary = await profileHotSpots(
         async () => {
           const end = performance.now() + (q ? 600 : 2500)
-          while (performance.now() < end) await runGets(client, spec.path, Math.max(spec.concurrency * 8, 50), spec.concurrency)
+          while (performance.now() < end)
+            await runGets(client, spec.path, Math.max(spec.concurrency * 8, 50), spec.concurrency)
         },
         o.root,
         10,
@@ -245,7 +286,14 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
 
   const coldLoad = async (id: string, title: string, t: Target, originText: string): Promise<void> => {
     log(`${title}…`)
-    const spec: LoadSpec = { path: `/size/${SMALL}`, concurrency: 1, rounds, roundMs: q ? 150 : 600, warmup: q ? 5 : 20, minCount: q ? 5 : 15 }
+    const spec: LoadSpec = {
+      path: `/size/${SMALL}`,
+      concurrency: 1,
+      rounds,
+      roundMs: q ? 150 : 600,
+      warmup: q ? 5 : 20,
+      minCount: q ? 5 : 15,
+    }
     const entries: LoadEntry[] = []
     for (const k of kinds) entries.push({ name: k.name, role: k.role, client: await k.cold(t) })
     try {
@@ -260,19 +308,50 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
 
   try {
     if (want.has('hot')) {
-      await hotLoad('hot-seq', 'Hot 1 KB requests, sequential on one connection', { path: `/size/${SMALL}`, concurrency: 1, rounds, roundMs: q ? 100 : 500, warmup: q ? 50 : 300, minCount: 50 }, SMALL)
-      await hotLoad('hot-c16', 'Hot 1 KB requests, concurrency 16', { path: `/size/${SMALL}`, concurrency: 16, rounds, roundMs: q ? 100 : 500, warmup: q ? 100 : 500, minCount: 100 }, SMALL)
+      await hotLoad(
+        'hot-seq',
+        'Hot 1 KB requests, sequential on one connection',
+        { path: `/size/${SMALL}`, concurrency: 1, rounds, roundMs: q ? 100 : 500, warmup: q ? 50 : 300, minCount: 50 },
+        SMALL,
+      )
+      await hotLoad(
+        'hot-c16',
+        'Hot 1 KB requests, concurrency 16',
+        {
+          path: `/size/${SMALL}`,
+          concurrency: 16,
+          rounds,
+          roundMs: q ? 100 : 500,
+          warmup: q ? 100 : 500,
+          minCount: 100,
+        },
+        SMALL,
+      )
     }
     if (want.has('tiles')) {
-      await hotLoad('tiles-c8', 'Tiles: 256 KB responses, concurrency 8', { path: `/size/${TILE}`, concurrency: 8, rounds, roundMs: q ? 150 : 600, warmup: q ? 16 : 64, minCount: 16 }, TILE)
+      await hotLoad(
+        'tiles-c8',
+        'Tiles: 256 KB responses, concurrency 8',
+        { path: `/size/${TILE}`, concurrency: 8, rounds, roundMs: q ? 150 : 600, warmup: q ? 16 : 64, minCount: 16 },
+        TILE,
+      )
     }
     if (want.has('cold')) {
       await coldLoad('cold-x25519', 'Cold: new connection per 1 KB request, server group x25519', target, originNote)
       const node = hybridNode(o.root)
       if (node === undefined) {
-        coldSkipped['cold-x25519mlkem768'] = `no Node with OpenSSL >= 3.5 to serve X25519MLKEM768 (this is ${process.version}, OpenSSL ${process.versions.openssl}; nginx links the system OpenSSL); \`npm install node@24\` provides one project-locally`
+        coldSkipped['cold-x25519mlkem768'] =
+          `no Node with OpenSSL >= 3.5 to serve X25519MLKEM768 (this is ${process.version}, OpenSSL ${process.versions.openssl}; nginx links the system OpenSSL); \`npm install node@24\` provides one project-locally`
       } else {
-        const hybrid = await startBenchServer({ keyPem: pki.keyPem, certPem: pki.certPem, ecdhCurve: 'X25519MLKEM768:X25519', ciphers: SUITE, hosts: [HYBRID_IP], noTickets: true, ...(node !== process.execPath ? { node } : {}) })
+        const hybrid = await startBenchServer({
+          keyPem: pki.keyPem,
+          certPem: pki.certPem,
+          ecdhCurve: 'X25519MLKEM768:X25519',
+          ciphers: SUITE,
+          hosts: [HYBRID_IP],
+          noTickets: true,
+          ...(node !== process.execPath ? { node } : {}),
+        })
         try {
           const v = node === process.execPath ? process.version : node.replace(o.root + '/', '')
           await coldLoad(
@@ -347,7 +426,14 @@ async function rttScenario(
     if (typeof netem !== 'string') {
       path = netem
       try {
-        nsOrigin = await startNginx({ certPem: pki.certPem, keyPem: pki.keyPem, ips: [path.serverIp], sizes: [SMALL, TILE], groups: 'X25519', wrap: path.exec })
+        nsOrigin = await startNginx({
+          certPem: pki.certPem,
+          keyPem: pki.keyPem,
+          ips: [path.serverIp],
+          sizes: [SMALL, TILE],
+          groups: 'X25519',
+          wrap: path.exec,
+        })
       } catch (err) {
         await path.teardown()
         path = undefined
@@ -408,7 +494,11 @@ async function rttScenario(
       const cr = coldRounds.get(p.kind.name)!
       const hot = latencySummary(hr)
       const cold = latencySummary(cr)
-      const med = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5)
+      const med = (xs: number[]): number =>
+        quantile(
+          [...xs].sort((a, b) => a - b),
+          0.5,
+        )
       const per = summarize(hr.map((h, i) => med(cr[i]!) / med(h)))
       rows.push({
         name: p.kind.name,

@@ -8,7 +8,16 @@ import { CaptureServer } from '../../src/fingerprint/capture-server.js'
 import type { ClientKind } from './clients.js'
 
 const X25519MLKEM768 = 0x11ec
-const GROUP_NAMES: Record<number, string> = { 0x001d: 'x25519', 0x0017: 'secp256r1', 0x0018: 'secp384r1', 0x0019: 'secp521r1', 0x11ec: 'X25519MLKEM768', 0x6399: 'X25519Kyber768Draft00', 0x001e: 'x448', 0x0100: 'ffdhe2048' }
+const GROUP_NAMES: Record<number, string> = {
+  0x001d: 'x25519',
+  0x0017: 'secp256r1',
+  0x0018: 'secp384r1',
+  0x0019: 'secp521r1',
+  0x11ec: 'X25519MLKEM768',
+  0x6399: 'X25519Kyber768Draft00',
+  0x001e: 'x448',
+  0x0100: 'ffdhe2048',
+}
 
 export interface Ja4Capture {
   readonly ja4: string
@@ -20,7 +29,7 @@ export interface Ja4Capture {
   readonly alpn: readonly string[]
 }
 
-const isGrease = (v: number): boolean => (v & 0x0f0f) === 0x0a0a && (v >> 8) === (v & 0xff)
+const isGrease = (v: number): boolean => (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff)
 
 /** Sends one request of `kind` to a capture server on 127.0.0.1; resolves to its fingerprint or the reason there is none. */
 export async function captureJa4(kind: ClientKind, caPem: string, timeoutMs = 5000): Promise<Ja4Capture | string> {

@@ -66,7 +66,13 @@ export interface LoadResult {
 }
 
 /** `count` GETs of `path` with `concurrency` workers; pushes each latency (ms) into `out` if given. */
-export async function runGets(client: HttpClient, path: string, count: number, concurrency: number, out?: number[]): Promise<void> {
+export async function runGets(
+  client: HttpClient,
+  path: string,
+  count: number,
+  concurrency: number,
+  out?: number[],
+): Promise<void> {
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -81,7 +87,14 @@ export async function runGets(client: HttpClient, path: string, count: number, c
 
 export function latencySummary(rounds: readonly (readonly number[])[]): LatencySummary {
   const all = rounds.flat().sort((a, b) => a - b)
-  const p50s = rounds.filter((r) => r.length > 0).map((r) => quantile([...r].sort((a, b) => a - b), 0.5))
+  const p50s = rounds
+    .filter((r) => r.length > 0)
+    .map((r) =>
+      quantile(
+        [...r].sort((a, b) => a - b),
+        0.5,
+      ),
+    )
   const s = summarize(p50s.length > 0 ? p50s : [0])
   return {
     n: all.length,
@@ -95,7 +108,12 @@ export function latencySummary(rounds: readonly (readonly number[])[]): LatencyS
 }
 
 /** Runs the clients in interleaved rounds; `baseline` names the row the ratios are against. */
-export async function compareLoad(entries: readonly LoadEntry[], spec: LoadSpec, baseline: string, log: (m: string) => void): Promise<LoadResult> {
+export async function compareLoad(
+  entries: readonly LoadEntry[],
+  spec: LoadSpec,
+  baseline: string,
+  log: (m: string) => void,
+): Promise<LoadResult> {
   const failed: Record<string, string> = {}
   const live = [...entries]
   const drop = (name: string, err: unknown): void => {
@@ -130,7 +148,13 @@ export async function compareLoad(entries: readonly LoadEntry[], spec: LoadSpec,
       return undefined
     },
   }))
-  let count = spec.count ?? (await calibrate(contenders, { probe: Math.max(spec.minCount, spec.concurrency * 4), targetMs: spec.roundMs, min: spec.minCount }))
+  let count =
+    spec.count ??
+    (await calibrate(contenders, {
+      probe: Math.max(spec.minCount, spec.concurrency * 4),
+      targetMs: spec.roundMs,
+      min: spec.minCount,
+    }))
   if (spec.maxCount !== undefined) count = Math.min(count, spec.maxCount)
   recording = true
   const results = await interleave(contenders, { rounds: spec.rounds, count, warmup: 0 })
@@ -149,5 +173,13 @@ export async function compareLoad(entries: readonly LoadEntry[], spec: LoadSpec,
       ...(e.name !== baseline && base !== undefined && !broken.has(baseline) ? { ratio: pairedRatio(ops, base) } : {}),
     }
   })
-  return { path: spec.path, concurrency: spec.concurrency, rounds: spec.rounds, countPerRound: count, baseline, rows, failed }
+  return {
+    path: spec.path,
+    concurrency: spec.concurrency,
+    rounds: spec.rounds,
+    countPerRound: count,
+    baseline,
+    rows,
+    failed,
+  }
 }

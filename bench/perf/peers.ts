@@ -25,7 +25,9 @@ export interface PeerLoad {
 
 function installedVersion(prefix: string, name: string): string | undefined {
   try {
-    const pkg = JSON.parse(readFileSync(join(prefix, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }
+    const pkg = JSON.parse(readFileSync(join(prefix, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version?: string
+    }
     return pkg.version
   } catch {
     return undefined
@@ -48,14 +50,26 @@ function entryOf(prefix: string, name: string): string {
 function npmInstall(prefix: string, names: readonly string[], log: (m: string) => void): Promise<string | undefined> {
   mkdirSync(prefix, { recursive: true })
   const manifest = join(prefix, 'package.json')
-  if (!existsSync(manifest)) writeFileSync(manifest, `${JSON.stringify({ name: 'hotconn-bench-peers', private: true }, null, 2)}\n`)
+  if (!existsSync(manifest))
+    writeFileSync(manifest, `${JSON.stringify({ name: 'hotconn-bench-peers', private: true }, null, 2)}\n`)
   log(`installing ${names.join(', ')} into ${prefix} (npm install --no-save)…`)
   return new Promise((resolve) => {
     execFile(
       'npm',
       ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, ...names],
       { timeout: 180_000, maxBuffer: 8 << 20 },
-      (err, _stdout, stderr) => resolve(err ? `npm install failed: ${(stderr || err.message).split('\n').filter((l) => /ERR|error/i.test(l)).slice(0, 3).join(' ') || err.message}` : undefined),
+      (err, _stdout, stderr) =>
+        resolve(
+          err
+            ? `npm install failed: ${
+                (stderr || err.message)
+                  .split('\n')
+                  .filter((l) => /ERR|error/i.test(l))
+                  .slice(0, 3)
+                  .join(' ') || err.message
+              }`
+            : undefined,
+        ),
     )
   })
 }
@@ -64,13 +78,19 @@ function npmInstall(prefix: string, names: readonly string[], log: (m: string) =
  * Installs the missing peers (unless `install` is false) and imports each.
  * @param prefix install prefix, e.g. `<root>/.cache/peers`
  */
-export async function loadPeers(prefix: string, wanted: readonly PeerName[], install: boolean, log: (m: string) => void): Promise<PeerLoad> {
+export async function loadPeers(
+  prefix: string,
+  wanted: readonly PeerName[],
+  install: boolean,
+  log: (m: string) => void,
+): Promise<PeerLoad> {
   const skipped: Partial<Record<PeerName, string>> = {}
   const missing = wanted.filter((n) => installedVersion(prefix, n) === undefined)
   if (missing.length > 0) {
     if (install) {
       const failure = await npmInstall(prefix, missing, log)
-      if (failure !== undefined) for (const n of missing) if (installedVersion(prefix, n) === undefined) skipped[n] = failure
+      if (failure !== undefined)
+        for (const n of missing) if (installedVersion(prefix, n) === undefined) skipped[n] = failure
     } else {
       for (const n of missing) skipped[n] = `not installed in ${prefix} and --no-install was given`
     }

@@ -41,22 +41,55 @@ export function renderCharts(r: HarnessResult): Record<string, string> {
     }
     subtitle = 'GET 1 KB on loopback (no added delay); box p25–p75, whiskers p1–p99, bar = median'
   }
-  if (series.length > 0) out[LATENCY_CHART] = boxPlotSvg('Hot vs cold request latency per client', subtitle, 'ms per request', series, markers)
+  if (series.length > 0)
+    out[LATENCY_CHART] = boxPlotSvg(
+      'Hot vs cold request latency per client',
+      subtitle,
+      'ms per request',
+      series,
+      markers,
+    )
   const panels = []
   const bar = (s: LoadScenario | undefined, title: string, unit: string, scale: (v: number) => number) =>
     s && {
       title,
       unit,
-      bars: s.result.rows.map((row) => ({ label: row.name, role: row.role, median: scale(row.summary.median), min: scale(row.summary.min), max: scale(row.summary.max) })),
+      bars: s.result.rows.map((row) => ({
+        label: row.name,
+        role: row.role,
+        median: scale(row.summary.median),
+        min: scale(row.summary.min),
+        max: scale(row.summary.max),
+      })),
     }
   for (const p of [
-    bar(r.load.find((s) => s.id === 'hot-seq'), '1 KB, sequential', 'requests/s', (v) => v),
-    bar(r.load.find((s) => s.id === 'hot-c16'), '1 KB, concurrency 16', 'requests/s', (v) => v),
-    bar(r.load.find((s) => s.id === 'tiles-c8'), '256 KB tiles, concurrency 8', 'MiB/s', (v) => (v * 256 * 1024) / MiB),
+    bar(
+      r.load.find((s) => s.id === 'hot-seq'),
+      '1 KB, sequential',
+      'requests/s',
+      (v) => v,
+    ),
+    bar(
+      r.load.find((s) => s.id === 'hot-c16'),
+      '1 KB, concurrency 16',
+      'requests/s',
+      (v) => v,
+    ),
+    bar(
+      r.load.find((s) => s.id === 'tiles-c8'),
+      '256 KB tiles, concurrency 8',
+      'MiB/s',
+      (v) => (v * 256 * 1024) / MiB,
+    ),
   ]) {
     if (p) panels.push(p)
   }
-  if (panels.length > 0) out[THROUGHPUT_CHART] = barPanelsSvg('Throughput per client (hot connections)', 'bar = median of the interleaved rounds, whisker = min – max of the rounds', panels)
+  if (panels.length > 0)
+    out[THROUGHPUT_CHART] = barPanelsSvg(
+      'Throughput per client (hot connections)',
+      'bar = median of the interleaved rounds, whisker = min – max of the rounds',
+      panels,
+    )
   return out
 }
 
@@ -73,7 +106,17 @@ function gitState(root: string): string {
 function loadTable(s: LoadScenario): string {
   const r = s.result
   const tput = s.bytesPerOp >= 65536
-  const headers = ['client', `median ${s.unit}`, 'rounds min – max', 'spread', ...(tput ? ['MiB/s'] : []), 'p50 ms', 'p99 ms', `vs ${BASELINE} (paired median)`, 'paired min – max']
+  const headers = [
+    'client',
+    `median ${s.unit}`,
+    'rounds min – max',
+    'spread',
+    ...(tput ? ['MiB/s'] : []),
+    'p50 ms',
+    'p99 ms',
+    `vs ${BASELINE} (paired median)`,
+    'paired min – max',
+  ]
   const rows = r.rows.map((row) => [
     row.name,
     fmt(row.summary.median, 0),
@@ -96,9 +139,15 @@ function profileSection(s: LoadScenario, outDir: string): string[] {
     '',
     `hotconn is below ${PROFILE_BELOW}× here, so its side was CPU-profiled afterwards on its own (${fmt(p.busyMs, 0)} ms busy, idle ${pct(p.idleShare)} of the time; the origin is another process and not sampled). Raw profile: [${file}](${file}) (open in Chrome DevTools → Performance, or speedscope). Busy time charged to the hotconn function that asked for it (node:crypto/net work included; undici and the bench loop apart):`,
     '',
-    markdownTable(['hotconn function (file:name)', 'share of busy'], p.own.map((f) => [f.where, pct(f.selfShare)])),
+    markdownTable(
+      ['hotconn function (file:name)', 'share of busy'],
+      p.own.map((f) => [f.where, pct(f.selfShare)]),
+    ),
     '',
-    markdownTable(['any function, self time', 'share of busy'], p.functions.slice(0, 8).map((f) => [f.where, pct(f.selfShare)])),
+    markdownTable(
+      ['any function, self time', 'share of busy'],
+      p.functions.slice(0, 8).map((f) => [f.where, pct(f.selfShare)]),
+    ),
   ]
 }
 
@@ -124,14 +173,19 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
     '',
     `- Date: ${r.date}; run took ${fmt(r.durationS, 0)} s${r.quick ? ' (--quick)' : ''}`,
     `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch}, kernel ${m.kernel}; 1-min load average at the end: ${m.loadAverage1m}`,
-    `- Node ${m.node}, OpenSSL ${m.openssl}, V8 ${m.v8}; ${Object.entries(m.packages).map(([k, v]) => `${k} ${v ?? 'not installed'}`).join(', ')}`,
+    `- Node ${m.node}, OpenSSL ${m.openssl}, V8 ${m.v8}; ${Object.entries(m.packages)
+      .map(([k, v]) => `${k} ${v ?? 'not installed'}`)
+      .join(', ')}`,
     `- hotconn: git ${gitState(ctx.root)}`,
     `- Origin: ${r.origin.note}; ECDSA P-256 certificate from a test CA made at start`,
     `- Reproduce: \`${ctx.command}\` (full run, writes reports/), \`npm run bench -- --quick\` (about a minute, prints only), \`hotconn bench --scenario hot,cold\` (same harness from the CLI; scenarios: hot, tiles, cold, rtt, scale)`,
     '',
   ]
   if (m.loadAverage1m > m.cores) {
-    parts.push(`> The machine was shared with other work during the run (load average ${m.loadAverage1m} on ${m.cores} cores): round-to-round spreads are wide and absolute rates are low. Read the paired ratios, which compare rounds that ran back to back.`, '')
+    parts.push(
+      `> The machine was shared with other work during the run (load average ${m.loadAverage1m} on ${m.cores} cores): round-to-round spreads are wide and absolute rates are low. Read the paired ratios, which compare rounds that ran back to back.`,
+      '',
+    )
   }
 
   parts.push('## Clients', '')
@@ -150,28 +204,77 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
   const skippedPeers = Object.entries(r.peersSkipped)
   if (skippedPeers.length > 0) parts.push(...skippedPeers.map(([n, why]) => `- **${n} skipped**: ${why}`), '')
   parts.push(
-    'JA4s were read by sending one request of each client to hotconn\'s capture server (`hotconn fingerprint --listen`), which answers handshake_failure; a client that connects by IP sends no SNI (JA4 `i` instead of `d`).',
+    "JA4s were read by sending one request of each client to hotconn's capture server (`hotconn fingerprint --listen`), which answers handshake_failure; a client that connects by IP sends no SNI (JA4 `i` instead of `d`).",
     '',
   )
 
   // Summary
   const sumRows: string[][] = []
   for (const s of r.load) {
-    for (const row of s.result.rows) if (row.ratio) sumRows.push([s.title, row.name, times(row.ratio.pairedMedian), `${times(row.ratio.pairedMin)} – ${times(row.ratio.pairedMax)}`])
+    for (const row of s.result.rows)
+      if (row.ratio)
+        sumRows.push([
+          s.title,
+          row.name,
+          times(row.ratio.pairedMedian),
+          `${times(row.ratio.pairedMin)} – ${times(row.ratio.pairedMax)}`,
+        ])
   }
-  if (r.rtt) for (const row of r.rtt.rows) sumRows.push([`RTT ${r.rtt.rttMs} ms: cold p50 / hot p50 (limit 3.00×)`, row.name, times(row.coldOverHot), `${times(row.perRound.min)} – ${times(row.perRound.max)}`])
-  if (r.acquire) for (const row of r.acquire.rows) if (row.ratio) sumRows.push([`Pool acquire + release, ${fmt(row.connections, 0)} vs 10 connections`, HOTCONN, times(row.ratio.pairedMedian), `${times(row.ratio.pairedMin)} – ${times(row.ratio.pairedMax)}`])
+  if (r.rtt)
+    for (const row of r.rtt.rows)
+      sumRows.push([
+        `RTT ${r.rtt.rttMs} ms: cold p50 / hot p50 (limit 3.00×)`,
+        row.name,
+        times(row.coldOverHot),
+        `${times(row.perRound.min)} – ${times(row.perRound.max)}`,
+      ])
+  if (r.acquire)
+    for (const row of r.acquire.rows)
+      if (row.ratio)
+        sumRows.push([
+          `Pool acquire + release, ${fmt(row.connections, 0)} vs 10 connections`,
+          HOTCONN,
+          times(row.ratio.pairedMedian),
+          `${times(row.ratio.pairedMin)} – ${times(row.ratio.pairedMax)}`,
+        ])
   if (r.memory) {
-    sumRows.push([`Warm-up of ${fmt(r.memory.connections, 0)} connections / ${r.memory.ips} IPs (speed)`, `${HOTCONN} vs node:tls`, times(r.memory.warmupRatio.pairedMedian), `${times(r.memory.warmupRatio.pairedMin)} – ${times(r.memory.warmupRatio.pairedMax)}`])
-    sumRows.push([`Heap per idle connection (bytes, lower is better)`, `${HOTCONN} vs node:tls`, times(r.memory.heapRatio.pairedMedian), `${times(r.memory.heapRatio.pairedMin)} – ${times(r.memory.heapRatio.pairedMax)}`])
+    sumRows.push([
+      `Warm-up of ${fmt(r.memory.connections, 0)} connections / ${r.memory.ips} IPs (speed)`,
+      `${HOTCONN} vs node:tls`,
+      times(r.memory.warmupRatio.pairedMedian),
+      `${times(r.memory.warmupRatio.pairedMin)} – ${times(r.memory.warmupRatio.pairedMax)}`,
+    ])
+    sumRows.push([
+      `Heap per idle connection (bytes, lower is better)`,
+      `${HOTCONN} vs node:tls`,
+      times(r.memory.heapRatio.pairedMedian),
+      `${times(r.memory.heapRatio.pairedMin)} – ${times(r.memory.heapRatio.pairedMax)}`,
+    ])
   }
-  parts.push('## Summary', '', 'Throughput ratios are against undici + node:tls (> 1 = faster); the RTT rows are each client\'s own cold/hot latency ratio.', '')
+  parts.push(
+    '## Summary',
+    '',
+    "Throughput ratios are against undici + node:tls (> 1 = faster); the RTT rows are each client's own cold/hot latency ratio.",
+    '',
+  )
   parts.push(markdownTable(['scenario', 'client', 'paired median', 'paired min – max'], sumRows), '')
 
   if (ctx.chartFiles.length > 0) {
     parts.push('## Charts', '')
-    if (ctx.chartFiles.includes(LATENCY_CHART)) parts.push(`[${LATENCY_CHART}](${LATENCY_CHART}) — hot vs cold latency distribution per client`, '', `![hot vs cold latency](${LATENCY_CHART})`, '')
-    if (ctx.chartFiles.includes(THROUGHPUT_CHART)) parts.push(`[${THROUGHPUT_CHART}](${THROUGHPUT_CHART}) — throughput per client`, '', `![throughput per client](${THROUGHPUT_CHART})`, '')
+    if (ctx.chartFiles.includes(LATENCY_CHART))
+      parts.push(
+        `[${LATENCY_CHART}](${LATENCY_CHART}) — hot vs cold latency distribution per client`,
+        '',
+        `![hot vs cold latency](${LATENCY_CHART})`,
+        '',
+      )
+    if (ctx.chartFiles.includes(THROUGHPUT_CHART))
+      parts.push(
+        `[${THROUGHPUT_CHART}](${THROUGHPUT_CHART}) — throughput per client`,
+        '',
+        `![throughput per client](${THROUGHPUT_CHART})`,
+        '',
+      )
   }
 
   const section = (heading: string, ids: string[], extra: (s: LoadScenario) => string[] = () => []): void => {
@@ -179,27 +282,58 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
     if (list.length === 0) return
     parts.push(heading, '')
     for (const s of list) {
-      parts.push(`### ${s.title}`, '', loadTable(s), '', `${s.result.rounds} interleaved rounds × ${fmt(s.result.countPerRound, 0)} requests per client; concurrency ${s.result.concurrency}; GET ${s.result.path}. Origin: ${s.origin}.`)
+      parts.push(
+        `### ${s.title}`,
+        '',
+        loadTable(s),
+        '',
+        `${s.result.rounds} interleaved rounds × ${fmt(s.result.countPerRound, 0)} requests per client; concurrency ${s.result.concurrency}; GET ${s.result.path}. Origin: ${s.origin}.`,
+      )
       for (const [n, why] of Object.entries(s.result.failed)) parts.push(`- **${n}** left out: ${why}`)
       parts.push(...extra(s), ...profileSection(s, ctx.outDir), '')
     }
   }
   section('## 1. Hot small requests (1 KB)', ['hot-seq', 'hot-c16'])
   section('## 2. Tiles (256 KB, concurrency 8)', ['tiles-c8'])
-  section('## 3. Cold: a new connection (full TLS 1.3 handshake) per request', ['cold-x25519', 'cold-x25519mlkem768'], (s) =>
-    s.id === 'cold-x25519mlkem768'
-      ? ['', `Which group each client gets here follows from its key shares (Clients table): a client with an X25519MLKEM768 share does the hybrid exchange, the others x25519 (undici + node:tls on Node ${m.node} cannot offer ML-KEM).`]
-      : ['', 'Each request: TCP connect, full handshake with certificate verification (peers: see Clients), one GET, close. The origin issues no session tickets, so nobody resumes.'],
+  section(
+    '## 3. Cold: a new connection (full TLS 1.3 handshake) per request',
+    ['cold-x25519', 'cold-x25519mlkem768'],
+    (s) =>
+      s.id === 'cold-x25519mlkem768'
+        ? [
+            '',
+            `Which group each client gets here follows from its key shares (Clients table): a client with an X25519MLKEM768 share does the hybrid exchange, the others x25519 (undici + node:tls on Node ${m.node} cannot offer ML-KEM).`,
+          ]
+        : [
+            '',
+            'Each request: TCP connect, full handshake with certificate verification (peers: see Clients), one GET, close. The origin issues no session tickets, so nobody resumes.',
+          ],
   )
   for (const [id, why] of Object.entries(r.coldSkipped)) parts.push(`- **${id} skipped**: ${why}`, '')
 
   parts.push('## 4. Hot vs cold with a real round-trip time', '')
   if (r.rtt) {
     const t = r.rtt
-    if (t.netemSkipped) parts.push(`> **netns + veth + \`tc netem\` was not possible here: ${t.netemSkipped}.** The scenario ran through the userspace delay relay instead (below); its RTT is emulated in a process, not by the kernel, so it adds ~0.1–1 ms of timer slack per hop.`, '')
+    if (t.netemSkipped)
+      parts.push(
+        `> **netns + veth + \`tc netem\` was not possible here: ${t.netemSkipped}.** The scenario ran through the userspace delay relay instead (below); its RTT is emulated in a process, not by the kernel, so it adds ~0.1–1 ms of timer slack per hop.`,
+        '',
+      )
     parts.push(
       markdownTable(
-        ['client', 'hot p50 ms', 'hot p99 ms', 'cold p50 ms', 'cold p99 ms', 'hot p50 − 1 RTT', 'cold p50 − 3 RTT', 'cold / hot (p50)', 'per-round min – max', 'network-only limit', 'TCP conns per cold / hot request'],
+        [
+          'client',
+          'hot p50 ms',
+          'hot p99 ms',
+          'cold p50 ms',
+          'cold p99 ms',
+          'hot p50 − 1 RTT',
+          'cold p50 − 3 RTT',
+          'cold / hot (p50)',
+          'per-round min – max',
+          'network-only limit',
+          'TCP conns per cold / hot request',
+        ],
         t.rows.map((row) => [
           row.name,
           ms(row.hot.p50),
@@ -211,7 +345,9 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
           times(row.coldOverHot),
           `${times(row.perRound.min)} – ${times(row.perRound.max)}`,
           '3.00×',
-          row.connectionsPerCold !== undefined ? `${fmt(row.connectionsPerCold, 1)} / ${fmt(row.connectionsPerHot ?? 0, 1)}` : 'n/a',
+          row.connectionsPerCold !== undefined
+            ? `${fmt(row.connectionsPerCold, 1)} / ${fmt(row.connectionsPerHot ?? 0, 1)}`
+            : 'n/a',
         ]),
       ),
       '',
@@ -219,7 +355,8 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
       '',
       `Theoretical limit: on the network alone a cold HTTPS request over TLS 1.3 costs 3 RTT (TCP handshake, TLS handshake, request/response) and a hot one 1 RTT, so cold/hot → 3.00× as the RTT grows; ${fmt(t.rttMs, 0)} ms and ${fmt(3 * t.rttMs, 0)} ms are the floors. The "− RTT" columns are what each client adds on top of those floors (its CPU time: handshake crypto and certificate checks on the cold path, record and HTTP work on the hot one, plus the relay's timer slack, which every client pays alike). A cold/hot ratio above 3× means the cold path's CPU time is more than 3× the hot path's; the pool's gain per request is cold − hot.`,
     )
-    if (t.ratioVsBaseline !== undefined) parts.push('', `hotconn's cold/hot ratio is ${times(t.ratioVsBaseline)} the baseline's.`)
+    if (t.ratioVsBaseline !== undefined)
+      parts.push('', `hotconn's cold/hot ratio is ${times(t.ratioVsBaseline)} the baseline's.`)
     for (const [n, why] of Object.entries(t.failed)) parts.push(`- **${n}** left out: ${why}`)
     parts.push('')
   } else {
@@ -233,7 +370,14 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
       '### Acquire + release cost per operation',
       '',
       markdownTable(
-        ['pooled connections', 'median ns per getConnection + putConnection', 'rounds min – max', 'spread', 'speed vs 10 connections (paired)', 'paired min – max'],
+        [
+          'pooled connections',
+          'median ns per getConnection + putConnection',
+          'rounds min – max',
+          'spread',
+          'speed vs 10 connections (paired)',
+          'paired min – max',
+        ],
         a.rows.map((row) => [
           fmt(row.connections, 0),
           fmt(row.summary.median, 0),
@@ -247,7 +391,10 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
       `Pools warmed to N idle connections over ${a.ips} IPs with in-memory stand-in sockets (a Duplex that never reads; the pool's own work only), then ${a.rounds} interleaved rounds × ${fmt(a.opsPerRound, 0)} sequential \`await getConnection(host)\` + \`putConnection(conn)\` per pool. The figure includes one await (promise + microtask) per acquire. Flat = ratios near 1.00×.`,
       '',
       ...(a.loansPerConnection !== undefined && a.errorListeners > 2
-        ? [`Finding: after ~${fmt(a.loansPerConnection, 0)} raw loans per connection, a pooled socket carried ${fmt(a.errorListeners, 0)} 'error' listeners: each getConnection/putConnection cycle leaves one more (the idle watcher's stop function in src/http/channel.ts adds a no-op 'error' listener every time it runs). Memory grows with the number of loans and Node prints MaxListenersExceededWarning after 10; the fix is to add that no-op listener once.`, '']
+        ? [
+            `Finding: after ~${fmt(a.loansPerConnection, 0)} raw loans per connection, a pooled socket carried ${fmt(a.errorListeners, 0)} 'error' listeners: each getConnection/putConnection cycle leaves one more (the idle watcher's stop function in src/http/channel.ts adds a no-op 'error' listener every time it runs). Memory grows with the number of loans and Node prints MaxListenersExceededWarning after 10; the fix is to add that no-op listener once.`,
+            '',
+          ]
         : []),
     )
   }
@@ -265,7 +412,17 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
     parts.push(
       `### ${fmt(mm.connections, 0)} idle connections across ${mm.ips} loopback IPs`,
       '',
-      markdownTable(['client', 'warm-up ms', 'connections/s', 'V8 heap bytes per conn', 'external + ArrayBuffer bytes per conn', 'RSS bytes per conn'], [row('hotconn (HotConnPool.warmup)', mm.hotconn), row('node:tls (tls.connect, 16 at a time)', mm.nodeTls)]),
+      markdownTable(
+        [
+          'client',
+          'warm-up ms',
+          'connections/s',
+          'V8 heap bytes per conn',
+          'external + ArrayBuffer bytes per conn',
+          'RSS bytes per conn',
+        ],
+        [row('hotconn (HotConnPool.warmup)', mm.hotconn), row('node:tls (tls.connect, 16 at a time)', mm.nodeTls)],
+      ),
       '',
       `Mean of ${mm.rounds} round(s), hotconn and node:tls alternating; memory is the difference of process.memoryUsage() after full GCs before and after opening, divided by the count. hotconn / node:tls: warm-up speed ${times(mm.warmupRatio.pairedMedian)}, heap per connection ${times(mm.heapRatio.pairedMedian)}, RSS per connection ${times(mm.rssRatio.pairedMedian)}. node:tls keeps most of a connection's state in OpenSSL's C heap (RSS, not V8 heap); hotconn keeps it in JS objects, so compare RSS as well as heap. Warm-up concurrency ${mm.concurrency} on both sides (HotConnPool's default warmupConcurrency), ${mm.connections / mm.ips} connections per IP.`,
       '',

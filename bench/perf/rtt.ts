@@ -66,17 +66,27 @@ export async function setupNetem(delayMs: number): Promise<NetemPath | string> {
     ['ip netns add', () => ip(['netns', 'add', ns])],
     ['ip link add … type veth', () => ip(['link', 'add', outer, 'type', 'veth', 'peer', 'name', inner])],
     ['ip link set … netns', () => ip(['link', 'set', inner, 'netns', ns])],
-    ['addresses', async () => {
-      await ip(['addr', 'add', `${clientIp}/30`, 'dev', outer])
-      await ip(['link', 'set', outer, 'up'])
-      await ip(['-n', ns, 'addr', 'add', `${serverIp}/30`, 'dev', inner])
-      await ip(['-n', ns, 'link', 'set', inner, 'up'])
-      await ip(['-n', ns, 'link', 'set', 'lo', 'up'])
-    }],
-    [`tc qdisc add … netem delay ${delayMs}ms`, async () => {
-      await run('tc', ['qdisc', 'add', 'dev', outer, 'root', 'netem', 'delay', `${delayMs}ms`], { timeout: 10_000 })
-      await run('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', inner, 'root', 'netem', 'delay', `${delayMs}ms`], { timeout: 10_000 })
-    }],
+    [
+      'addresses',
+      async () => {
+        await ip(['addr', 'add', `${clientIp}/30`, 'dev', outer])
+        await ip(['link', 'set', outer, 'up'])
+        await ip(['-n', ns, 'addr', 'add', `${serverIp}/30`, 'dev', inner])
+        await ip(['-n', ns, 'link', 'set', inner, 'up'])
+        await ip(['-n', ns, 'link', 'set', 'lo', 'up'])
+      },
+    ],
+    [
+      `tc qdisc add … netem delay ${delayMs}ms`,
+      async () => {
+        await run('tc', ['qdisc', 'add', 'dev', outer, 'root', 'netem', 'delay', `${delayMs}ms`], { timeout: 10_000 })
+        await run(
+          'ip',
+          ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', inner, 'root', 'netem', 'delay', `${delayMs}ms`],
+          { timeout: 10_000 },
+        )
+      },
+    ],
   ]
   for (const [what, f] of steps) {
     const failure = await step(what, f)
@@ -142,7 +152,12 @@ export interface DelayRelay {
 }
 
 /** Starts the relay on `listenHost` (an ephemeral port), forwarding to `target`. */
-export async function startDelayRelay(listenHost: string, targetHost: string, targetPort: number, delayMs: number): Promise<DelayRelay> {
+export async function startDelayRelay(
+  listenHost: string,
+  targetHost: string,
+  targetPort: number,
+  delayMs: number,
+): Promise<DelayRelay> {
   const child: ChildProcess = fork('-e', [RELAY_SOURCE], {
     execArgv: [],
     env: { ...process.env, HOTCONN_DELAY_RELAY: JSON.stringify({ listenHost, targetHost, targetPort, delayMs }) },

@@ -37,7 +37,12 @@ class IdleDuplex extends Duplex {
 const stubConnector: Connector = async () => new IdleDuplex()
 
 function resolverOf(ips: readonly string[]): Resolver {
-  return { resolve: async () => ({ addresses: ips.map((address) => ({ address, family: 4 as const, ttlMs: 3_600_000 })), minTtlMs: 3_600_000 }) }
+  return {
+    resolve: async () => ({
+      addresses: ips.map((address) => ({ address, family: 4 as const, ttlMs: 3_600_000 })),
+      minTtlMs: 3_600_000,
+    }),
+  }
 }
 
 export interface AcquireRow {
@@ -101,7 +106,14 @@ export async function acquireRelease(sizes: readonly number[], ops: number, roun
         connections,
         nsPerOp,
         summary: summarize(nsPerOp),
-        ...(i > 0 ? { ratio: pairedRatio(nsPerOp.map((ns) => 1e9 / ns), base) } : {}),
+        ...(i > 0
+          ? {
+              ratio: pairedRatio(
+                nsPerOp.map((ns) => 1e9 / ns),
+                base,
+              ),
+            }
+          : {}),
       }
     })
     const probe = await pools[0]!.getConnection('scale.test')
@@ -153,7 +165,10 @@ async function hotconnSample(target: Target, ips: readonly string[], n: number):
     const warmupMs = performance.now() - t0
     const opened = result.ips.reduce((s, i) => s + i.opened, 0)
     const failed = result.ips.filter((i) => i.error !== undefined).map((i) => `${i.ip}: ${i.error!.message}`)
-    if (opened < n) throw new Error(`hotconn warm-up opened ${opened} of ${n}${failed.length ? ` (${failed.slice(0, 2).join('; ')})` : ''}`)
+    if (opened < n)
+      throw new Error(
+        `hotconn warm-up opened ${opened} of ${n}${failed.length ? ` (${failed.slice(0, 2).join('; ')})` : ''}`,
+      )
     const after = snapshot()
     return {
       warmupMs,
@@ -167,16 +182,24 @@ async function hotconnSample(target: Target, ips: readonly string[], n: number):
   }
 }
 
-async function nodeTlsSample(target: Target, ips: readonly string[], n: number, concurrency: number): Promise<MemorySample> {
+async function nodeTlsSample(
+  target: Target,
+  ips: readonly string[],
+  n: number,
+  concurrency: number,
+): Promise<MemorySample> {
   const before = snapshot()
   const t0 = performance.now()
   const sockets: tls.TLSSocket[] = []
   const open = (ip: string): Promise<tls.TLSSocket> =>
     new Promise((resolve, reject) => {
-      const s = tls.connect({ host: ip, port: target.port, servername: target.host, ca: target.caPem, ALPNProtocols: ['http/1.1'] }, () => {
-        s.off('error', reject)
-        resolve(s)
-      })
+      const s = tls.connect(
+        { host: ip, port: target.port, servername: target.host, ca: target.caPem, ALPNProtocols: ['http/1.1'] },
+        () => {
+          s.off('error', reject)
+          resolve(s)
+        },
+      )
       s.once('error', reject)
     })
   let next = 0
@@ -206,7 +229,13 @@ async function nodeTlsSample(target: Target, ips: readonly string[], n: number, 
 }
 
 /** Warm-up time and memory of `n` idle connections across `ips`, interleaved with node:tls, `rounds` times. */
-export async function memoryAndWarmup(target: Target, ips: readonly string[], n: number, rounds: number, log: (m: string) => void): Promise<MemoryResult> {
+export async function memoryAndWarmup(
+  target: Target,
+  ips: readonly string[],
+  n: number,
+  rounds: number,
+  log: (m: string) => void,
+): Promise<MemoryResult> {
   const concurrency = 16 // HotConnPool's default warmupConcurrency
   const hot: MemorySample[] = []
   const nat: MemorySample[] = []
@@ -225,9 +254,18 @@ export async function memoryAndWarmup(target: Target, ips: readonly string[], n:
     rounds,
     hotconn: hot,
     nodeTls: nat,
-    warmupRatio: pairedRatio(hot.map((s) => 1 / s.warmupMs), nat.map((s) => 1 / s.warmupMs)),
-    heapRatio: pairedRatio(hot.map((s) => s.heapPerConn), nat.map((s) => s.heapPerConn)),
-    rssRatio: pairedRatio(hot.map((s) => s.rssPerConn), nat.map((s) => s.rssPerConn)),
+    warmupRatio: pairedRatio(
+      hot.map((s) => 1 / s.warmupMs),
+      nat.map((s) => 1 / s.warmupMs),
+    ),
+    heapRatio: pairedRatio(
+      hot.map((s) => s.heapPerConn),
+      nat.map((s) => s.heapPerConn),
+    ),
+    rssRatio: pairedRatio(
+      hot.map((s) => s.rssPerConn),
+      nat.map((s) => s.rssPerConn),
+    ),
     hotconnWarmup: summarize(hot.map((s) => s.warmupMs)),
     nodeTlsWarmup: summarize(nat.map((s) => s.warmupMs)),
   }

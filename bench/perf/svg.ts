@@ -47,7 +47,13 @@ export interface Marker {
  * Box plots on a log-10 x axis: whiskers p1 – p99, box p25 – p75, line at the median, dots
  * beyond p99 left out; `markers` draw dashed vertical lines (e.g. 1 RTT, 3 RTT).
  */
-export function boxPlotSvg(title: string, subtitle: string, unit: string, series: readonly BoxSeries[], markers: readonly Marker[] = []): string {
+export function boxPlotSvg(
+  title: string,
+  subtitle: string,
+  unit: string,
+  series: readonly BoxSeries[],
+  markers: readonly Marker[] = [],
+): string {
   const rows = series.filter((s) => s.values.length > 0)
   const labelW = 250
   const plotW = 560
@@ -64,7 +70,8 @@ export function boxPlotSvg(title: string, subtitle: string, unit: string, series
   const hi = Math.max(...ends, ...markers.map((m) => m.at)) * 1.15
   const lmin = Math.log10(lo)
   const lmax = Math.log10(hi) > lmin ? Math.log10(hi) : lmin + 1
-  const x = (v: number): number => labelW + ((Math.log10(Math.min(Math.max(v, 10 ** lmin), 10 ** lmax)) - lmin) / (lmax - lmin)) * plotW
+  const x = (v: number): number =>
+    labelW + ((Math.log10(Math.min(Math.max(v, 10 ** lmin), 10 ** lmax)) - lmin) / (lmax - lmin)) * plotW
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
@@ -77,28 +84,47 @@ export function boxPlotSvg(title: string, subtitle: string, unit: string, series
       const v = m * 10 ** e
       if (v < 10 ** lmin || v > 10 ** lmax) continue
       const gx = x(v)
-      out.push(`<line x1="${gx.toFixed(1)}" y1="${top - 6}" x2="${gx.toFixed(1)}" y2="${top + rows.length * rowH}" stroke="${m === 1 ? '#ccc' : '#eee'}"/>`)
-      out.push(`<text x="${gx.toFixed(1)}" y="${top + rows.length * rowH + 16}" text-anchor="middle" fill="#555">${fmtTick(v)}</text>`)
+      out.push(
+        `<line x1="${gx.toFixed(1)}" y1="${top - 6}" x2="${gx.toFixed(1)}" y2="${top + rows.length * rowH}" stroke="${m === 1 ? '#ccc' : '#eee'}"/>`,
+      )
+      out.push(
+        `<text x="${gx.toFixed(1)}" y="${top + rows.length * rowH + 16}" text-anchor="middle" fill="#555">${fmtTick(v)}</text>`,
+      )
     }
   }
-  out.push(`<text x="${labelW + plotW / 2}" y="${height - 12}" text-anchor="middle" fill="#333">${esc(unit)} (log scale)</text>`)
+  out.push(
+    `<text x="${labelW + plotW / 2}" y="${height - 12}" text-anchor="middle" fill="#333">${esc(unit)} (log scale)</text>`,
+  )
   for (const m of markers) {
     const mx = x(m.at)
-    out.push(`<line x1="${mx.toFixed(1)}" y1="${top - 10}" x2="${mx.toFixed(1)}" y2="${top + rows.length * rowH}" stroke="#2b8a3e" stroke-dasharray="4 3"/>`)
+    out.push(
+      `<line x1="${mx.toFixed(1)}" y1="${top - 10}" x2="${mx.toFixed(1)}" y2="${top + rows.length * rowH}" stroke="#2b8a3e" stroke-dasharray="4 3"/>`,
+    )
     out.push(`<text x="${(mx + 3).toFixed(1)}" y="${top - 12}" fill="#2b8a3e">${esc(m.label)}</text>`)
   }
   rows.forEach((s, i) => {
     const sorted = [...s.values].sort((a, b) => a - b)
-    const [p1, p25, p50, p75, p99] = [0.01, 0.25, 0.5, 0.75, 0.99].map((q) => quant(sorted, q)) as [number, number, number, number, number]
+    const [p1, p25, p50, p75, p99] = [0.01, 0.25, 0.5, 0.75, 0.99].map((q) => quant(sorted, q)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ]
     const cy = top + i * rowH + rowH / 2
     const color = ROLE_COLORS[s.role] ?? '#495057'
     out.push(`<text x="${labelW - 8}" y="${cy + 4}" text-anchor="end">${esc(s.label)}</text>`)
     out.push(`<line x1="${x(p1).toFixed(1)}" y1="${cy}" x2="${x(p99).toFixed(1)}" y2="${cy}" stroke="${color}"/>`)
-    for (const w of [p1, p99]) out.push(`<line x1="${x(w).toFixed(1)}" y1="${cy - 5}" x2="${x(w).toFixed(1)}" y2="${cy + 5}" stroke="${color}"/>`)
+    for (const w of [p1, p99])
+      out.push(
+        `<line x1="${x(w).toFixed(1)}" y1="${cy - 5}" x2="${x(w).toFixed(1)}" y2="${cy + 5}" stroke="${color}"/>`,
+      )
     out.push(
       `<rect x="${x(p25).toFixed(1)}" y="${cy - 8}" width="${Math.max(1, x(p75) - x(p25)).toFixed(1)}" height="16" fill="${color}" fill-opacity="${s.light ? 0.25 : 0.6}" stroke="${color}"><title>${esc(`${s.label}: p1 ${p1.toFixed(2)}, p25 ${p25.toFixed(2)}, p50 ${p50.toFixed(2)}, p75 ${p75.toFixed(2)}, p99 ${p99.toFixed(2)} ${unit}; n = ${sorted.length}`)}</title></rect>`,
     )
-    out.push(`<line x1="${x(p50).toFixed(1)}" y1="${cy - 8}" x2="${x(p50).toFixed(1)}" y2="${cy + 8}" stroke="#000" stroke-width="2"/>`)
+    out.push(
+      `<line x1="${x(p50).toFixed(1)}" y1="${cy - 8}" x2="${x(p50).toFixed(1)}" y2="${cy + 8}" stroke="#000" stroke-width="2"/>`,
+    )
   })
   out.push('</svg>')
   return `${out.join('\n')}\n`
@@ -135,7 +161,9 @@ export function barPanelsSvg(title: string, subtitle: string, panels: readonly B
     `<text x="10" y="38" fill="#555">${esc(subtitle)}</text>`,
   ]
   const labels = panels[0]?.bars.map((b) => b.label) ?? []
-  labels.forEach((l, i) => out.push(`<text x="${labelW - 8}" y="${top + i * rowH + rowH / 2 + 4}" text-anchor="end">${esc(l)}</text>`))
+  labels.forEach((l, i) =>
+    out.push(`<text x="${labelW - 8}" y="${top + i * rowH + rowH / 2 + 4}" text-anchor="end">${esc(l)}</text>`),
+  )
   panels.forEach((p, k) => {
     const x0 = labelW + k * (panelW + gap)
     const maxV = Math.max(...p.bars.map((b) => b.max), 1e-9)
@@ -144,18 +172,27 @@ export function barPanelsSvg(title: string, subtitle: string, panels: readonly B
     const x = (v: number): number => x0 + (v / top2) * panelW
     out.push(`<text x="${x0}" y="${top - 16}" font-weight="600">${esc(p.title)}</text>`)
     for (let v = 0; v <= top2 + step / 2; v += step) {
-      out.push(`<line x1="${x(v).toFixed(1)}" y1="${top - 4}" x2="${x(v).toFixed(1)}" y2="${top + n * rowH}" stroke="#eee"/>`)
-      out.push(`<text x="${x(v).toFixed(1)}" y="${top + n * rowH + 14}" text-anchor="middle" fill="#555">${fmtTick(v)}</text>`)
+      out.push(
+        `<line x1="${x(v).toFixed(1)}" y1="${top - 4}" x2="${x(v).toFixed(1)}" y2="${top + n * rowH}" stroke="#eee"/>`,
+      )
+      out.push(
+        `<text x="${x(v).toFixed(1)}" y="${top + n * rowH + 14}" text-anchor="middle" fill="#555">${fmtTick(v)}</text>`,
+      )
     }
-    out.push(`<text x="${x0 + panelW / 2}" y="${top + n * rowH + 30}" text-anchor="middle" fill="#333">${esc(p.unit)}</text>`)
+    out.push(
+      `<text x="${x0 + panelW / 2}" y="${top + n * rowH + 30}" text-anchor="middle" fill="#333">${esc(p.unit)}</text>`,
+    )
     for (const b of p.bars) {
       const i = labels.indexOf(b.label)
       if (i < 0) continue
       const cy = top + i * rowH + rowH / 2
       const color = ROLE_COLORS[b.role] ?? '#495057'
-      out.push(`<rect x="${x0}" y="${cy - 8}" width="${Math.max(0.5, x(b.median) - x0).toFixed(1)}" height="16" fill="${color}" fill-opacity="0.75"><title>${esc(`${b.label}: median ${b.median.toFixed(1)} ${p.unit} (rounds ${b.min.toFixed(1)} – ${b.max.toFixed(1)})`)}</title></rect>`)
+      out.push(
+        `<rect x="${x0}" y="${cy - 8}" width="${Math.max(0.5, x(b.median) - x0).toFixed(1)}" height="16" fill="${color}" fill-opacity="0.75"><title>${esc(`${b.label}: median ${b.median.toFixed(1)} ${p.unit} (rounds ${b.min.toFixed(1)} – ${b.max.toFixed(1)})`)}</title></rect>`,
+      )
       out.push(`<line x1="${x(b.min).toFixed(1)}" y1="${cy}" x2="${x(b.max).toFixed(1)}" y2="${cy}" stroke="#000"/>`)
-      for (const w of [b.min, b.max]) out.push(`<line x1="${x(w).toFixed(1)}" y1="${cy - 4}" x2="${x(w).toFixed(1)}" y2="${cy + 4}" stroke="#000"/>`)
+      for (const w of [b.min, b.max])
+        out.push(`<line x1="${x(w).toFixed(1)}" y1="${cy - 4}" x2="${x(w).toFixed(1)}" y2="${cy + 4}" stroke="#000"/>`)
     }
   })
   out.push('</svg>')

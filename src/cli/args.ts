@@ -8,7 +8,11 @@ type Options = NonNullable<ParseArgsConfig['options']>
  * Parses `argv` strictly with `options` (plus positionals). An unknown flag or a flag without its
  * value throws InvalidArgumentError (exit code 2) with `help` appended.
  */
-export function parseFlags<O extends Options>(argv: string[], options: O, help: string): ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: true; options: O }>> {
+export function parseFlags<O extends Options>(
+  argv: string[],
+  options: O,
+  help: string,
+): ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: true; options: O }>> {
   try {
     return parseArgs({ args: argv, strict: true, allowPositionals: true, options })
   } catch (err) {

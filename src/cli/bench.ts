@@ -21,10 +21,15 @@ export const benchCommand: Command = {
 async function run(argv: string[], io: CliIO): Promise<number> {
   const entry = join(ROOT, 'bench/run.ts')
   if (!existsSync(entry) || !existsSync(join(ROOT, 'node_modules/tsx'))) {
-    io.stderr.write(`hotconn bench: the harness runs from a source checkout with dev dependencies (bench/run.ts and tsx under ${ROOT}); clone the repository, npm install, then run 'npm run bench' or 'npx tsx src/cli/main.ts bench'\n`)
+    io.stderr.write(
+      `hotconn bench: the harness runs from a source checkout with dev dependencies (bench/run.ts and tsx under ${ROOT}); clone the repository, npm install, then run 'npm run bench' or 'npx tsx src/cli/main.ts bench'\n`,
+    )
     return 1
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...argv], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => io.stdout.write(chunk))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => io.stderr.write(chunk))
   const forward = (signal: NodeJS.Signals) => (): void => void child.kill(signal)

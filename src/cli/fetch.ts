@@ -13,7 +13,16 @@ import { fetch } from 'undici'
 import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool } from '../pool/index.js'
 import type { CliIO, Command } from './main.js'
-import { errorCode, errorMessage, parseHttpsUrl, POOL_FLAG_HELP, POOL_FLAG_OPTIONS, poolOptionsFromFlags, positiveInt, type PoolFlags } from './pool-flags.js'
+import {
+  errorCode,
+  errorMessage,
+  parseHttpsUrl,
+  POOL_FLAG_HELP,
+  POOL_FLAG_OPTIONS,
+  poolOptionsFromFlags,
+  positiveInt,
+  type PoolFlags,
+} from './pool-flags.js'
 import { RequestTracker, type RequestConnectionInfo } from './request-info.js'
 import { formatMs, formatPoolTable } from './table.js'
 import { parseFlags } from './args.js'
@@ -53,7 +62,14 @@ export interface FetchFailure extends RequestConnectionInfo {
   ms: number
 }
 
-function parse(argv: string[]): { urls: URL[]; count: number; concurrency: number; json: boolean; help: boolean; flags: PoolFlags } {
+function parse(argv: string[]): {
+  urls: URL[]
+  count: number
+  concurrency: number
+  json: boolean
+  help: boolean
+  flags: PoolFlags
+} {
   const parsed = parseFlags(
     argv,
     {
@@ -106,11 +122,23 @@ async function run(argv: string[], io: CliIO): Promise<number> {
           })
           const ms = Math.round((performance.now() - started) * 100) / 100
           if (result.status === 'fulfilled') {
-            const record: FetchRecord = { url: url.href, status: result.value.status, ...connection, bytes: result.value.bytes, ms }
+            const record: FetchRecord = {
+              url: url.href,
+              status: result.value.status,
+              ...connection,
+              bytes: result.value.bytes,
+              ms,
+            }
             io.stdout.write(args.json ? JSON.stringify(record) + '\n' : humanLine(record))
           } else {
             failed++
-            const failure: FetchFailure = { url: url.href, error: errorCode(result.reason), message: errorMessage(result.reason), ...connection, ms }
+            const failure: FetchFailure = {
+              url: url.href,
+              error: errorCode(result.reason),
+              message: errorMessage(result.reason),
+              ...connection,
+              ms,
+            }
             if (args.json) io.stdout.write(JSON.stringify(failure) + '\n')
             io.stderr.write(`${failure.error}  ${failure.url}  ${failure.message}\n`)
           }

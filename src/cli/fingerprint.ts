@@ -37,7 +37,7 @@ const HELP = `Usage:
 `
 
 export const fingerprintCommand: Command = {
-  summary: 'show a profile\'s ClientHello fingerprints, or fingerprint clients that connect',
+  summary: "show a profile's ClientHello fingerprints, or fingerprint clients that connect",
   run,
 }
 
@@ -80,7 +80,8 @@ async function run(argv: string[], io: CliIO): Promise<number> {
 
 function parseCount(s: string): number {
   const n = Number(s)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--count must be a positive integer, got ${JSON.stringify(s)}`)
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`--count must be a positive integer, got ${JSON.stringify(s)}`)
   return n
 }
 
@@ -88,7 +89,8 @@ function parseCount(s: string): number {
 function parseListen(s: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(s)
   const port = m === null ? NaN : Number(m[3])
-  if (m === null || port > 65_535) throw new InvalidArgumentError(`--listen must be host:port (e.g. 127.0.0.1:8443), got ${JSON.stringify(s)}`)
+  if (m === null || port > 65_535)
+    throw new InvalidArgumentError(`--listen must be host:port (e.g. 127.0.0.1:8443), got ${JSON.stringify(s)}`)
   return { host: m[1] ?? m[2]!, port }
 }
 
@@ -132,7 +134,18 @@ async function showProfile(name: string, serverName: string, json: boolean, io: 
   const fp = fingerprintClientHello(parseClientHello(message))
   if (json) {
     io.stdout.write(
-      JSON.stringify({ profile: spec.name, source: spec.source, serverName, length: message.length, hex: message.toString('hex'), ...fingerprintJson(fp) }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          profile: spec.name,
+          source: spec.source,
+          serverName,
+          length: message.length,
+          hex: message.toString('hex'),
+          ...fingerprintJson(fp),
+        },
+        null,
+        2,
+      ) + '\n',
     )
   } else {
     io.stdout.write(
@@ -150,7 +163,16 @@ async function showProfile(name: string, serverName: string, json: boolean, io: 
 
 function formatCapture(c: Capture, json: boolean): string {
   if (json) {
-    return JSON.stringify({ remoteAddress: c.remoteAddress, remotePort: c.remotePort, serverName: c.serverName ?? null, alpn: c.alpn, length: c.hello.message.length, ...fingerprintJson(c.fingerprints) }) + '\n'
+    return (
+      JSON.stringify({
+        remoteAddress: c.remoteAddress,
+        remotePort: c.remotePort,
+        serverName: c.serverName ?? null,
+        alpn: c.alpn,
+        length: c.hello.message.length,
+        ...fingerprintJson(c.fingerprints),
+      }) + '\n'
+    )
   }
   const fp = c.fingerprints
   return (
@@ -165,8 +187,12 @@ async function listen(address: string, count: number | undefined, json: boolean,
   const stop = (): void => void server.close()
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-  server.on('reject', (r) => io.stderr.write(`${r.remoteAddress}:${r.remotePort} rejected (${r.reason}): ${r.message}\n`))
-  io.stderr.write(`listening on ${server.address.host}:${server.port}${count === undefined ? '' : `, stopping after ${count} client(s)`}\n`)
+  server.on('reject', (r) =>
+    io.stderr.write(`${r.remoteAddress}:${r.remotePort} rejected (${r.reason}): ${r.message}\n`),
+  )
+  io.stderr.write(
+    `listening on ${server.address.host}:${server.port}${count === undefined ? '' : `, stopping after ${count} client(s)`}\n`,
+  )
   let seen = 0
   try {
     for await (const capture of server.captures()) {

@@ -41,8 +41,14 @@ function observe(state: FlightState, f: Frame): void {
   const p = f.payload
   if (f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) === 0 && state.settings === undefined) {
     state.settings = []
-    for (let i = 0; i + 6 <= p.length; i += 6) state.settings.push({ id: p.readUInt16BE(i), value: p.readUInt32BE(i + 2) })
-  } else if (f.type === FrameType.WINDOW_UPDATE && f.streamId === 0 && state.windowIncrement === undefined && p.length >= 4) {
+    for (let i = 0; i + 6 <= p.length; i += 6)
+      state.settings.push({ id: p.readUInt16BE(i), value: p.readUInt32BE(i + 2) })
+  } else if (
+    f.type === FrameType.WINDOW_UPDATE &&
+    f.streamId === 0 &&
+    state.windowIncrement === undefined &&
+    p.length >= 4
+  ) {
     state.windowIncrement = p.readUInt32BE(0) & 0x7fffffff
   } else if (f.type === FrameType.PRIORITY && p.length >= 5 && state.firstHeaders === undefined) {
     const w = p.readUInt32BE(0)
@@ -51,7 +57,10 @@ function observe(state: FlightState, f: Frame): void {
     const at = (f.flags & Flag.PADDED) !== 0 ? 1 : 0
     if ((f.flags & Flag.PRIORITY) !== 0 && p.length >= at + 5) {
       const w = p.readUInt32BE(at)
-      state.firstHeaders = { streamId: f.streamId, priority: { exclusive: w >>> 31 === 1, dependsOn: w & 0x7fffffff, weight: (p[at + 4] as number) + 1 } }
+      state.firstHeaders = {
+        streamId: f.streamId,
+        priority: { exclusive: w >>> 31 === 1, dependsOn: w & 0x7fffffff, weight: (p[at + 4] as number) + 1 },
+      }
     } else state.firstHeaders = { streamId: f.streamId }
   }
 }
@@ -67,15 +76,23 @@ export class H2FingerprintServer extends EventEmitter {
     const ca = createCA({ name: 'hotconn fingerprint CA' })
     const leaf = issueLeaf(ca, { hosts: names })
     this.caPem = ca.certPem
-    this.#tls = createTlsServer({ cert: leaf.chainPem, key: leaf.keyPem, ALPNProtocols: ['h2', 'http/1.1'] }, (s) => this.#handle(s))
-    this.#h2.on('stream', (stream: ServerHttp2Stream, _h: unknown, _f: number, raw: string[]) => this.#onStream(stream, raw))
+    this.#tls = createTlsServer({ cert: leaf.chainPem, key: leaf.keyPem, ALPNProtocols: ['h2', 'http/1.1'] }, (s) =>
+      this.#handle(s),
+    )
+    this.#h2.on('stream', (stream: ServerHttp2Stream, _h: unknown, _f: number, raw: string[]) =>
+      this.#onStream(stream, raw),
+    )
   }
 
   /**
    * Listens on `host:port` (port 0: any). `names`: DNS names / IPs of the certificate (the
    * listen host is always included). Rejects with the listen error.
    */
-  static async listen(host: string, port: number, names: readonly string[] = ['localhost']): Promise<H2FingerprintServer> {
+  static async listen(
+    host: string,
+    port: number,
+    names: readonly string[] = ['localhost'],
+  ): Promise<H2FingerprintServer> {
     const s = new H2FingerprintServer([...new Set([...names, host])])
     await new Promise<void>((resolve, reject) => {
       s.#tls.once('error', reject)
@@ -100,7 +117,12 @@ export class H2FingerprintServer extends EventEmitter {
       this.#http1(socket)
       return
     }
-    const state: FlightState = { settings: undefined, windowIncrement: undefined, priorityFrames: [], firstHeaders: undefined }
+    const state: FlightState = {
+      settings: undefined,
+      windowIncrement: undefined,
+      priorityFrames: [],
+      firstHeaders: undefined,
+    }
     const splitter = new FrameSplitter(
       {
         frame: (f) => {
@@ -133,7 +155,8 @@ export class H2FingerprintServer extends EventEmitter {
 
   #onStream(stream: ServerHttp2Stream, raw: string[]): void {
     stream.on('error', () => {})
-    const session = stream.session as unknown as { flight?: FlightState; peer?: TLSSocket; reported?: boolean } | undefined
+    const session = stream.session as unknown as
+      { flight?: FlightState; peer?: TLSSocket; reported?: boolean } | undefined
     const state = session?.flight
     const headers: Array<[string, string]> = []
     for (let i = 0; i + 1 < raw.length; i += 2) headers.push([raw[i] as string, raw[i + 1] as string])
@@ -169,13 +192,24 @@ export class H2FingerprintServer extends EventEmitter {
       for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
         const lines = pending.slice(0, end).split('\r\n').slice(1)
         pending = pending.slice(end + 4)
-        const headers = lines.map((l): [string, string] => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()])
+        const headers = lines.map((l): [string, string] => [
+          l.slice(0, l.indexOf(':')),
+          l.slice(l.indexOf(':') + 1).trim(),
+        ])
         if (!reported) {
           reported = true
-          this.emit('client', { remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, alpn: String(socket.alpnProtocol || 'http/1.1'), headerOrder: headers.map(([n]) => n), headers } satisfies HttpClientReport)
+          this.emit('client', {
+            remoteAddress: socket.remoteAddress,
+            remotePort: socket.remotePort,
+            alpn: String(socket.alpnProtocol || 'http/1.1'),
+            headerOrder: headers.map(([n]) => n),
+            headers,
+          } satisfies HttpClientReport)
         }
         const body = 'hotconn fingerprint server\n'
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
+        socket.write(
+          `HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+        )
       }
     })
   }
@@ -191,7 +225,10 @@ export class H2FingerprintServer extends EventEmitter {
 /** One report as text (or a JSON line). */
 export function formatHttpReport(r: HttpClientReport, json: boolean): string {
   if (json) return JSON.stringify(r) + '\n'
-  const prio = r.priority === undefined ? '' : `  priority exclusive=${r.priority.exclusive ? 1 : 0} depends_on=${r.priority.dependsOn} weight=${r.priority.weight}`
+  const prio =
+    r.priority === undefined
+      ? ''
+      : `  priority exclusive=${r.priority.exclusive ? 1 : 0} depends_on=${r.priority.dependsOn} weight=${r.priority.weight}`
   return (
     `${r.remoteAddress}:${r.remotePort}  alpn=${r.alpn}\n` +
     (r.akamai === undefined ? '' : `  Akamai ${r.akamai}\n  stream ${r.streamId ?? '-'}${prio}\n`) +

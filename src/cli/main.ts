@@ -40,7 +40,10 @@ function usage(): string {
  * Runs `hotconn` with `argv` (the arguments after the program name).
  * @returns the exit code: 0 success, 1 failure, 2 usage error.
  */
-export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIO = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     ;(name === undefined ? io.stderr : io.stdout).write(usage())

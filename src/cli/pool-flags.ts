@@ -73,7 +73,9 @@ async function readCa(file: string): Promise<string> {
   try {
     pem = await readFile(file, 'utf8')
   } catch (err) {
-    throw new InvalidArgumentError(`--ca: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a PEM file of CA certificates`)
+    throw new InvalidArgumentError(
+      `--ca: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a PEM file of CA certificates`,
+    )
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new InvalidArgumentError(`--ca: ${file} holds no PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`)
@@ -88,11 +90,16 @@ async function readCa(file: string): Promise<string> {
  */
 export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOverrides = {}): Promise<PoolSetup> {
   if (flags.profile !== undefined && !PROFILE_NAMES.includes(flags.profile)) {
-    throw new InvalidArgumentError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(flags.profile)}`)
+    throw new InvalidArgumentError(
+      `--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(flags.profile)}`,
+    )
   }
   const servers = flags['dns-server'] ?? []
   for (const s of servers) {
-    if (parseServer(s) === undefined) throw new InvalidArgumentError(`--dns-server must be ip or ip:port (e.g. 127.0.0.1:5353, [::1]:53), got ${JSON.stringify(s)}`)
+    if (parseServer(s) === undefined)
+      throw new InvalidArgumentError(
+        `--dns-server must be ip or ip:port (e.g. 127.0.0.1:5353, [::1]:53), got ${JSON.stringify(s)}`,
+      )
   }
   const pins = parsePins(flags.resolve ?? [])
   const ca = flags.ca === undefined ? undefined : await readCa(flags.ca)
@@ -103,11 +110,16 @@ export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOver
     config = resolveConfig({
       ...base,
       pool: { ...base.pool, ...overrides },
-      tls: { ...base.tls, ...(flags.profile === undefined ? {} : { profile: flags.profile }), ...(flags.insecure === true ? { verify: false } : {}) },
+      tls: {
+        ...base.tls,
+        ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+        ...(flags.insecure === true ? { verify: false } : {}),
+      },
       dns: { ...base.dns, ...(servers.length === 0 ? {} : { servers }) },
     })
   } catch (err) {
-    if (err instanceof ConfigError) throw new InvalidArgumentError(`${flags.config === undefined ? '' : `--config ${flags.config}: `}${err.message}`)
+    if (err instanceof ConfigError)
+      throw new InvalidArgumentError(`${flags.config === undefined ? '' : `--config ${flags.config}: `}${err.message}`)
     throw err
   }
 
@@ -125,7 +137,10 @@ export function parseHttpsUrl(text: string, what = 'URL'): URL {
   } catch {
     throw new InvalidArgumentError(`${what} ${JSON.stringify(text)} is not a URL; give https://host[:port]/path`)
   }
-  if (url.protocol !== 'https:') throw new InvalidArgumentError(`${what} ${JSON.stringify(text)}: only https:// URLs are supported (the pool speaks TLS)`)
+  if (url.protocol !== 'https:')
+    throw new InvalidArgumentError(
+      `${what} ${JSON.stringify(text)}: only https:// URLs are supported (the pool speaks TLS)`,
+    )
   return url
 }
 

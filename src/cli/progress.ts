@@ -38,7 +38,8 @@ export class Progress {
 
   /** @throws RangeError when `total` is not a positive integer */
   constructor(stream: ProgressStream, options: ProgressOptions) {
-    if (!Number.isInteger(options.total) || options.total <= 0) throw new RangeError(`total must be a positive integer, got ${options.total}`)
+    if (!Number.isInteger(options.total) || options.total <= 0)
+      throw new RangeError(`total must be a positive integer, got ${options.total}`)
     this.#stream = stream
     this.#total = options.total
     this.#label = options.label ?? 'done'

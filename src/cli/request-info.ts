@@ -41,7 +41,14 @@ interface SocketLike {
   getEphemeralKeyInfo?(): { name?: string } | object | null
 }
 
-const UNKNOWN: RequestConnectionInfo = { ip: null, protocol: null, tlsVersion: null, cipher: null, group: null, reused: null }
+const UNKNOWN: RequestConnectionInfo = {
+  ip: null,
+  protocol: null,
+  tlsVersion: null,
+  cipher: null,
+  group: null,
+  reused: null,
+}
 
 function describeSocket(socket: SocketLike, reused: boolean): RequestConnectionInfo {
   const info = socket.info
@@ -86,7 +93,9 @@ export class RequestTracker {
    * Runs `fn` and settles with its outcome and the connection of the last request it wrote
    * (all fields null when it wrote none, e.g. a DNS or connect failure). Never rejects.
    */
-  async track<T>(fn: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; connection: RequestConnectionInfo }> {
+  async track<T>(
+    fn: () => Promise<T>,
+  ): Promise<{ result: PromiseSettledResult<T>; connection: RequestConnectionInfo }> {
     const store: Store = { info: null }
     let result: PromiseSettledResult<T>
     try {

@@ -21,12 +21,21 @@ export function parsePins(entries: readonly string[]): Map<string, string[]> {
   for (const entry of entries) {
     const eq = entry.indexOf('=')
     const host = (eq < 0 ? '' : entry.slice(0, eq)).trim().toLowerCase().replace(/\.$/, '')
-    const ips = eq < 0 ? [] : entry.slice(eq + 1).split(',').map((s) => s.trim())
+    const ips =
+      eq < 0
+        ? []
+        : entry
+            .slice(eq + 1)
+            .split(',')
+            .map((s) => s.trim())
     if (eq < 0 || !HOST.test(host) || isIP(host) !== 0) {
-      throw new InvalidArgumentError(`--resolve must be host=ip[,ip...] with a host name (e.g. tiles.test=127.0.0.2,127.0.0.3), got ${JSON.stringify(entry)}`)
+      throw new InvalidArgumentError(
+        `--resolve must be host=ip[,ip...] with a host name (e.g. tiles.test=127.0.0.2,127.0.0.3), got ${JSON.stringify(entry)}`,
+      )
     }
     const bad = ips.find((ip) => isIP(ip.replace(/^\[(.*)\]$/, '$1')) === 0)
-    if (bad !== undefined) throw new InvalidArgumentError(`--resolve ${JSON.stringify(entry)}: ${JSON.stringify(bad)} is not an IP address`)
+    if (bad !== undefined)
+      throw new InvalidArgumentError(`--resolve ${JSON.stringify(entry)}: ${JSON.stringify(bad)} is not an IP address`)
     const list = pins.get(host) ?? []
     for (const ip of ips.map((s) => s.replace(/^\[(.*)\]$/, '$1'))) if (!list.includes(ip)) list.push(ip)
     pins.set(host, list)
@@ -47,7 +56,11 @@ export function pinnedResolver(pins: Pins, fallback: () => Resolver): Resolver {
         other ??= fallback()
         return other.resolve(host)
       }
-      const addresses = ips.map((address) => ({ address, family: isIP(address) === 6 ? (6 as const) : (4 as const), ttlMs: Infinity }))
+      const addresses = ips.map((address) => ({
+        address,
+        family: isIP(address) === 6 ? (6 as const) : (4 as const),
+        ttlMs: Infinity,
+      }))
       return Promise.resolve({ addresses, minTtlMs: Infinity })
     },
   }

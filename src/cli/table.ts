@@ -11,7 +11,18 @@ export interface IpTableOptions {
   now?: number
 }
 
-const HEADER = ['ip', 'state', 'conns', 'handshakes', 'requests', 'reuse', 'p50 ms', 'p99 ms', 'failures', 'blacklisted until'] as const
+const HEADER = [
+  'ip',
+  'state',
+  'conns',
+  'handshakes',
+  'requests',
+  'reuse',
+  'p50 ms',
+  'p99 ms',
+  'failures',
+  'blacklisted until',
+] as const
 
 /** `12.3` for a duration in ms, `-` before the first sample. */
 export function formatMs(ms: number | undefined): string {
@@ -96,7 +107,8 @@ export function formatPoolTable(stats: PoolStats, options: IpTableOptions = {}):
   if (hosts.length === 0) return options.markdown === true ? '_no host contacted_\n' : 'no host contacted\n'
   return hosts
     .map((h) => {
-      const title = options.markdown === true ? `**${h.host}**` : `${h.host}  (${h.connections} connections, ${h.pending} pending)`
+      const title =
+        options.markdown === true ? `**${h.host}**` : `${h.host}  (${h.connections} connections, ${h.pending} pending)`
       return `${title}\n${options.markdown === true ? '\n' : ''}${formatHostTable(h, options)}`
     })
     .join('\n')

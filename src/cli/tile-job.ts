@@ -111,7 +111,8 @@ interface Job {
 
 function checkOptions(o: TileFetchOptions): void {
   const int = (name: string, v: number | undefined, min: number): void => {
-    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`)
+    if (v !== undefined && (!Number.isInteger(v) || v < min))
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`)
   }
   int('count', o.count, 1)
   int('concurrency', o.concurrency, 1)
@@ -120,7 +121,9 @@ function checkOptions(o: TileFetchOptions): void {
     throw new InvalidArgumentError(`dnsPort must be an integer in [0, 65535], got ${o.dnsPort}`)
   }
   if (o.profile !== undefined && !PROFILE_NAMES.includes(o.profile)) {
-    throw new InvalidArgumentError(`profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(o.profile)}`)
+    throw new InvalidArgumentError(
+      `profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(o.profile)}`,
+    )
   }
   if (o.url !== undefined) {
     let u: URL
@@ -129,7 +132,8 @@ function checkOptions(o: TileFetchOptions): void {
     } catch {
       throw new InvalidArgumentError(`url ${JSON.stringify(o.url)} is not a URL; give https://host/path`)
     }
-    if (u.protocol !== 'https:') throw new InvalidArgumentError(`url ${JSON.stringify(o.url)}: only https:// URLs are supported`)
+    if (u.protocol !== 'https:')
+      throw new InvalidArgumentError(`url ${JSON.stringify(o.url)}: only https:// URLs are supported`)
   }
 }
 
@@ -148,7 +152,11 @@ export function tilePaths(count: number): { z: number; x: number; y: number; pat
 const POOL_KEYS = { maxConnsPerHost: 32, maxConnsPerIp: 8, warmConnsPerIp: 4 } as const
 
 async function demoJob(o: TileFetchOptions, profile: string, count: number): Promise<Job> {
-  const demo = await startDemoOrigin({ ips: DEMO_IPS, forbiddenIps: [DEMO_FORBIDDEN_IP], dns: { port: o.dnsPort ?? 0 } })
+  const demo = await startDemoOrigin({
+    ips: DEMO_IPS,
+    forbiddenIps: [DEMO_FORBIDDEN_IP],
+    dns: { port: o.dnsPort ?? 0 },
+  })
   try {
     const pool = new HotConnPool({
       pool: POOL_KEYS,
@@ -158,7 +166,13 @@ async function demoJob(o: TileFetchOptions, profile: string, count: number): Pro
       ca: demo.caPem,
     } satisfies HotConnPoolOptions)
     const urls = tilePaths(count).map((t) => ({ url: demo.url(t.path), expected: tileBody(t.z, t.x, t.y) }))
-    return { urls, origin: new URL(demo.url()).origin, pool, demo, blacklistStatuses: pool.config.blacklist.statusCodes }
+    return {
+      urls,
+      origin: new URL(demo.url()).origin,
+      pool,
+      demo,
+      blacklistStatuses: pool.config.blacklist.statusCodes,
+    }
   } catch (err) {
     await demo.close()
     throw err
@@ -166,7 +180,11 @@ async function demoJob(o: TileFetchOptions, profile: string, count: number): Pro
 }
 
 function urlJob(url: string, profile: string, count: number): Job {
-  const pool = new HotConnPool({ pool: POOL_KEYS, tls: { profile }, blacklist: { statusCodes: [403, 429] } } satisfies HotConnPoolOptions)
+  const pool = new HotConnPool({
+    pool: POOL_KEYS,
+    tls: { profile },
+    blacklist: { statusCodes: [403, 429] },
+  } satisfies HotConnPoolOptions)
   return {
     urls: Array.from({ length: count }, () => ({ url, expected: undefined })),
     origin: new URL(url).origin,
@@ -205,7 +223,10 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
     const warmup = await pool.warmup(job.origin)
     const warmupMs = performance.now() - warmStarted
 
-    const progress = new Progress(options.progress ?? process.stderr, { total: job.urls.length, label: target === 'demo' ? 'tiles' : 'fetches' })
+    const progress = new Progress(options.progress ?? process.stderr, {
+      total: job.urls.length,
+      label: target === 'demo' ? 'tiles' : 'fetches',
+    })
     const concurrency = options.concurrency ?? 32
     const queue = new PQueue({ concurrency })
     const started = performance.now()
@@ -225,7 +246,11 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
             if (job.blacklistStatuses.includes(res.status)) continue
             const length = res.headers.get('content-length')
             const good =
-              res.status >= 200 && res.status < 300 && (tile.expected === undefined ? length === null || Number(length) === body.length : body.equals(tile.expected))
+              res.status >= 200 &&
+              res.status < 300 &&
+              (tile.expected === undefined
+                ? length === null || Number(length) === body.length
+                : body.equals(tile.expected))
             if (good) {
               arrived++
               bytes += body.length
@@ -249,12 +274,17 @@ export async function runTileFetch(options: TileFetchOptions = {}): Promise<Tile
     progress.finish(`${retries} retries`)
 
     const stats = pool.stats()
-    const host = Object.values(stats.hosts).find((h) => job.origin === `https://${h.host}` || job.origin === `https://${h.host.replace(/:443$/, '')}`)
-    const blacklisted = host?.ips.filter((i) => i.state === 'blacklisted' || i.blacklisted !== undefined).map((i) => i.ip) ?? []
+    const host = Object.values(stats.hosts).find(
+      (h) => job.origin === `https://${h.host}` || job.origin === `https://${h.host.replace(/:443$/, '')}`,
+    )
+    const blacklisted =
+      host?.ips.filter((i) => i.state === 'blacklisted' || i.blacklisted !== undefined).map((i) => i.ip) ?? []
     const problems: string[] = []
     const noun = target === 'demo' ? 'tiles' : 'fetches'
-    if (arrived !== job.urls.length) problems.push(`${job.urls.length - arrived} of ${job.urls.length} ${noun} did not arrive`)
-    if (demo !== undefined && !blacklisted.includes(DEMO_FORBIDDEN_IP)) problems.push(`${DEMO_FORBIDDEN_IP} (answers 403) is not blacklisted at the end`)
+    if (arrived !== job.urls.length)
+      problems.push(`${job.urls.length - arrived} of ${job.urls.length} ${noun} did not arrive`)
+    if (demo !== undefined && !blacklisted.includes(DEMO_FORBIDDEN_IP))
+      problems.push(`${DEMO_FORBIDDEN_IP} (answers 403) is not blacklisted at the end`)
 
     const result: TileFetchResult = {
       ok: problems.length === 0,
@@ -306,7 +336,13 @@ export function percentile(values: readonly number[], p: number): number | undef
 
 /** One line per IP the warm-up could not connect to: `ip: n failed: CODE: message`. */
 export function warmupErrors(w: WarmupResult | undefined): string[] {
-  return (w?.ips ?? []).flatMap((i) => (i.failed > 0 ? [`${i.ip}: ${i.failed} failed${i.error === undefined ? '' : `: ${errorCode(i.error)}: ${errorMessage(i.error)}`}`] : []))
+  return (w?.ips ?? []).flatMap((i) =>
+    i.failed > 0
+      ? [
+          `${i.ip}: ${i.failed} failed${i.error === undefined ? '' : `: ${errorCode(i.error)}: ${errorMessage(i.error)}`}`,
+        ]
+      : [],
+  )
 }
 
 function defaultReportPath(r: TileFetchResult): string {
@@ -318,7 +354,17 @@ function summary(r: TileFetchResult): string {
     '',
     r.host === undefined ? `no stats for ${r.origin}` : `${r.host.host}\n${formatHostTable(r.host)}`,
     `${r.arrived}/${r.tiles} ${r.target === 'demo' ? 'tiles' : 'fetches'} arrived, ${r.responses} responses (${r.retries} retries) in ${(r.wallMs / 1000).toFixed(2)} s: ${r.requestsPerSecond.toFixed(0)} req/s; client p50 ${formatMs(r.clientP50Ms)} ms, p99 ${formatMs(r.clientP99Ms)} ms; warm-up ${r.warmupMs.toFixed(0)} ms`,
-    `statuses: ${Object.entries(r.statuses).map(([s, n]) => `${s}×${n}`).join(', ') || '-'}${Object.keys(r.errors).length > 0 ? `; errors: ${Object.entries(r.errors).map(([c, n]) => `${c}×${n}`).join(', ')}` : ''}`,
+    `statuses: ${
+      Object.entries(r.statuses)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(', ') || '-'
+    }${
+      Object.keys(r.errors).length > 0
+        ? `; errors: ${Object.entries(r.errors)
+            .map(([c, n]) => `${c}×${n}`)
+            .join(', ')}`
+        : ''
+    }`,
     `blacklisted at the end: ${r.blacklisted.join(', ') || 'none'}`,
     ...warmupErrors(r.warmup).map((line) => `warm-up: ${line}`),
     ...r.failures.slice(0, 10).map((f) => `failed: ${f.url} after ${f.attempts} attempt(s): ${f.last}`),

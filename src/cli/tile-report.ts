@@ -45,7 +45,7 @@ export function renderTileReport(r: TileFetchResult, date: Date): string {
     '',
     h === undefined ? '_no stats_' : formatHostTable(h, { markdown: true, now: date.getTime() }).trimEnd(),
     '',
-    '`conns`: connections open at the end; `reuse`: (requests − handshakes) / requests; p50/p99: response times (ms) on the connection as the pool measured them, over the pool\'s window of recent responses of each row (so the total row, a window over all IPs, can sit below every IP\'s).',
+    "`conns`: connections open at the end; `reuse`: (requests − handshakes) / requests; p50/p99: response times (ms) on the connection as the pool measured them, over the pool's window of recent responses of each row (so the total row, a window over all IPs, can sit below every IP's).",
   ]
   if (r.server !== undefined) {
     out.push(
@@ -54,7 +54,9 @@ export function renderTileReport(r: TileFetchResult, date: Date): string {
       '',
       '| ip | TCP connections | TLS handshakes | TLS errors | requests |',
       '|---|---:|---:|---:|---:|',
-      ...Object.entries(r.server).map(([ip, s]) => `| ${ip} | ${s.connections} | ${s.tlsSessions} | ${s.tlsErrors} | ${s.requests} |`),
+      ...Object.entries(r.server).map(
+        ([ip, s]) => `| ${ip} | ${s.connections} | ${s.tlsSessions} | ${s.tlsErrors} | ${s.requests} |`,
+      ),
     )
   }
   const perHandshake = handshakes > 0 ? (requests / handshakes).toFixed(1) : '-'

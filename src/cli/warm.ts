@@ -9,7 +9,15 @@
 import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool, type WarmupResult } from '../pool/index.js'
 import type { CliIO, Command } from './main.js'
-import { errorCode, errorMessage, parseHttpsUrl, POOL_FLAG_HELP, POOL_FLAG_OPTIONS, poolOptionsFromFlags, positiveInt } from './pool-flags.js'
+import {
+  errorCode,
+  errorMessage,
+  parseHttpsUrl,
+  POOL_FLAG_HELP,
+  POOL_FLAG_OPTIONS,
+  poolOptionsFromFlags,
+  positiveInt,
+} from './pool-flags.js'
 import { formatPoolTable } from './table.js'
 import { parseFlags } from './args.js'
 
@@ -57,7 +65,10 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(HELP)
     return 0
   }
-  if (positionals.length !== 1) throw new InvalidArgumentError(`give exactly one origin (https://host[:port]), got ${positionals.length}\n\n${HELP}`)
+  if (positionals.length !== 1)
+    throw new InvalidArgumentError(
+      `give exactly one origin (https://host[:port]), got ${positionals.length}\n\n${HELP}`,
+    )
   const origin = parseHttpsUrl(positionals[0]!, 'origin')
   const conns = values.conns === undefined ? undefined : positiveInt('--conns', values.conns, 1, 1000)
   const setup = await poolOptionsFromFlags(values, conns === undefined ? {} : { warmConnsPerIp: conns })
@@ -68,7 +79,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       warmup = await pool.warmup(origin.origin)
     } catch (err) {
       const code = errorCode(err)
-      io.stdout.write(values.json ? JSON.stringify({ origin: origin.origin, error: code, message: errorMessage(err) }) + '\n' : '')
+      io.stdout.write(
+        values.json ? JSON.stringify({ origin: origin.origin, error: code, message: errorMessage(err) }) + '\n' : '',
+      )
       io.stderr.write(`${code}  ${origin.origin}  ${errorMessage(err)}\n`)
       return 1
     }
@@ -79,12 +92,16 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     } else {
       for (const i of warmup.ips) {
         const why = i.error === undefined ? '' : `  ${errorCode(i.error)}: ${errorMessage(i.error)}`
-        io.stdout.write(`${i.ip}  opened ${i.opened}, failed ${i.failed}${i.skipped === undefined ? '' : `, skipped (${i.skipped})`}${why}\n`)
+        io.stdout.write(
+          `${i.ip}  opened ${i.opened}, failed ${i.failed}${i.skipped === undefined ? '' : `, skipped (${i.skipped})`}${why}\n`,
+        )
       }
       io.stdout.write(`\n${formatPoolTable(pool.stats())}`)
     }
     for (const f of failures) {
-      io.stderr.write(`${f.error === undefined ? 'ERR_CONNECT' : errorCode(f.error)}  ${f.ip}  ${f.error === undefined ? 'no connection opened' : errorMessage(f.error)}\n`)
+      io.stderr.write(
+        `${f.error === undefined ? 'ERR_CONNECT' : errorCode(f.error)}  ${f.ip}  ${f.error === undefined ? 'no connection opened' : errorMessage(f.error)}\n`,
+      )
     }
     return failures.length > 0 ? 1 : 0
   } finally {

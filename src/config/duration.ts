@@ -37,7 +37,11 @@ export function formatDuration(ms: number): string {
   if (ms === 0) return '0ms'
   let rest = ms
   let out = ''
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
     if (rest >= size && rest % 1000 === 0) {
       const n = Math.floor(rest / size)
       out += `${n}${unit}`

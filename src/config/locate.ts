@@ -227,17 +227,27 @@ class Scanner {
 function decodeBasic(raw: string): string {
   return raw.replace(/\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)/g, (whole, esc: string) => {
     switch (esc[0]) {
-      case 'b': return '\b'
-      case 't': return '\t'
-      case 'n': return '\n'
-      case 'f': return '\f'
-      case 'r': return '\r'
-      case 'e': return '\x1b'
-      case '"': return '"'
-      case '\\': return '\\'
+      case 'b':
+        return '\b'
+      case 't':
+        return '\t'
+      case 'n':
+        return '\n'
+      case 'f':
+        return '\f'
+      case 'r':
+        return '\r'
+      case 'e':
+        return '\x1b'
+      case '"':
+        return '"'
+      case '\\':
+        return '\\'
       case 'u':
-      case 'U': return String.fromCodePoint(parseInt(esc.slice(1), 16))
-      default: return whole
+      case 'U':
+        return String.fromCodePoint(parseInt(esc.slice(1), 16))
+      default:
+        return whole
     }
   })
 }

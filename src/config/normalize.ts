@@ -36,11 +36,7 @@ export function normalize(input: unknown, ctx: ConfigContext, options: Normalize
     if (value === undefined) return
     const previous = out.get(canonical)
     if (previous !== undefined) {
-      throw ctx.error(
-        canonical,
-        where,
-        `is set twice, as ${previous.where} and as ${where}; keep one of them`,
-      )
+      throw ctx.error(canonical, where, `is set twice, as ${previous.where} and as ${where}; keep one of them`)
     }
     out.set(canonical, { value, where })
   }

@@ -18,18 +18,33 @@ export function buildConfig(input: unknown, ctx: ConfigContext, options: Normali
   const maxConnsPerIp = r.optionalInt('pool.max_conns_per_ip', 1)
   const warmConnsPerIp = r.int('pool.warm_conns_per_ip', 0)
   if (maxConnsPerHost > maxConnections) {
-    r.fail('pool.max_conns_per_host', `(${maxConnsPerHost}) must not exceed pool.max_connections (${maxConnections}); lower it or raise max_connections`)
+    r.fail(
+      'pool.max_conns_per_host',
+      `(${maxConnsPerHost}) must not exceed pool.max_connections (${maxConnections}); lower it or raise max_connections`,
+    )
   }
   if (maxIdleConns > maxConnections) {
-    r.fail('pool.max_idle_conns', `(${maxIdleConns}) must not exceed pool.max_connections (${maxConnections}); lower it or raise max_connections`)
+    r.fail(
+      'pool.max_idle_conns',
+      `(${maxIdleConns}) must not exceed pool.max_connections (${maxConnections}); lower it or raise max_connections`,
+    )
   }
   if (maxConnsPerIp !== undefined && maxConnsPerIp > maxConnsPerHost) {
-    r.fail('pool.max_conns_per_ip', `(${maxConnsPerIp}) must not exceed pool.max_conns_per_host (${maxConnsPerHost}); lower it or raise max_conns_per_host`)
+    r.fail(
+      'pool.max_conns_per_ip',
+      `(${maxConnsPerIp}) must not exceed pool.max_conns_per_host (${maxConnsPerHost}); lower it or raise max_conns_per_host`,
+    )
   }
   const warmCap = Math.min(maxConnsPerHost, maxConnsPerIp ?? maxConnsPerHost)
   if (warmConnsPerIp > warmCap) {
-    const capKey = maxConnsPerIp !== undefined && maxConnsPerIp < maxConnsPerHost ? 'pool.max_conns_per_ip' : 'pool.max_conns_per_host'
-    r.fail('pool.warm_conns_per_ip', `(${warmConnsPerIp}) must not exceed ${capKey} (${warmCap}); lower it or raise ${capKey}`)
+    const capKey =
+      maxConnsPerIp !== undefined && maxConnsPerIp < maxConnsPerHost
+        ? 'pool.max_conns_per_ip'
+        : 'pool.max_conns_per_host'
+    r.fail(
+      'pool.warm_conns_per_ip',
+      `(${warmConnsPerIp}) must not exceed ${capKey} (${warmCap}); lower it or raise ${capKey}`,
+    )
   }
 
   const config: Config = {
@@ -83,7 +98,10 @@ export function buildConfig(input: unknown, ctx: ConfigContext, options: Normali
 function healthPath(r: ValueReader): string {
   const path = r.string('health.path')
   if (!path.startsWith('/') || /[\s#]/.test(path)) {
-    r.fail('health.path', `must be an absolute path starting with "/" without spaces or "#", got ${JSON.stringify(path)}`)
+    r.fail(
+      'health.path',
+      `must be an absolute path starting with "/" without spaces or "#", got ${JSON.stringify(path)}`,
+    )
   }
   return path
 }

@@ -153,8 +153,19 @@ export interface ConfigInput {
     pendingTimeoutMs?: DurationInput
     [tomlOrAliasName: string]: unknown
   }
-  tls?: { profile?: string; verify?: boolean; caFile?: string; sessionResumption?: boolean; [tomlOrAliasName: string]: unknown }
-  dns?: { servers?: readonly string[]; refreshIntervalMs?: DurationInput; family?: number; [tomlOrAliasName: string]: unknown }
+  tls?: {
+    profile?: string
+    verify?: boolean
+    caFile?: string
+    sessionResumption?: boolean
+    [tomlOrAliasName: string]: unknown
+  }
+  dns?: {
+    servers?: readonly string[]
+    refreshIntervalMs?: DurationInput
+    family?: number
+    [tomlOrAliasName: string]: unknown
+  }
   blacklist?: {
     statusCodes?: readonly number[]
     failureThreshold?: number

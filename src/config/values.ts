@@ -63,7 +63,11 @@ export class ValueReader {
     let ms: number | undefined
     if (typeof value === 'number') {
       if (!Number.isSafeInteger(value)) {
-        return this.fail(key, `must be a duration: a string with units ("60s") or integer milliseconds, got ${describe(value)}`, where)
+        return this.fail(
+          key,
+          `must be a duration: a string with units ("60s") or integer milliseconds, got ${describe(value)}`,
+          where,
+        )
       }
       ms = value
     } else if (typeof value === 'string') {
@@ -76,7 +80,11 @@ export class ValueReader {
         )
       }
     } else {
-      return this.fail(key, `must be a duration: a string with units ("60s") or integer milliseconds, got ${describe(value)}`, where)
+      return this.fail(
+        key,
+        `must be a duration: a string with units ("60s") or integer milliseconds, got ${describe(value)}`,
+        where,
+      )
     }
     if (ms <= 0) return this.fail(key, `must be a positive duration, got ${describe(value)}`, where)
     if (ms > MAX_DURATION_MS) {
@@ -129,7 +137,8 @@ export class ValueReader {
     const codes = this.array(key, (v, where, i) => this.checkInt(`${key}[${i}]`, v, where, 100, 599))
     const seen = new Set<number>()
     codes.forEach((code, i) => {
-      if (seen.has(code)) this.fail(`${key}[${i}]`, `repeats status ${code}; list each status once`, this.elementWhere(key, i))
+      if (seen.has(code))
+        this.fail(`${key}[${i}]`, `repeats status ${code}; list each status once`, this.elementWhere(key, i))
       seen.add(code)
     })
     return codes
@@ -146,7 +155,8 @@ export class ValueReader {
     const merged: StatusRange[] = []
     for (const r of ranges) {
       const last = merged[merged.length - 1]
-      if (last !== undefined && r.from <= last.to + 1) merged[merged.length - 1] = { from: last.from, to: Math.max(last.to, r.to) }
+      if (last !== undefined && r.from <= last.to + 1)
+        merged[merged.length - 1] = { from: last.from, to: Math.max(last.to, r.to) }
       else merged.push(r)
     }
     return merged
@@ -154,7 +164,11 @@ export class ValueReader {
 
   private statusRange(key: string, value: unknown, where: string | undefined): StatusRange {
     const bad = (): never =>
-      this.fail(key, `must be a status (204), a class ("2xx") or a range ("200-399") within 100-599, got ${describe(value)}`, where)
+      this.fail(
+        key,
+        `must be a status (204), a class ("2xx") or a range ("200-399") within 100-599, got ${describe(value)}`,
+        where,
+      )
     if (typeof value === 'number') {
       const code = this.checkInt(key, value, where, 100, 599)
       return { from: code, to: code }

@@ -216,7 +216,7 @@ export async function startDemoOrigin(options: DemoOriginOptions = {}): Promise<
 
   function handle(state: IpState, req: AnyRequest, res: AnyResponse): void {
     state.stats.requests++
-    const key: object = req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session ?? req : req.socket
+    const key: object = req.httpVersionMajor === 2 ? ((req as Http2ServerRequest).stream.session ?? req) : req.socket
     const conn = state.conns.get(key)
     if (conn !== undefined) {
       conn.active++
@@ -241,16 +241,29 @@ export async function startDemoOrigin(options: DemoOriginOptions = {}): Promise<
     const { status } = state.behaviour
     if (status !== undefined) {
       const headers: OutgoingHttpHeaders = { ...base, 'content-type': 'text/plain; charset=utf-8' }
-      if (status === 429 || status === 503) headers['retry-after'] = String(state.behaviour.retryAfterS ?? DEFAULT_RETRY_AFTER_S)
+      if (status === 429 || status === 503)
+        headers['retry-after'] = String(state.behaviour.retryAfterS ?? DEFAULT_RETRY_AFTER_S)
       return send(res, status, headers, Buffer.from(`${status} from ${state.ip}\n`), head)
     }
     if (req.method !== 'GET' && !head) {
-      return send(res, 405, { ...base, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }, Buffer.from('method not allowed\n'), head)
+      return send(
+        res,
+        405,
+        { ...base, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' },
+        Buffer.from('method not allowed\n'),
+        head,
+      )
     }
     const r = route(req.url ?? '/')
     switch (r.kind) {
       case 'root':
-        return send(res, 200, { ...base, 'content-type': 'text/plain; charset=utf-8' }, Buffer.from(`hotconn demo origin ${hostname} at ${state.ip}\n`), head)
+        return send(
+          res,
+          200,
+          { ...base, 'content-type': 'text/plain; charset=utf-8' },
+          Buffer.from(`hotconn demo origin ${hostname} at ${state.ip}\n`),
+          head,
+        )
       case 'tile':
         return send(
           res,
@@ -260,7 +273,13 @@ export async function startDemoOrigin(options: DemoOriginOptions = {}): Promise<
           head,
         )
       case 'not_found':
-        return send(res, 404, { ...base, 'content-type': 'text/plain; charset=utf-8' }, Buffer.from('not found\n'), head)
+        return send(
+          res,
+          404,
+          { ...base, 'content-type': 'text/plain; charset=utf-8' },
+          Buffer.from('not found\n'),
+          head,
+        )
     }
   }
 
@@ -309,7 +328,8 @@ export async function startDemoOrigin(options: DemoOriginOptions = {}): Promise<
       return sum
     },
     resetStats: () => {
-      for (const s of states.values()) Object.assign(s.stats, { connections: 0, tlsSessions: 0, tlsErrors: 0, requests: 0 })
+      for (const s of states.values())
+        Object.assign(s.stats, { connections: 0, tlsSessions: 0, tlsErrors: 0, requests: 0 })
     },
     setBehaviour: (ip, behaviour) => {
       get(ip).behaviour = { ...behaviour }
@@ -358,9 +378,11 @@ function validateOptions(ips: readonly string[], options: DemoOriginOptions, til
   for (const ip of options.forbiddenIps ?? []) {
     if (!ips.includes(ip)) throw new TypeError(`forbiddenIps lists ${ip}, which is not in ips (${ips.join(', ')})`)
   }
-  if (!Number.isInteger(tileBytes) || tileBytes < 8) throw new TypeError(`tileBytes must be an integer >= 8, got ${tileBytes}`)
+  if (!Number.isInteger(tileBytes) || tileBytes < 8)
+    throw new TypeError(`tileBytes must be an integer >= 8, got ${tileBytes}`)
   const port = options.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`port must be an integer in [0, 65535], got ${port}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`port must be an integer in [0, 65535], got ${port}`)
 }
 
 function send(res: AnyResponse, status: number, headers: OutgoingHttpHeaders, body: Buffer, head: boolean): void {

@@ -23,10 +23,7 @@ export function tileBody(z: number, x: number, y: number, size = DEFAULT_TILE_BY
   return out
 }
 
-export type Route =
-  | { kind: 'root' }
-  | { kind: 'tile'; z: number; x: number; y: number }
-  | { kind: 'not_found' }
+export type Route = { kind: 'root' } | { kind: 'tile'; z: number; x: number; y: number } | { kind: 'not_found' }
 
 const TILE_PATH = /^\/tiles\/(\d{1,2})\/(\d{1,9})\/(\d{1,9})\.png$/
 

@@ -92,9 +92,12 @@ export class CaptureServer extends EventEmitter {
     const port = options.port ?? 0
     const timeout = options.timeout ?? 10_000
     const maxBytes = options.maxBytes ?? 65_536
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError(`port must be an integer in 0..65535, got ${port}`)
-    if (!Number.isFinite(timeout) || timeout <= 0) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${timeout}`)
-    if (!Number.isInteger(maxBytes) || maxBytes < 5) throw new InvalidArgumentError(`maxBytes must be an integer >= 5, got ${maxBytes}`)
+    if (!Number.isInteger(port) || port < 0 || port > 65_535)
+      throw new InvalidArgumentError(`port must be an integer in 0..65535, got ${port}`)
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${timeout}`)
+    if (!Number.isInteger(maxBytes) || maxBytes < 5)
+      throw new InvalidArgumentError(`maxBytes must be an integer >= 5, got ${maxBytes}`)
     const s = new CaptureServer({ host, port, timeout, maxBytes })
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject)
@@ -193,7 +196,12 @@ export class CaptureServer extends EventEmitter {
       this.sockets.delete(socket)
       if (!done) {
         done = true
-        this.emit('reject', { remoteAddress, remotePort, reason: 'closed', message: 'connection closed before a complete ClientHello' } satisfies CaptureRejection)
+        this.emit('reject', {
+          remoteAddress,
+          remotePort,
+          reason: 'closed',
+          message: 'connection closed before a complete ClientHello',
+        } satisfies CaptureRejection)
       }
     })
     socket.on('data', (chunk: Buffer) => {
@@ -205,12 +213,17 @@ export class CaptureServer extends EventEmitter {
       try {
         const rec = readClientHelloRecords(data)
         if (rec === undefined) {
-          if (size > this.maxBytes) reject('too_large', `first flight exceeds ${this.maxBytes} bytes`, ALERT_HANDSHAKE_FAILURE)
+          if (size > this.maxBytes)
+            reject('too_large', `first flight exceeds ${this.maxBytes} bytes`, ALERT_HANDSHAKE_FAILURE)
           return
         }
         const records = data.subarray(0, rec.consumed)
         if (records.length > this.maxBytes) {
-          reject('too_large', `ClientHello records of ${records.length} bytes exceed ${this.maxBytes}`, ALERT_HANDSHAKE_FAILURE)
+          reject(
+            'too_large',
+            `ClientHello records of ${records.length} bytes exceed ${this.maxBytes}`,
+            ALERT_HANDSHAKE_FAILURE,
+          )
           return
         }
         const hello = parseClientHello(records)

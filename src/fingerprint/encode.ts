@@ -138,35 +138,51 @@ function writePreSharedKey(w: ByteWriter, psk: NonNullable<ClientHelloInputs['ps
 
 function checkInputs(plan: ClientHelloPlan, inputs: ClientHelloInputs): void {
   const spec = plan.spec
-  if (inputs.random.length !== 32) throw new InvalidArgumentError(`ClientHello random must be 32 bytes, got ${inputs.random.length}`)
+  if (inputs.random.length !== 32)
+    throw new InvalidArgumentError(`ClientHello random must be 32 bytes, got ${inputs.random.length}`)
   if (inputs.sessionId.length !== spec.sessionIdLength) {
-    throw new InvalidArgumentError(`session id must be ${spec.sessionIdLength} bytes for profile ${spec.name}, got ${inputs.sessionId.length}`)
+    throw new InvalidArgumentError(
+      `session id must be ${spec.sessionIdLength} bytes for profile ${spec.name}, got ${inputs.sessionId.length}`,
+    )
   }
   for (const ks of inputs.keyShares) {
     if (!plan.offered.groups.includes(ks.group)) {
-      throw new InvalidArgumentError(`key share for group 0x${ks.group.toString(16)} not offered in supported_groups (RFC 8446 §4.2.8)`)
+      throw new InvalidArgumentError(
+        `key share for group 0x${ks.group.toString(16)} not offered in supported_groups (RFC 8446 §4.2.8)`,
+      )
     }
-    if (ks.keyExchange.length === 0) throw new InvalidArgumentError(`key share for group 0x${ks.group.toString(16)} is empty`)
+    if (ks.keyExchange.length === 0)
+      throw new InvalidArgumentError(`key share for group 0x${ks.group.toString(16)} is empty`)
   }
   if (inputs.serverName !== undefined && !/^[\x21-\x7e]{1,255}$/.test(inputs.serverName)) {
-    throw new InvalidArgumentError(`serverName must be 1-255 printable ASCII characters (an A-label), got ${JSON.stringify(inputs.serverName)}`)
+    throw new InvalidArgumentError(
+      `serverName must be 1-255 printable ASCII characters (an A-label), got ${JSON.stringify(inputs.serverName)}`,
+    )
   }
   if (inputs.alpn !== undefined) {
     for (const p of inputs.alpn) {
       const n = Buffer.byteLength(p, 'utf8')
-      if (n < 1 || n > 255) throw new InvalidArgumentError(`ALPN protocol names must be 1-255 bytes (RFC 7301 §3.1), got ${JSON.stringify(p)}`)
+      if (n < 1 || n > 255)
+        throw new InvalidArgumentError(
+          `ALPN protocol names must be 1-255 bytes (RFC 7301 §3.1), got ${JSON.stringify(p)}`,
+        )
     }
   }
   const has = (kind: ResolvedExtension['kind']): boolean => plan.extensions.some((e) => e.kind === kind)
-  if (inputs.cookie !== undefined && !has('cookie')) throw new InvalidArgumentError(`profile ${spec.name} has no cookie extension`)
+  if (inputs.cookie !== undefined && !has('cookie'))
+    throw new InvalidArgumentError(`profile ${spec.name} has no cookie extension`)
   const psk = inputs.psk
   if (psk !== undefined) {
-    if (!has('pre_shared_key')) throw new InvalidArgumentError(`profile ${spec.name} has no pre_shared_key extension; resumption is not possible`)
+    if (!has('pre_shared_key'))
+      throw new InvalidArgumentError(`profile ${spec.name} has no pre_shared_key extension; resumption is not possible`)
     if (psk.identities.length === 0 || psk.identities.length !== psk.binderLengths.length) {
-      throw new InvalidArgumentError('psk needs one binder length per identity, and at least one identity (RFC 8446 §4.2.11)')
+      throw new InvalidArgumentError(
+        'psk needs one binder length per identity, and at least one identity (RFC 8446 §4.2.11)',
+      )
     }
     for (const n of psk.binderLengths) {
-      if (!Number.isInteger(n) || n < 32 || n > 255) throw new InvalidArgumentError(`PSK binder length must be 32..255 bytes, got ${n}`)
+      if (!Number.isInteger(n) || n < 32 || n > 255)
+        throw new InvalidArgumentError(`PSK binder length must be 32..255 bytes, got ${n}`)
     }
   }
 }

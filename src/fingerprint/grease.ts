@@ -14,7 +14,7 @@ export const GREASE_VALUES: readonly number[] = Array.from({ length: 16 }, (_, i
 
 /** True for a GREASE value (RFC 8701 §2: both bytes equal, low nibble 0xa). */
 export function isGrease(v: number): boolean {
-  return (v & 0x0f0f) === 0x0a0a && (v >> 8) === (v & 0xff)
+  return (v & 0x0f0f) === 0x0a0a && v >> 8 === (v & 0xff)
 }
 
 /** A uniformly chosen GREASE value. */

@@ -81,7 +81,12 @@ export interface HttpProfile {
   readonly headers: Readonly<Record<RequestKind, RequestHeaderTemplates>>
 }
 
-const PSEUDO_LETTER: Readonly<Record<PseudoHeader, string>> = { ':method': 'm', ':authority': 'a', ':scheme': 's', ':path': 'p' }
+const PSEUDO_LETTER: Readonly<Record<PseudoHeader, string>> = {
+  ':method': 'm',
+  ':authority': 'a',
+  ':scheme': 's',
+  ':path': 'p',
+}
 
 /**
  * The Akamai HTTP/2 fingerprint of a first flight: `settings|window_update|priority_frames|pseudo_headers`,
@@ -95,14 +100,19 @@ export function akamaiFingerprint(parts: {
   pseudoHeaders: readonly string[]
 }): string {
   const settings = parts.settings.map((s) => `${s.id}:${s.value}`).join(';')
-  const priority = parts.priorityFrames === undefined || parts.priorityFrames.length === 0 ? '0' : parts.priorityFrames.join(',')
+  const priority =
+    parts.priorityFrames === undefined || parts.priorityFrames.length === 0 ? '0' : parts.priorityFrames.join(',')
   const pseudo = parts.pseudoHeaders.map((h) => PSEUDO_LETTER[h as PseudoHeader] ?? h).join(',')
   return `${settings}|${parts.windowIncrement}|${priority}|${pseudo}`
 }
 
 /** The Akamai fingerprint a profile's first request produces. */
 export function profileAkamai(fp: Http2Fingerprint): string {
-  return akamaiFingerprint({ settings: fp.settings, windowIncrement: fp.connectionWindowIncrement, pseudoHeaders: fp.pseudoHeaderOrder })
+  return akamaiFingerprint({
+    settings: fp.settings,
+    windowIncrement: fp.connectionWindowIncrement,
+    pseudoHeaders: fp.pseudoHeaderOrder,
+  })
 }
 
 /** Urgency of an RFC 9218 `priority` field value (`u=0, i` -> 0), or undefined. */

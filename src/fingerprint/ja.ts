@@ -63,8 +63,15 @@ function versionCode(hello: ParsedClientHello): string {
   const versions = noGrease(hello.supportedVersions)
   const v = versions.length > 0 ? Math.max(...versions) : hello.legacyVersion
   const codes: Record<number, string> = {
-    0x0304: '13', 0x0303: '12', 0x0302: '11', 0x0301: '10', 0x0300: 's3', 0x0002: 's2',
-    0xfeff: 'd1', 0xfefd: 'd2', 0xfefc: 'd3',
+    0x0304: '13',
+    0x0303: '12',
+    0x0302: '11',
+    0x0301: '10',
+    0x0300: 's3',
+    0x0002: 's2',
+    0xfeff: 'd1',
+    0xfefd: 'd2',
+    0xfefc: 'd3',
   }
   return codes[v] ?? '00'
 }
@@ -135,5 +142,12 @@ export function ja4ro(hello: ParsedClientHello): string {
 
 /** All of the above. */
 export function fingerprintClientHello(hello: ParsedClientHello): ClientFingerprints {
-  return { ja3: ja3(hello), ja3n: ja3n(hello), ja4: ja4(hello), ja4_r: ja4r(hello), ja4_o: ja4o(hello), ja4_ro: ja4ro(hello) }
+  return {
+    ja3: ja3(hello),
+    ja3n: ja3n(hello),
+    ja4: ja4(hello),
+    ja4_r: ja4r(hello),
+    ja4_o: ja4o(hello),
+    ja4_ro: ja4ro(hello),
+  }
 }

@@ -74,9 +74,11 @@ export function readClientHelloRecords(input: Uint8Array): ClientHelloRecords | 
     const type = r.u8('content type')
     const version = r.u16('version')
     const length = r.u16('length')
-    if (type !== HANDSHAKE_RECORD) throw new DecodeError(`record: content type ${type} where a handshake record (22) was expected`)
-    if ((version >> 8) !== 0x03) throw new DecodeError(`record: version 0x${version.toString(16)} is not TLS`)
-    if (length === 0 || length > MAX_FRAGMENT) throw new DecodeError(`record: fragment length ${length} outside 1..16384 (RFC 8446 §5.1)`)
+    if (type !== HANDSHAKE_RECORD)
+      throw new DecodeError(`record: content type ${type} where a handshake record (22) was expected`)
+    if (version >> 8 !== 0x03) throw new DecodeError(`record: version 0x${version.toString(16)} is not TLS`)
+    if (length === 0 || length > MAX_FRAGMENT)
+      throw new DecodeError(`record: fragment length ${length} outside 1..16384 (RFC 8446 §5.1)`)
     if (pos === 0) recordVersion = version
     if (r.remaining < length) return undefined
     parts.push(r.bytes(length, 'fragment'))
@@ -84,7 +86,8 @@ export function readClientHelloRecords(input: Uint8Array): ClientHelloRecords | 
     pos += 5 + length
     if (need === undefined && have >= 4) {
       const head = Buffer.concat(parts)
-      if (head[0] !== CLIENT_HELLO) throw new DecodeError(`handshake: message type ${head[0]} where a ClientHello (1) was expected`)
+      if (head[0] !== CLIENT_HELLO)
+        throw new DecodeError(`handshake: message type ${head[0]} where a ClientHello (1) was expected`)
       need = 4 + ((head[1]! << 16) | (head[2]! << 8) | head[3]!)
     }
   }
@@ -104,7 +107,8 @@ export function parseClientHello(input: Uint8Array): ParsedClientHello {
   if (input[0] === HANDSHAKE_RECORD) {
     const rec = readClientHelloRecords(input)
     if (rec === undefined) throw new DecodeError('record: truncated ClientHello record stream')
-    if (rec.consumed !== input.length) throw new DecodeError(`record: ${input.length - rec.consumed} bytes after the ClientHello records`)
+    if (rec.consumed !== input.length)
+      throw new DecodeError(`record: ${input.length - rec.consumed} bytes after the ClientHello records`)
     message = rec.message
     recordVersion = rec.recordVersion
   } else {
@@ -116,15 +120,18 @@ export function parseClientHello(input: Uint8Array): ParsedClientHello {
 function parseMessage(message: Buffer): Omit<ParsedClientHello, 'message' | 'recordVersion'> {
   const outer = new ByteReader(message, 0, message.length, 'ClientHello')
   const type = outer.u8('msg_type')
-  if (type !== CLIENT_HELLO) throw new DecodeError(`handshake: message type ${type} where a ClientHello (1) was expected`)
+  if (type !== CLIENT_HELLO)
+    throw new DecodeError(`handshake: message type ${type} where a ClientHello (1) was expected`)
   const r = outer.sub(3, 'body')
   outer.expectEmpty()
   const legacyVersion = r.u16('legacy_version')
   const random = r.bytes(32, 'random')
   const sessionId = r.vec(1, 'legacy_session_id')
-  if (sessionId.length > 32) throw new DecodeError(`ClientHello: legacy_session_id of ${sessionId.length} bytes (max 32)`)
+  if (sessionId.length > 32)
+    throw new DecodeError(`ClientHello: legacy_session_id of ${sessionId.length} bytes (max 32)`)
   const cs = r.sub(2, 'cipher_suites')
-  if (cs.remaining < 2 || cs.remaining % 2 !== 0) throw new DecodeError('ClientHello: cipher_suites length must be even and at least 2')
+  if (cs.remaining < 2 || cs.remaining % 2 !== 0)
+    throw new DecodeError('ClientHello: cipher_suites length must be even and at least 2')
   const cipherSuites: number[] = []
   while (cs.remaining > 0) cipherSuites.push(cs.u16('cipher_suite'))
   const cm = r.sub(1, 'legacy_compression_methods')
@@ -139,7 +146,10 @@ function parseMessage(message: Buffer): Omit<ParsedClientHello, 'message' | 'rec
     while (ex.remaining > 0) {
       const extType = ex.u16('extension_type')
       const body = ex.vec(2, 'extension_data')
-      if (seen.has(extType)) throw new DecodeError(`ClientHello: extension 0x${extType.toString(16).padStart(4, '0')} appears twice (RFC 8446 §4.2)`)
+      if (seen.has(extType))
+        throw new DecodeError(
+          `ClientHello: extension 0x${extType.toString(16).padStart(4, '0')} appears twice (RFC 8446 §4.2)`,
+        )
       seen.add(extType)
       extensions.push({ type: extType, body })
     }
@@ -157,8 +167,12 @@ function parseMessage(message: Buffer): Omit<ParsedClientHello, 'message' | 'rec
     alpn: decodeOptional(body(ExtensionType.application_layer_protocol_negotiation), 'alpn', decodeAlpn),
     supportedGroups: decodeOptional(body(ExtensionType.supported_groups), 'supported_groups', (r) => u16List(r, 2)),
     keyShares: decodeOptional(body(ExtensionType.key_share), 'key_share', decodeKeyShares),
-    signatureAlgorithms: decodeOptional(body(ExtensionType.signature_algorithms), 'signature_algorithms', (r) => u16List(r, 2)),
-    supportedVersions: decodeOptional(body(ExtensionType.supported_versions), 'supported_versions', (r) => u16List(r, 1)),
+    signatureAlgorithms: decodeOptional(body(ExtensionType.signature_algorithms), 'signature_algorithms', (r) =>
+      u16List(r, 2),
+    ),
+    supportedVersions: decodeOptional(body(ExtensionType.supported_versions), 'supported_versions', (r) =>
+      u16List(r, 1),
+    ),
     ecPointFormats: decodeOptional(body(ExtensionType.ec_point_formats), 'ec_point_formats', decodePointFormats),
   }
 }
@@ -173,7 +187,8 @@ function decodeOptional<T>(body: Buffer | undefined, what: string, decode: (r: B
 
 function u16List(r: ByteReader, lenBytes: 1 | 2): number[] {
   const list = r.sub(lenBytes, 'list')
-  if (list.remaining < 2 || list.remaining % 2 !== 0) throw new DecodeError(`${r.what}: list length must be even and at least 2`)
+  if (list.remaining < 2 || list.remaining % 2 !== 0)
+    throw new DecodeError(`${r.what}: list length must be even and at least 2`)
   const out: number[] = []
   while (list.remaining > 0) out.push(list.u16('entry'))
   return out

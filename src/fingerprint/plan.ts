@@ -74,7 +74,12 @@ function orderExtensions(spec: ClientHelloSpec, rng: RandomSource): ExtensionSpe
   return [...rest.slice(0, head), ...middle, ...rest.slice(tail), ...psk]
 }
 
-function resolveExtension(ext: ExtensionSpec, g: GreaseChoice, greaseIndex: number, rng: RandomSource): ResolvedExtension {
+function resolveExtension(
+  ext: ExtensionSpec,
+  g: GreaseChoice,
+  greaseIndex: number,
+  rng: RandomSource,
+): ResolvedExtension {
   switch (ext.kind) {
     case 'grease':
       return { kind: 'grease', type: greaseIndex === 0 ? g.extension1 : g.extension2, body: ext.body }
@@ -194,13 +199,18 @@ function checkSpec(spec: ClientHelloSpec): void {
   let greaseCount = 0
   for (const ext of spec.extensions) {
     if (ext.kind === 'grease') {
-      if (++greaseCount > 2) throw new InvalidArgumentError(`profile ${spec.name}: at most two GREASE extensions are supported`)
+      if (++greaseCount > 2)
+        throw new InvalidArgumentError(`profile ${spec.name}: at most two GREASE extensions are supported`)
       continue
     }
     const key = String(extensionTypeOf(ext))
-    if (seen.has(key)) throw new InvalidArgumentError(`profile ${spec.name}: extension ${key} is listed twice (RFC 8446 §4.2)`)
+    if (seen.has(key))
+      throw new InvalidArgumentError(`profile ${spec.name}: extension ${key} is listed twice (RFC 8446 §4.2)`)
     seen.add(key)
-    if (ext.kind === 'ech_grease' && (ext.payloadLengths.length === 0 || ext.pskPayloadLengths?.length === 0 || ext.aeadIds?.length === 0)) {
+    if (
+      ext.kind === 'ech_grease' &&
+      (ext.payloadLengths.length === 0 || ext.pskPayloadLengths?.length === 0 || ext.aeadIds?.length === 0)
+    ) {
       throw new InvalidArgumentError(`profile ${spec.name}: ech_grease needs at least one payload length and AEAD id`)
     }
   }

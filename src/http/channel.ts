@@ -93,8 +93,17 @@ export class HttpChannel implements PooledChannel {
       this.#dispatcher =
         template === undefined || template.length === 0
           ? client
-          : client.compose((dispatch) => (opts, handler) =>
-              dispatch({ ...opts, headers: flatHeaders(mergeDefaultHeaders(withoutFetchDefaults(headerPairs(opts.headers)), template)) }, handler),
+          : client.compose(
+              (dispatch) => (opts, handler) =>
+                dispatch(
+                  {
+                    ...opts,
+                    headers: flatHeaders(
+                      mergeDefaultHeaders(withoutFetchDefaults(headerPairs(opts.headers)), template),
+                    ),
+                  },
+                  handler,
+                ),
             )
     }
     return this.#dispatcher

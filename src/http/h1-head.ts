@@ -69,7 +69,11 @@ export function rewriteRequestHead(head: string, layout: HeadLayout): string {
 export function rewriteHeadsOn(socket: Duplex, layout: HeadLayout): () => void {
   const original = socket.write
   const patched = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {
-    return (original as (...a: unknown[]) => boolean).call(this, isRequestHead(chunk) ? rewriteRequestHead(chunk, layout) : chunk, ...rest)
+    return (original as (...a: unknown[]) => boolean).call(
+      this,
+      isRequestHead(chunk) ? rewriteRequestHead(chunk, layout) : chunk,
+      ...rest,
+    )
   }
   socket.write = patched as Duplex['write']
   return () => {

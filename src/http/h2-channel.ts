@@ -5,7 +5,14 @@
  * profile's. The session is created on the first request (as a browser's preconnected socket,
  * nothing is sent before), then carries up to `maxStreams` requests at once.
  */
-import { connect as http2Connect, constants as h2c, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2'
+import {
+  connect as http2Connect,
+  constants as h2c,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http2'
 import { Readable, type Duplex } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { Dispatcher } from 'undici'
@@ -41,7 +48,14 @@ export interface H2ChannelOptions {
 }
 
 /** Header fields that are connection-specific and must not appear in HTTP/2 (RFC 9113 §8.2.2). */
-const CONNECTION_SPECIFIC = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host'])
+const CONNECTION_SPECIFIC = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+])
 
 function noop(): void {}
 
@@ -163,7 +177,10 @@ export class H2Channel implements PooledChannel {
     if (fp.connectionWindowIncrement > 0) session.setLocalWindowSize(65_535 + fp.connectionWindowIncrement)
     session.on('goaway', (code: number, lastStreamId: number) => {
       this.#goawayLast = Math.min(this.#goawayLast, lastStreamId)
-      if (code !== h2c.NGHTTP2_NO_ERROR) this.#options.onFailure?.(new Http2StreamError(`server sent GOAWAY ${h2ErrorName(code)}`, { unprocessed: false, h2Code: code }))
+      if (code !== h2c.NGHTTP2_NO_ERROR)
+        this.#options.onFailure?.(
+          new Http2StreamError(`server sent GOAWAY ${h2ErrorName(code)}`, { unprocessed: false, h2Code: code }),
+        )
       this.#drain({ goawayCode: code })
     })
     session.on('error', (err: Error) => {
@@ -191,7 +208,10 @@ export class H2Channel implements PooledChannel {
         reject(err as Error)
         return
       }
-      const timer = setTimeout(() => reject(new Http2StreamError(`no PING ack within ${timeoutMs} ms`, { unprocessed: false })), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Http2StreamError(`no PING ack within ${timeoutMs} ms`, { unprocessed: false })),
+        timeoutMs,
+      )
       timer.unref()
       try {
         session.ref()
@@ -282,8 +302,16 @@ export class H2Channel implements PooledChannel {
       return
     }
     const body = opts.body
-    const hasBody = body !== undefined && body !== null && !(typeof body === 'string' && body.length === 0) && !(body instanceof Uint8Array && body.length === 0)
-    if (hasBody && built.headers['content-length'] === undefined && (typeof body === 'string' || body instanceof Uint8Array)) {
+    const hasBody =
+      body !== undefined &&
+      body !== null &&
+      !(typeof body === 'string' && body.length === 0) &&
+      !(body instanceof Uint8Array && body.length === 0)
+    if (
+      hasBody &&
+      built.headers['content-length'] === undefined &&
+      (typeof body === 'string' || body instanceof Uint8Array)
+    ) {
       built.headers['content-length'] = String(Buffer.byteLength(body as string | Uint8Array))
     }
     const prio = headersPriority(this.#options.fingerprint.priority, this.#options.kind ?? 'image', built.priority)
@@ -297,7 +325,14 @@ export class H2Channel implements PooledChannel {
     } catch (err) {
       const code = (err as { code?: string }).code
       const unprocessed = code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION'
-      fail(unprocessed ? new Http2StreamError('the HTTP/2 connection is going away; the request was not sent', { unprocessed, cause: err }) : (err as Error))
+      fail(
+        unprocessed
+          ? new Http2StreamError('the HTTP/2 connection is going away; the request was not sent', {
+              unprocessed,
+              cause: err,
+            })
+          : (err as Error),
+      )
       return
     }
     const s = stream
@@ -306,13 +341,19 @@ export class H2Channel implements PooledChannel {
     const headersTimeout = opts.headersTimeout ?? this.#options.headersTimeoutMs ?? 300_000
     const bodyTimeout = opts.bodyTimeout ?? this.#options.bodyTimeoutMs ?? 300_000
     if (headersTimeout > 0) {
-      headersTimer = setTimeout(() => fail(new Http2StreamError(`no response headers within ${headersTimeout} ms`, { unprocessed: false })), headersTimeout)
+      headersTimer = setTimeout(
+        () => fail(new Http2StreamError(`no response headers within ${headersTimeout} ms`, { unprocessed: false })),
+        headersTimeout,
+      )
       headersTimer.unref()
     }
     const armBody = (): void => {
       if (bodyTimeout <= 0) return
       clearTimeout(bodyTimer)
-      bodyTimer = setTimeout(() => fail(new Http2StreamError(`no response body data within ${bodyTimeout} ms`, { unprocessed: false })), bodyTimeout)
+      bodyTimer = setTimeout(
+        () => fail(new Http2StreamError(`no response body data within ${bodyTimeout} ms`, { unprocessed: false })),
+        bodyTimeout,
+      )
       bodyTimer.unref()
     }
 
@@ -373,7 +414,11 @@ export class H2Channel implements PooledChannel {
     else handler.onRequestSent?.()
   }
 
-  async #sendBody(s: ClientHttp2Stream, body: NonNullable<Dispatcher.DispatchOptions['body']>, handler: LegacyHandler): Promise<void> {
+  async #sendBody(
+    s: ClientHttp2Stream,
+    body: NonNullable<Dispatcher.DispatchOptions['body']>,
+    handler: LegacyHandler,
+  ): Promise<void> {
     if (typeof body === 'string' || body instanceof Uint8Array) {
       const size = Buffer.byteLength(body)
       s.end(body)
@@ -390,13 +435,19 @@ export class H2Channel implements PooledChannel {
     const code = s.rstCode
     const beyondGoaway = s.id !== undefined && s.id > this.#goawayLast
     const unprocessed = !responded && (code === REFUSED_STREAM || beyondGoaway)
-    const what = code !== undefined && code !== h2c.NGHTTP2_NO_ERROR ? `reset with ${h2ErrorName(code)}` : 'closed before the response ended'
+    const what =
+      code !== undefined && code !== h2c.NGHTTP2_NO_ERROR
+        ? `reset with ${h2ErrorName(code)}`
+        : 'closed before the response ended'
     if (!responded && !unprocessed && code !== h2c.NGHTTP2_CANCEL) this.#options.onFailure?.(cause ?? new Error(what))
-    return new Http2StreamError(`HTTP/2 stream ${what}${unprocessed ? ' (not processed by the server; safe to retry)' : ''}`, {
-      unprocessed,
-      ...(code !== undefined ? { h2Code: code } : {}),
-      ...(cause !== undefined ? { cause } : {}),
-    })
+    return new Http2StreamError(
+      `HTTP/2 stream ${what}${unprocessed ? ' (not processed by the server; safe to retry)' : ''}`,
+      {
+        unprocessed,
+        ...(code !== undefined ? { h2Code: code } : {}),
+        ...(cause !== undefined ? { cause } : {}),
+      },
+    )
   }
 
   /**

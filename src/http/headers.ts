@@ -53,7 +53,7 @@ const FETCH_DEFAULTS: ReadonlyArray<readonly [string, ReadonlySet<string>]> = [
 /** Drops the headers undici's fetch() added on its own (only when its default user-agent is there). */
 export function withoutFetchDefaults(pairs: HeaderPairs): HeaderPairs {
   const ua = pairs.find(([n]) => n.toLowerCase() === 'user-agent')
-  if (ua === undefined || !(FETCH_DEFAULTS[0]![1].has(ua[1]))) return pairs
+  if (ua === undefined || !FETCH_DEFAULTS[0]![1].has(ua[1])) return pairs
   return pairs.filter(([n, v]) => {
     const rule = FETCH_DEFAULTS.find(([name]) => name === n.toLowerCase())
     return rule === undefined || !rule[1].has(v)

@@ -160,7 +160,14 @@ export function runPooledRequest(
         const aborted = abortReason !== null
         release({ reusable: false, error: err, beforeResponse, aborted, statusCode, retryAfter })
         // RFC 9113 §8.7: a stream the server did not process may be retried whatever the method.
-        if (beforeResponse && !aborted && isUnprocessed(err) && replayableBody && !opts.upgrade && unprocessedRetries < UNPROCESSED_RETRIES) {
+        if (
+          beforeResponse &&
+          !aborted &&
+          isUnprocessed(err) &&
+          replayableBody &&
+          !opts.upgrade &&
+          unprocessedRetries < UNPROCESSED_RETRIES
+        ) {
           unprocessedRetries++
           innerAbort = null
           start(lease.ip, true)

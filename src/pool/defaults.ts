@@ -12,7 +12,10 @@ import type { Connector, Resolver } from './options.js'
  * A connector running hotconn's TLS client with the configured fingerprint profile. With
  * tls.session_resumption, its connections share one SessionTicketStore (per connector, so per pool).
  */
-export function tlsConnector(config: Config, ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined): Connector {
+export function tlsConnector(
+  config: Config,
+  ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined,
+): Connector {
   const sessionStore = config.tls.sessionResumption && config.tls.verify ? new SessionTicketStore() : undefined
   return async (o): Promise<Duplex> =>
     connect({

@@ -77,11 +77,14 @@ export class DnsResolver {
     const servers = [...(options.servers ?? [])]
     for (const s of servers) {
       if (typeof s !== 'string' || parseServer(s) === undefined) {
-        throw new InvalidArgumentError(`servers must be "ip", "ip:port" or "[v6]:port" entries, got ${JSON.stringify(s)}`)
+        throw new InvalidArgumentError(
+          `servers must be "ip", "ip:port" or "[v6]:port" entries, got ${JSON.stringify(s)}`,
+        )
       }
     }
     const family = options.family ?? 0
-    if (family !== 0 && family !== 4 && family !== 6) throw new InvalidArgumentError(`family must be 0, 4 or 6, got ${String(family)}`)
+    if (family !== 0 && family !== 4 && family !== 6)
+      throw new InvalidArgumentError(`family must be 0, 4 or 6, got ${String(family)}`)
     this.timeoutMs = positiveInt('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS)
     this.tries = positiveInt('tries', options.tries ?? DEFAULT_TRIES)
     this.systemTtlMs = positiveInt('systemTtlMs', options.systemTtlMs ?? DEFAULT_SYSTEM_TTL_MS)
@@ -142,7 +145,10 @@ export class DnsResolver {
       const answers = await Promise.race([
         lookup(name, { all: true, family: this.family, verbatim: true }),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(Object.assign(new Error(`lookup timed out after ${deadline} ms`), { code: 'ETIMEOUT' })), deadline)
+          timer = setTimeout(
+            () => reject(Object.assign(new Error(`lookup timed out after ${deadline} ms`), { code: 'ETIMEOUT' })),
+            deadline,
+          )
           timer.unref()
         }),
       ])
@@ -166,7 +172,8 @@ export class DnsResolver {
 }
 
 function positiveInt(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`)
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`)
   return value
 }
 
@@ -176,7 +183,8 @@ function normalizeHost(host: string): string {
   let name = host.trim().toLowerCase()
   if (name.startsWith('[') && name.endsWith(']')) name = name.slice(1, -1)
   if (name.endsWith('.') && isIP(name.slice(0, -1)) === 0) name = name.slice(0, -1)
-  if (name === '' || /[\s/?#@]/.test(name)) throw new InvalidArgumentError(`host must be a host name or IP address, got ${JSON.stringify(host)}`)
+  if (name === '' || /[\s/?#@]/.test(name))
+    throw new InvalidArgumentError(`host must be a host name or IP address, got ${JSON.stringify(host)}`)
   return name
 }
 

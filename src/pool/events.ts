@@ -78,7 +78,17 @@ export const channels = {
 
 export function publish<K extends keyof typeof channels>(
   name: K,
-  message: K extends 'connect' ? ConnectEvent : K extends 'close' ? CloseEvent : K extends 'blacklist' ? BlacklistEvent : K extends 'request' ? RequestEvent : K extends 'dns' ? DnsEvent : HealthEvent,
+  message: K extends 'connect'
+    ? ConnectEvent
+    : K extends 'close'
+      ? CloseEvent
+      : K extends 'blacklist'
+        ? BlacklistEvent
+        : K extends 'request'
+          ? RequestEvent
+          : K extends 'dns'
+            ? DnsEvent
+            : HealthEvent,
 ): void {
   const ch = channels[name]
   if (ch.hasSubscribers) ch.publish(message)

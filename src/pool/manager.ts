@@ -175,7 +175,13 @@ export class ConnectionManager extends Counts {
       this.applyResolution(host, res)
     } catch (err) {
       host.nextRefreshAt = now() + Math.min(this.options.config.dns.refreshIntervalMs, 30_000)
-      publish('dns', { host: host.key, addresses: host.list.map((i) => i.address), added: [], removed: [], error: err as Error })
+      publish('dns', {
+        host: host.key,
+        addresses: host.list.map((i) => i.address),
+        added: [],
+        removed: [],
+        error: err as Error,
+      })
     }
   }
 
@@ -215,7 +221,9 @@ export class ConnectionManager extends Counts {
     host.resolved = true
     const { refreshIntervalMs } = this.options.config.dns
     const ttl = Number.isFinite(res.minTtlMs) ? res.minTtlMs : refreshIntervalMs
-    host.nextRefreshAt = host.isIpLiteral ? Infinity : t + Math.min(Math.max(ttl, this.options.dnsMinRefreshMs), refreshIntervalMs)
+    host.nextRefreshAt = host.isIpLiteral
+      ? Infinity
+      : t + Math.min(Math.max(ttl, this.options.dnsMinRefreshMs), refreshIntervalMs)
     publish('dns', { host: host.key, addresses: [...seen], added: added.map((i) => i.address), removed })
     this.onResolved()
     if (host.warm && added.length > 0) {
@@ -281,13 +289,18 @@ export class ConnectionManager extends Counts {
       }
       const node = host.waiters.push(waiter)
       const onAbort = (): void => {
-        if (host.waiters.remove(node)) waiter.reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'))
+        if (host.waiters.remove(node))
+          waiter.reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'))
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       timer = setTimeout(() => {
         if (host.waiters.remove(node)) {
           waiter.reject(
-            new PoolExhaustedError(host.key, 'timeout', `no connection became free within pending_timeout (${p.pendingTimeoutMs} ms)`),
+            new PoolExhaustedError(
+              host.key,
+              'timeout',
+              `no connection became free within pending_timeout (${p.pendingTimeoutMs} ms)`,
+            ),
           )
         }
       }, p.pendingTimeoutMs)
@@ -375,7 +388,8 @@ export class ConnectionManager extends Counts {
   #updateShared(conn: Connection): void {
     const ch = conn.channel
     if (ch === null || !ch.multiplexed) return
-    if (conn.state === 'in_use' && ch.alive && !conn.lentRaw && conn.streams < ch.maxStreams) conn.entry.shared.add(conn)
+    if (conn.state === 'in_use' && ch.alive && !conn.lentRaw && conn.streams < ch.maxStreams)
+      conn.entry.shared.add(conn)
     else conn.entry.shared.delete(conn)
   }
 
@@ -462,7 +476,13 @@ export class ConnectionManager extends Counts {
   #blacklistIp(ip: IpEntry, record: BlacklistRecord): void {
     if (ip.state === 'blacklisted') return
     ip.state = 'blacklisted'
-    publish('blacklist', { host: ip.host.key, ip: ip.address, action: 'blacklisted', reason: record.reason, until: record.until })
+    publish('blacklist', {
+      host: ip.host.key,
+      ip: ip.address,
+      action: 'blacklisted',
+      reason: record.reason,
+      until: record.until,
+    })
     for (const conn of [...ip.idleHttp.toArray(), ...ip.idleRaw.toArray()]) this.#close(conn, 'blacklisted')
     this.onBlacklisted(record)
     this.#reconcile(ip.host)
@@ -532,7 +552,9 @@ export class ConnectionManager extends Counts {
     const avoid = host.waiters.peek()?.avoid
     while (need > 0) {
       const canOpen = (i: IpEntry): boolean => this.#canOpen(host, i)
-      const ip = (avoid !== undefined ? pickOpenIp(host.list, (i) => i !== avoid && canOpen(i)) : null) ?? pickOpenIp(host.list, canOpen)
+      const ip =
+        (avoid !== undefined ? pickOpenIp(host.list, (i) => i !== avoid && canOpen(i)) : null) ??
+        pickOpenIp(host.list, canOpen)
       if (ip === null) {
         this.#evictFor(host)
         break
@@ -557,7 +579,11 @@ export class ConnectionManager extends Counts {
       const head = host.waiters.peek()
       for (const ip of host.list) {
         const victim =
-          ip.state !== 'active' ? (ip.idleHttp.oldest() ?? ip.idleRaw.oldest()) : head?.mode === 'raw' ? ip.idleHttp.oldest() : null
+          ip.state !== 'active'
+            ? (ip.idleHttp.oldest() ?? ip.idleRaw.oldest())
+            : head?.mode === 'raw'
+              ? ip.idleHttp.oldest()
+              : null
         if (victim !== null) {
           this.#close(victim, ip.state === 'draining' ? 'drained' : 'evicted')
           return
@@ -618,13 +644,20 @@ export class ConnectionManager extends Counts {
     } catch (err) {
       this.#aborts.delete(ac)
       this.#setState(conn, 'closed')
-      publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started, error: err as Error })
+      publish('connect', {
+        host: host.key,
+        ip: ip.address,
+        port: host.port,
+        durationMs: now() - started,
+        error: err as Error,
+      })
       if (!this.#closed) {
         ip.usage.failures++
         host.usage.failures++
         ip.connectFailures++
         this.#onConnectFailure(host, err as Error)
-        if (purpose !== 'probe') this.strike(ip, `connect failed: ${(err as { code?: string }).code ?? (err as Error).message}`)
+        if (purpose !== 'probe')
+          this.strike(ip, `connect failed: ${(err as { code?: string }).code ?? (err as Error).message}`)
       }
       this.#afterSlotFreed(host, ip)
       if (purpose === 'warmup') throw err
@@ -688,7 +721,11 @@ export class ConnectionManager extends Counts {
     if (alpn !== 'h2') {
       return new HttpChannel(
         socket,
-        { origin: `https://${host.key}`, keepAliveTimeoutMs: pool.idleTimeoutMs, ...(templates ? { defaultHeaders: templates.h1 } : {}) },
+        {
+          origin: `https://${host.key}`,
+          keepAliveTimeoutMs: pool.idleTimeoutMs,
+          ...(templates ? { defaultHeaders: templates.h1 } : {}),
+        },
         () => {},
       )
     }
@@ -727,7 +764,13 @@ export class ConnectionManager extends Counts {
     ip.h2Failures = 0
     ip.h1Until = now() + fallbackTtlMs
     ip.h2 = false
-    publish('health', { host: ip.host.key, ip: ip.address, kind: 'check', ok: false, error: new Error(`HTTP/2 failed ${fallbackThreshold} times in a row; using HTTP/1.1 for ${fallbackTtlMs} ms`) })
+    publish('health', {
+      host: ip.host.key,
+      ip: ip.address,
+      kind: 'check',
+      ok: false,
+      error: new Error(`HTTP/2 failed ${fallbackThreshold} times in a row; using HTTP/1.1 for ${fallbackTtlMs} ms`),
+    })
   }
 
   /** Connect failures fail a waiting request only when every IP fails (else another IP is tried). */
@@ -874,13 +917,21 @@ export class ConnectionManager extends Counts {
     const ip = conn.entry
     this.#checkout(conn)
     const res = conn.channel instanceof H2Channel ? await this.#ping(conn.channel) : await this.healthRequest(conn)
-    publish('health', { host: ip.host.key, ip: ip.address, kind: 'check', ok: res.ok, statusCode: res.statusCode, error: res.error })
+    publish('health', {
+      host: ip.host.key,
+      ip: ip.address,
+      kind: 'check',
+      ok: res.ok,
+      statusCode: res.statusCode,
+      error: res.error,
+    })
     if (res.ok) {
       this.release(conn, { reusable: true, internal: true })
       return
     }
     this.release(conn, { reusable: false, internal: true })
-    if (ip.state === 'active' || ip.state === 'draining') this.strike(ip, `health check failed: ${res.statusCode ?? res.error?.message}`)
+    if (ip.state === 'active' || ip.state === 'draining')
+      this.strike(ip, `health check failed: ${res.statusCode ?? res.error?.message}`)
   }
 
   /**
@@ -898,7 +949,14 @@ export class ConnectionManager extends Counts {
       const res = await this.healthRequest(conn)
       ok = res.ok
       reason = `probe failed: ${res.statusCode !== undefined ? `HTTP ${res.statusCode}` : res.error?.message}`
-      publish('health', { host: host.key, ip: ip.address, kind: 'probe', ok, statusCode: res.statusCode, error: res.error })
+      publish('health', {
+        host: host.key,
+        ip: ip.address,
+        kind: 'probe',
+        ok,
+        statusCode: res.statusCode,
+        error: res.error,
+      })
     }
     if (this.#closed) {
       if (conn !== null) this.release(conn, { reusable: false, internal: true })
@@ -962,7 +1020,8 @@ export class ConnectionManager extends Counts {
       }
     }
     // Raw loans are the pool's sockets too: they close now, with close_notify.
-    for (const conn of [...this.#allConns]) if (conn.lentRaw && conn.state === 'in_use') this.#close(conn, 'pool_closed')
+    for (const conn of [...this.#allConns])
+      if (conn.lentRaw && conn.state === 'in_use') this.#close(conn, 'pool_closed')
     if (force) this.destroyAll()
     if (this.total === 0) this.#onEmpty?.()
     return done
@@ -972,7 +1031,6 @@ export class ConnectionManager extends Counts {
   destroyAll(): void {
     for (const conn of [...this.#allConns]) conn.channel?.destroy()
   }
-
 
   /** Every idle connection (a snapshot), oldest first per IP. */
   idleConnections(host: HostEntry): Connection[] {

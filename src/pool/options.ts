@@ -74,7 +74,15 @@ export interface ResolvedPoolOptions {
   warmupConcurrency: number
 }
 
-const EXTRA_KEYS = ['connector', 'resolver', 'ca', 'drainGraceMs', 'maxRetries', 'dnsMinRefreshMs', 'warmupConcurrency'] as const
+const EXTRA_KEYS = [
+  'connector',
+  'resolver',
+  'ca',
+  'drainGraceMs',
+  'maxRetries',
+  'dnsMinRefreshMs',
+  'warmupConcurrency',
+] as const
 const SECTIONS = ['pool', 'tls', 'dns', 'blacklist', 'health', 'http2'] as const
 
 /** Whether `value` is an already-resolved Config (every section present and frozen). */
@@ -97,7 +105,9 @@ function nonNegativeInt(name: string, value: unknown): number {
  */
 export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): ResolvedPoolOptions {
   if (input === null || typeof input !== 'object') {
-    throw new InvalidArgumentError('HotConnPool options must be an object (a Config or config keys plus connector/resolver)')
+    throw new InvalidArgumentError(
+      'HotConnPool options must be an object (a Config or config keys plus connector/resolver)',
+    )
   }
   const raw = input as Record<string, unknown>
   const rest: Record<string, unknown> = {}
@@ -108,7 +118,9 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
 
   const connector = raw['connector']
   if (connector !== undefined && typeof connector !== 'function') {
-    throw new InvalidArgumentError('connector must be a function (opts: { host, ip, port, servername, signal, timeout }) => Promise<Duplex>')
+    throw new InvalidArgumentError(
+      'connector must be a function (opts: { host, ip, port, servername, signal, timeout }) => Promise<Duplex>',
+    )
   }
   const resolver = raw['resolver']
   if (resolver !== undefined && (resolver === null || typeof (resolver as Resolver).resolve !== 'function')) {
@@ -124,7 +136,10 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
     try {
       ca = readFileSync(config.tls.caFile)
     } catch (err) {
-      throw new ConfigError(`tls.ca_file: cannot read ${config.tls.caFile}: ${(err as Error).message}; fix the path`, 'tls.ca_file')
+      throw new ConfigError(
+        `tls.ca_file: cannot read ${config.tls.caFile}: ${(err as Error).message}; fix the path`,
+        'tls.ca_file',
+      )
     }
   }
   const p = config.pool
@@ -133,12 +148,18 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
     connector: connector as Connector | undefined,
     resolver: resolver as Resolver | undefined,
     ca,
-    drainGraceMs: raw['drainGraceMs'] === undefined ? Math.min(p.idleTimeoutMs, 30_000) : nonNegativeInt('drainGraceMs', raw['drainGraceMs']),
+    drainGraceMs:
+      raw['drainGraceMs'] === undefined
+        ? Math.min(p.idleTimeoutMs, 30_000)
+        : nonNegativeInt('drainGraceMs', raw['drainGraceMs']),
     maxRetries: raw['maxRetries'] === undefined ? 1 : nonNegativeInt('maxRetries', raw['maxRetries']),
     dnsMinRefreshMs:
       raw['dnsMinRefreshMs'] === undefined
         ? Math.min(1000, config.dns.refreshIntervalMs)
         : nonNegativeInt('dnsMinRefreshMs', raw['dnsMinRefreshMs']),
-    warmupConcurrency: raw['warmupConcurrency'] === undefined ? 16 : Math.max(1, nonNegativeInt('warmupConcurrency', raw['warmupConcurrency'])),
+    warmupConcurrency:
+      raw['warmupConcurrency'] === undefined
+        ? 16
+        : Math.max(1, nonNegativeInt('warmupConcurrency', raw['warmupConcurrency'])),
   }
 }

@@ -46,7 +46,9 @@ function parseUncached(input: string | URL): Readonly<OriginKey> {
     throw new InvalidArgumentError(`origin must be an https URL or a host[:port], got ${JSON.stringify(String(input))}`)
   }
   if (url.protocol !== 'https:') {
-    throw new InvalidArgumentError(`origin ${url.origin} is not https: the pool only holds TLS connections; use an https:// URL`)
+    throw new InvalidArgumentError(
+      `origin ${url.origin} is not https: the pool only holds TLS connections; use an https:// URL`,
+    )
   }
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   if (hostname.length === 0) throw new InvalidArgumentError(`origin ${String(input)} has no host`)

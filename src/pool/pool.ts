@@ -83,7 +83,8 @@ export class HotConnPool extends Dispatcher {
    * host's queue is full; errors after acceptance go to the handler.
    */
   override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    if (handler === null || typeof handler !== 'object') throw new errors.InvalidArgumentError('handler must be an object')
+    if (handler === null || typeof handler !== 'object')
+      throw new errors.InvalidArgumentError('handler must be an object')
     const legacy = toLegacyHandler(handler)
     try {
       if (opts === null || typeof opts !== 'object') throw new errors.InvalidArgumentError('opts must be an object.')
@@ -92,7 +93,8 @@ export class HotConnPool extends Dispatcher {
       if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
       const host = this.#manager.host(opts.origin)
       runPooledRequest(opts, legacy, {
-        acquire: (signal, avoidIp, unprocessed) => this.#lease(host, opts, signal, unprocessed === true ? undefined : avoidIp),
+        acquire: (signal, avoidIp, unprocessed) =>
+          this.#lease(host, opts, signal, unprocessed === true ? undefined : avoidIp),
         maxRetries: this.#maxRetries,
         servername: host.hostname,
       })
@@ -104,10 +106,16 @@ export class HotConnPool extends Dispatcher {
     }
   }
 
-  async #lease(host: HostEntry, opts: Dispatcher.DispatchOptions, signal: AbortSignal, avoidIp?: string): Promise<HttpLease> {
+  async #lease(
+    host: HostEntry,
+    opts: Dispatcher.DispatchOptions,
+    signal: AbortSignal,
+    avoidIp?: string,
+  ): Promise<HttpLease> {
     const m = this.#manager
     // A retry (avoidIp set) gets a new connection when the caps allow.
-    let conn = avoidIp === undefined ? await m.acquire(host, 'http', signal) : await m.acquireFresh(host, signal, avoidIp)
+    let conn =
+      avoidIp === undefined ? await m.acquire(host, 'http', signal) : await m.acquireFresh(host, signal, avoidIp)
     // A connection handed over by another request's release may have died in between (the
     // peer closed it); such a one is dropped without counting as a retry. Bounded by the caps.
     for (let guard = m.options.config.pool.maxConnsPerHost + 1; guard > 0 && !isUsable(conn); guard--) {

@@ -60,10 +60,7 @@ export interface PoolStats {
   hosts: Record<string, HostStats>
 }
 
-function usage(
-  c: { total: number; idle: number; inUse: number; connecting: number },
-  u: Usage,
-): UsageStats {
+function usage(c: { total: number; idle: number; inUse: number; connecting: number }, u: Usage): UsageStats {
   const [p50, p99] = u.latency.percentiles([50, 99])
   return {
     connections: c.total,
@@ -80,7 +77,15 @@ function usage(
 }
 
 function ipStats(ip: IpEntry, blacklist: Blacklist): IpStats {
-  const out: IpStats = { ip: ip.address, family: ip.family, state: ip.state, inDns: ip.inDns, ...usage(ip, ip.usage), streams: ip.streams, http2: ip.h2 }
+  const out: IpStats = {
+    ip: ip.address,
+    family: ip.family,
+    state: ip.state,
+    inDns: ip.inDns,
+    ...usage(ip, ip.usage),
+    streams: ip.streams,
+    http2: ip.h2,
+  }
   const fallbackMs = ip.h1Until - performance.now()
   if (fallbackMs > 0) out.http1FallbackUntil = new Date(Date.now() + fallbackMs)
   const record = blacklist.get(ip.key)

@@ -170,7 +170,8 @@ export function issueLeaf(ca: TestCA, options: IssueLeafOptions): TestLeaf {
   const keys = generateKeys(keyType)
   const commonName = options.commonName ?? options.hosts[0] ?? 'hotconn test leaf'
   const extensions: ExtensionSpec[] = []
-  const keyUsage = options.keyUsage ?? (keyType === 'rsa' ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'])
+  const keyUsage =
+    options.keyUsage ?? (keyType === 'rsa' ? ['digitalSignature', 'keyEncipherment'] : ['digitalSignature'])
   if (keyUsage !== false) extensions.push(keyUsageExtension(keyUsage))
   const eku = ekuExtension(options.eku ?? 'serverAuth')
   if (eku) extensions.push(eku)
@@ -230,7 +231,9 @@ function generateKeys(keyType: TestKeyType): KeyPair {
     case 'ed25519':
       return crypto.generateKeyPairSync('ed25519')
     default:
-      throw new InvalidArgumentError(`keyType must be one of rsa, rsa-pss, ecdsa-p256, ecdsa-p384, ecdsa-p521, ed25519, ml-dsa-65 (got ${String(keyType)})`)
+      throw new InvalidArgumentError(
+        `keyType must be one of rsa, rsa-pss, ecdsa-p256, ecdsa-p384, ecdsa-p521, ed25519, ml-dsa-65 (got ${String(keyType)})`,
+      )
   }
 }
 
@@ -260,13 +263,22 @@ function keyIdentifier(publicKey: crypto.KeyObject): Buffer {
   const der = publicKey.export({ type: 'spki', format: 'der' }).toString('binary')
   const spki = forgeUntyped.asn1.fromDer(forge.util.createBuffer(der), { decodeBitStrings: false })
   const bits = (spki.value as forge.asn1.Asn1[])[1]!.value as string
-  return crypto.createHash('sha1').update(Buffer.from(bits.slice(1), 'binary')).digest()
+  return crypto
+    .createHash('sha1')
+    .update(Buffer.from(bits.slice(1), 'binary'))
+    .digest()
 }
 
 type ExtensionSpec = Record<string, unknown> & { name?: string; id?: string; critical?: boolean }
 
 const KEY_USAGE_NAMES: readonly KeyUsageName[] = [
-  'digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign',
+  'digitalSignature',
+  'nonRepudiation',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
 ]
 
 function keyUsageExtension(bits: readonly KeyUsageName[]): ExtensionSpec {
@@ -321,7 +333,12 @@ function caExtensions(options: CreateCAOptions): ExtensionSpec[] {
 
 function nameConstraintsExtension(nc: { permitted?: readonly string[]; excluded?: readonly string[] }): ExtensionSpec {
   const subtrees = (tag: number, names: readonly string[]) =>
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, true, names.map((n) => seq([generalSubtreeBase(n)])))
+    asn1.create(
+      asn1.Class.CONTEXT_SPECIFIC,
+      tag,
+      true,
+      names.map((n) => seq([generalSubtreeBase(n)])),
+    )
   const parts: forge.asn1.Asn1[] = []
   if (nc.permitted) parts.push(subtrees(0, nc.permitted))
   if (nc.excluded) parts.push(subtrees(1, nc.excluded))
@@ -335,7 +352,8 @@ function generalSubtreeBase(name: string): forge.asn1.Asn1 {
   const bits = Number(name.slice(slash + 1))
   const family = isIP(addr)
   const bytes = family === 4 ? 4 : 16
-  if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > bytes * 8) throw new InvalidArgumentError(`nameConstraints: bad CIDR ${name}`)
+  if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > bytes * 8)
+    throw new InvalidArgumentError(`nameConstraints: bad CIDR ${name}`)
   const ip = Buffer.from(forgeUntyped.util.bytesFromIP(addr) ?? '', 'binary')
   const mask = Buffer.alloc(bytes)
   for (let i = 0; i < bits; i++) mask[i >> 3]! |= 0x80 >> (i & 7)
@@ -403,9 +421,24 @@ interface SignatureAlgorithm {
 }
 
 const SIG_OIDS = {
-  rsa: { sha1: '1.2.840.113549.1.1.5', sha256: '1.2.840.113549.1.1.11', sha384: '1.2.840.113549.1.1.12', sha512: '1.2.840.113549.1.1.13' },
-  ecdsa: { sha1: '1.2.840.10045.4.1', sha256: '1.2.840.10045.4.3.2', sha384: '1.2.840.10045.4.3.3', sha512: '1.2.840.10045.4.3.4' },
-  hash: { sha1: '1.3.14.3.2.26', sha256: '2.16.840.1.101.3.4.2.1', sha384: '2.16.840.1.101.3.4.2.2', sha512: '2.16.840.1.101.3.4.2.3' },
+  rsa: {
+    sha1: '1.2.840.113549.1.1.5',
+    sha256: '1.2.840.113549.1.1.11',
+    sha384: '1.2.840.113549.1.1.12',
+    sha512: '1.2.840.113549.1.1.13',
+  },
+  ecdsa: {
+    sha1: '1.2.840.10045.4.1',
+    sha256: '1.2.840.10045.4.3.2',
+    sha384: '1.2.840.10045.4.3.3',
+    sha512: '1.2.840.10045.4.3.4',
+  },
+  hash: {
+    sha1: '1.3.14.3.2.26',
+    sha256: '2.16.840.1.101.3.4.2.1',
+    sha384: '2.16.840.1.101.3.4.2.2',
+    sha512: '2.16.840.1.101.3.4.2.3',
+  },
 } as const
 
 const HASH_LEN: Record<TestSignatureHash, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 }
@@ -442,7 +475,9 @@ function pssParams(hash: TestSignatureHash, saltLength: number): forge.asn1.Asn1
   const hashId = algorithmId(SIG_OIDS.hash[hash], null)
   return seq([
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [hashId]),
-    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [algorithmId('1.2.840.113549.1.1.8', algorithmId(SIG_OIDS.hash[hash], null))]),
+    asn1.create(asn1.Class.CONTEXT_SPECIFIC, 1, true, [
+      algorithmId('1.2.840.113549.1.1.8', algorithmId(SIG_OIDS.hash[hash], null)),
+    ]),
     asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, true, [
       asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(saltLength).getBytes()),
     ]),
@@ -451,7 +486,9 @@ function pssParams(hash: TestSignatureHash, saltLength: number): forge.asn1.Asn1
 
 /** params: undefined = absent, null = ASN.1 NULL. */
 function algorithmId(oid: string, params: forge.asn1.Asn1 | null | undefined): forge.asn1.Asn1 {
-  const value: forge.asn1.Asn1[] = [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes())]
+  const value: forge.asn1.Asn1[] = [
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes()),
+  ]
   if (params === null) value.push(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''))
   else if (params !== undefined) value.push(params)
   return seq(value)

@@ -57,7 +57,10 @@ export interface ConnectOptions {
 
 let insecureWarned = false
 
-function ticketHandler(options: ConnectOptions, profile: string): (ticket: NewSessionTicket, handshake: HandshakeResult) => void {
+function ticketHandler(
+  options: ConnectOptions,
+  profile: string,
+): (ticket: NewSessionTicket, handshake: HandshakeResult) => void {
   const key = SessionTicketStore.key(options.host, profile)
   return (ticket, handshake) => {
     if (!options.insecure) options.sessionStore?.add(key, ticket, handshake)
@@ -75,7 +78,11 @@ function validate(options: ConnectOptions): void {
   if (options.timeout !== undefined && (!Number.isFinite(options.timeout) || options.timeout <= 0)) {
     throw new InvalidArgumentError(`connect: timeout must be a positive number of ms, got ${String(options.timeout)}`)
   }
-  if (options.alpn !== undefined && (!Array.isArray(options.alpn) || options.alpn.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 255))) {
+  if (
+    options.alpn !== undefined &&
+    (!Array.isArray(options.alpn) ||
+      options.alpn.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 255))
+  ) {
     throw new InvalidArgumentError('connect: alpn must be an array of non-empty protocol names of at most 255 bytes')
   }
 }
@@ -84,7 +91,10 @@ function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
   if (options.insecure) {
     if (!insecureWarned) {
       insecureWarned = true
-      process.emitWarning('hotconn: certificate verification is disabled (insecure: true); connections can be intercepted', { code: 'HOTCONN_INSECURE' })
+      process.emitWarning(
+        'hotconn: certificate verification is disabled (insecure: true); connections can be intercepted',
+        { code: 'HOTCONN_INSECURE' },
+      )
     }
     return undefined
   }
@@ -103,9 +113,12 @@ function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
 export async function connect(options: ConnectOptions): Promise<TlsSocket> {
   validate(options)
   const spec = typeof options.profile === 'object' ? options.profile : getProfile(options.profile ?? 'chrome')
-  if (options.signal?.aborted) throw new AbortError('connect aborted before it started', { cause: options.signal.reason })
-  const serverName = options.servername === false ? undefined : (options.servername ?? (isIP(options.host) ? undefined : options.host))
-  const transport = options.socket ?? netConnect({ host: options.ip ?? options.host, port: options.port ?? 443, noDelay: true })
+  if (options.signal?.aborted)
+    throw new AbortError('connect aborted before it started', { cause: options.signal.reason })
+  const serverName =
+    options.servername === false ? undefined : (options.servername ?? (isIP(options.host) ? undefined : options.host))
+  const transport =
+    options.socket ?? netConnect({ host: options.ip ?? options.host, port: options.port ?? 443, noDelay: true })
   const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE']
   const storeKey = SessionTicketStore.key(options.host, spec.name)
   const store = options.insecure ? undefined : options.sessionStore

@@ -4,12 +4,24 @@
  * messages (RFC 8446 §4.6; in TLS 1.2 a HelloRequest, which is refused, RFC 5746 §4.2).
  * `TlsSocket` wires it to a transport; tests can drive it directly.
  */
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './constants.js'
+import {
+  AlertDescription,
+  AlertLevel,
+  ContentType,
+  HandshakeType,
+  MAX_CIPHERTEXT_TLS12,
+  MAX_PLAINTEXT,
+} from './constants.js'
 import type { CipherSuite13 } from './crypto/cipher-suites.js'
 import { nextTrafficSecret, trafficKeys } from './crypto/key-schedule.js'
 import { TlsAlertError, TlsError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
 import type { ClientHandshake12 } from './handshake/client12.js'
-import { ClientHandshake13, type ClientHandshakeOptions, type HandshakeOutcome, type HandshakeResult } from './handshake/client13.js'
+import {
+  ClientHandshake13,
+  type ClientHandshakeOptions,
+  type HandshakeOutcome,
+  type HandshakeResult,
+} from './handshake/client13.js'
 import type { HandshakeIo } from './handshake/context.js'
 import { HandshakeReader, type HandshakeMessage } from './handshake/handshake-reader.js'
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket } from './messages/simple.js'
@@ -133,19 +145,27 @@ export class TlsClientConnection {
     if (this.readDir) {
       // TLS 1.3 hides the type inside (RFC 8446 §5.2); TLS 1.2 protects every type as is (RFC 5246 §6.2.3).
       if (!this.tls12 && type !== ContentType.application_data) {
-        throw new TlsProtocolError(`plaintext record of type ${type} after keys were established (RFC 8446 §5.2)`, AlertDescription.unexpected_message)
+        throw new TlsProtocolError(
+          `plaintext record of type ${type} after keys were established (RFC 8446 §5.2)`,
+          AlertDescription.unexpected_message,
+        )
       }
       const opened = this.readDir.protection.open(record.header, record.fragment)
       type = opened.type
       content = opened.content
       if (content.length > this.maxReceivePlaintext) {
-        throw new TlsRecordOverflowError(`decrypted record of ${content.length} bytes exceeds ${this.maxReceivePlaintext} (RFC 8446 §5.2 / RFC 8449)`)
+        throw new TlsRecordOverflowError(
+          `decrypted record of ${content.length} bytes exceeds ${this.maxReceivePlaintext} (RFC 8446 §5.2 / RFC 8449)`,
+        )
       }
     } else if (content.length > MAX_PLAINTEXT) {
       throw new TlsRecordOverflowError(`plaintext record of ${content.length} bytes exceeds 2^14 (RFC 8446 §5.1)`)
     }
     if (this.handshakeReader.hasPartial && type !== ContentType.handshake) {
-      throw new TlsProtocolError('handshake message interleaved with another record type (RFC 8446 §5.1)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'handshake message interleaved with another record type (RFC 8446 §5.1)',
+        AlertDescription.unexpected_message,
+      )
     }
     switch (type) {
       case ContentType.handshake:
@@ -156,7 +176,10 @@ export class TlsClientConnection {
       case ContentType.application_data:
         return this.processApplicationData(content)
       default:
-        throw new TlsProtocolError(`record of content type ${type} inside an encrypted record (RFC 8446 §5.4)`, AlertDescription.unexpected_message)
+        throw new TlsProtocolError(
+          `record of content type ${type} inside an encrypted record (RFC 8446 §5.4)`,
+          AlertDescription.unexpected_message,
+        )
     }
   }
 
@@ -165,7 +188,10 @@ export class TlsClientConnection {
     if (tls12) return this.processChangeCipherSpec12(tls12, record)
     // RFC 8446 §5: a single-byte 0x01 CCS during the handshake is dropped; anything else is fatal.
     if (this.result || record.fragment.length !== 1 || record.fragment[0] !== 1) {
-      throw new TlsProtocolError('unexpected change_cipher_spec record (RFC 8446 §5)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'unexpected change_cipher_spec record (RFC 8446 §5)',
+        AlertDescription.unexpected_message,
+      )
     }
     this.countUseless()
   }
@@ -173,10 +199,16 @@ export class TlsClientConnection {
   /** TLS 1.2: the server's ChangeCipherSpec switches its records to the negotiated protection (RFC 5246 §7.1). */
   private processChangeCipherSpec12(tls12: ClientHandshake12, record: RawRecord): void {
     if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
-      throw new TlsProtocolError('ChangeCipherSpec is not the single byte 1 (RFC 5246 §7.1)', AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        'ChangeCipherSpec is not the single byte 1 (RFC 5246 §7.1)',
+        AlertDescription.decode_error,
+      )
     }
     if (this.handshakeReader.hasPartial) {
-      throw new TlsProtocolError('ChangeCipherSpec in the middle of a handshake message (RFC 5246 §7.1)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'ChangeCipherSpec in the middle of a handshake message (RFC 5246 §7.1)',
+        AlertDescription.unexpected_message,
+      )
     }
     this.readDir = { protection: tls12.changeCipherSpec() }
     // RFC 5246 §6.2.3: TLS 1.2 ciphertexts may expand by up to 2048 bytes (CBC padding).
@@ -186,7 +218,10 @@ export class TlsClientConnection {
 
   private countUseless(): void {
     if (++this.uselessRecords > MAX_USELESS_RECORDS) {
-      throw new TlsProtocolError(`${MAX_USELESS_RECORDS} records in a row without progress; the peer is stalling the connection`, AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        `${MAX_USELESS_RECORDS} records in a row without progress; the peer is stalling the connection`,
+        AlertDescription.unexpected_message,
+      )
     }
   }
 
@@ -215,7 +250,8 @@ export class TlsClientConnection {
     if (!done || this.result) return
     this.result = done
     // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type; in TLS 1.2 it is the plaintext.
-    if (done.recordSizeLimit) this.maxSendFragment = Math.min(MAX_PLAINTEXT, done.recordSizeLimit - (done.version === 'TLSv1.3' ? 1 : 0))
+    if (done.recordSizeLimit)
+      this.maxSendFragment = Math.min(MAX_PLAINTEXT, done.recordSizeLimit - (done.version === 'TLSv1.3' ? 1 : 0))
     this.events.handshakeDone(done)
   }
 
@@ -229,7 +265,10 @@ export class TlsClientConnection {
       case HandshakeType.key_update:
         return this.processKeyUpdate(msg)
       default:
-        throw new TlsProtocolError(`handshake message ${msg.type} after the handshake (RFC 8446 §4.6)`, AlertDescription.unexpected_message)
+        throw new TlsProtocolError(
+          `handshake message ${msg.type} after the handshake (RFC 8446 §4.6)`,
+          AlertDescription.unexpected_message,
+        )
     }
   }
 
@@ -239,17 +278,25 @@ export class TlsClientConnection {
    */
   private processPostHandshake12(msg: HandshakeMessage): void {
     if (msg.type !== HandshakeType.hello_request) {
-      throw new TlsProtocolError(`handshake message ${msg.type} after the TLS 1.2 handshake; hotconn refuses renegotiation (RFC 5746 §4.2)`, AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        `handshake message ${msg.type} after the TLS 1.2 handshake; hotconn refuses renegotiation (RFC 5746 §4.2)`,
+        AlertDescription.unexpected_message,
+      )
     }
-    if (msg.body.length !== 0) throw new TlsProtocolError('HelloRequest has a body (RFC 5246 §7.4.1.1)', AlertDescription.decode_error)
+    if (msg.body.length !== 0)
+      throw new TlsProtocolError('HelloRequest has a body (RFC 5246 §7.4.1.1)', AlertDescription.decode_error)
     this.countUseless()
-    if (!this.closeNotifySent) this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.no_renegotiation))
+    if (!this.closeNotifySent)
+      this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.no_renegotiation))
   }
 
   private processKeyUpdate(msg: HandshakeMessage): void {
     const requested = decodeKeyUpdate(msg.body)
     if (this.handshakeReader.hasPartial) {
-      throw new TlsProtocolError('KeyUpdate not at a record boundary (RFC 8446 §5.1)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'KeyUpdate not at a record boundary (RFC 8446 §5.1)',
+        AlertDescription.unexpected_message,
+      )
     }
     const read = this.readDir!.tls13!
     this.installRead(read.suite, nextTrafficSecret(read.suite.hash, read.secret))
@@ -260,14 +307,20 @@ export class TlsClientConnection {
   updateWriteKeys(requestPeer: boolean): void {
     const write = this.writeDir?.tls13
     if (!write || !this.result) {
-      throw new TlsProtocolError(this.result ? 'KeyUpdate is a TLS 1.3 message; this connection uses TLS 1.2 (RFC 8446 §4.6.3)' : 'KeyUpdate before the handshake completed', AlertDescription.internal_error)
+      throw new TlsProtocolError(
+        this.result
+          ? 'KeyUpdate is a TLS 1.3 message; this connection uses TLS 1.2 (RFC 8446 §4.6.3)'
+          : 'KeyUpdate before the handshake completed',
+        AlertDescription.internal_error,
+      )
     }
     this.sendRecord(ContentType.handshake, encodeKeyUpdate(requestPeer))
     this.installWrite(write.suite, nextTrafficSecret(write.suite.hash, write.secret))
   }
 
   private processAlert(content: Buffer): void {
-    if (content.length !== 2) throw new TlsProtocolError('alert record is not 2 bytes (RFC 8446 §6)', AlertDescription.decode_error)
+    if (content.length !== 2)
+      throw new TlsProtocolError('alert record is not 2 bytes (RFC 8446 §6)', AlertDescription.decode_error)
     const level = content[0]!
     const description = content[1]!
     if (description === AlertDescription.close_notify) {
@@ -287,7 +340,10 @@ export class TlsClientConnection {
 
   private processApplicationData(content: Buffer): void {
     if (!this.result) {
-      throw new TlsProtocolError('application data before the handshake completed (RFC 8446 §2)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'application data before the handshake completed (RFC 8446 §2)',
+        AlertDescription.unexpected_message,
+      )
     }
     if (content.length === 0) {
       this.countUseless()
@@ -300,8 +356,10 @@ export class TlsClientConnection {
   /** Encrypts and transmits application data; returns the transport's backpressure signal. */
   writeApplicationData(data: Buffer): boolean {
     if (this.dead) throw this.dead
-    if (!this.result) throw new TlsProtocolError('write before the handshake completed', AlertDescription.internal_error)
-    if (this.closeNotifySent) throw new TlsProtocolError('write after close_notify (RFC 8446 §6.1)', AlertDescription.internal_error)
+    if (!this.result)
+      throw new TlsProtocolError('write before the handshake completed', AlertDescription.internal_error)
+    if (this.closeNotifySent)
+      throw new TlsProtocolError('write after close_notify (RFC 8446 §6.1)', AlertDescription.internal_error)
     return this.sendRecord(ContentType.application_data, data)
   }
 
@@ -340,7 +398,11 @@ export class TlsClientConnection {
       this.closeNotifySent = true
       try {
         const alert = Buffer.of(AlertLevel.fatal, description)
-        this.events.transmit(this.writeDir ? this.writeDir.protection.seal(ContentType.alert, alert) : plaintextRecord(ContentType.alert, alert, 0x0303))
+        this.events.transmit(
+          this.writeDir
+            ? this.writeDir.protection.seal(ContentType.alert, alert)
+            : plaintextRecord(ContentType.alert, alert, 0x0303),
+        )
       } catch {
         // best effort
       }
@@ -380,7 +442,13 @@ export class TlsClientConnection {
         this.firstRecordVersion = false
         const parts: Buffer[] = []
         for (let off = 0; off < message.length; off += MAX_PLAINTEXT) {
-          parts.push(plaintextRecord(ContentType.handshake, message.subarray(off, Math.min(off + MAX_PLAINTEXT, message.length)), version))
+          parts.push(
+            plaintextRecord(
+              ContentType.handshake,
+              message.subarray(off, Math.min(off + MAX_PLAINTEXT, message.length)),
+              version,
+            ),
+          )
         }
         this.events.transmit(parts.length === 1 ? parts[0]! : Buffer.concat(parts))
       },

@@ -46,7 +46,9 @@ export class TlsDecodeError extends TlsError {
 
 /** A record failed authentication (RFC 8446 §5.2 bad_record_mac): tampered or corrupted traffic. */
 export class TlsBadRecordMacError extends TlsError {
-  constructor(message = 'record authentication failed (RFC 8446 §5.2 bad_record_mac): the data was altered in transit or the keys disagree') {
+  constructor(
+    message = 'record authentication failed (RFC 8446 §5.2 bad_record_mac): the data was altered in transit or the keys disagree',
+  ) {
     super('ERR_TLS_BAD_RECORD_MAC', message, AlertDescription.bad_record_mac)
   }
 }
@@ -84,7 +86,11 @@ export class TlsTruncatedError extends TlsError {
 /** Connect + handshake did not finish within the timeout. */
 export class TlsHandshakeTimeoutError extends TlsError {
   constructor(ms: number) {
-    super('ERR_TLS_HANDSHAKE_TIMEOUT', `TLS handshake did not complete within ${ms} ms; the server may be overloaded or filtering — raise connect_timeout or try another IP`, undefined)
+    super(
+      'ERR_TLS_HANDSHAKE_TIMEOUT',
+      `TLS handshake did not complete within ${ms} ms; the server may be overloaded or filtering — raise connect_timeout or try another IP`,
+      undefined,
+    )
   }
 }
 
@@ -108,7 +114,8 @@ export function alertFor(err: unknown): number {
 
 /** Converts a codec DecodeError into a TlsDecodeError, passes TLS errors through. */
 export function asTlsError(err: unknown): Error {
-  if (err instanceof DecodeError) return new TlsDecodeError(`${err.message} (RFC 8446 §6.2 decode_error)`, { cause: err })
+  if (err instanceof DecodeError)
+    return new TlsDecodeError(`${err.message} (RFC 8446 §6.2 decode_error)`, { cause: err })
   if (err instanceof Error) return err
   return new TlsProtocolError(String(err), AlertDescription.internal_error)
 }

@@ -18,5 +18,10 @@ export { generateKeyShares, mlKemBackend, type KeyShare } from './crypto/key-exc
 export { TLS13_CIPHER_SUITES } from './crypto/cipher-suites.js'
 export { TLS12_CIPHER_SUITES, type CipherSuite12 } from './crypto/cipher-suites12.js'
 export type { HandshakeResult12, Tls12SessionTicket } from './handshake/client12.js'
-export { SessionTicketStore, type StoredTicket, type StoredTicket12, type SessionTicketStoreOptions } from './session-cache.js'
+export {
+  SessionTicketStore,
+  type StoredTicket,
+  type StoredTicket12,
+  type SessionTicketStoreOptions,
+} from './session-cache.js'
 export { appendKeyLog } from './keylog.js'

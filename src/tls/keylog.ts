@@ -14,7 +14,9 @@ export function appendKeyLog(line: string, file: string | undefined = process.en
   } catch (err) {
     if (!warned) {
       warned = true
-      process.emitWarning(`cannot append to SSLKEYLOGFILE ${file}: ${(err as Error).message}`, { code: 'HOTCONN_KEYLOG' })
+      process.emitWarning(`cannot append to SSLKEYLOGFILE ${file}: ${(err as Error).message}`, {
+        code: 'HOTCONN_KEYLOG',
+      })
     }
   }
 }

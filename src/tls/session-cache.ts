@@ -73,8 +73,13 @@ export class SessionTicketStore {
     this.maxPerKey = options.maxPerKey ?? 4
     this.maxKeys = options.maxKeys ?? 1000
     this.tls12DefaultLifetimeMs = options.tls12DefaultLifetimeMs ?? 7_200_000
-    for (const [name, v] of [['maxPerKey', this.maxPerKey], ['maxKeys', this.maxKeys], ['tls12DefaultLifetimeMs', this.tls12DefaultLifetimeMs]] as const) {
-      if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`SessionTicketStore: ${name} must be a positive number, got ${String(v)}`)
+    for (const [name, v] of [
+      ['maxPerKey', this.maxPerKey],
+      ['maxKeys', this.maxKeys],
+      ['tls12DefaultLifetimeMs', this.tls12DefaultLifetimeMs],
+    ] as const) {
+      if (!Number.isFinite(v) || v <= 0)
+        throw new InvalidArgumentError(`SessionTicketStore: ${name} must be a positive number, got ${String(v)}`)
     }
     this.now = options.now ?? Date.now
   }

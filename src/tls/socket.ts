@@ -43,7 +43,22 @@ export interface TlsSocketOptions {
   readonly onTicket?: (ticket: NewSessionTicket, handshake: HandshakeResult) => void
 }
 
-type Transport = Duplex & Partial<Pick<Socket, 'ref' | 'unref' | 'setNoDelay' | 'setKeepAlive' | 'setTimeout' | 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort' | 'remoteFamily'>>
+type Transport = Duplex &
+  Partial<
+    Pick<
+      Socket,
+      | 'ref'
+      | 'unref'
+      | 'setNoDelay'
+      | 'setKeepAlive'
+      | 'setTimeout'
+      | 'remoteAddress'
+      | 'remotePort'
+      | 'localAddress'
+      | 'localPort'
+      | 'remoteFamily'
+    >
+  >
 
 export class TlsSocket extends Duplex {
   readonly encrypted = true as const
@@ -98,7 +113,12 @@ export class TlsSocket extends Duplex {
     transport.on('end', () => this.onTransportEnd())
     transport.on('error', (err: Error) => this.onTransportError(err))
     transport.on('close', () => {
-      if (!this.destroyed) this.destroy(this.handshakeInfo ? undefined : new ConnectError('connection closed by the server before the TLS handshake completed'))
+      if (!this.destroyed)
+        this.destroy(
+          this.handshakeInfo
+            ? undefined
+            : new ConnectError('connection closed by the server before the TLS handshake completed'),
+        )
     })
     transport.on('timeout', () => this.emit('timeout'))
     this.conn.start()
@@ -122,7 +142,11 @@ export class TlsSocket extends Duplex {
   private onTransportEnd(): void {
     if (this.conn.isPeerClosed || this.destroyed) return
     // RFC 8446 §6.1: end of stream without close_notify is a truncation.
-    this.destroy(this.handshakeInfo ? new TlsTruncatedError() : new ConnectError('server closed the connection during the TLS handshake; it may not accept this ClientHello'))
+    this.destroy(
+      this.handshakeInfo
+        ? new TlsTruncatedError()
+        : new ConnectError('server closed the connection during the TLS handshake; it may not accept this ClientHello'),
+    )
   }
 
   private onTransportError(err: Error): void {
@@ -131,7 +155,10 @@ export class TlsSocket extends Duplex {
     this.destroy(
       this.handshakeInfo
         ? err
-        : new ConnectError(`cannot connect to ${this.options.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`, { cause: err }),
+        : new ConnectError(
+            `cannot connect to ${this.options.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
+            { cause: err },
+          ),
     )
   }
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { parseBenchArgs } from '../../bench/run.js'
 import { main } from '../../src/cli/main.js'
 
-function capture(): { io: { stdout: { write(c: string): boolean }; stderr: { write(c: string): boolean } }; out: () => string; err: () => string } {
+function capture(): {
+  io: { stdout: { write(c: string): boolean }; stderr: { write(c: string): boolean } }
+  out: () => string
+  err: () => string
+} {
   let out = ''
   let err = ''
   return {

@@ -51,7 +51,13 @@ describe('hotconn fetch', () => {
     const stats = lines.pop()!.stats!
     expect(lines).toHaveLength(24)
     for (const l of lines) {
-      expect(l).toMatchObject({ url, status: 200, protocol: 'http/1.1', tlsVersion: 'TLSv1.3', bytes: DEFAULT_TILE_BYTES })
+      expect(l).toMatchObject({
+        url,
+        status: 200,
+        protocol: 'http/1.1',
+        tlsVersion: 'TLSv1.3',
+        bytes: DEFAULT_TILE_BYTES,
+      })
       expect(origin.ips).toContain(l.ip)
       expect(l.cipher).toMatch(/^TLS_AES_|^TLS_CHACHA20_/)
       expect(typeof l.group).toBe('string')
@@ -73,7 +79,15 @@ describe('hotconn fetch', () => {
   })
 
   it('prints human-readable lines and the per-IP table without --json', async () => {
-    const out = await runCli(['fetch', origin.url('/'), origin.url('/tiles/1/1/1.png'), '--ca', caFile, '--dns-server', dnsServer])
+    const out = await runCli([
+      'fetch',
+      origin.url('/'),
+      origin.url('/tiles/1/1/1.png'),
+      '--ca',
+      caFile,
+      '--dns-server',
+      dnsServer,
+    ])
     expect(out.code).toBe(0)
     expect(out.lines[0]).toMatch(/^200 {2}https:\/\/tiles\.test:\d+\/ {2}127\.0\.0\.\d {2}http\/1\.1 {2}TLSv1\.3 TLS_/)
     expect(out.stdout).toMatch(/^ip +state +conns +handshakes +requests +reuse/m)
@@ -82,7 +96,19 @@ describe('hotconn fetch', () => {
 
   it('--resolve pins the host to the given IPs without asking DNS', async () => {
     const queries = origin.dns!.queries
-    const out = await runCli(['fetch', origin.url('/tiles/2/0/1.png'), '-n', '10', '-c', '4', '--ca', caFile, '--resolve', 'tiles.test=127.0.0.3,127.0.0.4', '--json'])
+    const out = await runCli([
+      'fetch',
+      origin.url('/tiles/2/0/1.png'),
+      '-n',
+      '10',
+      '-c',
+      '4',
+      '--ca',
+      caFile,
+      '--resolve',
+      'tiles.test=127.0.0.3,127.0.0.4',
+      '--json',
+    ])
     expect(out.code).toBe(0)
     const lines = out.lines.map((l) => JSON.parse(l) as Line)
     const stats = lines.pop()!.stats!
@@ -93,7 +119,17 @@ describe('hotconn fetch', () => {
   })
 
   it('--resolve falls back to DNS for other hosts', async () => {
-    const out = await runCli(['fetch', origin.url('/'), '--ca', caFile, '--resolve', 'other.test=127.0.0.3', '--dns-server', dnsServer, '--json'])
+    const out = await runCli([
+      'fetch',
+      origin.url('/'),
+      '--ca',
+      caFile,
+      '--resolve',
+      'other.test=127.0.0.3',
+      '--dns-server',
+      dnsServer,
+      '--json',
+    ])
     expect(out.code).toBe(0)
     expect(JSON.parse(out.lines[0]!)).toMatchObject({ status: 200 })
   })
@@ -133,7 +169,10 @@ describe('hotconn fetch', () => {
 
   it('applies a config file with the flags on top', async () => {
     const file = join(dir, 'good.toml')
-    await writeFile(file, `[tls]\nprofile = "firefox"\nca_file = ${JSON.stringify(caFile)}\n[dns]\nservers = ["${dnsServer}"]\n`)
+    await writeFile(
+      file,
+      `[tls]\nprofile = "firefox"\nca_file = ${JSON.stringify(caFile)}\n[dns]\nservers = ["${dnsServer}"]\n`,
+    )
     const out = await runCli(['fetch', origin.url('/'), '--config', file, '--json'])
     expect(out.code).toBe(0)
     expect(JSON.parse(out.lines[0]!)).toMatchObject({ status: 200, tlsVersion: 'TLSv1.3' })
@@ -142,7 +181,15 @@ describe('hotconn fetch', () => {
   it('prints the error code and exits 1 when the IP is down', async () => {
     await origin.stopIp('127.0.0.5')
     try {
-      const out = await runCli(['fetch', origin.url('/'), '--ca', caFile, '--resolve', 'tiles.test=127.0.0.5', '--json'])
+      const out = await runCli([
+        'fetch',
+        origin.url('/'),
+        '--ca',
+        caFile,
+        '--resolve',
+        'tiles.test=127.0.0.5',
+        '--json',
+      ])
       expect(out.code).toBe(1)
       const first = JSON.parse(out.lines[0]!) as Line
       expect(first).toMatchObject({ url: origin.url('/'), error: 'ERR_CONNECT', ip: null })
@@ -155,7 +202,14 @@ describe('hotconn fetch', () => {
   })
 
   it('prints ERR_DNS and exits 1 for an unknown host', async () => {
-    const out = await runCli(['fetch', `https://nowhere.test:${origin.port}/`, '--ca', caFile, '--dns-server', dnsServer])
+    const out = await runCli([
+      'fetch',
+      `https://nowhere.test:${origin.port}/`,
+      '--ca',
+      caFile,
+      '--dns-server',
+      dnsServer,
+    ])
     expect(out.code).toBe(1)
     expect(out.stderr).toMatch(/^ERR_DNS {2}https:\/\/nowhere\.test:\d+\/ {2}.*ENOTFOUND/m)
     expect(out.stderr).toContain('1 request(s) failed')
@@ -189,7 +243,16 @@ describe('hotconn warm', () => {
 
   it('opens --conns connections to every IP and prints the table', async () => {
     origin.resetStats()
-    const out = await runCli(['warm', `https://tiles.test:${origin.port}`, '--ca', caFile, '--dns-server', `127.0.0.1:${origin.dns!.port}`, '--conns', '2'])
+    const out = await runCli([
+      'warm',
+      `https://tiles.test:${origin.port}`,
+      '--ca',
+      caFile,
+      '--dns-server',
+      `127.0.0.1:${origin.dns!.port}`,
+      '--conns',
+      '2',
+    ])
     expect(out.code).toBe(0)
     for (const ip of origin.ips) {
       expect(out.stdout).toContain(`${ip}  opened 2, failed 0`)
@@ -199,17 +262,34 @@ describe('hotconn warm', () => {
   })
 
   it('--json prints the warm-up result and the stats', async () => {
-    const out = await runCli(['warm', `https://tiles.test:${origin.port}`, '--ca', caFile, '--resolve', 'tiles.test=127.0.0.2', '--json'])
+    const out = await runCli([
+      'warm',
+      `https://tiles.test:${origin.port}`,
+      '--ca',
+      caFile,
+      '--resolve',
+      'tiles.test=127.0.0.2',
+      '--json',
+    ])
     expect(out.code).toBe(0)
     const [warmup, stats] = out.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
-    expect(warmup).toEqual({ warmup: { host: `tiles.test:${origin.port}`, ips: [{ ip: '127.0.0.2', opened: 1, failed: 0 }] } })
+    expect(warmup).toEqual({
+      warmup: { host: `tiles.test:${origin.port}`, ips: [{ ip: '127.0.0.2', opened: 1, failed: 0 }] },
+    })
     expect(stats).toHaveProperty('stats.hosts')
   })
 
   it('exits 1 with the error code when an IP cannot be warmed', async () => {
     await origin.stopIp('127.0.0.4')
     try {
-      const out = await runCli(['warm', `https://tiles.test:${origin.port}`, '--ca', caFile, '--resolve', 'tiles.test=127.0.0.3,127.0.0.4'])
+      const out = await runCli([
+        'warm',
+        `https://tiles.test:${origin.port}`,
+        '--ca',
+        caFile,
+        '--resolve',
+        'tiles.test=127.0.0.3,127.0.0.4',
+      ])
       expect(out.code).toBe(1)
       expect(out.stdout).toContain('127.0.0.3  opened 1, failed 0')
       expect(out.stderr).toMatch(/^ERR_CONNECT {2}127\.0\.0\.4 /m)

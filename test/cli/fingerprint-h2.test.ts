@@ -25,17 +25,50 @@ describe('hotconn fingerprint --listen --h2', () => {
     for (const profile of ['chrome', 'firefox'] as const) {
       const socket = await connect({ host: 'localhost', ip: '127.0.0.1', port, profile, ca })
       const http = getHttpProfile(profile)
-      const ch = new H2Channel(socket, { origin: `https://localhost:${port}`, fingerprint: http.http2, defaultHeaders: http.headers.navigation.h2, kind: 'navigation' })
+      const ch = new H2Channel(socket, {
+        origin: `https://localhost:${port}`,
+        fingerprint: http.http2,
+        defaultHeaders: http.headers.navigation.h2,
+        kind: 'navigation',
+      })
       const res = await request(`https://localhost:${port}/`, { dispatcher: ch.client })
       await res.body.text()
       await ch.close()
     }
-    const socket = await connect({ host: 'localhost', ip: '127.0.0.1', port, profile: 'firefox', ca, alpn: ['http/1.1'] })
-    const h1 = new HttpChannel(socket, { origin: `https://localhost:${port}`, keepAliveTimeoutMs: 1000, defaultHeaders: getHttpProfile('firefox').headers.image.h1 }, () => {})
+    const socket = await connect({
+      host: 'localhost',
+      ip: '127.0.0.1',
+      port,
+      profile: 'firefox',
+      ca,
+      alpn: ['http/1.1'],
+    })
+    const h1 = new HttpChannel(
+      socket,
+      {
+        origin: `https://localhost:${port}`,
+        keepAliveTimeoutMs: 1000,
+        defaultHeaders: getHttpProfile('firefox').headers.image.h1,
+      },
+      () => {},
+    )
     await (await request(`https://localhost:${port}/`, { dispatcher: h1.client })).body.text()
     await h1.close()
     expect(await done).toBe(0)
-    const lines = out.join('').trim().split('\n').map((l) => JSON.parse(l) as { alpn: string; akamai?: string; streamId?: number; headerOrder: string[]; priority?: { weight: number } })
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            alpn: string
+            akamai?: string
+            streamId?: number
+            headerOrder: string[]
+            priority?: { weight: number }
+          },
+      )
     expect(lines.map((l) => l.akamai)).toEqual([
       '1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p',
       '1:65536;2:0;4:131072;5:16384|12517377|0|m,p,a,s',
@@ -47,7 +80,9 @@ describe('hotconn fingerprint --listen --h2', () => {
     expect(lines[2]!.alpn).toBe('http/1.1')
     // Firefox's HTTP/1.1 layout: Host first, Connection after Accept-Encoding (firefox_ca-01.http.txt).
     expect(lines[2]!.headerOrder).toEqual(
-      getHttpProfile('firefox').headers.image.h1.filter(([n, v]) => v !== null || n === 'Host' || n === 'Connection').map(([n]) => n),
+      getHttpProfile('firefox')
+        .headers.image.h1.filter(([n, v]) => v !== null || n === 'Host' || n === 'Connection')
+        .map(([n]) => n),
     )
   })
 })

@@ -63,7 +63,11 @@ describe('hotconn fingerprint --listen', () => {
     await send()
     await send()
     expect(await done).toBe(0)
-    const lines = c.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const lines = c
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(lines).toHaveLength(2)
     for (const l of lines) {
       expect(l.ja4).toBe('t13d1617h2_86a278354501_3cbfd9057e0d')

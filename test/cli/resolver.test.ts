@@ -10,7 +10,15 @@ describe('--resolve pins', () => {
     ])
   })
 
-  it.each(['tiles.test', '=127.0.0.1', 'tiles.test=', 'tiles.test=abc', '127.0.0.1=127.0.0.2', 'a b=127.0.0.1', 'host:443=127.0.0.1'])('rejects %j', (entry) => {
+  it.each([
+    'tiles.test',
+    '=127.0.0.1',
+    'tiles.test=',
+    'tiles.test=abc',
+    '127.0.0.1=127.0.0.2',
+    'a b=127.0.0.1',
+    'host:443=127.0.0.1',
+  ])('rejects %j', (entry) => {
     expect(() => parsePins([entry])).toThrow(/--resolve/)
   })
 

@@ -33,7 +33,9 @@ describe('runTileFetch against the demo origin', () => {
     expect(forbidden.state).toBe('blacklisted')
     expect(forbidden.blacklisted!.until.getTime()).toBeGreaterThan(Date.now())
     // Server-side counts agree: every 200 came from the other IPs.
-    const served = Object.entries(r.server!).filter(([ip]) => ip !== DEMO_FORBIDDEN_IP).reduce((n, [, s]) => n + s.requests, 0)
+    const served = Object.entries(r.server!)
+      .filter(([ip]) => ip !== DEMO_FORBIDDEN_IP)
+      .reduce((n, [, s]) => n + s.requests, 0)
     expect(served).toBe(300)
     expect(r.server![DEMO_FORBIDDEN_IP]!.requests).toBe(r.statuses['403'])
 
@@ -55,7 +57,14 @@ describe('runTileFetch against the demo origin', () => {
 
   it('reports a failure when tiles do not arrive', async () => {
     // One attempt only: tiles that hit the 403 IP are lost.
-    const r = await runTileFetch({ count: 40, concurrency: 8, maxAttempts: 1, reportPath: null, progress: recorder(), out: recorder() })
+    const r = await runTileFetch({
+      count: 40,
+      concurrency: 8,
+      maxAttempts: 1,
+      reportPath: null,
+      progress: recorder(),
+      out: recorder(),
+    })
     expect(r.ok).toBe(false)
     expect(r.arrived).toBe(40 - (r.statuses['403'] ?? 0))
     expect(r.problems[0]).toMatch(/^\d+ of 40 tiles did not arrive$/)
@@ -75,7 +84,14 @@ describe('runTileFetch against the demo origin', () => {
     const origin = await startDemoOrigin({ ips: ['127.0.0.2'] })
     try {
       const out = recorder()
-      const r = await runTileFetch({ url: `https://127.0.0.2:${origin.port}/tiles/1/0/0.png`, count: 3, maxAttempts: 2, reportPath: null, progress: recorder(), out })
+      const r = await runTileFetch({
+        url: `https://127.0.0.2:${origin.port}/tiles/1/0/0.png`,
+        count: 3,
+        maxAttempts: 2,
+        reportPath: null,
+        progress: recorder(),
+        out,
+      })
       expect(r.target).toBe('url')
       expect(r.ok).toBe(false)
       expect(r.problems).toEqual(['3 of 3 fetches did not arrive'])

@@ -42,7 +42,12 @@ describe('defaults', () => {
     })
     expect(c.tls).toEqual({ profile: 'chrome', verify: true, caFile: undefined, sessionResumption: true })
     expect(c.dns).toEqual({ servers: [], refreshIntervalMs: 1_800_000, family: 0 })
-    expect(c.blacklist).toEqual({ statusCodes: [403, 429], failureThreshold: 3, ttlMs: 900_000, checkIntervalMs: 300_000 })
+    expect(c.blacklist).toEqual({
+      statusCodes: [403, 429],
+      failureThreshold: 3,
+      ttlMs: 900_000,
+      checkIntervalMs: 300_000,
+    })
     expect(c.health).toEqual({ path: '/', method: 'HEAD', expect: [{ from: 200, to: 399 }] })
   })
 
@@ -265,7 +270,9 @@ describe('resolveConfig', () => {
     expect(e.key).toBe('pool.max_idle_conns')
     expect(e.line).toBeUndefined()
     expect(e.message).toContain('pool.max_idle_conns (written as pool.maxIdleConns)')
-    expect(configError(() => resolveConfig({ pool: { maxIdleConns: 1, max_idle_conns: 2 } })).key).toBe('pool.max_idle_conns')
+    expect(configError(() => resolveConfig({ pool: { maxIdleConns: 1, max_idle_conns: 2 } })).key).toBe(
+      'pool.max_idle_conns',
+    )
     expect(configError(() => resolveConfig({ pool: { nope: 1 } })).key).toBe('pool.nope')
     expect(configError(() => resolveConfig({ dns: { servers: [53 as unknown as string] } })).key).toBe('dns.servers[0]')
   })

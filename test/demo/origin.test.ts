@@ -178,18 +178,20 @@ describe('startDemoOrigin', () => {
     origin = await startDemoOrigin({ ips: ['127.0.0.3'], http2: true, tileBytes: 64 })
     const session = h2connect(`https://127.0.0.3:${origin.port}`, { ca: origin.caPem, servername: 'tiles.test' })
     try {
-      const { headers, body } = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
-        session.on('error', reject)
-        const stream = session.request({ ':path': '/tiles/0/0/0.png', ':authority': 'tiles.test' })
-        const chunks: Buffer[] = []
-        let head: Record<string, unknown> = {}
-        stream.on('response', (h) => {
-          head = h
-        })
-        stream.on('data', (c: Buffer) => chunks.push(c))
-        stream.on('end', () => resolve({ headers: head, body: Buffer.concat(chunks) }))
-        stream.on('error', reject)
-      })
+      const { headers, body } = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>(
+        (resolve, reject) => {
+          session.on('error', reject)
+          const stream = session.request({ ':path': '/tiles/0/0/0.png', ':authority': 'tiles.test' })
+          const chunks: Buffer[] = []
+          let head: Record<string, unknown> = {}
+          stream.on('response', (h) => {
+            head = h
+          })
+          stream.on('data', (c: Buffer) => chunks.push(c))
+          stream.on('end', () => resolve({ headers: head, body: Buffer.concat(chunks) }))
+          stream.on('error', reject)
+        },
+      )
       expect(headers[':status']).toBe(200)
       expect(headers['x-served-by']).toBe('127.0.0.3')
       expect(body.equals(tileBody(0, 0, 0, 64))).toBe(true)
@@ -221,6 +223,8 @@ describe('startDemoOrigin', () => {
 
   it('refuses a fixed port that is taken', async () => {
     origin = await startDemoOrigin({ ips: ['127.0.0.2'] })
-    await expect(startDemoOrigin({ ips: ['127.0.0.2'], port: origin.port })).rejects.toMatchObject({ code: 'EADDRINUSE' })
+    await expect(startDemoOrigin({ ips: ['127.0.0.2'], port: origin.port })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    })
   })
 })

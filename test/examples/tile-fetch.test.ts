@@ -7,7 +7,9 @@ import { parseTileFetchArgs } from '../../examples/tile-fetch.js'
 
 function runScript(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/tile-fetch.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/tile-fetch.ts', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
@@ -49,7 +51,20 @@ describe('examples/tile-fetch.ts', () => {
   it('parses its arguments', () => {
     expect(parseTileFetchArgs([])).toEqual({})
     expect(parseTileFetchArgs(['--help'])).toBe('help')
-    expect(parseTileFetchArgs(['https://example.com/t.png', '-n', '10', '-c', '4', '--profile', 'firefox', '--no-report', '--dns-port', '5353'])).toEqual({
+    expect(
+      parseTileFetchArgs([
+        'https://example.com/t.png',
+        '-n',
+        '10',
+        '-c',
+        '4',
+        '--profile',
+        'firefox',
+        '--no-report',
+        '--dns-port',
+        '5353',
+      ]),
+    ).toEqual({
       url: 'https://example.com/t.png',
       count: 10,
       concurrency: 4,

@@ -25,7 +25,12 @@ describe('CaptureServer', () => {
     const server = await start()
     const reference = loadCapture('node-20', 'node20-01').json.fingerprints
     const clientError = new Promise<Error>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: server.port, servername: 'tiles.test', rejectUnauthorized: false })
+      const socket = tlsConnect({
+        host: '127.0.0.1',
+        port: server.port,
+        servername: 'tiles.test',
+        rejectUnauthorized: false,
+      })
       socket.once('error', (err) => {
         socket.destroy()
         resolve(err)

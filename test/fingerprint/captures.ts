@@ -3,7 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const FINGERPRINTS_DIR = process.env.HOTCONN_FINGERPRINTS ?? resolve(fileURLToPath(import.meta.url), '../../../../shared/fingerprints')
+export const FINGERPRINTS_DIR =
+  process.env.HOTCONN_FINGERPRINTS ?? resolve(fileURLToPath(import.meta.url), '../../../../shared/fingerprints')
 
 export interface ReferenceCapture {
   readonly name: string

@@ -73,4 +73,3 @@ export function echPayloadLength(hello: ParsedClientHello): number {
 
 export const withoutPsk = (captures: ReferenceCapture[]) =>
   captures.filter((c) => !parseClientHello(c.bin).extensions.some((e) => e.type === 0x0029))
-

@@ -18,7 +18,9 @@ describe('encodeClientHello', () => {
     expect(h.random.equals(inputs.random)).toBe(true)
     expect(h.sessionId.equals(inputs.sessionId)).toBe(true)
     expect(h.serverName).toBe('tiles.test')
-    expect(h.keyShares!.map((k) => Buffer.from(k.keyExchange))).toEqual(inputs.keyShares.map((k) => Buffer.from(k.keyExchange)))
+    expect(h.keyShares!.map((k) => Buffer.from(k.keyExchange))).toEqual(
+      inputs.keyShares.map((k) => Buffer.from(k.keyExchange)),
+    )
     expect(encoded.bindersOffset).toBeUndefined()
     expect(h.extensions.some((e) => e.type === 0x0029 || e.type === 0x002c)).toBe(false)
   })
@@ -92,10 +94,18 @@ describe('encodeClientHello', () => {
     expect(bad({ sessionId: randomBytes(0) })).toThrow(InvalidArgumentError)
     expect(bad({ keyShares: [{ group: 0x001e, keyExchange: randomBytes(56) }] })).toThrow(/not offered/)
     expect(bad({ serverName: 'bad host' })).toThrow(InvalidArgumentError)
-    expect(bad({ psk: { identities: [{ identity: randomBytes(8), obfuscatedTicketAge: 0 }], binderLengths: [] } })).toThrow(InvalidArgumentError)
-    const noPsk = planClientHello({ ...firefox, extensions: firefox.extensions.filter((e) => e.kind !== 'pre_shared_key') })
+    expect(
+      bad({ psk: { identities: [{ identity: randomBytes(8), obfuscatedTicketAge: 0 }], binderLengths: [] } }),
+    ).toThrow(InvalidArgumentError)
+    const noPsk = planClientHello({
+      ...firefox,
+      extensions: firefox.extensions.filter((e) => e.kind !== 'pre_shared_key'),
+    })
     expect(() =>
-      encodeClientHello(noPsk, { ...base, psk: { identities: [{ identity: randomBytes(8), obfuscatedTicketAge: 0 }], binderLengths: [32] } }),
+      encodeClientHello(noPsk, {
+        ...base,
+        psk: { identities: [{ identity: randomBytes(8), obfuscatedTicketAge: 0 }], binderLengths: [32] },
+      }),
     ).toThrow(/resumption/)
   })
 })

@@ -9,7 +9,11 @@ import type { ClientHelloInputs, ClientHelloPlan, ClientHelloSpec } from '../../
 import { isGrease } from '../../src/fingerprint/grease.js'
 import { toRecords } from './captures.js'
 
-export function helloFor(spec: ClientHelloSpec, extra: Partial<ClientHelloInputs> = {}, plan: ClientHelloPlan = planClientHello(spec)) {
+export function helloFor(
+  spec: ClientHelloSpec,
+  extra: Partial<ClientHelloInputs> = {},
+  plan: ClientHelloPlan = planClientHello(spec),
+) {
   const inputs: ClientHelloInputs = {
     random: randomBytes(32),
     sessionId: randomBytes(spec.sessionIdLength),
@@ -44,7 +48,10 @@ export function sendBytes(port: number, bytes: Uint8Array): Promise<Buffer> {
 }
 
 /** Sends `bytes` to the server over TCP; resolves with what came back and the server's capture. */
-export async function sendOverTcp(server: CaptureServer, bytes: Uint8Array): Promise<{ reply: Buffer; capture: Capture | undefined }> {
+export async function sendOverTcp(
+  server: CaptureServer,
+  bytes: Uint8Array,
+): Promise<{ reply: Buffer; capture: Capture | undefined }> {
   const captured = new Promise<Capture | undefined>((resolve) => {
     const onCapture = (c: Capture): void => {
       server.off('capture', onCapture)

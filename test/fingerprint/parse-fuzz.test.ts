@@ -17,12 +17,14 @@ describe('parseClientHello on mutated captures', () => {
     let rejected = 0
     for (let i = 0; i < 3000; i++) {
       const bytes = Buffer.from(captures[i % captures.length]!.bin)
-      for (let f = 0; f < 1 + Math.floor(rnd() * 4); f++) bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256)
+      for (let f = 0; f < 1 + Math.floor(rnd() * 4); f++)
+        bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256)
       const input = rnd() < 0.2 ? bytes.subarray(0, Math.floor(rnd() * bytes.length)) : bytes
       try {
         fingerprintClientHello(parseClientHello(input))
       } catch (err) {
-        if (!(err instanceof DecodeError)) throw new Error(`mutation #${i}: ${(err as Error).name}: ${(err as Error).message}`)
+        if (!(err instanceof DecodeError))
+          throw new Error(`mutation #${i}: ${(err as Error).name}: ${(err as Error).message}`)
         rejected++
       }
     }

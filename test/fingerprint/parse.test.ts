@@ -61,15 +61,23 @@ describe('parseClientHello', () => {
     expect(() => parseClientHello(Buffer.concat([firefox, Buffer.from([0])]))).toThrow(/trailing|after/)
     expect(() => parseClientHello(Buffer.concat([toRecords(firefox), Buffer.from([0x16])]))).toThrow(DecodeError)
     // Trailing bytes inside the body (after the extensions block), length fixed up.
-    expect(() => parseClientHello(message(Buffer.concat([firefox.subarray(4), Buffer.from([0, 0])])))).toThrow(DecodeError)
+    expect(() => parseClientHello(message(Buffer.concat([firefox.subarray(4), Buffer.from([0, 0])])))).toThrow(
+      DecodeError,
+    )
   })
 
   it('rejects a duplicate extension', () => {
     const h = parseClientHello(firefox)
-    const extStart = 4 + 2 + 32 + 1 + h.sessionId.length + 2 + h.cipherSuites.length * 2 + 1 + h.compressionMethods.length
+    const extStart =
+      4 + 2 + 32 + 1 + h.sessionId.length + 2 + h.cipherSuites.length * 2 + 1 + h.compressionMethods.length
     const extLen = firefox.readUInt16BE(extStart)
     // Append a second extended_master_secret (0x0017, empty) to the extensions block.
-    const body = Buffer.concat([firefox.subarray(4, extStart), Buffer.alloc(2), firefox.subarray(extStart + 2), Buffer.from([0x00, 0x17, 0x00, 0x00])])
+    const body = Buffer.concat([
+      firefox.subarray(4, extStart),
+      Buffer.alloc(2),
+      firefox.subarray(extStart + 2),
+      Buffer.from([0x00, 0x17, 0x00, 0x00]),
+    ])
     body.writeUInt16BE(extLen + 4, extStart - 4)
     expect(() => parseClientHello(message(body))).toThrow(/appears twice/)
     // Sanity: the same surgery with a new, unique type parses.
@@ -101,7 +109,8 @@ describe('parseClientHello', () => {
 describe('readClientHelloRecords', () => {
   it('asks for more bytes until the last record is in', () => {
     const records = toRecords(firefox, 0x0301, 500)
-    for (const n of [0, 3, 5, 505, records.length - 1]) expect(readClientHelloRecords(records.subarray(0, n))).toBeUndefined()
+    for (const n of [0, 3, 5, 505, records.length - 1])
+      expect(readClientHelloRecords(records.subarray(0, n))).toBeUndefined()
     const done = readClientHelloRecords(Buffer.concat([records, Buffer.from([0x14, 3, 3, 0, 1, 1])]))
     expect(done!.consumed).toBe(records.length)
     expect(done!.message.equals(firefox)).toBe(true)

@@ -57,7 +57,10 @@ describe('planClientHello', () => {
       expect(plan.extensions.map((e) => e.kind)).toEqual(firefox.extensions.map((e) => e.kind))
       const ech = plan.extensions.find((e) => e.kind === 'ech_grease')
       if (ech?.kind !== 'ech_grease') throw new Error('no ech')
-      for (const [body, payload] of [[ech.body, 239], [ech.pskBody, 527]] as const) {
+      for (const [body, payload] of [
+        [ech.body, 239],
+        [ech.pskBody, 527],
+      ] as const) {
         const r = new ByteReader(body)
         expect(r.u8()).toBe(0)
         expect(r.u16()).toBe(1)

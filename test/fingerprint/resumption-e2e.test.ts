@@ -29,14 +29,31 @@ afterAll(async () => {
   await origin.close()
 })
 
-async function resumptionHello(profile: 'chrome' | 'firefox'): Promise<{ hello: ParsedClientHello; ja4: string; ticket: Buffer }> {
+async function resumptionHello(
+  profile: 'chrome' | 'firefox',
+): Promise<{ hello: ParsedClientHello; ja4: string; ticket: Buffer }> {
   const store = new SessionTicketStore()
-  const first = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: origin.port, profile, ca: pki.ca.certPem, alpn: ['http/1.1'], sessionStore: store })
+  const first = await connect({
+    host: 'tiles.test',
+    ip: '127.0.0.1',
+    port: origin.port,
+    profile,
+    ca: pki.ca.certPem,
+    alpn: ['http/1.1'],
+    sessionStore: store,
+  })
   await httpGet(first, 'tiles.test')
   const key = SessionTicketStore.key('tiles.test', profile)
   expect(store.count(key)).toBeGreaterThan(0)
   const captured = capture.nextCapture()
-  await connect({ host: 'tiles.test', ip: '127.0.0.1', port: capture.port, profile, ca: pki.ca.certPem, sessionStore: store }).then(
+  await connect({
+    host: 'tiles.test',
+    ip: '127.0.0.1',
+    port: capture.port,
+    profile,
+    ca: pki.ca.certPem,
+    sessionStore: store,
+  }).then(
     (s) => s.destroy(),
     () => undefined,
   )
@@ -77,7 +94,9 @@ describe('resumption ClientHello, hotconn client -> capture server', () => {
     expect(ja4).toBe('t13d1617h2_86a278354501_e6dcd7ae0a9e')
     expect(hello.extensions.map((e) => e.type)).toEqual(ref.extensions.map((e) => e.type))
     expect(hello.extensions.some((e) => e.type === 0x0023)).toBe(false)
-    expect(withoutPsk(normalisedExtensions(hello, ECH_AEADS.firefox))).toEqual(withoutPsk(normalisedExtensions(ref, ECH_AEADS.firefox)))
+    expect(withoutPsk(normalisedExtensions(hello, ECH_AEADS.firefox))).toEqual(
+      withoutPsk(normalisedExtensions(ref, ECH_AEADS.firefox)),
+    )
     expect(pskShape(hello).identities).toBe(pskShape(ref).identities)
     expect(pskShape(hello).binders).toHaveLength(1)
   })

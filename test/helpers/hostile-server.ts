@@ -9,13 +9,30 @@
  *
  * Limits: one handshake message per client record (true for hotconn's client), ECDSA P-256 leaf.
  */
-import { createECDH, createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
+import {
+  createECDH,
+  createHash,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomBytes,
+  sign,
+  type KeyObject,
+} from 'node:crypto'
 import type { Socket } from 'node:net'
 import * as zlib from 'node:zlib'
 import { brotliCompressSync, deflateSync } from 'node:zlib'
 import { parseClientHello, type ParsedClientHello } from '../../src/fingerprint/parse.js'
 import { ByteWriter } from '../../src/util/bytes.js'
-import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme } from '../../src/tls/constants.js'
+import {
+  AlertDescription,
+  AlertLevel,
+  ContentType,
+  ExtensionType,
+  HandshakeType,
+  NamedGroup,
+  SignatureScheme,
+} from '../../src/tls/constants.js'
 import { TLS13_CIPHER_SUITES, type CipherSuite13, type HashAlgorithm } from '../../src/tls/crypto/cipher-suites.js'
 import { KeySchedule13, finishedVerifyData, trafficKeys } from '../../src/tls/crypto/key-schedule.js'
 import { certificateVerifyContent } from '../../src/tls/handshake/certificate-verify.js'
@@ -116,12 +133,20 @@ function extensions(w: ByteWriter, list: ReadonlyArray<readonly [number, Uint8Ar
   })
 }
 
-function serverHello(random: Buffer, sessionId: Buffer, suite: number, keyShare: Uint8Array, cookie?: Uint8Array): Buffer {
+function serverHello(
+  random: Buffer,
+  sessionId: Buffer,
+  suite: number,
+  keyShare: Uint8Array,
+  cookie?: Uint8Array,
+): Buffer {
   const w = new ByteWriter(256).u16(0x0303).bytes(random).vecBytes(1, sessionId).u16(suite).u8(0)
   extensions(w, [
     [ExtensionType.supported_versions, Buffer.of(0x03, 0x04)],
     [ExtensionType.key_share, keyShare],
-    ...(cookie ? ([[ExtensionType.cookie, new ByteWriter(cookie.length + 2).vecBytes(2, cookie).finish()]] as const) : []),
+    ...(cookie
+      ? ([[ExtensionType.cookie, new ByteWriter(cookie.length + 2).vecBytes(2, cookie).finish()]] as const)
+      : []),
   ])
   return handshakeMessage(HandshakeType.server_hello, w.finish())
 }
@@ -143,8 +168,16 @@ function encryptedExtensions(list: ReadonlyArray<readonly [number, Uint8Array]>)
 /** CompressedCertificate (RFC 8879 §4) around a Certificate message body. */
 function compressedCertificate(certificateMessage: Buffer, algorithm: 1 | 2 | 3, lieAboutLength: boolean): Buffer {
   const body = certificateMessage.subarray(4)
-  const compressed = algorithm === 1 ? deflateSync(body) : algorithm === 2 ? brotliCompressSync(body) : (zlib as unknown as { zstdCompressSync(b: Buffer): Buffer }).zstdCompressSync(body)
-  const w = new ByteWriter(compressed.length + 16).u16(algorithm).u24(body.length + (lieAboutLength ? 1 : 0)).vecBytes(3, compressed)
+  const compressed =
+    algorithm === 1
+      ? deflateSync(body)
+      : algorithm === 2
+        ? brotliCompressSync(body)
+        : (zlib as unknown as { zstdCompressSync(b: Buffer): Buffer }).zstdCompressSync(body)
+  const w = new ByteWriter(compressed.length + 16)
+    .u16(algorithm)
+    .u24(body.length + (lieAboutLength ? 1 : 0))
+    .vecBytes(3, compressed)
   return handshakeMessage(HandshakeType.compressed_certificate, w.finish())
 }
 
@@ -253,7 +286,12 @@ class Conn implements HostileConnection {
         let inbound: Inbound = { type: r.type, content: r.fragment }
         if (r.type === ContentType.application_data && this.readKeys.length > 0) {
           inbound = this.readKeys[0]!.open(r.header, r.fragment)
-          if (inbound.type === ContentType.handshake && inbound.content[0] === HandshakeType.finished && this.readKeys.length > 1) this.readKeys.shift()
+          if (
+            inbound.type === ContentType.handshake &&
+            inbound.content[0] === HandshakeType.finished &&
+            this.readKeys.length > 1
+          )
+            this.readKeys.shift()
         }
         this.route(inbound)
       }
@@ -288,7 +326,8 @@ class Conn implements HostileConnection {
   async nextHandshake(): Promise<Buffer> {
     const m = await this.next()
     if (!m) throw new ClientGone()
-    if (m.type !== ContentType.handshake) throw new Error(`hostile server: expected a handshake record, got type ${m.type}`)
+    if (m.type !== ContentType.handshake)
+      throw new Error(`hostile server: expected a handshake record, got type ${m.type}`)
     return m.content
   }
 
@@ -332,7 +371,12 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
     return void c.socket.end()
   }
   if (fault?.kind === 'giant-handshake-header') {
-    return c.write(record(ContentType.handshake, Buffer.concat([Buffer.of(HandshakeType.server_hello, 0xff, 0xff, 0xff), randomBytes(64)])))
+    return c.write(
+      record(
+        ContentType.handshake,
+        Buffer.concat([Buffer.of(HandshakeType.server_hello, 0xff, 0xff, 0xff), randomBytes(64)]),
+      ),
+    )
   }
 
   // HelloRetryRequest when the client sent no share for our group (twice for the fault).
@@ -344,23 +388,33 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
     c.write(record(ContentType.handshake, hrr))
     hello = await readClientHello(c)
     transcript.add(hello.message)
-    if (options.hrrCookie && !hello.extensions.some((e) => e.type === ExtensionType.cookie && e.body.subarray(2).equals(options.hrrCookie!))) {
+    if (
+      options.hrrCookie &&
+      !hello.extensions.some((e) => e.type === ExtensionType.cookie && e.body.subarray(2).equals(options.hrrCookie!))
+    ) {
       throw new Error('hostile server: the second ClientHello does not echo the HelloRetryRequest cookie')
     }
   }
 
   const clientShare = hello.keyShares?.find((k) => k.group === group)
-  if (!clientShare) throw new Error(`hostile server: the client sent no ${options.group ?? 'x25519'} share after HelloRetryRequest`)
+  if (!clientShare)
+    throw new Error(`hostile server: the client sent no ${options.group ?? 'x25519'} share after HelloRetryRequest`)
   const kx = keyExchange(group, clientShare.keyExchange)
   const sessionId = fault?.kind === 'session-id-echo' ? flipByte(hello.sessionId, 0) : hello.sessionId
-  const share = fault?.kind === 'group' ? keyShareEntry(fault.group, randomBytes(65)) : keyShareEntry(group, kx.publicKey)
+  const share =
+    fault?.kind === 'group' ? keyShareEntry(fault.group, randomBytes(65)) : keyShareEntry(group, kx.publicKey)
   const sh = serverHello(randomBytes(32), sessionId, fault?.kind === 'cipher-suite' ? fault.suite : suite.id, share)
   transcript.add(sh)
   c.write(record(ContentType.handshake, sh))
   if (fault?.kind === 'stall-after-server-hello') return
   if (fault?.kind === 'oversized-record') {
     const length = (1 << 14) + 257
-    return c.write(Buffer.concat([Buffer.of(ContentType.application_data, 0x03, 0x03, length >> 8, length & 0xff), Buffer.alloc(length)]))
+    return c.write(
+      Buffer.concat([
+        Buffer.of(ContentType.application_data, 0x03, 0x03, length >> 8, length & 0xff),
+        Buffer.alloc(length),
+      ]),
+    )
   }
 
   const schedule = new KeySchedule13(suite.hash)
@@ -375,17 +429,27 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
 
   const eeList: Array<readonly [number, Uint8Array]> = []
   if (fault?.kind === 'unsolicited-extension') eeList.push([fault.type, Buffer.alloc(0)])
-  if (options.recordSizeLimit !== undefined) eeList.push([ExtensionType.record_size_limit, Buffer.of(options.recordSizeLimit >> 8, options.recordSizeLimit & 0xff)])
+  if (options.recordSizeLimit !== undefined)
+    eeList.push([
+      ExtensionType.record_size_limit,
+      Buffer.of(options.recordSizeLimit >> 8, options.recordSizeLimit & 0xff),
+    ])
   if (options.alps) {
     const proto = Buffer.from(options.alpsProtocol ?? 'h2', 'latin1')
-    eeList.push([ExtensionType.application_layer_protocol_negotiation, Buffer.concat([Buffer.of(0, proto.length + 1, proto.length), proto])])
+    eeList.push([
+      ExtensionType.application_layer_protocol_negotiation,
+      Buffer.concat([Buffer.of(0, proto.length + 1, proto.length), proto]),
+    ])
     eeList.push([ExtensionType.application_settings, options.alps])
   }
   sendHandshake(encryptedExtensions(eeList), fault?.kind === 'flip-ciphertext' && fault.at === 'handshake')
   const cert = certificate(pki.leaf.chainDer)
   const cc = options.certCompression
   sendHandshake(cc ? compressedCertificate(cert, cc.algorithm, cc.lieAboutLength ?? false) : cert)
-  const signer = fault?.kind === 'bad-signature' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey : pki.leaf.privateKey
+  const signer =
+    fault?.kind === 'bad-signature'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+      : pki.leaf.privateKey
   sendHandshake(certificateVerify(signer, transcript.digest(suite.hash)))
   const verifyData = finishedVerifyData(suite.hash, hs.server, transcript.digest(suite.hash))
   sendHandshake(finished(fault?.kind === 'bad-finished' ? flipByte(verifyData, 0) : verifyData))
@@ -395,14 +459,18 @@ async function serve(c: Conn, options: HostileServerOptions): Promise<void> {
   if (options.alps) {
     // draft-vvv-tls-alps §4: the client's EncryptedExtensions with its settings, before its Finished.
     const ee = await c.nextHandshake()
-    if (ee[0] !== HandshakeType.encrypted_extensions) throw new Error('hostile server: expected the client EncryptedExtensions (ALPS)')
+    if (ee[0] !== HandshakeType.encrypted_extensions)
+      throw new Error('hostile server: expected the client EncryptedExtensions (ALPS)')
     const list = ee.subarray(6)
-    if (list.readUInt16BE(0) !== ExtensionType.application_settings) throw new Error('hostile server: client EncryptedExtensions without application_settings')
+    if (list.readUInt16BE(0) !== ExtensionType.application_settings)
+      throw new Error('hostile server: client EncryptedExtensions without application_settings')
     c.clientAlps = Buffer.from(list.subarray(4, 4 + list.readUInt16BE(2)))
     transcript.add(ee)
   }
   const clientFin = await c.nextHandshake()
-  c.clientFinished = clientFin.equals(finished(finishedVerifyData(suite.hash, hs.client, transcript.digest(suite.hash))))
+  c.clientFinished = clientFin.equals(
+    finished(finishedVerifyData(suite.hash, hs.client, transcript.digest(suite.hash))),
+  )
   if (!c.clientFinished) throw new Error('hostile server: the client Finished did not verify')
   c.writeKeys = protection(suite, app.server)
   await afterHandshake(c, fault)
@@ -431,5 +499,8 @@ async function afterHandshake(c: Conn, fault: HostileFault | undefined): Promise
 
 /** Starts a hostile server on 127.0.0.1 (ephemeral port). Close it with `close()`. */
 export async function startHostileServer(options: HostileServerOptions = {}): Promise<HostileServer> {
-  return listenScripted((socket) => new Conn(socket), (conn) => serve(conn, options))
+  return listenScripted(
+    (socket) => new Conn(socket),
+    (conn) => serve(conn, options),
+  )
 }

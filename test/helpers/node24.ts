@@ -22,10 +22,14 @@ export function node24(): string | undefined {
   try {
     if (!existsSync(BIN)) {
       mkdirSync(PREFIX, { recursive: true })
-      execFileSync('npm', ['install', '--prefix', PREFIX, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'], {
-        stdio: 'ignore',
-        timeout: 180_000,
-      })
+      execFileSync(
+        'npm',
+        ['install', '--prefix', PREFIX, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', 'node@24'],
+        {
+          stdio: 'ignore',
+          timeout: 180_000,
+        },
+      )
     }
     const version = execFileSync(BIN, ['--version'], { encoding: 'utf8' }).trim()
     const [major, minor] = version.slice(1).split('.').map(Number)

@@ -22,7 +22,10 @@ export interface ScriptedListener<C> {
 }
 
 /** Listens on 127.0.0.1 (ephemeral port); runs `serve` on `make(socket)` for every client. */
-export async function listenScripted<C extends ScriptedConnection>(make: (socket: Socket) => C, serve: (conn: C) => Promise<void>): Promise<ScriptedListener<C>> {
+export async function listenScripted<C extends ScriptedConnection>(
+  make: (socket: Socket) => C,
+  serve: (conn: C) => Promise<void>,
+): Promise<ScriptedListener<C>> {
   const connections: C[] = []
   let handedOut = 0
   const waiters: Array<(c: C) => void> = []

@@ -12,7 +12,10 @@ export interface TestPki {
 const cache = new Map<string, TestPki>()
 
 /** A CA and a leaf for `hosts` (cached per key type and hosts). */
-export function testPki(keyType: TestKeyType = 'ecdsa-p256', hosts: readonly string[] = ['tiles.test', '127.0.0.1']): TestPki {
+export function testPki(
+  keyType: TestKeyType = 'ecdsa-p256',
+  hosts: readonly string[] = ['tiles.test', '127.0.0.1'],
+): TestPki {
   const key = `${keyType}|${hosts.join(',')}`
   let pki = cache.get(key)
   if (!pki) {
@@ -30,7 +33,10 @@ export interface Started<S> {
 }
 
 /** An HTTPS server answering `GET /` with `hello <cipher> <group>` and `/size/N` with N bytes. */
-export async function startHttps(options: TlsOptions & { host?: string } = {}, pki: TestPki = testPki()): Promise<Started<HttpsServer>> {
+export async function startHttps(
+  options: TlsOptions & { host?: string } = {},
+  pki: TestPki = testPki(),
+): Promise<Started<HttpsServer>> {
   const server = createHttpsServer({ key: pki.leaf.keyPem, cert: pki.leaf.chainPem, ...options }, (req, res) => {
     const size = /^\/size\/(\d+)$/.exec(req.url ?? '')
     if (size) {
@@ -84,7 +90,11 @@ export async function startTls(
 }
 
 /** Writes a minimal HTTP/1.1 GET on `socket` and reads the whole response (Connection: close). */
-export async function httpGet(socket: import('node:stream').Duplex, host: string, path = '/'): Promise<{ status: number; headers: string; body: Buffer }> {
+export async function httpGet(
+  socket: import('node:stream').Duplex,
+  host: string,
+  path = '/',
+): Promise<{ status: number; headers: string; body: Buffer }> {
   const chunks: Buffer[] = []
   const done = new Promise<void>((resolve, reject) => {
     socket.on('data', (c: Buffer) => chunks.push(c))

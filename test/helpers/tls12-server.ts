@@ -11,7 +11,15 @@ import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, random
 import type { Socket } from 'node:net'
 import { parseClientHello, type ParsedClientHello } from '../../src/fingerprint/parse.js'
 import { ByteWriter } from '../../src/util/bytes.js'
-import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, NamedGroup, SignatureScheme } from '../../src/tls/constants.js'
+import {
+  AlertDescription,
+  AlertLevel,
+  ContentType,
+  ExtensionType,
+  HandshakeType,
+  NamedGroup,
+  SignatureScheme,
+} from '../../src/tls/constants.js'
 import { TLS12_CIPHER_SUITES } from '../../src/tls/crypto/cipher-suites12.js'
 import { extendedMasterSecret, finishedVerifyData12, keyBlock, masterSecret } from '../../src/tls/crypto/prf.js'
 import { HandshakeReader } from '../../src/tls/handshake/handshake-reader.js'
@@ -131,27 +139,27 @@ class Conn implements Tls12Connection {
   }
 
   private route(r: RawRecord): void {
-        if (r.type === ContentType.change_cipher_spec) {
-          this.ccsSeen = true
-          this.readKeys = this.pendingReadKeys
-          this.push({ type: r.type, content: r.fragment })
-          return
-        }
-        const m = this.readKeys ? this.readKeys.open(r.header, r.fragment) : { type: r.type, content: r.fragment }
-        if (m.type === ContentType.alert) {
-          this.alerts.push([m.content[0]!, m.content[1]!])
-          if (m.content[1] === AlertDescription.close_notify) {
-            this.write(this.seal(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.close_notify)))
-            this.socket.end()
-          }
-          return
-        }
-        if (m.type === ContentType.handshake) {
-          this.handshake.push(m.content)
-          for (let h = this.handshake.next(); h; h = this.handshake.next()) this.push({ type: m.type, content: h.raw })
-          return
-        }
-        this.push(m)
+    if (r.type === ContentType.change_cipher_spec) {
+      this.ccsSeen = true
+      this.readKeys = this.pendingReadKeys
+      this.push({ type: r.type, content: r.fragment })
+      return
+    }
+    const m = this.readKeys ? this.readKeys.open(r.header, r.fragment) : { type: r.type, content: r.fragment }
+    if (m.type === ContentType.alert) {
+      this.alerts.push([m.content[0]!, m.content[1]!])
+      if (m.content[1] === AlertDescription.close_notify) {
+        this.write(this.seal(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.close_notify)))
+        this.socket.end()
+      }
+      return
+    }
+    if (m.type === ContentType.handshake) {
+      this.handshake.push(m.content)
+      for (let h = this.handshake.next(); h; h = this.handshake.next()) this.push({ type: m.type, content: h.raw })
+      return
+    }
+    this.push(m)
   }
 
   private push(m: Inbound): void {
@@ -227,14 +235,27 @@ async function serve(c: Conn, options: Tls12ServerOptions): Promise<void> {
 
   const { privateKey, publicKey } = generateKeyPairSync('x25519')
   const spki = publicKey.export({ format: 'der', type: 'spki' })
-  const params = new ByteWriter(40).u8(3).u16(NamedGroup.x25519).vecBytes(1, spki.subarray(spki.length - 32)).finish()
-  const signer = fault?.kind === 'bad-key-exchange-signature' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey : pki.leaf.privateKey
+  const params = new ByteWriter(40)
+    .u8(3)
+    .u16(NamedGroup.x25519)
+    .vecBytes(1, spki.subarray(spki.length - 32))
+    .finish()
+  const signer =
+    fault?.kind === 'bad-key-exchange-signature'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+      : pki.leaf.privateKey
   const signature = sign('sha256', Buffer.concat([hello.random, serverRandom, params]), signer)
-  send(handshakeMessage(HandshakeType.server_key_exchange, new ByteWriter(128).bytes(params).u16(SignatureScheme.ecdsa_secp256r1_sha256).vecBytes(2, signature).finish()))
+  send(
+    handshakeMessage(
+      HandshakeType.server_key_exchange,
+      new ByteWriter(128).bytes(params).u16(SignatureScheme.ecdsa_secp256r1_sha256).vecBytes(2, signature).finish(),
+    ),
+  )
   send(handshakeMessage(HandshakeType.server_hello_done, Buffer.alloc(0)))
 
   const cke = await c.expect(ContentType.handshake)
-  if (cke[0] !== HandshakeType.client_key_exchange) throw new Error(`TLS 1.2 script: expected ClientKeyExchange, got ${cke[0]}`)
+  if (cke[0] !== HandshakeType.client_key_exchange)
+    throw new Error(`TLS 1.2 script: expected ClientKeyExchange, got ${cke[0]}`)
   transcript.push(cke)
   const clientPublic = cke.subarray(5, 5 + cke[4]!)
   const peer = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, clientPublic]), format: 'der', type: 'spki' })
@@ -248,7 +269,10 @@ async function serve(c: Conn, options: Tls12ServerOptions): Promise<void> {
 
   await c.expect(ContentType.change_cipher_spec)
   const clientFinished = await c.expect(ContentType.handshake)
-  const expected = handshakeMessage(HandshakeType.finished, finishedVerifyData12(SUITE.prfHash, master, 'client', digest()))
+  const expected = handshakeMessage(
+    HandshakeType.finished,
+    finishedVerifyData12(SUITE.prfHash, master, 'client', digest()),
+  )
   c.clientFinished = clientFinished.equals(expected)
   if (!c.clientFinished) throw new Error('TLS 1.2 script: the client Finished did not verify')
   transcript.push(clientFinished)
@@ -259,8 +283,10 @@ async function serve(c: Conn, options: Tls12ServerOptions): Promise<void> {
   if (fault?.kind === 'bad-finished') verifyData[0]! ^= 0x01
   send(handshakeMessage(HandshakeType.finished, verifyData))
 
-  if (fault?.kind === 'hello-request') c.write(c.seal(ContentType.handshake, handshakeMessage(HandshakeType.hello_request, Buffer.alloc(0))))
-  if (fault?.kind === 'second-server-hello') c.write(c.seal(ContentType.handshake, serverHello(randomBytes(32), SUITE.id, undefined)))
+  if (fault?.kind === 'hello-request')
+    c.write(c.seal(ContentType.handshake, handshakeMessage(HandshakeType.hello_request, Buffer.alloc(0))))
+  if (fault?.kind === 'second-server-hello')
+    c.write(c.seal(ContentType.handshake, serverHello(randomBytes(32), SUITE.id, undefined)))
   for (let m = await c.next(); m; m = await c.next()) {
     if (m.type === ContentType.application_data) c.write(c.seal(ContentType.application_data, m.content))
   }
@@ -268,5 +294,8 @@ async function serve(c: Conn, options: Tls12ServerOptions): Promise<void> {
 
 /** Starts the scripted TLS 1.2 server on 127.0.0.1 (ephemeral port). Close it with `close()`. */
 export async function startTls12Server(options: Tls12ServerOptions = {}): Promise<Tls12Server> {
-  return listenScripted((socket) => new Conn(socket), (conn) => serve(conn, options))
+  return listenScripted(
+    (socket) => new Conn(socket),
+    (conn) => serve(conn, options),
+  )
 }

@@ -16,23 +16,32 @@ const CAPTURES = new URL('../../../shared/fingerprints/', import.meta.url)
 
 function capturedNames(file: string): string[] {
   const text = readFileSync(new URL(file, CAPTURES), 'latin1')
-  return text.split('\r\n').slice(1).filter((l) => l.includes(':')).map((l) => l.slice(0, l.indexOf(':')))
+  return text
+    .split('\r\n')
+    .slice(1)
+    .filter((l) => l.includes(':'))
+    .map((l) => l.slice(0, l.indexOf(':')))
 }
 
 function headNames(head: string): string[] {
-  return head.split('\r\n').slice(1).filter((l) => l.includes(':')).map((l) => l.slice(0, l.indexOf(':')))
+  return head
+    .split('\r\n')
+    .slice(1)
+    .filter((l) => l.includes(':'))
+    .map((l) => l.slice(0, l.indexOf(':')))
 }
 
 describe('rewriteRequestHead', () => {
-  it('moves undici\'s host and connection lines to the layout\'s places, in its spelling', () => {
+  it("moves undici's host and connection lines to the layout's places, in its spelling", () => {
     const layout = headLayout(getHttpProfile('firefox').headers.image.h1)!
-    const undici = 'GET /a.png HTTP/1.1\r\nhost: t.test\r\nconnection: keep-alive\r\nUser-Agent: x\r\nAccept: y\r\nAccept-Language: z\r\nAccept-Encoding: gzip\r\nSec-Fetch-Dest: image\r\nX-Caller: 1\r\n\r\n'
+    const undici =
+      'GET /a.png HTTP/1.1\r\nhost: t.test\r\nconnection: keep-alive\r\nUser-Agent: x\r\nAccept: y\r\nAccept-Language: z\r\nAccept-Encoding: gzip\r\nSec-Fetch-Dest: image\r\nX-Caller: 1\r\n\r\n'
     expect(rewriteRequestHead(undici, layout)).toBe(
       'GET /a.png HTTP/1.1\r\nHost: t.test\r\nUser-Agent: x\r\nAccept: y\r\nAccept-Language: z\r\nAccept-Encoding: gzip\r\nConnection: keep-alive\r\nSec-Fetch-Dest: image\r\nX-Caller: 1\r\n\r\n',
     )
   })
 
-  it('leaves a head without undici\'s host line alone', () => {
+  it("leaves a head without undici's host line alone", () => {
     const layout = headLayout(getHttpProfile('chrome').headers.image.h1)!
     expect(rewriteRequestHead('GET / HTTP/1.1\r\nX: 1\r\n\r\n', layout)).toBe('GET / HTTP/1.1\r\nX: 1\r\n\r\n')
   })
@@ -53,7 +62,12 @@ describe('HTTP/1.1 heads through the pool vs the captures', () => {
 
   for (const c of cases) {
     it(`${c.profile} ${c.kind}: field names in the captured order and case (${c.capture})`, async () => {
-      const pool = new HotConnPool({ ca: rec.caPem, tls: { profile: c.profile }, http2: { defaultHeaders: c.kind }, pool: { warmConnsPerIp: 0 } })
+      const pool = new HotConnPool({
+        ca: rec.caPem,
+        tls: { profile: c.profile },
+        http2: { defaultHeaders: c.kind },
+        pool: { warmConnsPerIp: 0 },
+      })
       try {
         const before = rec.connections.length
         const origin = `https://127.0.0.1:${rec.port}`

@@ -9,7 +9,13 @@ import { getHttpProfile } from '../../src/fingerprint/profiles/index.js'
 import type { RequestKind } from '../../src/fingerprint/http.js'
 import { H2Channel } from '../../src/http/h2-channel.js'
 import { connect } from '../../src/tls/connect.js'
-import { akamaiOf, startH2Recorder, type H2Recorder, type RecordedConnection, type RecordedFrame } from './helpers/h2-recorder.js'
+import {
+  akamaiOf,
+  startH2Recorder,
+  type H2Recorder,
+  type RecordedConnection,
+  type RecordedFrame,
+} from './helpers/h2-recorder.js'
 
 const CAPTURES = new URL('../../../shared/fingerprints/', import.meta.url)
 
@@ -25,7 +31,10 @@ interface CapturedFrame {
 }
 
 function capture(path: string): { akamai_fingerprint: string; frames: CapturedFrame[] } {
-  return JSON.parse(readFileSync(new URL(path, CAPTURES), 'utf8')) as { akamai_fingerprint: string; frames: CapturedFrame[] }
+  return JSON.parse(readFileSync(new URL(path, CAPTURES), 'utf8')) as {
+    akamai_fingerprint: string
+    frames: CapturedFrame[]
+  }
 }
 
 let rec: H2Recorder
@@ -37,7 +46,11 @@ afterAll(async () => {
 })
 
 /** One connection with `profile`, requests sent one after another; returns what the server recorded. */
-async function flight(profile: 'chrome' | 'firefox', kind: RequestKind, requests: Array<Record<string, string>>): Promise<RecordedConnection> {
+async function flight(
+  profile: 'chrome' | 'firefox',
+  kind: RequestKind,
+  requests: Array<Record<string, string>>,
+): Promise<RecordedConnection> {
   const before = rec.connections.length
   const socket = await connect({ host: 'h2.test', ip: '127.0.0.1', port: rec.port, profile, ca: rec.caPem })
   expect(socket.alpnProtocol).toBe('h2')
@@ -63,7 +76,8 @@ async function flight(profile: 'chrome' | 'firefox', kind: RequestKind, requests
 
 const NAMES = (list: Array<[string, string]>): string[] => list.map(([n]) => n)
 /** Header values that depend on the server's port or the page, not on the browser. */
-const valuesOf = (list: Array<[string, string]>): Array<[string, string]> => list.filter(([n]) => n !== ':authority' && n !== 'referer' && n !== ':path')
+const valuesOf = (list: Array<[string, string]>): Array<[string, string]> =>
+  list.filter(([n]) => n !== ':authority' && n !== 'referer' && n !== ':path')
 const headersFrames = (c: RecordedConnection): RecordedFrame[] => c.frames.filter((f) => f.type === 1)
 
 describe('first flight vs the captures', () => {
@@ -72,8 +86,15 @@ describe('first flight vs the captures', () => {
     const conn = await flight('chrome', 'navigation', [{}])
     expect(akamaiOf(conn)).toBe('1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p')
     expect(akamaiOf(conn)).toBe(cap.akamai_fingerprint)
-    const order = conn.frames.filter((f) => !(f.type === 4 && (f.flags & 1) !== 0)).slice(0, 3).map((f) => [f.type, f.streamId])
-    expect(order).toEqual([[4, 0], [8, 0], [1, 1]])
+    const order = conn.frames
+      .filter((f) => !(f.type === 4 && (f.flags & 1) !== 0))
+      .slice(0, 3)
+      .map((f) => [f.type, f.streamId])
+    expect(order).toEqual([
+      [4, 0],
+      [8, 0],
+      [1, 1],
+    ])
     const h = headersFrames(conn)[0]!
     const c = cap.frames.find((f) => f.type === 'HEADERS')!
     expect(h.flags).toBe(c.flags) // 0x25 END_STREAM|END_HEADERS|PRIORITY
@@ -142,7 +163,13 @@ describe('first flight vs the captures', () => {
       },
     })
     try {
-      const socket = await connect({ host: 'h2.test', ip: '127.0.0.1', port: local.port, profile: 'firefox', ca: local.caPem })
+      const socket = await connect({
+        host: 'h2.test',
+        ip: '127.0.0.1',
+        port: local.port,
+        profile: 'firefox',
+        ca: local.caPem,
+      })
       const http = getHttpProfile('firefox')
       const channel = new H2Channel(socket, { origin: `https://h2.test:${local.port}`, fingerprint: http.http2 })
       const sizes = await Promise.all(
@@ -162,9 +189,16 @@ describe('first flight vs the captures', () => {
 
 describe('caller headers', () => {
   it('override defaults, keep their order and case-insensitive names; defaults fill in around them', async () => {
-    const conn = await flight('chrome', 'image', [{ 'x-first': '1', 'User-Agent': 'custom/1', accept: 'image/png', 'x-last': '2' }])
+    const conn = await flight('chrome', 'image', [
+      { 'x-first': '1', 'User-Agent': 'custom/1', accept: 'image/png', 'x-last': '2' },
+    ])
     const names = NAMES(conn.headers.get(1)!)
-    expect(names.filter((n) => ['x-first', 'user-agent', 'accept', 'x-last'].includes(n))).toEqual(['x-first', 'user-agent', 'accept', 'x-last'])
+    expect(names.filter((n) => ['x-first', 'user-agent', 'accept', 'x-last'].includes(n))).toEqual([
+      'x-first',
+      'user-agent',
+      'accept',
+      'x-last',
+    ])
     expect(conn.headers.get(1)!.find(([n]) => n === 'user-agent')![1]).toBe('custom/1')
     expect(names.filter((n) => n === 'user-agent')).toHaveLength(1)
     expect(names).toContain('sec-ch-ua')

@@ -49,7 +49,11 @@ describe.skipIf(!DNSMASQ)('dnsmasq', () => {
   })
 
   it('HotConnPool warms one connection per IP learned from dnsmasq and fetches through them', async () => {
-    const pool = new HotConnPool({ dns: { servers: [`127.0.0.1:${port}`], family: 4 }, ca: origin.caPem, pool: { warmConnsPerIp: 1 } })
+    const pool = new HotConnPool({
+      dns: { servers: [`127.0.0.1:${port}`], family: 4 },
+      ca: origin.caPem,
+      pool: { warmConnsPerIp: 1 },
+    })
     try {
       await pool.warmup(origin.url())
       for (const ip of ips) expect(origin.stats(ip).connections).toBe(1)

@@ -12,7 +12,13 @@ import { createInterface } from 'node:readline'
 import { afterAll, describe, expect, it } from 'vitest'
 import { chrome, firefox } from '../../src/fingerprint/profiles/index.js'
 import type { ClientHelloSpec } from '../../src/fingerprint/spec.js'
-import { SessionTicketStore, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, connect, type TlsConnectionInfo } from '../../src/tls/index.js'
+import {
+  SessionTicketStore,
+  TLS12_CIPHER_SUITES,
+  TLS13_CIPHER_SUITES,
+  connect,
+  type TlsConnectionInfo,
+} from '../../src/tls/index.js'
 import { createCA, createIntermediate, issueLeaf, type TestLeaf } from '../../src/testing/pki.js'
 import { httpGet } from '../helpers/servers.js'
 import { PROJECT_ROOT, node24, node24Missing } from '../helpers/node24.js'
@@ -21,7 +27,8 @@ import { freePort, startProcess, tempDir, waitForPort, which, type Proc } from '
 const OPENSSL = which('openssl')
 const NGINX = which('nginx')
 if (!OPENSSL) console.warn('skipping the s_server interop matrix: openssl is not installed (apt-get install openssl)')
-if (!NGINX) console.warn('skipping the nginx rows of the interop matrix: nginx is not installed (apt-get install nginx)')
+if (!NGINX)
+  console.warn('skipping the nginx rows of the interop matrix: nginx is not installed (apt-get install nginx)')
 
 /** OpenSSL names of the TLS 1.2 suites the profiles offer. */
 const OPENSSL_CIPHER: Record<number, string> = {
@@ -65,7 +72,9 @@ const rows: Row[] = []
 
 function offered(spec: ClientHelloSpec): { suites: number[]; groups: number[] } {
   const suites = spec.cipherSuites.filter((c): c is number => typeof c === 'number')
-  const groups = spec.extensions.flatMap((e) => (e.kind === 'supported_groups' ? e.groups : [])).filter((g): g is number => typeof g === 'number')
+  const groups = spec.extensions
+    .flatMap((e) => (e.kind === 'supported_groups' ? e.groups : []))
+    .filter((g): g is number => typeof g === 'number')
   return { suites, groups }
 }
 
@@ -77,8 +86,14 @@ const CERTS: Record<string, { leaf: TestLeaf; caPem: string }> = {
   'ecdsa-p256': { leaf: issueLeaf(ca, { hosts: ['tiles.test'], keyType: 'ecdsa-p256' }), caPem: ca.certPem },
   'ecdsa-p384': { leaf: issueLeaf(ca, { hosts: ['tiles.test'], keyType: 'ecdsa-p384' }), caPem: ca.certPem },
   rsa: { leaf: issueLeaf(ca, { hosts: ['tiles.test'], keyType: 'rsa' }), caPem: ca.certPem },
-  'rsa (RSA-PSS-signed chain)': { leaf: issueLeaf(pssCa, { hosts: ['tiles.test'], keyType: 'rsa' }), caPem: pssCa.certPem },
-  'ecdsa-p256 via intermediate': { leaf: issueLeaf(intermediate, { hosts: ['tiles.test'], keyType: 'ecdsa-p256' }), caPem: ca.certPem },
+  'rsa (RSA-PSS-signed chain)': {
+    leaf: issueLeaf(pssCa, { hosts: ['tiles.test'], keyType: 'rsa' }),
+    caPem: pssCa.certPem,
+  },
+  'ecdsa-p256 via intermediate': {
+    leaf: issueLeaf(intermediate, { hosts: ['tiles.test'], keyType: 'ecdsa-p256' }),
+    caPem: ca.certPem,
+  },
 }
 
 const tmp = tempDir('hotconn-matrix-')
@@ -116,21 +131,51 @@ async function handshakeAndGet(
 ): Promise<TlsConnectionInfo | undefined> {
   let info: TlsConnectionInfo | undefined
   try {
-    const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port, profile, ca: caPem, alpn: ['http/1.1'], timeout: 5_000, ...(store ? { sessionStore: store } : {}) })
+    const socket = await connect({
+      host: 'tiles.test',
+      ip: '127.0.0.1',
+      port,
+      profile,
+      ca: caPem,
+      alpn: ['http/1.1'],
+      timeout: 5_000,
+      ...(store ? { sessionStore: store } : {}),
+    })
     info = socket.info
     const res = await httpGet(socket, 'tiles.test')
-    const ok = res.status === 200 && (!expect13 || (info?.cipherSuite === expect13.suite && info?.group === expect13.group))
+    const ok =
+      res.status === 200 && (!expect13 || (info?.cipherSuite === expect13.suite && info?.group === expect13.group))
     rows.push({ ...row, result: ok ? 'pass' : 'FAIL', negotiated: describeInfo(info) })
   } catch (err) {
-    rows.push({ ...row, result: 'FAIL', negotiated: `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message.slice(0, 80)}` })
+    rows.push({
+      ...row,
+      result: 'FAIL',
+      negotiated: `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message.slice(0, 80)}`,
+    })
   }
   return info
 }
 
-async function sServer(args: string[], cert: { cert: string; key: string; chain: string }): Promise<{ port: number; proc: Proc }> {
+async function sServer(
+  args: string[],
+  cert: { cert: string; key: string; chain: string },
+): Promise<{ port: number; proc: Proc }> {
   const port = await freePort()
   const chain = readFileSync(cert.chain, 'utf8').trim() ? ['-cert_chain', cert.chain] : []
-  const proc = startProcess(OPENSSL!, ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert.cert, '-key', cert.key, ...chain, '-www', '-naccept', '20', ...args])
+  const proc = startProcess(OPENSSL!, [
+    's_server',
+    '-accept',
+    `127.0.0.1:${port}`,
+    '-cert',
+    cert.cert,
+    '-key',
+    cert.key,
+    ...chain,
+    '-www',
+    '-naccept',
+    '20',
+    ...args,
+  ])
   await waitForPort(port)
   return { port, proc }
 }
@@ -148,7 +193,10 @@ afterAll(() => {
     '',
     '| profile | server | version | cipher suite | group | certificate | result | negotiated |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.profile} | ${r.server} | ${r.version} | ${r.suite} | ${r.group} | ${r.cert} | ${r.result} | ${r.negotiated} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.profile} | ${r.server} | ${r.version} | ${r.suite} | ${r.group} | ${r.cert} | ${r.result} | ${r.negotiated} |`,
+    ),
     '',
   ]
   writeFileSync(resolve(PROJECT_ROOT, 'reports/interop.md'), lines.join('\n'))
@@ -166,7 +214,13 @@ describe.skipIf(!OPENSSL)('interop matrix: openssl s_server', () => {
           if (groupId === 0x11ec) continue // below, against OpenSSL 3.5
           const srv = await sServer(['-tls1_3', '-ciphersuites', suite, '-groups', g.openssl], files('ecdsa-p256'))
           try {
-            await handshakeAndGet({ profile: spec.name, server: 's_server', version: 'TLS 1.3', suite, group: g.name, cert: 'ecdsa-p256' }, srv.port, spec, ca.certPem, { suite, group: g.name })
+            await handshakeAndGet(
+              { profile: spec.name, server: 's_server', version: 'TLS 1.3', suite, group: g.name, cert: 'ecdsa-p256' },
+              srv.port,
+              spec,
+              ca.certPem,
+              { suite, group: g.name },
+            )
           } finally {
             await srv.proc.stop()
           }
@@ -186,7 +240,14 @@ describe.skipIf(!OPENSSL)('interop matrix: openssl s_server', () => {
           const srv = await sServer(args, files(cert))
           try {
             await handshakeAndGet(
-              { profile: spec.name, server: 's_server', version: 'TLS 1.2', suite: suite12.name, group: g?.name ?? '(RSA key transport)', cert },
+              {
+                profile: spec.name,
+                server: 's_server',
+                version: 'TLS 1.2',
+                suite: suite12.name,
+                group: g?.name ?? '(RSA key transport)',
+                cert,
+              },
               srv.port,
               spec,
               ca.certPem,
@@ -197,23 +258,44 @@ describe.skipIf(!OPENSSL)('interop matrix: openssl s_server', () => {
           }
         }
       }
-      expect(rows.filter((r) => r.profile === spec.name && r.version === 'TLS 1.2' && r.server === 's_server' && r.result !== 'pass')).toEqual([])
+      expect(
+        rows.filter(
+          (r) => r.profile === spec.name && r.version === 'TLS 1.2' && r.server === 's_server' && r.result !== 'pass',
+        ),
+      ).toEqual([])
     }, 120_000)
 
     it(`${spec.name}: certificate kinds (TLS 1.3 and 1.2)`, async () => {
       for (const kind of Object.keys(CERTS)) {
         for (const version of ['TLS 1.3', 'TLS 1.2'] as const) {
           const ecdsa = kind.startsWith('ecdsa')
-          const args = version === 'TLS 1.3' ? ['-tls1_3'] : ['-tls1_2', '-cipher', ecdsa ? 'ECDHE-ECDSA-AES128-GCM-SHA256' : 'ECDHE-RSA-AES128-GCM-SHA256']
+          const args =
+            version === 'TLS 1.3'
+              ? ['-tls1_3']
+              : ['-tls1_2', '-cipher', ecdsa ? 'ECDHE-ECDSA-AES128-GCM-SHA256' : 'ECDHE-RSA-AES128-GCM-SHA256']
           const srv = await sServer(args, files(kind))
           try {
-            await handshakeAndGet({ profile: spec.name, server: 's_server', version, suite: '(server default)', group: '(server default)', cert: kind }, srv.port, spec, CERTS[kind]!.caPem)
+            await handshakeAndGet(
+              {
+                profile: spec.name,
+                server: 's_server',
+                version,
+                suite: '(server default)',
+                group: '(server default)',
+                cert: kind,
+              },
+              srv.port,
+              spec,
+              CERTS[kind]!.caPem,
+            )
           } finally {
             await srv.proc.stop()
           }
         }
       }
-      expect(rows.filter((r) => r.profile === spec.name && r.suite === '(server default)' && r.result !== 'pass')).toEqual([])
+      expect(
+        rows.filter((r) => r.profile === spec.name && r.suite === '(server default)' && r.result !== 'pass'),
+      ).toEqual([])
     }, 120_000)
 
     for (const [flag, version, how] of [
@@ -224,8 +306,36 @@ describe.skipIf(!OPENSSL)('interop matrix: openssl s_server', () => {
         const srv = await sServer([flag], files('ecdsa-p256'))
         try {
           const store = new SessionTicketStore()
-          await handshakeAndGet({ profile: spec.name, server: 's_server', version, suite: '(server default)', group: '(server default)', cert: 'full handshake, ticket stored' }, srv.port, spec, ca.certPem, undefined, store)
-          const info = await handshakeAndGet({ profile: spec.name, server: 's_server', version, suite: '(server default)', group: '(server default)', cert: how }, srv.port, spec, ca.certPem, undefined, store)
+          await handshakeAndGet(
+            {
+              profile: spec.name,
+              server: 's_server',
+              version,
+              suite: '(server default)',
+              group: '(server default)',
+              cert: 'full handshake, ticket stored',
+            },
+            srv.port,
+            spec,
+            ca.certPem,
+            undefined,
+            store,
+          )
+          const info = await handshakeAndGet(
+            {
+              profile: spec.name,
+              server: 's_server',
+              version,
+              suite: '(server default)',
+              group: '(server default)',
+              cert: how,
+            },
+            srv.port,
+            spec,
+            ca.certPem,
+            undefined,
+            store,
+          )
           expect(info?.resumed).toBe(true)
         } finally {
           await srv.proc.stop()
@@ -242,21 +352,43 @@ describe.skipIf(!NODE24)('interop matrix: X25519MLKEM768 against Node 24 https (
     it(`${spec.name}: every TLS 1.3 suite with X25519MLKEM768`, async () => {
       for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
         const leaf = CERTS['ecdsa-p256']!.leaf
-        const child: ChildProcess = spawn(NODE24!, [resolve(PROJECT_ROOT, 'test/fixtures/https-server.mjs'), JSON.stringify({ key: leaf.keyPem, cert: leaf.chainPem, ecdhCurve: 'X25519MLKEM768', ciphers: suite })], {
-          stdio: ['pipe', 'pipe', 'inherit'],
-        })
+        const child: ChildProcess = spawn(
+          NODE24!,
+          [
+            resolve(PROJECT_ROOT, 'test/fixtures/https-server.mjs'),
+            JSON.stringify({ key: leaf.keyPem, cert: leaf.chainPem, ecdhCurve: 'X25519MLKEM768', ciphers: suite }),
+          ],
+          {
+            stdio: ['pipe', 'pipe', 'inherit'],
+          },
+        )
         try {
           const line = await new Promise<string>((res, rej) => {
             createInterface({ input: child.stdout! }).once('line', res)
             child.once('exit', () => rej(new Error('server exited')))
           })
-          await handshakeAndGet({ profile: spec.name, server: 'node 24 https', version: 'TLS 1.3', suite, group: 'X25519MLKEM768', cert: 'ecdsa-p256' }, Number(line), spec, ca.certPem, { suite, group: 'X25519MLKEM768' })
+          await handshakeAndGet(
+            {
+              profile: spec.name,
+              server: 'node 24 https',
+              version: 'TLS 1.3',
+              suite,
+              group: 'X25519MLKEM768',
+              cert: 'ecdsa-p256',
+            },
+            Number(line),
+            spec,
+            ca.certPem,
+            { suite, group: 'X25519MLKEM768' },
+          )
         } finally {
           child.stdin?.end()
           child.kill()
         }
       }
-      expect(rows.filter((r) => r.profile === spec.name && r.group === 'X25519MLKEM768' && r.result !== 'pass')).toEqual([])
+      expect(
+        rows.filter((r) => r.profile === spec.name && r.group === 'X25519MLKEM768' && r.result !== 'pass'),
+      ).toEqual([])
     }, 60_000)
   }
 })
@@ -306,11 +438,43 @@ http {
         const srv = await startNginx(protocols, dir)
         try {
           const store = new SessionTicketStore()
-          const first = await handshakeAndGet({ profile: spec.name, server: 'nginx', version, suite: '(server default)', group: '(server default)', cert: 'ecdsa-p256' }, srv.port, spec, ca.certPem, undefined, store)
+          const first = await handshakeAndGet(
+            {
+              profile: spec.name,
+              server: 'nginx',
+              version,
+              suite: '(server default)',
+              group: '(server default)',
+              cert: 'ecdsa-p256',
+            },
+            srv.port,
+            spec,
+            ca.certPem,
+            undefined,
+            store,
+          )
           expect(first?.version).toBe(protocols)
-          const second = await handshakeAndGet({ profile: spec.name, server: 'nginx', version, suite: '(server default)', group: '(server default)', cert: 'resumption' }, srv.port, spec, ca.certPem, undefined, store)
+          const second = await handshakeAndGet(
+            {
+              profile: spec.name,
+              server: 'nginx',
+              version,
+              suite: '(server default)',
+              group: '(server default)',
+              cert: 'resumption',
+            },
+            srv.port,
+            spec,
+            ca.certPem,
+            undefined,
+            store,
+          )
           expect(second?.resumed).toBe(true)
-          expect(rows.filter((r) => r.server === 'nginx' && r.profile === spec.name && r.version === version && r.result !== 'pass')).toEqual([])
+          expect(
+            rows.filter(
+              (r) => r.server === 'nginx' && r.profile === spec.name && r.version === version && r.result !== 'pass',
+            ),
+          ).toEqual([])
         } finally {
           await srv.proc.stop()
           dir.remove()

@@ -8,7 +8,8 @@ import { httpGet, testPki } from '../helpers/servers.js'
 import { freePort, startProcess, tempDir, waitForPort, which, type Proc } from './helpers.js'
 
 const OPENSSL = which('openssl')
-if (!OPENSSL) console.warn('skipping openssl s_server interop: the openssl binary is not installed (apt-get install openssl)')
+if (!OPENSSL)
+  console.warn('skipping openssl s_server interop: the openssl binary is not installed (apt-get install openssl)')
 
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']
 const GROUPS = [
@@ -26,7 +27,24 @@ describe.skipIf(!OPENSSL)('openssl s_server -www', () => {
 
   async function sServer(extra: string[], stdin = false): Promise<{ proc: Proc; port: number }> {
     const port = await freePort()
-    const proc = startProcess(OPENSSL!, ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-tls1_3', '-www', '-naccept', '100', ...extra], { stdin })
+    const proc = startProcess(
+      OPENSSL!,
+      [
+        's_server',
+        '-accept',
+        `127.0.0.1:${port}`,
+        '-cert',
+        cert,
+        '-key',
+        key,
+        '-tls1_3',
+        '-www',
+        '-naccept',
+        '100',
+        ...extra,
+      ],
+      { stdin },
+    )
     await waitForPort(port)
     return { proc, port }
   }
@@ -41,7 +59,15 @@ describe.skipIf(!OPENSSL)('openssl s_server -www', () => {
           })
           afterAll(() => srv.proc.stop())
           it('handshakes and GETs the status page', async () => {
-            const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, profile, ca: pki.ca.certPem, alpn: ['http/1.1'], timeout: 5_000 })
+            const socket = await connect({
+              host: 'tiles.test',
+              ip: '127.0.0.1',
+              port: srv.port,
+              profile,
+              ca: pki.ca.certPem,
+              alpn: ['http/1.1'],
+              timeout: 5_000,
+            })
             expect(socket.info).toMatchObject({ version: 'TLSv1.3', cipherSuite: suite, group: groupName })
             const res = await httpGet(socket, 'tiles.test')
             expect(res.status).toBe(200)
@@ -54,10 +80,34 @@ describe.skipIf(!OPENSSL)('openssl s_server -www', () => {
 
   it('follows a server-initiated KeyUpdate(update_requested) and answers with its own', async () => {
     const port = await freePort()
-    const proc = startProcess(OPENSSL!, ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-tls1_3', '-naccept', '2', '-ign_eof', '-msg'], { stdin: true })
+    const proc = startProcess(
+      OPENSSL!,
+      [
+        's_server',
+        '-accept',
+        `127.0.0.1:${port}`,
+        '-cert',
+        cert,
+        '-key',
+        key,
+        '-tls1_3',
+        '-naccept',
+        '2',
+        '-ign_eof',
+        '-msg',
+      ],
+      { stdin: true },
+    )
     try {
       await waitForPort(port)
-      const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port, profile: 'chrome', ca: pki.ca.certPem, alpn: ['http/1.1'] })
+      const socket = await connect({
+        host: 'tiles.test',
+        ip: '127.0.0.1',
+        port,
+        profile: 'chrome',
+        ca: pki.ca.certPem,
+        alpn: ['http/1.1'],
+      })
       let received = ''
       socket.on('data', (c: Buffer) => (received += c.toString()))
       const until = async (cond: () => boolean, what: string) => {
@@ -72,7 +122,7 @@ describe.skipIf(!OPENSSL)('openssl s_server -www', () => {
       proc.child.stdin!.write('K\n')
       await until(() => (proc.output().match(/KeyUpdate/g) ?? []).length >= 1, 'the server to send KeyUpdate')
       proc.child.stdin!.write('hello-after-update\n')
-      await until(() => received.includes('hello-after-update'), 'data under the server\'s new keys')
+      await until(() => received.includes('hello-after-update'), "data under the server's new keys")
       // Our answer: KeyUpdate(update_not_requested) seen by the server, then data under our new keys.
       await until(() => (proc.output().match(/KeyUpdate/g) ?? []).length >= 2, 'our KeyUpdate at the server')
       socket.write('pong\n')

@@ -55,7 +55,10 @@ describe('DNS refresh', () => {
     expect(t.origin.stats(a).requests).toBe(aRequests)
     expect(t.origin.stats(a).open).toBe(0)
     expect(failures).toBe(0)
-    const ips = pool.stats().hosts[host]?.ips.map((i) => i.ip).sort()
+    const ips = pool
+      .stats()
+      .hosts[host]?.ips.map((i) => i.ip)
+      .sort()
     expect(ips).toEqual([b, c].sort())
     await pool.close()
   })

@@ -134,21 +134,30 @@ describe('DnsResolver with servers', () => {
 describe('DnsResolver without a query', () => {
   it('returns IP literals as they are', async () => {
     const r = new DnsResolver({ servers: ['127.0.0.1:1'] })
-    expect(await r.resolve('127.0.0.9')).toEqual({ addresses: [{ address: '127.0.0.9', family: 4, ttlMs: Infinity }], minTtlMs: Infinity })
+    expect(await r.resolve('127.0.0.9')).toEqual({
+      addresses: [{ address: '127.0.0.9', family: 4, ttlMs: Infinity }],
+      minTtlMs: Infinity,
+    })
     expect((await r.resolve('[::1]')).addresses).toEqual([{ address: '::1', family: 6, ttlMs: Infinity }])
   })
 
   it('answers localhost itself, by family', async () => {
-    expect(addressesOf(await new DnsResolver({ servers: ['127.0.0.1:1'] }).resolve('localhost'))).toEqual(['127.0.0.1', '::1'])
+    expect(addressesOf(await new DnsResolver({ servers: ['127.0.0.1:1'] }).resolve('localhost'))).toEqual([
+      '127.0.0.1',
+      '::1',
+    ])
     expect(addressesOf(await new DnsResolver({ family: 4 }).resolve('api.localhost'))).toEqual(['127.0.0.1'])
     expect(addressesOf(await new DnsResolver({ family: 6 }).resolve('LOCALHOST.'))).toEqual(['::1'])
   })
 
-  it.skipIf(HOSTS_NAME === undefined)('uses the system resolver (/etc/hosts) with the default TTL when no server is set', async () => {
-    const res = await new DnsResolver({ family: 4 }).resolve(HOSTS_NAME ?? '')
-    expect(res.addresses).toContainEqual({ address: '127.0.0.1', family: 4, ttlMs: DEFAULT_SYSTEM_TTL_MS })
-    expect(res.minTtlMs).toBe(DEFAULT_SYSTEM_TTL_MS)
-  })
+  it.skipIf(HOSTS_NAME === undefined)(
+    'uses the system resolver (/etc/hosts) with the default TTL when no server is set',
+    async () => {
+      const res = await new DnsResolver({ family: 4 }).resolve(HOSTS_NAME ?? '')
+      expect(res.addresses).toContainEqual({ address: '127.0.0.1', family: 4, ttlMs: DEFAULT_SYSTEM_TTL_MS })
+      expect(res.minTtlMs).toBe(DEFAULT_SYSTEM_TTL_MS)
+    },
+  )
 
   it('validates its options and the host', async () => {
     expect(() => new DnsResolver({ servers: ['dns.example:53'] })).toThrow(InvalidArgumentError)

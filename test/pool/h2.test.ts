@@ -18,7 +18,13 @@ afterEach(async () => {
 })
 
 /** Runs `total` GETs of `url(i)` through `pool`, `concurrency` at a time; returns statuses and errors. */
-async function run(pool: HotConnPool, url: (i: number) => string, total: number, concurrency: number, onProgress?: (done: number) => void) {
+async function run(
+  pool: HotConnPool,
+  url: (i: number) => string,
+  total: number,
+  concurrency: number,
+  onProgress?: (done: number) => void,
+) {
   let next = 0
   let done = 0
   const statuses = new Map<number, number>()
@@ -30,7 +36,8 @@ async function run(pool: HotConnPool, url: (i: number) => string, total: number,
       try {
         const res = await request(url(i), { dispatcher: pool })
         const body = await res.body.text()
-        if (!body.startsWith('ok') && !body.includes('hotconn demo origin') && res.statusCode !== 200) throw new Error(`bad body ${body}`)
+        if (!body.startsWith('ok') && !body.includes('hotconn demo origin') && res.statusCode !== 200)
+          throw new Error(`bad body ${body}`)
         statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
         const http = String(res.headers['x-http'] ?? '')
         protocols.set(http, (protocols.get(http) ?? 0) + 1)
@@ -76,7 +83,14 @@ describe('multiplexing over the demo origin (http2: true)', () => {
 })
 
 describe('the streams limit and GOAWAY (h2 origin)', () => {
-  async function setup(options: { maxConcurrentStreams?: number; delayMs?: number; pool?: Record<string, unknown>; http2?: Record<string, unknown> } = {}): Promise<{ origin: H2Origin; pool: HotConnPool }> {
+  async function setup(
+    options: {
+      maxConcurrentStreams?: number
+      delayMs?: number
+      pool?: Record<string, unknown>
+      http2?: Record<string, unknown>
+    } = {},
+  ): Promise<{ origin: H2Origin; pool: HotConnPool }> {
     const origin = await startH2Origin({ ips: loopbackIps(4), ...options })
     cleanups.push(() => origin.close())
     const pool = new HotConnPool({
@@ -114,9 +128,15 @@ describe('the streams limit and GOAWAY (h2 origin)', () => {
     cleanups.push(async () => {
       diagnostics.unsubscribe('hotconn:pool:request', onRequest)
     })
-    const { errors, statuses, protocols } = await run(pool, (i) => origin.url(`/${i}`), 2000, 64, (done) => {
-      if (done === 600 || done === 1400) hit += origin.goawayAll()
-    })
+    const { errors, statuses, protocols } = await run(
+      pool,
+      (i) => origin.url(`/${i}`),
+      2000,
+      64,
+      (done) => {
+        if (done === 600 || done === 1400) hit += origin.goawayAll()
+      },
+    )
     expect(hit).toBeGreaterThanOrEqual(4)
     expect(errors.map((e) => e.message).slice(0, 3)).toEqual([])
     expect(statuses.get(200)).toBe(2000)
@@ -145,7 +165,11 @@ describe('the streams limit and GOAWAY (h2 origin)', () => {
     const ip = origin.ips[0]!
     const host = `${origin.hostname}:${origin.port}`
     // One IP in play, so that every HTTP/2 failure counts against it.
-    const one = new HotConnPool({ ca: origin.caPem, resolver: { resolve: async () => ({ addresses: [{ address: ip, family: 4, ttlMs: 60_000 }], minTtlMs: 60_000 }) }, http2: { fallbackThreshold: 2, fallbackTtlMs: 400 } })
+    const one = new HotConnPool({
+      ca: origin.caPem,
+      resolver: { resolve: async () => ({ addresses: [{ address: ip, family: 4, ttlMs: 60_000 }], minTtlMs: 60_000 }) },
+      http2: { fallbackThreshold: 2, fallbackTtlMs: 400 },
+    })
     cleanups.push(() => one.close())
     const first = await run(one, (i) => origin.url(`/${i}`), 4, 1)
     expect(first.errors).toEqual([])

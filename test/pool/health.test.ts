@@ -37,7 +37,10 @@ describe('HealthChecker', () => {
     expect(pool.stats().hosts[host]?.connections).toBe(6) // idle, or in a health check right now
 
     t.origin.setBehaviour(a, { status: 500 })
-    await waitFor(() => pool.stats().hosts[host]?.ips.find((i) => i.ip === a)?.state === 'blacklisted', 'A struck out by health checks')
+    await waitFor(
+      () => pool.stats().hosts[host]?.ips.find((i) => i.ip === a)?.state === 'blacklisted',
+      'A struck out by health checks',
+    )
     expect(events.some((e) => e.ip === a && !e.ok && e.statusCode === 500)).toBe(true)
     await waitFor(() => pool.stats().hosts[host]?.ips.find((i) => i.ip === a)?.connections === 0, 'A closed')
     expect(pool.stats().hosts[host]?.blacklisted[0]?.reason).toMatch(/health check failed: 500/)

@@ -93,7 +93,10 @@ describe('IP selection', () => {
   })
 
   it('counts connections being opened as load', () => {
-    const ips = [ip({ name: 'a', connecting: 2, idleHttp: { size: 1 } }), ip({ name: 'b', inUse: 1, idleHttp: { size: 1 }, lastUsedAt: 99 })]
+    const ips = [
+      ip({ name: 'a', connecting: 2, idleHttp: { size: 1 } }),
+      ip({ name: 'b', inUse: 1, idleHttp: { size: 1 }, lastUsedAt: 99 }),
+    ]
     expect(pickIdleIp(ips, 'http')?.name).toBe('b')
   })
 

@@ -37,7 +37,11 @@ describe('test PKI certificates work with OpenSSL (node:tls) on loopback', () =>
       const int = createIntermediate(root, { keyType: 'ecdsa-p256' })
       const leaf = issueLeaf(int, { hosts: ['pki.test', '127.0.0.1'], keyType })
       const chain = await handshake(
-        { cert: leaf.chainPem, key: leaf.keyPem, ...(keyType === 'ed25519' || keyType === 'rsa-pss' ? { minVersion: 'TLSv1.3' as const } : {}) },
+        {
+          cert: leaf.chainPem,
+          key: leaf.keyPem,
+          ...(keyType === 'ed25519' || keyType === 'rsa-pss' ? { minVersion: 'TLSv1.3' as const } : {}),
+        },
         { ca: root.certPem, servername: 'pki.test' },
       )
       expect(chain[0]!.equals(leaf.certDer)).toBe(true)
@@ -47,13 +51,23 @@ describe('test PKI certificates work with OpenSSL (node:tls) on loopback', () =>
 
   it('OpenSSL agrees on broken certificates: expired leaf and clientAuth-only EKU are refused', async () => {
     const root = createCA()
-    const expired = issueLeaf(root, { hosts: ['pki.test'], notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) })
-    await expect(handshake({ cert: expired.chainPem, key: expired.keyPem }, { ca: root.certPem, servername: 'pki.test' })).rejects.toMatchObject({ code: 'CERT_HAS_EXPIRED' })
+    const expired = issueLeaf(root, {
+      hosts: ['pki.test'],
+      notBefore: new Date(Date.now() - 10 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    })
+    await expect(
+      handshake({ cert: expired.chainPem, key: expired.keyPem }, { ca: root.certPem, servername: 'pki.test' }),
+    ).rejects.toMatchObject({ code: 'CERT_HAS_EXPIRED' })
     const client = issueLeaf(root, { hosts: ['pki.test'], eku: 'clientAuth' })
-    await expect(handshake({ cert: client.chainPem, key: client.keyPem }, { ca: root.certPem, servername: 'pki.test' })).rejects.toMatchObject({ code: 'INVALID_PURPOSE' })
+    await expect(
+      handshake({ cert: client.chainPem, key: client.keyPem }, { ca: root.certPem, servername: 'pki.test' }),
+    ).rejects.toMatchObject({ code: 'INVALID_PURPOSE' })
     const notCa = createIntermediate(root, { isCA: false })
     const below = issueLeaf(notCa, { hosts: ['pki.test'] })
-    await expect(handshake({ cert: below.chainPem, key: below.keyPem }, { ca: root.certPem, servername: 'pki.test' })).rejects.toMatchObject({ code: expect.stringMatching(/^(INVALID_CA|INVALID_PURPOSE)$/) })
+    await expect(
+      handshake({ cert: below.chainPem, key: below.keyPem }, { ca: root.certPem, servername: 'pki.test' }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^(INVALID_CA|INVALID_PURPOSE)$/) })
   })
 
   it('is fast enough for per-test use: 20 EC leaves from one CA', () => {

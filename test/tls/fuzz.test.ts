@@ -30,7 +30,13 @@ function feed(bytes: (sessionId: Buffer) => Buffer): Outcome {
   const errors: Error[] = []
   let sessionId = Buffer.alloc(0)
   const conn = new TlsClientConnection(
-    { plan: planClientHello(spec), serverName: 'tiles.test', host: 'tiles.test', verifyChain: undefined, alpn: ['http/1.1'] },
+    {
+      plan: planClientHello(spec),
+      serverName: 'tiles.test',
+      host: 'tiles.test',
+      verifyChain: undefined,
+      alpn: ['http/1.1'],
+    },
     {
       transmit: (b) => {
         if (sessionId.length === 0 && b[0] === 22) sessionId = Buffer.from(parseClientHello(b).sessionId)
@@ -78,7 +84,11 @@ function mutate(b: Buffer, rnd: () => number): Buffer {
   const flips = 1 + Math.floor(rnd() * 3)
   for (let i = 0; i < flips; i++) out[Math.floor(rnd() * out.length)] = Math.floor(rnd() * 256)
   if (rnd() < 0.2) return out.subarray(0, Math.floor(rnd() * out.length))
-  if (rnd() < 0.2) return Buffer.concat([out, Buffer.from(Array.from({ length: Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256)))])
+  if (rnd() < 0.2)
+    return Buffer.concat([
+      out,
+      Buffer.from(Array.from({ length: Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256))),
+    ])
   return out
 }
 

@@ -28,14 +28,23 @@ afterEach(async () => {
 describe('key-exchange groups each profile offers', () => {
   const pki = testPki()
   for (const spec of [chrome, firefox]) {
-    const groups = spec.extensions.flatMap((e) => (e.kind === 'supported_groups' ? e.groups : [])).filter((g): g is number => typeof g === 'number')
+    const groups = spec.extensions
+      .flatMap((e) => (e.kind === 'supported_groups' ? e.groups : []))
+      .filter((g): g is number => typeof g === 'number')
     const shares = spec.extensions.flatMap((e) => (e.kind === 'key_share' ? e.groups : []))
     for (const group of groups) {
       const names = OPENSSL_NAMES[group]
       if (!names) continue // X25519MLKEM768: test/tls/mlkem.test.ts (needs OpenSSL 3.5)
       it(`${spec.name}: ${names.name}${shares.includes(group) ? '' : ' (via HelloRetryRequest)'}`, async () => {
         srv = await startHttps({ ecdhCurve: names.openssl, minVersion: 'TLSv1.3' })
-        const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, profile: spec, ca: pki.ca.certPem, alpn: ['http/1.1'] })
+        const socket = await connect({
+          host: 'tiles.test',
+          ip: '127.0.0.1',
+          port: srv.port,
+          profile: spec,
+          ca: pki.ca.certPem,
+          alpn: ['http/1.1'],
+        })
         expect(socket.group).toBe(names.name)
         expect(socket.info?.helloRetry).toBe(!shares.includes(group))
         expect((await httpGet(socket, 'tiles.test')).status).toBe(200)
@@ -47,7 +56,11 @@ describe('key-exchange groups each profile offers', () => {
     const [share] = generateKeyShares([0x0100])
     expect(share!.publicKey.length).toBe(256)
     expect(() => share!.deriveSecret(Buffer.alloc(256))).toThrow(expect.objectContaining({ code: 'ERR_TLS_PROTOCOL' }))
-    expect(() => share!.deriveSecret(Buffer.alloc(256, 0xff))).toThrow(expect.objectContaining({ code: 'ERR_TLS_PROTOCOL' }))
-    expect(() => share!.deriveSecret(Buffer.alloc(100, 1))).toThrow(expect.objectContaining({ code: 'ERR_TLS_PROTOCOL' }))
+    expect(() => share!.deriveSecret(Buffer.alloc(256, 0xff))).toThrow(
+      expect.objectContaining({ code: 'ERR_TLS_PROTOCOL' }),
+    )
+    expect(() => share!.deriveSecret(Buffer.alloc(100, 1))).toThrow(
+      expect.objectContaining({ code: 'ERR_TLS_PROTOCOL' }),
+    )
   })
 })

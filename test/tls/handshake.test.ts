@@ -23,7 +23,14 @@ describe('TLS 1.3 handshake against node:https (OpenSSL)', () => {
           afterAll(() => srv.close())
 
           it('completes the handshake and a GET', async () => {
-            const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, profile, ca: pki.ca.certPem, alpn: ['http/1.1'] })
+            const socket = await connect({
+              host: 'tiles.test',
+              ip: '127.0.0.1',
+              port: srv.port,
+              profile,
+              ca: pki.ca.certPem,
+              alpn: ['http/1.1'],
+            })
             expect(socket.info).toMatchObject({ version: 'TLSv1.3', cipherSuite: suite, profile, verified: true })
             // P-384 is not in Chrome's key shares: the server must ask for it with a HelloRetryRequest.
             const expectHrr = groupName === 'secp384r1' || (profile === 'chrome' && groupName === 'secp256r1')

@@ -21,7 +21,10 @@ describe.skipIf(!NODE24)('ML-DSA-65 server certificate (Node 24 / OpenSSL 3.5)',
   let caPem = ''
 
   beforeAll(async () => {
-    server = spawn(NODE24!, ['--import', 'tsx', resolve(PROJECT_ROOT, 'test/fixtures/mldsa-server.ts')], { cwd: PROJECT_ROOT, stdio: ['pipe', 'pipe', 'inherit'] })
+    server = spawn(NODE24!, ['--import', 'tsx', resolve(PROJECT_ROOT, 'test/fixtures/mldsa-server.ts')], {
+      cwd: PROJECT_ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
     const line = await new Promise<string>((res, rej) => {
       createInterface({ input: server.stdout! }).once('line', res)
       server.once('exit', () => rej(new Error('ML-DSA server exited')))
@@ -37,22 +40,52 @@ describe.skipIf(!NODE24)('ML-DSA-65 server certificate (Node 24 / OpenSSL 3.5)',
   it('chrome on Node 24: verifies the mldsa65 CertificateVerify and completes', () => {
     const out = execFileSync(
       NODE24!,
-      ['--import', 'tsx', resolve(PROJECT_ROOT, 'test/fixtures/connect-client.ts'), JSON.stringify({ host: 'tiles.test', ip: '127.0.0.1', port, profile: 'chrome', ca: caPem })],
+      [
+        '--import',
+        'tsx',
+        resolve(PROJECT_ROOT, 'test/fixtures/connect-client.ts'),
+        JSON.stringify({ host: 'tiles.test', ip: '127.0.0.1', port, profile: 'chrome', ca: caPem }),
+      ],
       { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 },
     )
-    expect(JSON.parse(out)).toMatchObject({ ok: true, status: 200, info: { signatureScheme: 'mldsa65', verified: true } })
+    expect(JSON.parse(out)).toMatchObject({
+      ok: true,
+      status: 200,
+      info: { signatureScheme: 'mldsa65', verified: true },
+    })
   })
 
-  it.skipIf(mldsaSupported())(`chrome on this Node (${process.version}): ERR_TLS_UNSUPPORTED naming the Node version it needs`, async () => {
-    const err = await connect({ host: 'tiles.test', ip: '127.0.0.1', port, profile: 'chrome', ca: caPem, alpn: ['http/1.1'], timeout: 5_000 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    expect(err).toMatchObject({ code: 'ERR_TLS_UNSUPPORTED' })
-    expect((err as Error).message).toMatch(/24\.7/)
-  })
+  it.skipIf(mldsaSupported())(
+    `chrome on this Node (${process.version}): ERR_TLS_UNSUPPORTED naming the Node version it needs`,
+    async () => {
+      const err = await connect({
+        host: 'tiles.test',
+        ip: '127.0.0.1',
+        port,
+        profile: 'chrome',
+        ca: caPem,
+        alpn: ['http/1.1'],
+        timeout: 5_000,
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).toMatchObject({ code: 'ERR_TLS_UNSUPPORTED' })
+      expect((err as Error).message).toMatch(/24\.7/)
+    },
+  )
 
   it('firefox (no ML-DSA offered): the server finds no common signature scheme', async () => {
-    await expect(connect({ host: 'tiles.test', ip: '127.0.0.1', port, profile: 'firefox', ca: caPem, alpn: ['http/1.1'], timeout: 5_000 })).rejects.toMatchObject({ code: 'ERR_TLS_ALERT' })
+    await expect(
+      connect({
+        host: 'tiles.test',
+        ip: '127.0.0.1',
+        port,
+        profile: 'firefox',
+        ca: caPem,
+        alpn: ['http/1.1'],
+        timeout: 5_000,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_TLS_ALERT' })
   })
 })

@@ -31,7 +31,9 @@ describe('ML-KEM-768 backend (this Node)', () => {
 
   it('rejects a server share of the wrong length with illegal_parameter', () => {
     const [share] = generateKeyShares([0x11ec])
-    expect(() => share!.deriveSecret(Buffer.alloc(100))).toThrow(expect.objectContaining({ code: 'ERR_TLS_PROTOCOL', alert: 47 }))
+    expect(() => share!.deriveSecret(Buffer.alloc(100))).toThrow(
+      expect.objectContaining({ code: 'ERR_TLS_PROTOCOL', alert: 47 }),
+    )
   })
 })
 
@@ -41,9 +43,16 @@ describe.skipIf(!NODE24)('X25519MLKEM768 against Node 24 https (OpenSSL 3.5)', (
   let port = 0
 
   beforeAll(async () => {
-    server = spawn(NODE24!, [resolve(PROJECT_ROOT, 'test/fixtures/https-server.mjs'), JSON.stringify({ key: pki.leaf.keyPem, cert: pki.leaf.chainPem, ecdhCurve: 'X25519MLKEM768' })], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    })
+    server = spawn(
+      NODE24!,
+      [
+        resolve(PROJECT_ROOT, 'test/fixtures/https-server.mjs'),
+        JSON.stringify({ key: pki.leaf.keyPem, cert: pki.leaf.chainPem, ecdhCurve: 'X25519MLKEM768' }),
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    )
     const line = await new Promise<string>((res, rej) => {
       createInterface({ input: server.stdout! }).once('line', res)
       server.once('exit', () => rej(new Error('server exited')))
@@ -58,7 +67,14 @@ describe.skipIf(!NODE24)('X25519MLKEM768 against Node 24 https (OpenSSL 3.5)', (
 
   for (const profile of ['chrome', 'firefox'] as const) {
     it(`${profile}: completes with X25519MLKEM768 from this Node (${mlKemBackend})`, async () => {
-      const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port, profile, ca: pki.ca.certPem, alpn: ['http/1.1'] })
+      const socket = await connect({
+        host: 'tiles.test',
+        ip: '127.0.0.1',
+        port,
+        profile,
+        ca: pki.ca.certPem,
+        alpn: ['http/1.1'],
+      })
       expect(socket.group).toBe('X25519MLKEM768')
       expect(socket.info?.helloRetry).toBe(false)
       const res = await httpGet(socket, 'tiles.test')
@@ -69,7 +85,12 @@ describe.skipIf(!NODE24)('X25519MLKEM768 against Node 24 https (OpenSSL 3.5)', (
   it('completes with native ML-KEM when the client itself runs on Node 24', () => {
     const out = execFileSync(
       NODE24!,
-      ['--import', 'tsx', resolve(PROJECT_ROOT, 'test/fixtures/connect-client.ts'), JSON.stringify({ host: 'tiles.test', ip: '127.0.0.1', port, profile: 'chrome', ca: pki.ca.certPem })],
+      [
+        '--import',
+        'tsx',
+        resolve(PROJECT_ROOT, 'test/fixtures/connect-client.ts'),
+        JSON.stringify({ host: 'tiles.test', ip: '127.0.0.1', port, profile: 'chrome', ca: pki.ca.certPem }),
+      ],
       { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 },
     )
     const result = JSON.parse(out)

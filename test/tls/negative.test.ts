@@ -11,8 +11,19 @@ import type { HotConnError } from '../../src/errors.js'
 import { createCA, createIntermediate, issueLeaf, type TestCA } from '../../src/testing/pki.js'
 import { SUPPORTED_CERT_COMPRESSION } from '../../src/tls/messages/certificate.js'
 import { AlertDescription, NamedGroup } from '../../src/tls/constants.js'
-import { connect, type ConnectOptions, type TlsCertificateError, type TlsError, type TlsSocket } from '../../src/tls/index.js'
-import { startHostileServer, type HostileConnection, type HostileServer, type HostileServerOptions } from '../helpers/hostile-server.js'
+import {
+  connect,
+  type ConnectOptions,
+  type TlsCertificateError,
+  type TlsError,
+  type TlsSocket,
+} from '../../src/tls/index.js'
+import {
+  startHostileServer,
+  type HostileConnection,
+  type HostileServer,
+  type HostileServerOptions,
+} from '../helpers/hostile-server.js'
 import { httpGet, startHttps, testPki, type Started, type TestPki } from '../helpers/servers.js'
 
 const HOST = 'tiles.test'
@@ -61,7 +72,9 @@ async function startObservedHttps(serverPki: TestPki): Promise<ObservedHttps> {
   const srv = await startHttps({}, serverPki)
   cleanups.push(() => srv.close())
   const clientError = new Promise<Error>((resolve) => srv.server.once('tlsClientError', (err: Error) => resolve(err)))
-  const closed = new Promise<void>((resolve) => srv.server.once('connection', (s: Socket) => s.once('close', () => resolve())))
+  const closed = new Promise<void>((resolve) =>
+    srv.server.once('connection', (s: Socket) => s.once('close', () => resolve())),
+  )
   return { ...srv, clientError, closed }
 }
 
@@ -78,17 +91,25 @@ function leafFrom(ca: TestCA, options: { hosts?: string[]; notBefore?: Date; not
 }
 
 describe('certificate failures against node:https', BOUND, () => {
-  const cases: Array<{ name: string; server: () => TestPki; ca: () => string | undefined; reason: TlsCertificateError['reason']; alert: number }> = [
+  const cases: Array<{
+    name: string
+    server: () => TestPki
+    ca: () => string | undefined
+    reason: TlsCertificateError['reason']
+    alert: number
+  }> = [
     {
       name: 'expired leaf',
-      server: () => leafFrom(pki.ca, { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) }),
+      server: () =>
+        leafFrom(pki.ca, { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) }),
       ca: () => pki.ca.certPem,
       reason: 'expired',
       alert: AlertDescription.certificate_expired,
     },
     {
       name: 'leaf not yet valid',
-      server: () => leafFrom(pki.ca, { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 30 * DAY) }),
+      server: () =>
+        leafFrom(pki.ca, { notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 30 * DAY) }),
       ca: () => pki.ca.certPem,
       reason: 'not_yet_valid',
       alert: AlertDescription.certificate_expired,
@@ -127,7 +148,9 @@ describe('certificate failures against node:https', BOUND, () => {
     it(`${c.name} -> ERR_TLS_BAD_CERTIFICATE (${c.reason}), alert ${c.alert}, connection closed`, async () => {
       const srv = await startObservedHttps(c.server())
       const ca = c.ca()
-      const err = (await rejection(connect({ host: HOST, ip: '127.0.0.1', port: srv.port, timeout: 2000, ...(ca ? { ca } : {}) }))) as unknown as TlsCertificateError
+      const err = (await rejection(
+        connect({ host: HOST, ip: '127.0.0.1', port: srv.port, timeout: 2000, ...(ca ? { ca } : {}) }),
+      )) as unknown as TlsCertificateError
       expect(err.code).toBe('ERR_TLS_BAD_CERTIFICATE')
       expect(err.reason).toBe(c.reason)
       expect(await alertReceivedBy(srv)).toBe(c.alert)
@@ -136,12 +159,21 @@ describe('certificate failures against node:https', BOUND, () => {
   }
 
   it('insecure: true connects to the expired-cert server and warns HOTCONN_INSECURE', async () => {
-    const srv = await startObservedHttps(leafFrom(pki.ca, { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) }))
+    const srv = await startObservedHttps(
+      leafFrom(pki.ca, { notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) }),
+    )
     const warnings: Error[] = []
     const onWarning = (w: Error): void => void warnings.push(w)
     process.on('warning', onWarning)
     cleanups.push(async () => void process.off('warning', onWarning))
-    const socket = await connect({ host: HOST, ip: '127.0.0.1', port: srv.port, insecure: true, alpn: ['http/1.1'], timeout: 2000 })
+    const socket = await connect({
+      host: HOST,
+      ip: '127.0.0.1',
+      port: srv.port,
+      insecure: true,
+      alpn: ['http/1.1'],
+      timeout: 2000,
+    })
     expect(socket.info?.verified).toBe(false)
     expect(socket.authorized).toBe(false)
     const res = await httpGet(socket, HOST)
@@ -164,7 +196,10 @@ function dial(srv: HostileServer, extra: Partial<ConnectOptions> = {}): Promise<
 }
 
 /** Connects to a server with `options.fault`; returns the client's error and what the server saw once TCP closed. */
-async function failedHandshake(options: HostileServerOptions, extra: Partial<ConnectOptions> = {}): Promise<{ err: TlsError; conn: HostileConnection }> {
+async function failedHandshake(
+  options: HostileServerOptions,
+  extra: Partial<ConnectOptions> = {},
+): Promise<{ err: TlsError; conn: HostileConnection }> {
   const srv = await startHostile(options)
   const err = await rejection(dial(srv, extra))
   const conn = await srv.nextConnection()
@@ -175,7 +210,10 @@ async function failedHandshake(options: HostileServerOptions, extra: Partial<Con
 }
 
 /** Connects, then waits for the error the fault causes after the handshake. */
-async function failedTraffic(options: HostileServerOptions, extra: Partial<ConnectOptions> = {}): Promise<{ err: TlsError; conn: HostileConnection; socket: TlsSocket }> {
+async function failedTraffic(
+  options: HostileServerOptions,
+  extra: Partial<ConnectOptions> = {},
+): Promise<{ err: TlsError; conn: HostileConnection; socket: TlsSocket }> {
   const srv = await startHostile(options)
   const socket = await dial(srv, extra)
   const err = await socketError(socket)
@@ -229,7 +267,10 @@ describe('hostile server: CompressedCertificate (RFC 8879)', BOUND, () => {
     { profile: 'chrome', algorithm: 2, name: 'brotli' },
     ...(zstd ? [{ profile: 'firefox', algorithm: 3, name: 'zstd' } as const] : []),
   ] as const
-  if (!zstd) console.warn('zstd certificate decompression needs a Node.js with zlib.zstdDecompressSync (>= 22.15); zstd case skipped')
+  if (!zstd)
+    console.warn(
+      'zstd certificate decompression needs a Node.js with zlib.zstdDecompressSync (>= 22.15); zstd case skipped',
+    )
   for (const c of cases) {
     it(`${c.profile}: decompresses a ${c.name} certificate and verifies it`, async () => {
       const srv = await startHostile({ certCompression: { algorithm: c.algorithm } })
@@ -244,7 +285,10 @@ describe('hostile server: CompressedCertificate (RFC 8879)', BOUND, () => {
     expect(conn.alerts).toEqual([AlertDescription.illegal_parameter])
   })
   it('firefox: a wrong uncompressed_length -> bad_certificate', async () => {
-    const { err, conn } = await failedHandshake({ certCompression: { algorithm: 2, lieAboutLength: true } }, { profile: 'firefox' })
+    const { err, conn } = await failedHandshake(
+      { certCompression: { algorithm: 2, lieAboutLength: true } },
+      { profile: 'firefox' },
+    )
     expect(err).toMatchObject({ code: 'ERR_TLS_PROTOCOL' })
     expect(conn.alerts).toEqual([AlertDescription.bad_certificate])
   })
@@ -270,7 +314,10 @@ describe('hostile server: ALPS (draft-vvv-tls-alps)', BOUND, () => {
     expect(conn.alerts).toEqual([AlertDescription.unsupported_extension])
   })
   it('chrome refuses ALPS for a protocol it did not list for ALPS (ALPN http/1.1 only)', async () => {
-    const { err, conn } = await failedHandshake({ alps: Buffer.alloc(0), alpsProtocol: 'http/1.1' }, { profile: 'chrome', alpn: ['http/1.1'] })
+    const { err, conn } = await failedHandshake(
+      { alps: Buffer.alloc(0), alpsProtocol: 'http/1.1' },
+      { profile: 'chrome', alpn: ['http/1.1'] },
+    )
     expect(err).toMatchObject({ code: 'ERR_TLS_PROTOCOL' })
     expect(conn.alerts).toEqual([AlertDescription.unsupported_extension])
   })
@@ -385,7 +432,9 @@ describe('hostile server: handshake violations', BOUND, () => {
   })
 
   it('fatal alert from the server -> ERR_TLS_ALERT with alertName, no alert back', async () => {
-    const { err, conn } = await failedHandshake({ fault: { kind: 'alert', description: AlertDescription.handshake_failure } })
+    const { err, conn } = await failedHandshake({
+      fault: { kind: 'alert', description: AlertDescription.handshake_failure },
+    })
     expect(err.code).toBe('ERR_TLS_ALERT')
     expect(err).toMatchObject({ alertName: 'handshake_failure', description: AlertDescription.handshake_failure })
     expect(conn.alerts).toEqual([])
@@ -418,7 +467,10 @@ describe('hostile server: stalls and cancellation', BOUND, () => {
   it('AbortSignal during the handshake -> ERR_ABORTED', async () => {
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 100)
-    const { err } = await failedHandshake({ fault: { kind: 'stall-after-server-hello' } }, { signal: controller.signal })
+    const { err } = await failedHandshake(
+      { fault: { kind: 'stall-after-server-hello' } },
+      { signal: controller.signal },
+    )
     expect((err as HotConnError).code).toBe('ERR_ABORTED')
   })
 
@@ -439,7 +491,10 @@ describe('hostile server: violations after the handshake', BOUND, () => {
 
   for (const profile of ['chrome', 'firefox'] as const) {
     it(`${profile}: decrypted record of 2^14 + 1 bytes -> ERR_TLS_RECORD_OVERFLOW, record_overflow`, async () => {
-      const { err, conn } = await failedTraffic({ fault: { kind: 'oversized-plaintext', bytes: (1 << 14) + 1 } }, { profile })
+      const { err, conn } = await failedTraffic(
+        { fault: { kind: 'oversized-plaintext', bytes: (1 << 14) + 1 } },
+        { profile },
+      )
       expect(err.code).toBe('ERR_TLS_RECORD_OVERFLOW')
       expect(conn.alerts).toEqual([AlertDescription.record_overflow])
     })
@@ -454,7 +509,9 @@ describe('hostile server: violations after the handshake', BOUND, () => {
       })
       expect(first.length).toBe(1 << 14)
       socket.destroy()
-      await (await srv.nextConnection()).closed
+      await (
+        await srv.nextConnection()
+      ).closed
     })
   }
 

@@ -48,7 +48,13 @@ describe('post-handshake', () => {
       const lines = readFileSync(file, 'utf8').trim().split('\n')
       const labels = lines.map((l) => l.split(' ')[0])
       expect(labels).toEqual(
-        expect.arrayContaining(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0', 'EXPORTER_SECRET']),
+        expect.arrayContaining([
+          'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+          'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+          'CLIENT_TRAFFIC_SECRET_0',
+          'SERVER_TRAFFIC_SECRET_0',
+          'EXPORTER_SECRET',
+        ]),
       )
       for (const line of lines) expect(serverKeylog).toContain(line)
     } finally {

@@ -22,12 +22,47 @@ const CASES: Array<{ scheme: number; sigalgs: string; key: TestKeyType }> = [
 ]
 
 /** Schemes that only appear in TLS 1.2 ServerKeyExchange (rsa_pkcs1_*) or need a P-521 key, forced with `sigalgs` and the version. */
-const TLS12_AND_P521_CASES: Array<{ scheme: number; name: string; sigalgs: string; key: TestKeyType; version: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string }> = [
-  { scheme: 0x0401, name: 'rsa_pkcs1_sha256', sigalgs: 'RSA+SHA256', key: 'rsa', version: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' },
-  { scheme: 0x0501, name: 'rsa_pkcs1_sha384', sigalgs: 'RSA+SHA384', key: 'rsa', version: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' },
-  { scheme: 0x0601, name: 'rsa_pkcs1_sha512', sigalgs: 'RSA+SHA512', key: 'rsa', version: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256' },
+const TLS12_AND_P521_CASES: Array<{
+  scheme: number
+  name: string
+  sigalgs: string
+  key: TestKeyType
+  version: 'TLSv1.2' | 'TLSv1.3'
+  ciphers?: string
+}> = [
+  {
+    scheme: 0x0401,
+    name: 'rsa_pkcs1_sha256',
+    sigalgs: 'RSA+SHA256',
+    key: 'rsa',
+    version: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+  },
+  {
+    scheme: 0x0501,
+    name: 'rsa_pkcs1_sha384',
+    sigalgs: 'RSA+SHA384',
+    key: 'rsa',
+    version: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+  },
+  {
+    scheme: 0x0601,
+    name: 'rsa_pkcs1_sha512',
+    sigalgs: 'RSA+SHA512',
+    key: 'rsa',
+    version: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+  },
   { scheme: 0x0603, name: 'ecdsa_secp521r1_sha512', sigalgs: 'ECDSA+SHA512', key: 'ecdsa-p521', version: 'TLSv1.3' },
-  { scheme: 0x0603, name: 'ecdsa_secp521r1_sha512', sigalgs: 'ECDSA+SHA512', key: 'ecdsa-p521', version: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
+  {
+    scheme: 0x0603,
+    name: 'ecdsa_secp521r1_sha512',
+    sigalgs: 'ECDSA+SHA512',
+    key: 'ecdsa-p521',
+    version: 'TLSv1.2',
+    ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256',
+  },
 ]
 
 function offers(spec: ClientHelloSpec, scheme: number): boolean {
@@ -47,7 +82,15 @@ describe('CertificateVerify schemes', () => {
       it(`${spec.name}: ${c.sigalgs} ${offered ? 'verifies' : 'is not offered, so the server cannot pick it'}`, async () => {
         const pki = testPki(c.key, ['tiles.test'])
         srv = await startHttps({ sigalgs: c.sigalgs, minVersion: 'TLSv1.3' }, pki)
-        const attempt = connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, profile: spec, ca: pki.ca.certPem, alpn: ['http/1.1'], timeout: 5_000 })
+        const attempt = connect({
+          host: 'tiles.test',
+          ip: '127.0.0.1',
+          port: srv.port,
+          profile: spec,
+          ca: pki.ca.certPem,
+          alpn: ['http/1.1'],
+          timeout: 5_000,
+        })
         if (!offered) {
           // OpenSSL finds no common scheme and aborts with handshake_failure.
           await expect(attempt).rejects.toMatchObject({ code: 'ERR_TLS_ALERT' })
@@ -68,8 +111,24 @@ describe('TLS 1.2 / P-521 signature schemes', () => {
       const offered = offers(spec, c.scheme)
       it(`${spec.name}: ${c.name} in ${c.version} ${offered ? 'verifies' : 'is not offered, so the server cannot use it'}`, async () => {
         const pki = testPki(c.key, ['tiles.test'])
-        srv = await startHttps({ sigalgs: c.sigalgs, minVersion: c.version, maxVersion: c.version, ...(c.ciphers ? { ciphers: c.ciphers } : {}) }, pki)
-        const attempt = connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, profile: spec, ca: pki.ca.certPem, alpn: ['http/1.1'], timeout: 5_000 })
+        srv = await startHttps(
+          {
+            sigalgs: c.sigalgs,
+            minVersion: c.version,
+            maxVersion: c.version,
+            ...(c.ciphers ? { ciphers: c.ciphers } : {}),
+          },
+          pki,
+        )
+        const attempt = connect({
+          host: 'tiles.test',
+          ip: '127.0.0.1',
+          port: srv.port,
+          profile: spec,
+          ca: pki.ca.certPem,
+          alpn: ['http/1.1'],
+          timeout: 5_000,
+        })
         if (!offered) {
           await expect(attempt).rejects.toMatchObject({ code: 'ERR_TLS_ALERT' })
           return

@@ -39,7 +39,12 @@ describe('scripted TLS 1.2 server', () => {
       const srv = await start()
       const socket = await connect({ ...base(srv.port), profile })
       const conn = await srv.nextConnection()
-      expect(socket.info).toMatchObject({ version: 'TLSv1.2', cipherSuite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', group: 'x25519', signatureScheme: 'ecdsa_secp256r1_sha256' })
+      expect(socket.info).toMatchObject({
+        version: 'TLSv1.2',
+        cipherSuite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+        group: 'x25519',
+        signatureScheme: 'ecdsa_secp256r1_sha256',
+      })
       expect(await echo(socket, 'ping')).toBe('ping')
       expect(conn.clientFinished).toBe(true)
       socket.end()
@@ -50,12 +55,42 @@ describe('scripted TLS 1.2 server', () => {
   }
 
   const handshakeFailures = [
-    { fault: { kind: 'bad-finished' }, error: TlsProtocolError, alert: AlertDescription.decrypt_error, message: /Finished verify_data.*RFC 5246 §7\.4\.9/ },
-    { fault: { kind: 'no-extended-master-secret' }, error: TlsIncompatibleError, alert: AlertDescription.handshake_failure, message: /extended_master_secret.*RFC 7627/ },
-    { fault: { kind: 'no-renegotiation-info' }, error: TlsIncompatibleError, alert: AlertDescription.handshake_failure, message: /renegotiation_info.*RFC 5746/ },
-    { fault: { kind: 'downgrade-sentinel' }, error: TlsProtocolError, alert: AlertDescription.illegal_parameter, message: /downgrade sentinel.*RFC 8446 §4\.1\.3/ },
-    { fault: { kind: 'bad-key-exchange-signature' }, error: TlsProtocolError, alert: AlertDescription.decrypt_error, message: /ServerKeyExchange signature.*RFC 5246 §7\.4\.3/ },
-    { fault: { kind: 'cipher-suite', suite: 0xc024 }, error: TlsProtocolError, alert: AlertDescription.illegal_parameter, message: /did not offer.*RFC 5246 §7\.4\.1\.3/ },
+    {
+      fault: { kind: 'bad-finished' },
+      error: TlsProtocolError,
+      alert: AlertDescription.decrypt_error,
+      message: /Finished verify_data.*RFC 5246 §7\.4\.9/,
+    },
+    {
+      fault: { kind: 'no-extended-master-secret' },
+      error: TlsIncompatibleError,
+      alert: AlertDescription.handshake_failure,
+      message: /extended_master_secret.*RFC 7627/,
+    },
+    {
+      fault: { kind: 'no-renegotiation-info' },
+      error: TlsIncompatibleError,
+      alert: AlertDescription.handshake_failure,
+      message: /renegotiation_info.*RFC 5746/,
+    },
+    {
+      fault: { kind: 'downgrade-sentinel' },
+      error: TlsProtocolError,
+      alert: AlertDescription.illegal_parameter,
+      message: /downgrade sentinel.*RFC 8446 §4\.1\.3/,
+    },
+    {
+      fault: { kind: 'bad-key-exchange-signature' },
+      error: TlsProtocolError,
+      alert: AlertDescription.decrypt_error,
+      message: /ServerKeyExchange signature.*RFC 5246 §7\.4\.3/,
+    },
+    {
+      fault: { kind: 'cipher-suite', suite: 0xc024 },
+      error: TlsProtocolError,
+      alert: AlertDescription.illegal_parameter,
+      message: /did not offer.*RFC 5246 §7\.4\.1\.3/,
+    },
   ] as const
   for (const { fault, error, alert, message } of handshakeFailures) {
     it(`${fault.kind}: ${error.name} with alert ${alert}, socket closed`, async () => {
@@ -92,7 +127,10 @@ describe('scripted TLS 1.2 server', () => {
       (err: Error) => ({ socket: undefined, err }),
     )
     const conn = await srv.nextConnection()
-    const err = outcome.err ?? outcome.socket!.errored ?? (await new Promise<Error>((resolve) => outcome.socket!.once('error', resolve)))
+    const err =
+      outcome.err ??
+      outcome.socket!.errored ??
+      (await new Promise<Error>((resolve) => outcome.socket!.once('error', resolve)))
     expect(err).toBeInstanceOf(TlsProtocolError)
     expect(err.message).toMatch(/refuses renegotiation.*RFC 5746/)
     await conn.closed
@@ -102,7 +140,10 @@ describe('scripted TLS 1.2 server', () => {
 })
 
 /** A TCP proxy that flips one byte of the first application_data record the server sends. */
-async function startFlipProxy(target: number, flipAt: (fragmentLength: number) => number): Promise<{ port: number; flipped: () => boolean; close(): Promise<void> }> {
+async function startFlipProxy(
+  target: number,
+  flipAt: (fragmentLength: number) => number,
+): Promise<{ port: number; flipped: () => boolean; close(): Promise<void> }> {
   const sockets = new Set<Socket>()
   let flipped = false
   const server: NetServer = createServer((client) => {
@@ -162,7 +203,14 @@ describe('tampered TLS 1.2 records from node:https', () => {
     it(`${ciphers}: ${what} -> TlsBadRecordMacError, bad_record_mac, socket closed`, async () => {
       srv = await startHttps({ ciphers, maxVersion: 'TLSv1.2' }, rsaPki)
       proxy = await startFlipProxy(srv.port, at)
-      const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: proxy.port, ca: rsaPki.ca.certPem, alpn: ['http/1.1'], timeout: 3000 })
+      const socket = await connect({
+        host: 'tiles.test',
+        ip: '127.0.0.1',
+        port: proxy.port,
+        ca: rsaPki.ca.certPem,
+        alpn: ['http/1.1'],
+        timeout: 3000,
+      })
       expect(socket.info?.version).toBe('TLSv1.2')
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
       const err = await httpGet(socket, 'tiles.test').then(

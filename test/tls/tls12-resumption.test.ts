@@ -4,7 +4,13 @@ import type { TLSSocket } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CaptureServer } from '../../src/fingerprint/capture-server.js'
 import type { ParsedClientHello } from '../../src/fingerprint/parse.js'
-import { SessionTicketStore, TlsBadRecordMacError, TlsProtocolError, connect, type TlsSocket } from '../../src/tls/index.js'
+import {
+  SessionTicketStore,
+  TlsBadRecordMacError,
+  TlsProtocolError,
+  connect,
+  type TlsSocket,
+} from '../../src/tls/index.js'
 import { httpGet, startHttps, testPki, type Started, type TestPki } from '../helpers/servers.js'
 
 const rsaPki = testPki('rsa')
@@ -26,7 +32,16 @@ async function startServer12(ciphers: string, pki: TestPki): Promise<Started<Ser
 }
 
 function options(port: number, pki: TestPki, profile: string, sessionStore?: SessionTicketStore) {
-  return { host: 'tiles.test', ip: '127.0.0.1', port, profile, ca: pki.ca.certPem, alpn: ['http/1.1'], timeout: 5000, ...(sessionStore ? { sessionStore } : {}) }
+  return {
+    host: 'tiles.test',
+    ip: '127.0.0.1',
+    port,
+    profile,
+    ca: pki.ca.certPem,
+    alpn: ['http/1.1'],
+    timeout: 5000,
+    ...(sessionStore ? { sessionStore } : {}),
+  }
 }
 
 describe('TLS 1.2 ticket resumption (RFC 5077) against node:https', () => {
@@ -95,7 +110,10 @@ describe('TLS 1.2 ticket resumption: fallbacks and checks', () => {
           const ticket = first.tls12SessionTicket!.ticket
           first.destroy()
           const captured = capture.nextCapture()
-          await connect(options(capture.port, ecdsaPki, profile, store)).then((x) => x.destroy(), () => undefined)
+          await connect(options(capture.port, ecdsaPki, profile, store)).then(
+            (x) => x.destroy(),
+            () => undefined,
+          )
           const hello = (await captured)!.hello
           expect(hello.extensions.find((e) => e.type === 0x0023)?.body).toEqual(ticket)
           expect(hello.extensions.some((e) => e.type === 0x0029)).toBe(false)
@@ -163,7 +181,7 @@ describe('TLS 1.2 ticket resumption: fallbacks and checks', () => {
     expect(store.count12(key)).toBe(1)
   })
 
-  it('aborts when the resumed session\'s extended master secret does not match the ServerHello (RFC 7627 §5.3)', async () => {
+  it("aborts when the resumed session's extended master secret does not match the ServerHello (RFC 7627 §5.3)", async () => {
     const store = new SessionTicketStore()
     store.add12(key, { ...(await ticketFrom(srv.port)), extendedMasterSecret: false })
     const err = await connect(options(srv.port, ecdsaPki, 'chrome', store)).catch((e: unknown) => e)
@@ -171,7 +189,7 @@ describe('TLS 1.2 ticket resumption: fallbacks and checks', () => {
     expect((err as TlsProtocolError).message).toMatch(/RFC 7627 §5\.3/)
   })
 
-  it('aborts when the server resumes with another cipher suite than the session\'s (RFC 5246 §7.4.1.3)', async () => {
+  it("aborts when the server resumes with another cipher suite than the session's (RFC 5246 §7.4.1.3)", async () => {
     const store = new SessionTicketStore()
     const ticket = await ticketFrom(srv.port)
     const other = await startServer12('ECDHE-ECDSA-AES256-GCM-SHA384', ecdsaPki)
@@ -182,7 +200,9 @@ describe('TLS 1.2 ticket resumption: fallbacks and checks', () => {
       store.add12(key, { ...ticket, cipherSuite: otherSuite })
       const err = await connect(options(srv.port, ecdsaPki, 'chrome', store)).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(TlsProtocolError)
-      expect((err as TlsProtocolError).message).toMatch(/resumed the session with TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/)
+      expect((err as TlsProtocolError).message).toMatch(
+        /resumed the session with TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256/,
+      )
     } finally {
       await other.close()
     }
@@ -199,8 +219,17 @@ describe('TLS 1.2 ticket resumption: fallbacks and checks', () => {
 })
 
 describe('SessionTicketStore: TLS 1.2 tickets', () => {
-  const suite = { id: 0xc02b, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256' } as NonNullable<TlsSocket['tls12SessionTicket']>['cipherSuite']
-  const ticket = (n: number, lifetimeHint: number) => ({ ticket: Buffer.of(n), lifetimeHint, masterSecret: Buffer.alloc(48, n), cipherSuite: suite, extendedMasterSecret: true, receivedAt: 0 })
+  const suite = { id: 0xc02b, name: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256' } as NonNullable<
+    TlsSocket['tls12SessionTicket']
+  >['cipherSuite']
+  const ticket = (n: number, lifetimeHint: number) => ({
+    ticket: Buffer.of(n),
+    lifetimeHint,
+    masterSecret: Buffer.alloc(48, n),
+    cipherSuite: suite,
+    extendedMasterSecret: true,
+    receivedAt: 0,
+  })
   const key = SessionTicketStore.key('Tiles.Test', 'chrome')
 
   it('honours the lifetime hint, uses the default for a 0 hint, and hands each ticket out once, newest first', () => {
@@ -226,6 +255,8 @@ describe('SessionTicketStore: TLS 1.2 tickets', () => {
     store.add12(key, ticket(1, 2 ** 32 - 1))
     now = 7 * 24 * 3600 * 1000
     expect(store.count12(key)).toBe(0)
-    expect(() => new SessionTicketStore({ tls12DefaultLifetimeMs: 0 })).toThrow(/tls12DefaultLifetimeMs must be a positive number/)
+    expect(() => new SessionTicketStore({ tls12DefaultLifetimeMs: 0 })).toThrow(
+      /tls12DefaultLifetimeMs must be a positive number/,
+    )
   })
 })

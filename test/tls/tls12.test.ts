@@ -48,11 +48,26 @@ describe('TLS 1.2 against node:https (OpenSSL)', () => {
             srv = await startHttps({ ciphers: opensslName, ecdhCurve, maxVersion: 'TLSv1.2' }, pki)
           })
           afterAll(() => srv.close())
-          const options = () => ({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, profile, ca: pki.ca.certPem, alpn: ['http/1.1'], timeout: 5000 })
+          const options = () => ({
+            host: 'tiles.test',
+            ip: '127.0.0.1',
+            port: srv.port,
+            profile,
+            ca: pki.ca.certPem,
+            alpn: ['http/1.1'],
+            timeout: 5000,
+          })
 
           it('completes the handshake and a GET', async () => {
             const socket = await connect(options())
-            expect(socket.info).toMatchObject({ version: 'TLSv1.2', cipherSuite: iana, profile, verified: true, group, alpn: 'http/1.1' })
+            expect(socket.info).toMatchObject({
+              version: 'TLSv1.2',
+              cipherSuite: iana,
+              profile,
+              verified: true,
+              group,
+              alpn: 'http/1.1',
+            })
             expect(socket.getProtocol()).toBe('TLSv1.2')
             const res = await httpGet(socket, 'tiles.test')
             expect(res.status).toBe(200)
@@ -82,9 +97,16 @@ describe('TLS 1.2 session details against node:https', () => {
     srv.server.on('keylog', (line: Buffer) => serverKeylog.push(line.toString('latin1').trim()))
   })
   afterAll(() => srv.close())
-  const options = () => ({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, ca: ecdsaPki.ca.certPem, alpn: ['http/1.1'], timeout: 5000 })
+  const options = () => ({
+    host: 'tiles.test',
+    ip: '127.0.0.1',
+    port: srv.port,
+    ca: ecdsaPki.ca.certPem,
+    alpn: ['http/1.1'],
+    timeout: 5000,
+  })
 
-  it('writes a CLIENT_RANDOM key log line equal to the server\'s (extended master secret)', async () => {
+  it("writes a CLIENT_RANDOM key log line equal to the server's (extended master secret)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotconn-keylog12-'))
     try {
       const file = join(dir, 'keys.log')
@@ -120,9 +142,19 @@ describe('TLS 1.2 session details against node:https', () => {
 
 describe('TLS 1.2 optional server messages from node:https', () => {
   it('answers a CertificateRequest with an empty Certificate (RFC 5246 §7.4.6)', async () => {
-    const srv = await startHttps({ ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false }, rsaPki)
+    const srv = await startHttps(
+      { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', requestCert: true, rejectUnauthorized: false },
+      rsaPki,
+    )
     try {
-      const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, ca: rsaPki.ca.certPem, alpn: ['http/1.1'], timeout: 5000 })
+      const socket = await connect({
+        host: 'tiles.test',
+        ip: '127.0.0.1',
+        port: srv.port,
+        ca: rsaPki.ca.certPem,
+        alpn: ['http/1.1'],
+        timeout: 5000,
+      })
       const res = await httpGet(socket, 'tiles.test')
       expect(res.body.toString()).toBe('hello ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2')
     } finally {
@@ -133,12 +165,23 @@ describe('TLS 1.2 optional server messages from node:https', () => {
   it('accepts a stapled OCSP response in CertificateStatus (RFC 6066 §8)', async () => {
     const srv = await startHttps({ ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384', maxVersion: 'TLSv1.2' }, ecdsaPki)
     let stapled = 0
-    srv.server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, callback: (err: Error | null, response?: Buffer) => void) => {
-      stapled++
-      callback(null, Buffer.from('30030a0100', 'hex')) // OCSPResponse { responseStatus successful }, no body
-    })
+    srv.server.on(
+      'OCSPRequest',
+      (_cert: Buffer, _issuer: Buffer, callback: (err: Error | null, response?: Buffer) => void) => {
+        stapled++
+        callback(null, Buffer.from('30030a0100', 'hex')) // OCSPResponse { responseStatus successful }, no body
+      },
+    )
     try {
-      const socket = await connect({ host: 'tiles.test', ip: '127.0.0.1', port: srv.port, ca: ecdsaPki.ca.certPem, alpn: ['http/1.1'], timeout: 5000, profile: 'firefox' })
+      const socket = await connect({
+        host: 'tiles.test',
+        ip: '127.0.0.1',
+        port: srv.port,
+        ca: ecdsaPki.ca.certPem,
+        alpn: ['http/1.1'],
+        timeout: 5000,
+        profile: 'firefox',
+      })
       expect(stapled).toBe(1)
       const res = await httpGet(socket, 'tiles.test')
       expect(res.status).toBe(200)

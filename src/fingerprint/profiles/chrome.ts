@@ -38,12 +38,21 @@ export const chrome: ClientHelloSpec = {
   sessionIdLength: 32,
   cipherSuites: [
     GREASE,
-    0x1301, 0x1302, 0x1303, // TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
-    0xc02b, 0xc02f, 0xc02c, 0xc030, // ECDHE_{ECDSA,RSA}_WITH_AES_{128,256}_GCM
-    0xcca9, 0xcca8, // ECDHE_{ECDSA,RSA}_WITH_CHACHA20_POLY1305_SHA256
-    0xc013, 0xc014, // ECDHE_RSA_WITH_AES_{128,256}_CBC_SHA
-    0x009c, 0x009d, // RSA_WITH_AES_{128,256}_GCM
-    0x002f, 0x0035, // RSA_WITH_AES_{128,256}_CBC_SHA
+    0x1301,
+    0x1302,
+    0x1303, // TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256
+    0xc02b,
+    0xc02f,
+    0xc02c,
+    0xc030, // ECDHE_{ECDSA,RSA}_WITH_AES_{128,256}_GCM
+    0xcca9,
+    0xcca8, // ECDHE_{ECDSA,RSA}_WITH_CHACHA20_POLY1305_SHA256
+    0xc013,
+    0xc014, // ECDHE_RSA_WITH_AES_{128,256}_CBC_SHA
+    0x009c,
+    0x009d, // RSA_WITH_AES_{128,256}_GCM
+    0x002f,
+    0x0035, // RSA_WITH_AES_{128,256}_CBC_SHA
   ],
   compressionMethods: [0],
   // Canonical order (BoringSSL's extension table); the wire order is a fresh permutation per connection.
@@ -72,7 +81,12 @@ export const chrome: ClientHelloSpec = {
     { kind: 'cookie' },
     { kind: 'raw', type: ExtensionType.compress_certificate, body: hex('020002') }, // [brotli]
     // The h2 payload answers a server that negotiates ALPS: Chromium's HTTP/2 SETTINGS and an empty ACCEPT_CH.
-    { kind: 'alps', type: ExtensionType.application_settings, protocols: ['h2'], settings: { h2: alpsHttp2Payload(CHROME_H2_SETTINGS) } },
+    {
+      kind: 'alps',
+      type: ExtensionType.application_settings,
+      protocols: ['h2'],
+      settings: { h2: alpsHttp2Payload(CHROME_H2_SETTINGS) },
+    },
     { kind: 'raw', type: ExtensionType.trust_anchors, body: hex(TRUST_ANCHOR_IDS) },
     { kind: 'grease', body: hex('00') },
     { kind: 'pre_shared_key' },
@@ -81,7 +95,8 @@ export const chrome: ClientHelloSpec = {
   reuseX25519InHybrid: false,
 }
 
-const CHROME_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36'
+const CHROME_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36'
 const CHROME_SEC_CH_UA = '"Not:A-Brand";v="8", "Chromium";v="156"'
 
 /**
@@ -93,7 +108,8 @@ const CHROME_SEC_CH_UA = '"Not:A-Brand";v="8", "Chromium";v="156"'
  */
 export const chromeHttp: HttpProfile = {
   name: 'chrome',
-  source: 'Chromium 156.0.8078.79 captures (shared/fingerprints/chromium-156: chromium-01.h2.json, chromium_ice-0[12].http.txt)',
+  source:
+    'Chromium 156.0.8078.79 captures (shared/fingerprints/chromium-156: chromium-01.h2.json, chromium_ice-0[12].http.txt)',
   userAgent: CHROME_UA,
   http2: {
     settings: CHROME_H2_SETTINGS,
@@ -116,7 +132,10 @@ export const chromeHttp: HttpProfile = {
         ['sec-ch-ua-platform', '"Linux"'],
         ['upgrade-insecure-requests', '1'],
         ['user-agent', CHROME_UA],
-        ['accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7'],
+        [
+          'accept',
+          'text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7',
+        ],
         ['sec-fetch-site', 'none'],
         ['sec-fetch-mode', 'navigate'],
         ['sec-fetch-user', '?1'],
@@ -133,7 +152,10 @@ export const chromeHttp: HttpProfile = {
         ['sec-ch-ua-platform', '"Linux"'],
         ['Upgrade-Insecure-Requests', '1'],
         ['User-Agent', CHROME_UA],
-        ['Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7'],
+        [
+          'Accept',
+          'text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7',
+        ],
         ['Sec-Fetch-Site', 'none'],
         ['Sec-Fetch-Mode', 'navigate'],
         ['Sec-Fetch-User', '?1'],

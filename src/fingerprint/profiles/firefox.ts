@@ -20,10 +20,22 @@ export const firefox: ClientHelloSpec = {
   legacyVersion: 0x0303,
   sessionIdLength: 32,
   cipherSuites: [
-    0x1301, 0x1303, 0x1302, // TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_256_GCM_SHA384
-    0xc02b, 0xc02f, 0xcca9, 0xcca8, 0xc02c, 0xc030,
-    0xc00a, 0xc013, 0xc014, // ECDHE_ECDSA_WITH_AES_256_CBC_SHA, ECDHE_RSA_WITH_AES_{128,256}_CBC_SHA
-    0x009c, 0x009d, 0x002f, 0x0035,
+    0x1301,
+    0x1303,
+    0x1302, // TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_256_GCM_SHA384
+    0xc02b,
+    0xc02f,
+    0xcca9,
+    0xcca8,
+    0xc02c,
+    0xc030,
+    0xc00a,
+    0xc013,
+    0xc014, // ECDHE_ECDSA_WITH_AES_256_CBC_SHA, ECDHE_RSA_WITH_AES_{128,256}_CBC_SHA
+    0x009c,
+    0x009d,
+    0x002f,
+    0x0035,
   ],
   compressionMethods: [0],
   extensions: [
@@ -78,7 +90,8 @@ const FIREFOX_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Fir
  */
 export const firefoxHttp: HttpProfile = {
   name: 'firefox',
-  source: 'Firefox ESR 153.7.0esr captures (shared/fingerprints/firefox-esr-153: firefox-0[12].h2.json, firefox_ca-0[14].http.txt, SUMMARY.md)',
+  source:
+    'Firefox ESR 153.7.0esr captures (shared/fingerprints/firefox-esr-153: firefox-0[12].h2.json, firefox_ca-0[14].http.txt, SUMMARY.md)',
   userAgent: FIREFOX_UA,
   http2: {
     settings: [

@@ -20,7 +20,9 @@ export const profileNames: readonly string[] = [...profiles.keys()]
 export function getProfile(name: string): ClientHelloSpec {
   const spec = profiles.get(name)
   if (spec === undefined) {
-    throw new InvalidArgumentError(`unknown TLS profile ${JSON.stringify(name)}; known profiles: ${profileNames.join(', ')}`)
+    throw new InvalidArgumentError(
+      `unknown TLS profile ${JSON.stringify(name)}; known profiles: ${profileNames.join(', ')}`,
+    )
   }
   return spec
 }
@@ -37,7 +39,9 @@ const httpProfiles: ReadonlyMap<string, HttpProfile> = new Map([
 export function getHttpProfile(name: string): HttpProfile {
   const p = httpProfiles.get(name)
   if (p === undefined) {
-    throw new InvalidArgumentError(`unknown HTTP profile ${JSON.stringify(name)}; known profiles: ${[...httpProfiles.keys()].join(', ')}`)
+    throw new InvalidArgumentError(
+      `unknown HTTP profile ${JSON.stringify(name)}; known profiles: ${[...httpProfiles.keys()].join(', ')}`,
+    )
   }
   return p
 }

@@ -91,7 +91,8 @@ export class FrameSplitter {
   #dataLeft = 0
   #dropData = false
   /** Header of the non-DATA frame being buffered, and what was buffered so far. */
-  #pending: { type: number; flags: number; streamId: number; length: number; parts: Buffer[]; got: number } | null = null
+  #pending: { type: number; flags: number; streamId: number; length: number; parts: Buffer[]; got: number } | null =
+    null
 
   constructor(
     private readonly rewrite: FrameRewrite,
@@ -129,7 +130,10 @@ export class FrameSplitter {
       }
       const need = FRAME_HEADER_LENGTH - this.#header.length
       const take = Math.min(need, chunk.length - off)
-      this.#header = this.#header.length === 0 ? chunk.subarray(off, off + take) : Buffer.concat([this.#header, chunk.subarray(off, off + take)])
+      this.#header =
+        this.#header.length === 0
+          ? chunk.subarray(off, off + take)
+          : Buffer.concat([this.#header, chunk.subarray(off, off + take)])
       off += take
       if (this.#header.length < FRAME_HEADER_LENGTH) break
       this.#startFrame(out)
@@ -155,7 +159,8 @@ export class FrameSplitter {
       }
       return
     }
-    if (length > MAX_BUFFERED_FRAME) throw new RangeError(`HTTP/2 frame of ${length} bytes exceeds 2^24-1 (RFC 9113 §4.2)`)
+    if (length > MAX_BUFFERED_FRAME)
+      throw new RangeError(`HTTP/2 frame of ${length} bytes exceeds 2^24-1 (RFC 9113 §4.2)`)
     this.#pending = { type, flags, streamId, length, parts: [], got: 0 }
     if (length === 0) this.#finishPending(out)
   }

@@ -16,7 +16,17 @@
  */
 import { Duplex } from 'node:stream'
 import type { Http2Fingerprint } from '../../fingerprint/http.js'
-import { CLIENT_PREFACE, Flag, FrameSplitter, FrameType, encodeFrame, settingsFrame, windowUpdateFrame, type Frame, type FrameRewrite } from './frames.js'
+import {
+  CLIENT_PREFACE,
+  Flag,
+  FrameSplitter,
+  FrameType,
+  encodeFrame,
+  settingsFrame,
+  windowUpdateFrame,
+  type Frame,
+  type FrameRewrite,
+} from './frames.js'
 
 type SocketLike = Duplex & {
   ref?(): unknown
@@ -80,7 +90,11 @@ class Outbound implements FrameRewrite {
       if ((f.flags & Flag.END_HEADERS) !== 0) {
         if (inc > 0) out.push(windowUpdateFrame(id, inc))
       } else this.#openingWithContinuation = f.streamId
-    } else if (f.type === FrameType.CONTINUATION && f.streamId === this.#openingWithContinuation && (f.flags & Flag.END_HEADERS) !== 0) {
+    } else if (
+      f.type === FrameType.CONTINUATION &&
+      f.streamId === this.#openingWithContinuation &&
+      (f.flags & Flag.END_HEADERS) !== 0
+    ) {
       this.#openingWithContinuation = -1
       if (inc > 0) out.push(windowUpdateFrame(id, inc))
     }

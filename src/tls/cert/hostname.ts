@@ -74,7 +74,7 @@ function ipBytes(ip: string): Buffer | undefined {
     const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number]
     text = text.slice(0, v4.index) + ((a << 8) | b).toString(16) + ':' + ((c << 8) | d).toString(16)
   }
-  const [head, tail] = text.includes('::') ? text.split('::') as [string, string] : [text, undefined]
+  const [head, tail] = text.includes('::') ? (text.split('::') as [string, string]) : [text, undefined]
   const h = head ? head.split(':') : []
   const t = tail ? tail.split(':') : []
   const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t]

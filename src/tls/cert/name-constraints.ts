@@ -13,12 +13,14 @@ export interface ConstrainedNames {
 export function nameConstraintViolation(nc: NameConstraints, names: ConstrainedNames): string | undefined {
   for (const raw of names.dnsNames) {
     const name = normalize(raw)
-    if (nc.permitted && nc.permitted.dnsNames.length > 0 && !nc.permitted.dnsNames.some((c) => dnsWithin(name, c))) return raw
+    if (nc.permitted && nc.permitted.dnsNames.length > 0 && !nc.permitted.dnsNames.some((c) => dnsWithin(name, c)))
+      return raw
     if (nc.excluded && nc.excluded.dnsNames.some((c) => dnsWithin(name, c))) return raw
   }
   for (const ip of names.ipAddresses) {
     // Permitted iPAddress subtrees of only the other family permit no address of this one.
-    if (nc.permitted && nc.permitted.ipRanges.length > 0 && !nc.permitted.ipRanges.some((r) => ipWithin(ip, r))) return formatIp(ip)
+    if (nc.permitted && nc.permitted.ipRanges.length > 0 && !nc.permitted.ipRanges.some((r) => ipWithin(ip, r)))
+      return formatIp(ip)
     if (nc.excluded && nc.excluded.ipRanges.some((r) => ipWithin(ip, r))) return formatIp(ip)
   }
   return undefined

@@ -10,7 +10,10 @@ import { TlsCertificateError } from './errors.js'
 
 const { asn1 } = forge
 const forgeAsn1 = forge.asn1 as unknown as {
-  fromDer(bytes: forge.util.ByteStringBuffer, options: { strict: boolean; decodeBitStrings: boolean; parseAllBytes: boolean }): forge.asn1.Asn1
+  fromDer(
+    bytes: forge.util.ByteStringBuffer,
+    options: { strict: boolean; decodeBitStrings: boolean; parseAllBytes: boolean },
+  ): forge.asn1.Asn1
 }
 
 /** RFC 5280 §4.2 extension OIDs. */
@@ -100,16 +103,30 @@ export function parseCertificate(der: Buffer | Uint8Array): ParsedCertificate {
   let root: forge.asn1.Asn1
   try {
     x509 = new X509Certificate(bytes)
-    root = forgeAsn1.fromDer(forge.util.createBuffer(bytes.toString('binary')), { strict: true, decodeBitStrings: false, parseAllBytes: true })
+    root = forgeAsn1.fromDer(forge.util.createBuffer(bytes.toString('binary')), {
+      strict: true,
+      decodeBitStrings: false,
+      parseAllBytes: true,
+    })
   } catch (cause) {
-    throw new TlsCertificateError('malformed', `certificate does not decode as DER X.509 (RFC 5280 §4.1): ${(cause as Error).message}; the server sent a corrupt chain`, undefined, { cause })
+    throw new TlsCertificateError(
+      'malformed',
+      `certificate does not decode as DER X.509 (RFC 5280 §4.1): ${(cause as Error).message}; the server sent a corrupt chain`,
+      undefined,
+      { cause },
+    )
   }
   const subject = oneLine(x509.subject)
   try {
     return decode(bytes, x509, root, subject)
   } catch (cause) {
     if (cause instanceof TlsCertificateError) throw cause
-    throw new TlsCertificateError('malformed', `certificate "${subject}" has a malformed field (RFC 5280 §4.1): ${(cause as Error).message}`, subject, { cause })
+    throw new TlsCertificateError(
+      'malformed',
+      `certificate "${subject}" has a malformed field (RFC 5280 §4.1): ${(cause as Error).message}`,
+      subject,
+      { cause },
+    )
   }
 }
 
@@ -228,7 +245,10 @@ function commonNameOf(name: forge.asn1.Asn1): string | undefined {
       if (type && value && asn1.derToOid(primitive(type)) === OID_COMMON_NAME) {
         const raw = primitive(value)
         // BMPString (30) is UTF-16BE; UTF8String (12) is UTF-8; the rest are ASCII subsets.
-        cn = value.type === 30 ? Buffer.from(raw, 'binary').swap16().toString('utf16le') : Buffer.from(raw, 'binary').toString(value.type === asn1.Type.UTF8 ? 'utf8' : 'latin1')
+        cn =
+          value.type === 30
+            ? Buffer.from(raw, 'binary').swap16().toString('utf16le')
+            : Buffer.from(raw, 'binary').toString(value.type === asn1.Type.UTF8 ? 'utf8' : 'latin1')
       }
     }
   }
@@ -250,5 +270,9 @@ function primitive(node: forge.asn1.Asn1 | undefined): string {
 }
 
 function fromDer(bytes: string): forge.asn1.Asn1 {
-  return forgeAsn1.fromDer(forge.util.createBuffer(bytes), { strict: true, decodeBitStrings: false, parseAllBytes: true })
+  return forgeAsn1.fromDer(forge.util.createBuffer(bytes), {
+    strict: true,
+    decodeBitStrings: false,
+    parseAllBytes: true,
+  })
 }

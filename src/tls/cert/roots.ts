@@ -71,16 +71,21 @@ export function trustStoreFrom(ca: TrustAnchorInput): TrustStore {
       anchors.push(...parseAnchors(item))
     } catch (err) {
       const why = err instanceof TlsCertificateError ? err.message : String(err)
-      throw new InvalidArgumentError(`ca: a trust anchor does not decode as a PEM or DER certificate (${why}); pass PEM text or DER bytes`)
+      throw new InvalidArgumentError(
+        `ca: a trust anchor does not decode as a PEM or DER certificate (${why}); pass PEM text or DER bytes`,
+      )
     }
   }
   if (anchors.length === 0) {
-    throw new InvalidArgumentError('ca: no certificate found; pass PEM text ("-----BEGIN CERTIFICATE-----") or DER bytes, or omit ca to use the system roots')
+    throw new InvalidArgumentError(
+      'ca: no certificate found; pass PEM text ("-----BEGIN CERTIFICATE-----") or DER bytes, or omit ca to use the system roots',
+    )
   }
   return new TrustStore(anchors)
 }
 
-const PEM_BLOCK = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g
+const PEM_BLOCK =
+  /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g
 
 function parseAnchors(item: string | Buffer | Uint8Array): ParsedCertificate[] {
   if (typeof item !== 'string' && !(item instanceof Uint8Array)) {

@@ -20,7 +20,13 @@ export interface SignatureSchemeInfo {
   readonly pss: boolean
 }
 
-function info(name: string, keyType: SchemeKeyType, hash: SignatureSchemeInfo['hash'], pss = false, curve?: SignatureSchemeInfo['curve']): SignatureSchemeInfo {
+function info(
+  name: string,
+  keyType: SchemeKeyType,
+  hash: SignatureSchemeInfo['hash'],
+  pss = false,
+  curve?: SignatureSchemeInfo['curve'],
+): SignatureSchemeInfo {
   return Object.freeze({ name, keyType, curve, hash, pss })
 }
 
@@ -70,7 +76,11 @@ export interface SchemeKeyOptions {
  * Whether `scheme` can be used with `key` (RFC 8446 §4.4.3: "the signature algorithm MUST be compatible
  * with the key in the sender's end-entity certificate"). False for unknown schemes.
  */
-export function schemeMatchesKey(scheme: number, publicKeyOrCert: crypto.KeyObject | crypto.X509Certificate, options: SchemeKeyOptions = {}): boolean {
+export function schemeMatchesKey(
+  scheme: number,
+  publicKeyOrCert: crypto.KeyObject | crypto.X509Certificate,
+  options: SchemeKeyOptions = {},
+): boolean {
   const s = SCHEMES.get(scheme)
   if (!s) return false
   const key = toPublicKey(publicKeyOrCert)
@@ -113,10 +123,14 @@ export function verifySignature(
 ): boolean {
   const s = SCHEMES.get(scheme)
   if (!s) {
-    throw new TlsUnsupportedError(`signature scheme 0x${scheme.toString(16).padStart(4, '0')} is not supported (RFC 8446 §4.2.3); the server chose a scheme hotconn did not offer`)
+    throw new TlsUnsupportedError(
+      `signature scheme 0x${scheme.toString(16).padStart(4, '0')} is not supported (RFC 8446 §4.2.3); the server chose a scheme hotconn did not offer`,
+    )
   }
   if (s.keyType.startsWith('ml-dsa') && !mldsaSupported()) {
-    throw new TlsUnsupportedError(`${s.name} signatures need Node.js >= 24.7 (running ${process.version}); upgrade Node or use a profile that does not offer ML-DSA`)
+    throw new TlsUnsupportedError(
+      `${s.name} signatures need Node.js >= 24.7 (running ${process.version}); upgrade Node or use a profile that does not offer ML-DSA`,
+    )
   }
   if (!schemeMatchesKey(scheme, publicKeyOrCert, options)) return false
   const key = toPublicKey(publicKeyOrCert)

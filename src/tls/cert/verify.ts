@@ -73,10 +73,16 @@ const INSECURE_HINT = 'or, for testing only, insecure: true'
  * @throws TlsCertificateError (ERR_TLS_BAD_CERTIFICATE) with `reason` and `alert`;
  *   InvalidArgumentError for bad options (empty host, undecodable `ca`, invalid `now`).
  */
-export function verifyServerCertificateChain(chain: readonly Uint8Array[], options: VerifyServerCertificateOptions): VerifiedChain {
+export function verifyServerCertificateChain(
+  chain: readonly Uint8Array[],
+  options: VerifyServerCertificateOptions,
+): VerifiedChain {
   const { host, now, store, source } = checkOptions(chain, options)
   if (chain.length === 0) {
-    throw new TlsCertificateError('empty_chain', 'the server sent an empty Certificate message (RFC 8446 §4.4.2.4); it has no certificate configured for this name — check the host/SNI')
+    throw new TlsCertificateError(
+      'empty_chain',
+      'the server sent an empty Certificate message (RFC 8446 §4.4.2.4); it has no certificate configured for this name — check the host/SNI',
+    )
   }
   const certs = chain.map((der) => parseCertificate(der))
   const leaf = certs[0]!
@@ -91,8 +97,10 @@ function checkOptions(chain: readonly Uint8Array[], options: VerifyServerCertifi
   if (!Array.isArray(chain) || chain.some((c) => !(c instanceof Uint8Array))) {
     throw new InvalidArgumentError('chain must be an array of DER certificates (Buffer), leaf first')
   }
-  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options must be an object with a host')
-  if (typeof options.host !== 'string' || options.host === '') throw new InvalidArgumentError('host must be a non-empty string (the DNS name or IP the certificate must match)')
+  if (options === null || typeof options !== 'object')
+    throw new InvalidArgumentError('options must be an object with a host')
+  if (typeof options.host !== 'string' || options.host === '')
+    throw new InvalidArgumentError('host must be a non-empty string (the DNS name or IP the certificate must match)')
   const now = options.now ?? new Date()
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new InvalidArgumentError('now must be a valid Date')
   const store = options.ca === undefined ? systemTrustStore() : cachedStore(options.ca)
@@ -128,7 +136,13 @@ function cachedStore(ca: TrustAnchorInput): TrustStore {
  * next. The first failure on a path that reached a trust anchor is reported; otherwise a
  * signature failure, otherwise "untrusted".
  */
-function buildPath(leaf: ParsedCertificate, pool: readonly ParsedCertificate[], store: TrustStore, now: Date, source: string): ParsedCertificate[] {
+function buildPath(
+  leaf: ParsedCertificate,
+  pool: readonly ParsedCertificate[],
+  store: TrustStore,
+  now: Date,
+  source: string,
+): ParsedCertificate[] {
   let pathFailure: TlsCertificateError | undefined
   let signatureFailure: TlsCertificateError | undefined
   let checks = 0
@@ -331,7 +345,12 @@ function checkLeaf(leaf: ParsedCertificate): void {
     )
   }
   const ku = leaf.keyUsage
-  if (ku && !ku.has(KeyUsageBit.digitalSignature) && !ku.has(KeyUsageBit.keyEncipherment) && !ku.has(KeyUsageBit.keyAgreement)) {
+  if (
+    ku &&
+    !ku.has(KeyUsageBit.digitalSignature) &&
+    !ku.has(KeyUsageBit.keyEncipherment) &&
+    !ku.has(KeyUsageBit.keyAgreement)
+  ) {
     throw new TlsCertificateError(
       'key_usage',
       `certificate "${leaf.subject}" has a keyUsage extension without digitalSignature, keyEncipherment or keyAgreement, so its key cannot authenticate a TLS handshake (RFC 5280 §4.2.1.3, RFC 8446 §4.4.2.2); ${INSECURE_HINT}`,
@@ -349,7 +368,10 @@ function checkHost(leaf: ParsedCertificate, host: string): void {
   const ids = { dnsNames: san?.dnsNames ?? [], ipAddresses: san?.ipAddresses ?? [], commonName: leaf.commonName }
   if (matchesHostname(host, ids)) return
   const presented = [...ids.dnsNames, ...ids.ipAddresses.map(formatIp)]
-  const list = presented.length > 0 ? presented.slice(0, 10).join(', ') + (presented.length > 10 ? ', …' : '') : `no subjectAltName; commonName ${leaf.commonName ?? '(none)'}`
+  const list =
+    presented.length > 0
+      ? presented.slice(0, 10).join(', ') + (presented.length > 10 ? ', …' : '')
+      : `no subjectAltName; commonName ${leaf.commonName ?? '(none)'}`
   throw new TlsCertificateError(
     'hostname_mismatch',
     `certificate "${leaf.subject}" is not valid for "${host}" (RFC 6125 §6; it names ${list}); connect with a name the certificate lists, ${INSECURE_HINT}`,

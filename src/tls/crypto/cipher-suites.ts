@@ -20,9 +20,33 @@ export interface CipherSuite13 {
 export const TLS13_CIPHER_SUITES: ReadonlyMap<number, CipherSuite13> = new Map(
   (
     [
-      { id: 0x1301, name: 'TLS_AES_128_GCM_SHA256', aead: 'aes-128-gcm', hash: 'sha256', keyLength: 16, ivLength: 12, hashLength: 32 },
-      { id: 0x1302, name: 'TLS_AES_256_GCM_SHA384', aead: 'aes-256-gcm', hash: 'sha384', keyLength: 32, ivLength: 12, hashLength: 48 },
-      { id: 0x1303, name: 'TLS_CHACHA20_POLY1305_SHA256', aead: 'chacha20-poly1305', hash: 'sha256', keyLength: 32, ivLength: 12, hashLength: 32 },
+      {
+        id: 0x1301,
+        name: 'TLS_AES_128_GCM_SHA256',
+        aead: 'aes-128-gcm',
+        hash: 'sha256',
+        keyLength: 16,
+        ivLength: 12,
+        hashLength: 32,
+      },
+      {
+        id: 0x1302,
+        name: 'TLS_AES_256_GCM_SHA384',
+        aead: 'aes-256-gcm',
+        hash: 'sha384',
+        keyLength: 32,
+        ivLength: 12,
+        hashLength: 48,
+      },
+      {
+        id: 0x1303,
+        name: 'TLS_CHACHA20_POLY1305_SHA256',
+        aead: 'chacha20-poly1305',
+        hash: 'sha256',
+        keyLength: 32,
+        ivLength: 12,
+        hashLength: 32,
+      },
     ] as const
   ).map((s) => [s.id, s]),
 )

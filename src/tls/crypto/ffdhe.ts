@@ -55,13 +55,19 @@ export function ffdheShare(group: number): KeyShare {
     publicKey: leftPad(dh.getPublicKey(), p.length),
     deriveSecret(peer) {
       if (peer.length !== p.length) {
-        throw new TlsProtocolError(`${name}: server share of ${peer.length} bytes, expected ${p.length} (RFC 8446 §4.2.8.1)`, AlertDescription.illegal_parameter)
+        throw new TlsProtocolError(
+          `${name}: server share of ${peer.length} bytes, expected ${p.length} (RFC 8446 §4.2.8.1)`,
+          AlertDescription.illegal_parameter,
+        )
       }
       // RFC 7919 §5.1: 1 < Y < p - 1.
       const y = BigInt(`0x${Buffer.from(peer).toString('hex')}`)
       const pn = BigInt(`0x${p.toString('hex')}`)
       if (y <= 1n || y >= pn - 1n) {
-        throw new TlsProtocolError(`${name}: server share is out of range (RFC 7919 §5.1)`, AlertDescription.illegal_parameter)
+        throw new TlsProtocolError(
+          `${name}: server share is out of range (RFC 7919 §5.1)`,
+          AlertDescription.illegal_parameter,
+        )
       }
       return leftPad(dh.computeSecret(peer), p.length)
     },

@@ -37,13 +37,19 @@ function x25519KeyPair(): X25519Pair {
 
 function x25519Derive(pair: X25519Pair, peer: Uint8Array, what: string): Buffer {
   if (peer.length !== 32) {
-    throw new TlsProtocolError(`${what}: x25519 share of ${peer.length} bytes, expected 32 (RFC 8446 §4.2.8.2)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `${what}: x25519 share of ${peer.length} bytes, expected 32 (RFC 8446 §4.2.8.2)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   const publicKey = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' })
   const secret = diffieHellman({ privateKey: pair.privateKey, publicKey })
   // RFC 8446 §7.4.2 / RFC 7748 §6.1: an all-zero result means a small-order point.
   if (secret.every((b) => b === 0)) {
-    throw new TlsProtocolError(`${what}: x25519 shared secret is all zeros (RFC 8446 §7.4.2)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `${what}: x25519 shared secret is all zeros (RFC 8446 §7.4.2)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   return secret
 }
@@ -73,12 +79,19 @@ function ecdheShare(group: number): KeyShare {
     deriveSecret(peer) {
       // RFC 8446 §4.2.8.2: UncompressedPointRepresentation only.
       if (peer.length !== 1 + 2 * params.coordinate || peer[0] !== 4) {
-        throw new TlsProtocolError(`${name}: server share is not an uncompressed point of ${1 + 2 * params.coordinate} bytes (RFC 8446 §4.2.8.2)`, AlertDescription.illegal_parameter)
+        throw new TlsProtocolError(
+          `${name}: server share is not an uncompressed point of ${1 + 2 * params.coordinate} bytes (RFC 8446 §4.2.8.2)`,
+          AlertDescription.illegal_parameter,
+        )
       }
       try {
         return ecdh.computeSecret(peer)
       } catch (err) {
-        throw new TlsProtocolError(`${name}: server share is not a point on the curve (RFC 8446 §4.2.8.2)`, AlertDescription.illegal_parameter, { cause: err })
+        throw new TlsProtocolError(
+          `${name}: server share is not a point on the curve (RFC 8446 §4.2.8.2)`,
+          AlertDescription.illegal_parameter,
+          { cause: err },
+        )
       }
     },
   }
@@ -133,7 +146,10 @@ function hybridShare(x25519: X25519Pair, backend?: 'node:crypto' | '@noble/post-
     publicKey: Buffer.concat([kem.encapsulationKey, x25519.publicKey]),
     deriveSecret(peer) {
       if (peer.length !== MLKEM768_CT_LENGTH + 32) {
-        throw new TlsProtocolError(`X25519MLKEM768: server share of ${peer.length} bytes, expected ${MLKEM768_CT_LENGTH + 32} (draft-ietf-tls-ecdhe-mlkem §3)`, AlertDescription.illegal_parameter)
+        throw new TlsProtocolError(
+          `X25519MLKEM768: server share of ${peer.length} bytes, expected ${MLKEM768_CT_LENGTH + 32} (draft-ietf-tls-ecdhe-mlkem §3)`,
+          AlertDescription.illegal_parameter,
+        )
       }
       const kemSecret = kem.decapsulate(peer.subarray(0, MLKEM768_CT_LENGTH))
       const ecdhSecret = x25519Derive(x25519, peer.subarray(MLKEM768_CT_LENGTH), 'X25519MLKEM768')

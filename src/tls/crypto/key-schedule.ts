@@ -26,7 +26,13 @@ export function hkdfExpand(hash: HashAlgorithm, prk: Uint8Array, info: Uint8Arra
 }
 
 /** HKDF-Expand-Label (RFC 8446 §7.1): label is given without the "tls13 " prefix. */
-export function hkdfExpandLabel(hash: HashAlgorithm, secret: Uint8Array, label: string, context: Uint8Array, length: number): Buffer {
+export function hkdfExpandLabel(
+  hash: HashAlgorithm,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Buffer {
   const fullLabel = Buffer.from(`tls13 ${label}`, 'ascii')
   const info = Buffer.allocUnsafe(2 + 1 + fullLabel.length + 1 + context.length)
   info.writeUInt16BE(length, 0)
@@ -46,12 +52,22 @@ export function emptyHash(hash: HashAlgorithm): Buffer {
 }
 
 /** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
-export function deriveSecret(hash: HashAlgorithm, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Buffer {
+export function deriveSecret(
+  hash: HashAlgorithm,
+  secret: Uint8Array,
+  label: string,
+  transcriptHash: Uint8Array,
+): Buffer {
   return hkdfExpandLabel(hash, secret, label, transcriptHash, hashLength(hash))
 }
 
 /** Traffic key and IV from a traffic secret (RFC 8446 §7.3). */
-export function trafficKeys(hash: HashAlgorithm, secret: Uint8Array, keyLength: number, ivLength: number): { key: Buffer; iv: Buffer } {
+export function trafficKeys(
+  hash: HashAlgorithm,
+  secret: Uint8Array,
+  keyLength: number,
+  ivLength: number,
+): { key: Buffer; iv: Buffer } {
   return {
     key: hkdfExpandLabel(hash, secret, 'key', Buffer.alloc(0), keyLength),
     iv: hkdfExpandLabel(hash, secret, 'iv', Buffer.alloc(0), ivLength),

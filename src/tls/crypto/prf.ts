@@ -32,7 +32,12 @@ export const MASTER_SECRET_LENGTH = 48
 export const VERIFY_DATA_LENGTH = 12
 
 /** master_secret = PRF(pre_master_secret, "master secret", ClientHello.random ‖ ServerHello.random)[0..47] (RFC 5246 §8.1). */
-export function masterSecret(hash: HashAlgorithm, preMasterSecret: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): Buffer {
+export function masterSecret(
+  hash: HashAlgorithm,
+  preMasterSecret: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): Buffer {
   return prf(hash, preMasterSecret, 'master secret', Buffer.concat([clientRandom, serverRandom]), MASTER_SECRET_LENGTH)
 }
 
@@ -40,7 +45,11 @@ export function masterSecret(hash: HashAlgorithm, preMasterSecret: Uint8Array, c
  * master_secret = PRF(pre_master_secret, "extended master secret", session_hash)[0..47] (RFC 7627 §4),
  * with session_hash the transcript hash through ClientKeyExchange.
  */
-export function extendedMasterSecret(hash: HashAlgorithm, preMasterSecret: Uint8Array, sessionHash: Uint8Array): Buffer {
+export function extendedMasterSecret(
+  hash: HashAlgorithm,
+  preMasterSecret: Uint8Array,
+  sessionHash: Uint8Array,
+): Buffer {
   return prf(hash, preMasterSecret, 'extended master secret', sessionHash, MASTER_SECRET_LENGTH)
 }
 
@@ -83,6 +92,11 @@ export function keyBlock(
  * Finished.verify_data = PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]
  * (RFC 5246 §7.4.9); `sender` picks "client finished" or "server finished".
  */
-export function finishedVerifyData12(hash: HashAlgorithm, master: Uint8Array, sender: 'client' | 'server', transcriptHash: Uint8Array): Buffer {
+export function finishedVerifyData12(
+  hash: HashAlgorithm,
+  master: Uint8Array,
+  sender: 'client' | 'server',
+  transcriptHash: Uint8Array,
+): Buffer {
   return prf(hash, master, `${sender} finished`, transcriptHash, VERIFY_DATA_LENGTH)
 }

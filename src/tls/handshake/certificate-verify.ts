@@ -15,13 +15,24 @@ export function certificateVerifyContent(transcriptHash: Uint8Array): Buffer {
  * @throws TlsProtocolError (decrypt_error) when the signature does not verify, or
  *   TlsUnsupportedError when this Node cannot verify the scheme (e.g. ML-DSA before 24.7).
  */
-export function verifyCertificateVerify(leaf: X509Certificate, scheme: number, transcriptHash: Uint8Array, signature: Uint8Array): void {
+export function verifyCertificateVerify(
+  leaf: X509Certificate,
+  scheme: number,
+  transcriptHash: Uint8Array,
+  signature: Uint8Array,
+): void {
   // RFC 8446 §4.4.3: RSASSA-PKCS1-v1_5 and SHA-1 schemes are not allowed in TLS 1.3 CertificateVerify.
   if ((scheme & 0xff) === 0x01 || (scheme & 0xff00) === 0x0200) {
-    throw new TlsProtocolError(`CertificateVerify uses ${signatureSchemeName(scheme)}, forbidden in TLS 1.3 (RFC 8446 §4.4.3)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `CertificateVerify uses ${signatureSchemeName(scheme)}, forbidden in TLS 1.3 (RFC 8446 §4.4.3)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   const ok = verifySignature(scheme, leaf, certificateVerifyContent(transcriptHash), signature)
   if (!ok) {
-    throw new TlsProtocolError(`CertificateVerify signature (${signatureSchemeName(scheme)}) does not verify with the server certificate's key (RFC 8446 §4.4.3 decrypt_error)`, AlertDescription.decrypt_error)
+    throw new TlsProtocolError(
+      `CertificateVerify signature (${signatureSchemeName(scheme)}) does not verify with the server certificate's key (RFC 8446 §4.4.3 decrypt_error)`,
+      AlertDescription.decrypt_error,
+    )
   }
 }

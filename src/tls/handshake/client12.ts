@@ -10,7 +10,14 @@
  */
 import { ownedCopy } from '../../util/bytes.js'
 import { X509Certificate, constants as cryptoConstants, publicEncrypt, randomBytes, timingSafeEqual } from 'node:crypto'
-import { AlertDescription, HandshakeType, NamedGroup, ProtocolVersion, groupName, signatureSchemeName } from '../constants.js'
+import {
+  AlertDescription,
+  HandshakeType,
+  NamedGroup,
+  ProtocolVersion,
+  groupName,
+  signatureSchemeName,
+} from '../constants.js'
 import type { CipherSuite12 } from '../crypto/cipher-suites12.js'
 import { generateKeyShares } from '../crypto/key-exchange.js'
 import { extendedMasterSecret, finishedVerifyData12, keyBlock, masterSecret } from '../crypto/prf.js'
@@ -94,7 +101,12 @@ type State =
   | { name: 'Done' }
 
 /** Groups an ECDHE ServerKeyExchange may name (RFC 8422 §5.1.1; hybrids are TLS 1.3 only). */
-const TLS12_GROUPS: ReadonlySet<number> = new Set([NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1])
+const TLS12_GROUPS: ReadonlySet<number> = new Set([
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+  NamedGroup.secp521r1,
+])
 
 /** Bytes of the RSA premaster secret (RFC 5246 §7.4.7.1). */
 const RSA_PREMASTER_LENGTH = 48
@@ -147,13 +159,17 @@ export class ClientHandshake12 {
 
   /** Checks a ServerHello that selected TLS 1.2 and starts the rest of the handshake (RFC 5246 §7.4.1.3). */
   processServerHello(sh: ServerHello, msg: HandshakeMessage): void {
-    this.agreed = checkServerHello12(sh, { offered: this.options.plan.offered, alpn: this.options.alpn ?? this.options.plan.offered.alpn })
+    this.agreed = checkServerHello12(sh, {
+      offered: this.options.plan.offered,
+      alpn: this.options.alpn ?? this.options.plan.offered.alpn,
+    })
     this.serverRandom = Buffer.from(sh.random)
     this.transcript.setHash(this.agreed.suite.prfHash)
     this.transcript.add(msg.raw)
     const offered = this.offeredTicket
     // RFC 5077 §3.4: echoing the session id sent with the ticket means the server accepted it.
-    if (offered && offered.sessionId.length > 0 && sh.sessionId.equals(offered.sessionId)) return this.resume(offered.ticket)
+    if (offered && offered.sessionId.length > 0 && sh.sessionId.equals(offered.sessionId))
+      return this.resume(offered.ticket)
     this.state = { name: 'ExpectCertificate' }
   }
 
@@ -188,7 +204,8 @@ export class ClientHandshake12 {
   handle(msg: HandshakeMessage): void | Promise<void> {
     if (msg.type === HandshakeType.hello_request && this.state.name !== 'Done') {
       // RFC 5246 §7.4.1.1: ignored while negotiating; never part of the transcript.
-      if (msg.body.length !== 0) throw new TlsProtocolError('HelloRequest has a body (RFC 5246 §7.4.1.1)', AlertDescription.decode_error)
+      if (msg.body.length !== 0)
+        throw new TlsProtocolError('HelloRequest has a body (RFC 5246 §7.4.1.1)', AlertDescription.decode_error)
       return
     }
     if (msg.type === HandshakeType.certificate_status && this.statusAllowed) return this.processCertificateStatus(msg)
@@ -205,17 +222,26 @@ export class ClientHandshake12 {
       case 'ExpectNewSessionTicket':
         return this.expect(msg, HandshakeType.new_session_ticket, () => this.processNewSessionTicket(msg))
       case 'ExpectChangeCipherSpec':
-        throw new TlsProtocolError(`handshake message ${msg.type} before the server's ChangeCipherSpec (RFC 5246 §7.3)`, AlertDescription.unexpected_message)
+        throw new TlsProtocolError(
+          `handshake message ${msg.type} before the server's ChangeCipherSpec (RFC 5246 §7.3)`,
+          AlertDescription.unexpected_message,
+        )
       case 'ExpectFinished':
         return this.expect(msg, HandshakeType.finished, () => this.processServerFinished(msg))
       case 'Done':
-        throw new TlsProtocolError(`handshake message ${msg.type} after the TLS 1.2 handshake completed; renegotiation is refused (RFC 5746)`, AlertDescription.unexpected_message)
+        throw new TlsProtocolError(
+          `handshake message ${msg.type} after the TLS 1.2 handshake completed; renegotiation is refused (RFC 5746)`,
+          AlertDescription.unexpected_message,
+        )
     }
   }
 
   private expect<T>(msg: HandshakeMessage, type: number, step: () => T): T {
     if (msg.type !== type) {
-      throw new TlsProtocolError(`expected handshake message ${type} in state ${this.state.name}, got ${msg.type} (RFC 5246 §7.3 message order)`, AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        `expected handshake message ${type} in state ${this.state.name}, got ${msg.type} (RFC 5246 §7.3 message order)`,
+        AlertDescription.unexpected_message,
+      )
     }
     return step()
   }
@@ -225,13 +251,19 @@ export class ClientHandshake12 {
   private processCertificate(msg: HandshakeMessage): void | Promise<void> {
     const chain = decodeCertificate12(msg.body)
     if (chain.length === 0) {
-      throw new TlsProtocolError('server sent an empty Certificate; hotconn offers no anonymous suites (RFC 5246 §7.4.2)', AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        'server sent an empty Certificate; hotconn offers no anonymous suites (RFC 5246 §7.4.2)',
+        AlertDescription.decode_error,
+      )
     }
     this.leaf = this.parseLeaf(chain[0]!)
     this.chain = chain.map(ownedCopy)
     this.transcript.add(msg.raw)
     this.statusAllowed = this.agreed.statusRequest
-    this.state = this.agreed.suite.keyExchange === 'ecdhe' ? { name: 'ExpectServerKeyExchange' } : { name: 'ExpectCertificateRequestOrServerHelloDone' }
+    this.state =
+      this.agreed.suite.keyExchange === 'ecdhe'
+        ? { name: 'ExpectServerKeyExchange' }
+        : { name: 'ExpectCertificateRequestOrServerHelloDone' }
     const verify = this.options.verifyChain
     return verify ? verify(chain, this.options.host) : undefined
   }
@@ -242,7 +274,11 @@ export class ClientHandshake12 {
     try {
       leaf = new X509Certificate(der)
     } catch (err) {
-      throw new TlsProtocolError('server certificate does not parse as X.509 (RFC 5246 §7.4.2 bad_certificate)', AlertDescription.bad_certificate, { cause: err })
+      throw new TlsProtocolError(
+        'server certificate does not parse as X.509 (RFC 5246 §7.4.2 bad_certificate)',
+        AlertDescription.bad_certificate,
+        { cause: err },
+      )
     }
     const keyType = leaf.publicKey.asymmetricKeyType
     const want = this.agreed.suite.authentication === 'ecdsa' ? 'ec' : 'rsa'
@@ -256,7 +292,10 @@ export class ClientHandshake12 {
   }
 
   private processCertificateStatus(msg: HandshakeMessage): void {
-    if (this.state.name !== 'ExpectServerKeyExchange' && this.state.name !== 'ExpectCertificateRequestOrServerHelloDone') {
+    if (
+      this.state.name !== 'ExpectServerKeyExchange' &&
+      this.state.name !== 'ExpectCertificateRequestOrServerHelloDone'
+    ) {
       throw new TlsProtocolError('CertificateStatus out of order (RFC 6066 §8)', AlertDescription.unexpected_message)
     }
     // Accepted and not checked: browsers use OCSP stapling as a soft signal; hotconn has no OCSP policy.
@@ -270,7 +309,10 @@ export class ClientHandshake12 {
     const ske = decodeEcdheServerKeyExchange(msg.body)
     const offered = this.options.plan.offered
     if (!offered.groups.includes(ske.group) || !TLS12_GROUPS.has(ske.group)) {
-      throw new TlsProtocolError(`ServerKeyExchange uses group ${groupName(ske.group)}, not offered for TLS 1.2 in supported_groups (RFC 8422 §5.4)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `ServerKeyExchange uses group ${groupName(ske.group)}, not offered for TLS 1.2 in supported_groups (RFC 8422 §5.4)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     this.checkSignatureScheme(ske.scheme)
     const signed = Buffer.concat([this.clientRandom, this.serverRandom, ske.params])
@@ -292,11 +334,21 @@ export class ClientHandshake12 {
   private checkSignatureScheme(scheme: number): void {
     const name = signatureSchemeName(scheme)
     if (!this.options.plan.offered.signatureSchemes.includes(scheme)) {
-      throw new TlsProtocolError(`ServerKeyExchange is signed with ${name}, not offered in signature_algorithms (RFC 5246 §7.4.1.4.1)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `ServerKeyExchange is signed with ${name}, not offered in signature_algorithms (RFC 5246 §7.4.1.4.1)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     const info = signatureSchemeInfo(scheme)
-    if (!info || (info.keyType !== 'rsa' && info.keyType !== 'ec') || !schemeMatchesKey(scheme, this.leaf!, { anyCurve: true })) {
-      throw new TlsProtocolError(`ServerKeyExchange scheme ${name} cannot be used with the server certificate's key in TLS 1.2 (RFC 5246 §7.4.3)`, AlertDescription.illegal_parameter)
+    if (
+      !info ||
+      (info.keyType !== 'rsa' && info.keyType !== 'ec') ||
+      !schemeMatchesKey(scheme, this.leaf!, { anyCurve: true })
+    ) {
+      throw new TlsProtocolError(
+        `ServerKeyExchange scheme ${name} cannot be used with the server certificate's key in TLS 1.2 (RFC 5246 §7.4.3)`,
+        AlertDescription.illegal_parameter,
+      )
     }
   }
 
@@ -312,7 +364,10 @@ export class ClientHandshake12 {
     this.statusAllowed = false
     decodeServerHelloDone(msg.body)
     if (this.io.hasPartialHandshake()) {
-      throw new TlsProtocolError('handshake data after ServerHelloDone before the client flight (RFC 5246 §7.3)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'handshake data after ServerHelloDone before the client flight (RFC 5246 §7.3)',
+        AlertDescription.unexpected_message,
+      )
     }
     this.transcript.add(msg.raw)
     this.sendClientFlight()
@@ -349,12 +404,18 @@ export class ClientHandshake12 {
   private clientKeyExchange(): { message: Buffer; preMasterSecret: Buffer } {
     if (this.agreed.suite.keyExchange === 'ecdhe') {
       const [share] = generateKeyShares([this.group])
-      return { message: encodeEcdheClientKeyExchange(share!.publicKey), preMasterSecret: share!.deriveSecret(this.serverPublic!) }
+      return {
+        message: encodeEcdheClientKeyExchange(share!.publicKey),
+        preMasterSecret: share!.deriveSecret(this.serverPublic!),
+      }
     }
     // RFC 5246 §7.4.7.1: client_version (the version offered, 0x0303) ‖ 46 random bytes, RSAES-PKCS1-v1_5.
     const preMasterSecret = randomBytes(RSA_PREMASTER_LENGTH)
     preMasterSecret.writeUInt16BE(ProtocolVersion.TLS12, 0)
-    const encrypted = publicEncrypt({ key: this.leaf!.publicKey, padding: cryptoConstants.RSA_PKCS1_PADDING }, preMasterSecret)
+    const encrypted = publicEncrypt(
+      { key: this.leaf!.publicKey, padding: cryptoConstants.RSA_PKCS1_PADDING },
+      preMasterSecret,
+    )
     return { message: encodeRsaClientKeyExchange(encrypted), preMasterSecret }
   }
 
@@ -373,7 +434,10 @@ export class ClientHandshake12 {
    */
   changeCipherSpec(): RecordProtector {
     if (this.state.name !== 'ExpectChangeCipherSpec') {
-      const why = this.state.name === 'ExpectNewSessionTicket' ? 'before the NewSessionTicket it promised (RFC 5077 §3.3)' : `in state ${this.state.name} (RFC 5246 §7.1)`
+      const why =
+        this.state.name === 'ExpectNewSessionTicket'
+          ? 'before the NewSessionTicket it promised (RFC 5077 §3.3)'
+          : `in state ${this.state.name} (RFC 5246 §7.1)`
       throw new TlsProtocolError(`unexpected ChangeCipherSpec ${why}`, AlertDescription.unexpected_message)
     }
     this.state = { name: 'ExpectFinished' }
@@ -384,7 +448,10 @@ export class ClientHandshake12 {
     const suite = this.agreed.suite
     const expected = finishedVerifyData12(suite.prfHash, this.master!, 'server', this.transcript.digest())
     if (msg.body.length !== expected.length || !timingSafeEqual(msg.body, expected)) {
-      throw new TlsProtocolError('server Finished verify_data is wrong (RFC 5246 §7.4.9 decrypt_error); the handshake was tampered with or the keys disagree', AlertDescription.decrypt_error)
+      throw new TlsProtocolError(
+        'server Finished verify_data is wrong (RFC 5246 §7.4.9 decrypt_error); the handshake was tampered with or the keys disagree',
+        AlertDescription.decrypt_error,
+      )
     }
     this.transcript.add(msg.raw)
     if (this.resumed) this.sendResumedClientFinished()
@@ -418,7 +485,10 @@ export class ClientHandshake12 {
   /** Abbreviated handshake: the client's ChangeCipherSpec and Finished come after the server's (RFC 5246 §7.3). */
   private sendResumedClientFinished(): void {
     if (this.io.hasPartialHandshake()) {
-      throw new TlsProtocolError('handshake data after the server Finished of an abbreviated handshake (RFC 5246 §7.3)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'handshake data after the server Finished of an abbreviated handshake (RFC 5246 §7.3)',
+        AlertDescription.unexpected_message,
+      )
     }
     const suite = this.agreed.suite
     this.io.sendChangeCipherSpec()

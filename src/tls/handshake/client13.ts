@@ -166,7 +166,9 @@ export class ClientHandshake13 {
       ...extra,
     })
     if (ticket && encoded.bindersOffset !== undefined) {
-      writeBinder(encoded.message, encoded.bindersOffset, ticket, (partial) => this.transcript.digestWith(partial, ticket.cipherSuite.hash))
+      writeBinder(encoded.message, encoded.bindersOffset, ticket, (partial) =>
+        this.transcript.digestWith(partial, ticket.cipherSuite.hash),
+      )
     }
     this.transcript.add(encoded.message)
     this.io.sendHandshake(encoded.message)
@@ -208,13 +210,19 @@ export class ClientHandshake13 {
       case 'ExpectFinished':
         return this.expect(msg, HandshakeType.finished, () => this.processServerFinished(msg))
       case 'Done':
-        throw new TlsProtocolError(`handshake message ${msg.type} after the handshake completed`, AlertDescription.unexpected_message)
+        throw new TlsProtocolError(
+          `handshake message ${msg.type} after the handshake completed`,
+          AlertDescription.unexpected_message,
+        )
     }
   }
 
   private expect<T>(msg: HandshakeMessage, type: number, step: () => T): T {
     if (msg.type !== type) {
-      throw new TlsProtocolError(`expected handshake message ${type} in state ${this.state.name}, got ${msg.type} (RFC 8446 §4 message order)`, AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        `expected handshake message ${type} in state ${this.state.name}, got ${msg.type} (RFC 8446 §4 message order)`,
+        AlertDescription.unexpected_message,
+      )
     }
     return step()
   }
@@ -233,25 +241,46 @@ export class ClientHandshake13 {
   private checkServerHelloCommon(sh: ServerHello): void {
     const offered = this.options.plan.offered
     if (sh.selectedVersion !== ProtocolVersion.TLS13 || !offered.versions.includes(sh.selectedVersion)) {
-      throw new TlsProtocolError(`server selected version 0x${(sh.selectedVersion ?? 0).toString(16)}, not offered TLS 1.3 (RFC 8446 §4.2.1)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `server selected version 0x${(sh.selectedVersion ?? 0).toString(16)}, not offered TLS 1.3 (RFC 8446 §4.2.1)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     if (sh.legacyVersion !== ProtocolVersion.TLS12) {
-      throw new TlsProtocolError(`ServerHello legacy_version 0x${sh.legacyVersion.toString(16)} must be 0x0303 (RFC 8446 §4.1.3)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `ServerHello legacy_version 0x${sh.legacyVersion.toString(16)} must be 0x0303 (RFC 8446 §4.1.3)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     if (!sh.sessionId.equals(this.sessionId)) {
-      throw new TlsProtocolError('ServerHello legacy_session_id_echo does not echo the ClientHello session id (RFC 8446 §4.1.3)', AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        'ServerHello legacy_session_id_echo does not echo the ClientHello session id (RFC 8446 §4.1.3)',
+        AlertDescription.illegal_parameter,
+      )
     }
     if (sh.compressionMethod !== 0) {
-      throw new TlsProtocolError('ServerHello legacy_compression_method must be 0 (RFC 8446 §4.1.3)', AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        'ServerHello legacy_compression_method must be 0 (RFC 8446 §4.1.3)',
+        AlertDescription.illegal_parameter,
+      )
     }
     if (!offered.cipherSuites.includes(sh.cipherSuite)) {
-      throw new TlsProtocolError(`server selected cipher suite 0x${sh.cipherSuite.toString(16)} that the ClientHello did not offer (RFC 8446 §4.1.3)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `server selected cipher suite 0x${sh.cipherSuite.toString(16)} that the ClientHello did not offer (RFC 8446 §4.1.3)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     if (!TLS13_CIPHER_SUITES.has(sh.cipherSuite)) {
-      throw new TlsProtocolError(`server selected 0x${sh.cipherSuite.toString(16)}, which is not a TLS 1.3 cipher suite (RFC 8446 §4.1.3)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `server selected 0x${sh.cipherSuite.toString(16)}, which is not a TLS 1.3 cipher suite (RFC 8446 §4.1.3)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     if (this.suite && this.suite.id !== sh.cipherSuite) {
-      throw new TlsProtocolError('ServerHello cipher suite differs from the HelloRetryRequest one (RFC 8446 §4.1.4)', AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        'ServerHello cipher suite differs from the HelloRetryRequest one (RFC 8446 §4.1.4)',
+        AlertDescription.illegal_parameter,
+      )
     }
     const allowed = sh.isHelloRetryRequest
       ? [ExtensionType.supported_versions, ExtensionType.key_share, ExtensionType.cookie]
@@ -260,12 +289,17 @@ export class ClientHandshake13 {
       if (!allowed.includes(type as never)) {
         throw new TlsProtocolError(
           `${sh.isHelloRetryRequest ? 'HelloRetryRequest' : 'ServerHello'} carries extension ${type}, not allowed there (RFC 8446 §4.2)`,
-          offered.extensionTypes.has(type) || type === ExtensionType.cookie ? AlertDescription.illegal_parameter : AlertDescription.unsupported_extension,
+          offered.extensionTypes.has(type) || type === ExtensionType.cookie
+            ? AlertDescription.illegal_parameter
+            : AlertDescription.unsupported_extension,
         )
       }
     }
     if (!sh.isHelloRetryRequest && sh.extensions.has(ExtensionType.pre_shared_key) && !this.pskOffered) {
-      throw new TlsProtocolError('ServerHello selected a pre_shared_key that the ClientHello did not offer (RFC 8446 §4.2.11)', AlertDescription.unsupported_extension)
+      throw new TlsProtocolError(
+        'ServerHello selected a pre_shared_key that the ClientHello did not offer (RFC 8446 §4.2.11)',
+        AlertDescription.unsupported_extension,
+      )
     }
   }
 
@@ -275,7 +309,10 @@ export class ClientHandshake13 {
    */
   private handOverToTls12(sh: ServerHello, msg: HandshakeMessage): void {
     if (this.helloRetry) {
-      throw new TlsProtocolError('ServerHello after a HelloRetryRequest selects TLS 1.2; the version must not change (RFC 8446 §4.1.4)', AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        'ServerHello after a HelloRetryRequest selects TLS 1.2; the version must not change (RFC 8446 §4.1.4)',
+        AlertDescription.illegal_parameter,
+      )
     }
     const ticket12 = this.tls12TicketToOffer()
     this.tls12 = new ClientHandshake12(this.io, this.options, {
@@ -288,7 +325,10 @@ export class ClientHandshake13 {
 
   private processHelloRetryRequest(sh: ServerHello, msg: HandshakeMessage): void {
     if (this.helloRetry) {
-      throw new TlsProtocolError('second HelloRetryRequest (RFC 8446 §4.1.4: unexpected_message)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'second HelloRetryRequest (RFC 8446 §4.1.4: unexpected_message)',
+        AlertDescription.unexpected_message,
+      )
     }
     this.helloRetry = true
     this.suite = TLS13_CIPHER_SUITES.get(sh.cipherSuite)!
@@ -299,14 +339,23 @@ export class ClientHandshake13 {
     if (ks) {
       group = decodeHrrKeyShare(ks)
       if (!this.options.plan.offered.groups.includes(group)) {
-        throw new TlsProtocolError(`HelloRetryRequest selected group ${groupName(group)}, not in supported_groups (RFC 8446 §4.2.8)`, AlertDescription.illegal_parameter)
+        throw new TlsProtocolError(
+          `HelloRetryRequest selected group ${groupName(group)}, not in supported_groups (RFC 8446 §4.2.8)`,
+          AlertDescription.illegal_parameter,
+        )
       }
       if (this.keyShares.some((k) => k.group === group)) {
-        throw new TlsProtocolError(`HelloRetryRequest asks for group ${groupName(group)}, for which a share was already sent (RFC 8446 §4.2.8)`, AlertDescription.illegal_parameter)
+        throw new TlsProtocolError(
+          `HelloRetryRequest asks for group ${groupName(group)}, for which a share was already sent (RFC 8446 §4.2.8)`,
+          AlertDescription.illegal_parameter,
+        )
       }
     } else if (!cookie) {
       // RFC 8446 §4.1.4: a HelloRetryRequest that would not change the ClientHello is illegal.
-      throw new TlsProtocolError('HelloRetryRequest changes nothing: no key_share and no cookie (RFC 8446 §4.1.4)', AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        'HelloRetryRequest changes nothing: no key_share and no cookie (RFC 8446 §4.1.4)',
+        AlertDescription.illegal_parameter,
+      )
     }
     this.transcript.restartAfterHelloRetryRequest(this.suite.hash)
     this.transcript.add(msg.raw)
@@ -323,7 +372,10 @@ export class ClientHandshake13 {
     this.suite = TLS13_CIPHER_SUITES.get(sh.cipherSuite)!
     const ksBody = sh.extensions.get(ExtensionType.key_share)
     if (!ksBody) {
-      throw new TlsProtocolError('ServerHello has no key_share; hotconn offers no PSK-only mode (RFC 8446 §4.2.8 missing_extension)', AlertDescription.missing_extension)
+      throw new TlsProtocolError(
+        'ServerHello has no key_share; hotconn offers no PSK-only mode (RFC 8446 §4.2.8 missing_extension)',
+        AlertDescription.missing_extension,
+      )
     }
     const serverShare = decodeServerKeyShare(ksBody)
     const mine = this.keyShares.find((k) => k.group === serverShare.group)
@@ -348,10 +400,16 @@ export class ClientHandshake13 {
     const ticket = this.pskOffered!
     const selected = decodeSelectedIdentity(body)
     if (selected !== 0) {
-      throw new TlsProtocolError(`ServerHello selected PSK identity ${selected}, but only identity 0 was offered (RFC 8446 §4.2.11)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `ServerHello selected PSK identity ${selected}, but only identity 0 was offered (RFC 8446 §4.2.11)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     if (this.suite!.hash !== ticket.cipherSuite.hash) {
-      throw new TlsProtocolError('server resumed with a cipher suite whose hash differs from the ticket\'s (RFC 8446 §4.2.11)', AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        "server resumed with a cipher suite whose hash differs from the ticket's (RFC 8446 §4.2.11)",
+        AlertDescription.illegal_parameter,
+      )
     }
     this.resumed = true
     return ticket.psk
@@ -360,7 +418,10 @@ export class ClientHandshake13 {
   private establishHandshakeKeys(sharedSecret: Buffer, psk: Buffer | undefined): void {
     const suite = this.suite!
     if (this.io.hasPartialHandshake()) {
-      throw new TlsProtocolError('handshake data after ServerHello in the same record as a key change (RFC 8446 §5.1)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'handshake data after ServerHello in the same record as a key change (RFC 8446 §5.1)',
+        AlertDescription.unexpected_message,
+      )
     }
     this.schedule = new KeySchedule13(suite.hash, psk)
     const secrets = this.schedule.handshake(sharedSecret, this.transcript.digest())
@@ -380,13 +441,19 @@ export class ClientHandshake13 {
     checkOffered(ee.extensions, offered.extensionTypes, 'EncryptedExtensions')
     const alpnOffered = this.options.alpn ?? offered.alpn
     if (ee.alpn !== undefined && !alpnOffered.includes(ee.alpn)) {
-      throw new TlsProtocolError(`server selected ALPN "${ee.alpn}", which was not offered (RFC 7301 §3.2)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `server selected ALPN "${ee.alpn}", which was not offered (RFC 7301 §3.2)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     if (ee.applicationSettings !== undefined) {
       // draft-vvv-tls-alps §4: ALPS only with an ALPN protocol the client listed in its ALPS extension.
       const alps = this.alpsSpec()
       if (!alps || ee.alpn === undefined || !alps.protocols.includes(ee.alpn) || !alpnOffered.includes(ee.alpn)) {
-        throw new TlsProtocolError(`server sent application_settings without negotiating a protocol the ClientHello listed for ALPS (draft-vvv-tls-alps §4)`, AlertDescription.unsupported_extension)
+        throw new TlsProtocolError(
+          `server sent application_settings without negotiating a protocol the ClientHello listed for ALPS (draft-vvv-tls-alps §4)`,
+          AlertDescription.unsupported_extension,
+        )
       }
     }
     this.ee = ee
@@ -410,16 +477,26 @@ export class ClientHandshake13 {
   private processCertificate(msg: HandshakeMessage): void | Promise<void> {
     let body: Buffer
     if (msg.type === HandshakeType.certificate) body = msg.body
-    else if (msg.type === HandshakeType.compressed_certificate) body = decompressCertificate(msg.body, this.options.plan.offered.certCompression)
+    else if (msg.type === HandshakeType.compressed_certificate)
+      body = decompressCertificate(msg.body, this.options.plan.offered.certCompression)
     else {
-      throw new TlsProtocolError(`expected Certificate in state ${this.state.name}, got message ${msg.type} (RFC 8446 §4.4.2)`, AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        `expected Certificate in state ${this.state.name}, got message ${msg.type} (RFC 8446 §4.4.2)`,
+        AlertDescription.unexpected_message,
+      )
     }
     const cert = decodeCertificate(body)
     if (cert.context.length !== 0) {
-      throw new TlsProtocolError('server Certificate has a non-empty certificate_request_context (RFC 8446 §4.4.2)', AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        'server Certificate has a non-empty certificate_request_context (RFC 8446 §4.4.2)',
+        AlertDescription.illegal_parameter,
+      )
     }
     if (cert.chain.length === 0) {
-      throw new TlsProtocolError('server sent an empty Certificate (RFC 8446 §4.4.2.4 decode_error)', AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        'server sent an empty Certificate (RFC 8446 §4.4.2.4 decode_error)',
+        AlertDescription.decode_error,
+      )
     }
     // Own copies: the DER views point into the decrypted handshake flight, which they would keep alive.
     this.chain = cert.chain.map(ownedCopy)
@@ -432,7 +509,10 @@ export class ClientHandshake13 {
   private processCertificateVerify(msg: HandshakeMessage): void {
     const { scheme, signature } = decodeCertificateVerify(msg.body)
     if (!this.options.plan.offered.signatureSchemes.includes(scheme)) {
-      throw new TlsProtocolError(`CertificateVerify uses scheme 0x${scheme.toString(16)}, not offered in signature_algorithms (RFC 8446 §4.4.3)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `CertificateVerify uses scheme 0x${scheme.toString(16)}, not offered in signature_algorithms (RFC 8446 §4.4.3)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     verifyCertificateVerify(new X509Certificate(this.chain[0]!), scheme, this.transcript.digest(), signature)
     this.scheme = scheme
@@ -446,10 +526,16 @@ export class ClientHandshake13 {
     const suite = this.suite!
     const expected = finishedVerifyData(suite.hash, this.serverHandshakeSecret!, this.transcript.digest())
     if (msg.body.length !== expected.length || !timingSafeEqualBuf(msg.body, expected)) {
-      throw new TlsProtocolError('server Finished verify_data is wrong (RFC 8446 §4.4.4 decrypt_error)', AlertDescription.decrypt_error)
+      throw new TlsProtocolError(
+        'server Finished verify_data is wrong (RFC 8446 §4.4.4 decrypt_error)',
+        AlertDescription.decrypt_error,
+      )
     }
     if (this.io.hasPartialHandshake()) {
-      throw new TlsProtocolError('handshake data after server Finished in the same record as a key change (RFC 8446 §5.1)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'handshake data after server Finished in the same record as a key change (RFC 8446 §5.1)',
+        AlertDescription.unexpected_message,
+      )
     }
     this.transcript.add(msg.raw)
     const app = this.schedule!.application(this.transcript.digest())

@@ -33,7 +33,10 @@ export class HandshakeReader {
     if (this.buf.length >= 4) {
       const len = this.buf.readUIntBE(1, 3)
       if (len > MAX_HANDSHAKE_MESSAGE) {
-        throw new TlsProtocolError(`handshake message type ${this.buf[0]} of ${len} bytes exceeds the ${MAX_HANDSHAKE_MESSAGE}-byte limit`, AlertDescription.unexpected_message)
+        throw new TlsProtocolError(
+          `handshake message type ${this.buf[0]} of ${len} bytes exceeds the ${MAX_HANDSHAKE_MESSAGE}-byte limit`,
+          AlertDescription.unexpected_message,
+        )
       }
     }
   }

@@ -25,11 +25,18 @@ export function pskOffer(ticket: StoredTicket, now: number = Date.now()): PskOff
  * Writes the binder into `message` (in place): HMAC(finished_key(binder_key), Transcript-Hash(earlier messages ‖ message[0..bindersOffset])).
  * `transcriptHash(partial)` hashes the earlier transcript (message_hash and HelloRetryRequest after a retry) plus `partial`.
  */
-export function writeBinder(message: Buffer, bindersOffset: number, ticket: StoredTicket, transcriptHash: (partial: Buffer) => Buffer): void {
+export function writeBinder(
+  message: Buffer,
+  bindersOffset: number,
+  ticket: StoredTicket,
+  transcriptHash: (partial: Buffer) => Buffer,
+): void {
   const hash = ticket.cipherSuite.hash
   const binderKey = new KeySchedule13(hash, ticket.psk).resumptionBinderKey()
   const finishedKey = hkdfExpandLabel(hash, binderKey, 'finished', Buffer.alloc(0), hashLength(hash))
-  const binder = createHmac(hash, finishedKey).update(transcriptHash(message.subarray(0, bindersOffset))).digest()
+  const binder = createHmac(hash, finishedKey)
+    .update(transcriptHash(message.subarray(0, bindersOffset)))
+    .digest()
   // binders list: u16 length, then one u8-length-prefixed binder.
   message[bindersOffset + 2] = binder.length
   binder.copy(message, bindersOffset + 3)

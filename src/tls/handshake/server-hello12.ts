@@ -52,21 +52,33 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
   checkVersion(sh, offered)
   const suite = checkCipherSuite(sh, offered)
   if (sh.compressionMethod !== 0) {
-    throw new TlsProtocolError(`ServerHello compression_method ${sh.compressionMethod}; only null(0) was offered (RFC 5246 §7.4.1.3)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `ServerHello compression_method ${sh.compressionMethod}; only null(0) was offered (RFC 5246 §7.4.1.3)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   for (const type of sh.extensions.keys()) {
     if (!offered.extensionTypes.has(type)) {
-      throw new TlsProtocolError(`ServerHello carries extension ${type} that the ClientHello did not offer (RFC 5246 §7.4.1.4 unsupported_extension)`, AlertDescription.unsupported_extension)
+      throw new TlsProtocolError(
+        `ServerHello carries extension ${type} that the ClientHello did not offer (RFC 5246 §7.4.1.4 unsupported_extension)`,
+        AlertDescription.unsupported_extension,
+      )
     }
     if (!ALLOWED_IN_TLS12_SERVER_HELLO.has(type)) {
-      throw new TlsProtocolError(`TLS 1.2 ServerHello carries extension ${type}, which has no meaning in TLS 1.2 (RFC 8446 §4.2, RFC 5246 §7.4.1.4)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `TLS 1.2 ServerHello carries extension ${type}, which has no meaning in TLS 1.2 (RFC 8446 §4.2, RFC 5246 §7.4.1.4)`,
+        AlertDescription.illegal_parameter,
+      )
     }
   }
   checkRenegotiationInfo(sh)
   const ext = (type: number): Buffer | undefined => sh.extensions.get(type)
   const extendedMasterSecret = ext(ExtensionType.extended_master_secret) !== undefined
   if (extendedMasterSecret && ext(ExtensionType.extended_master_secret)!.length !== 0) {
-    throw new TlsProtocolError('ServerHello extended_master_secret is not empty (RFC 7627 §5.1)', AlertDescription.decode_error)
+    throw new TlsProtocolError(
+      'ServerHello extended_master_secret is not empty (RFC 7627 §5.1)',
+      AlertDescription.decode_error,
+    )
   }
   if (offered.extensionTypes.has(ExtensionType.extended_master_secret) && !extendedMasterSecret) {
     throw new TlsIncompatibleError(
@@ -74,11 +86,19 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
       AlertDescription.handshake_failure,
     )
   }
-  for (const type of [ExtensionType.session_ticket, ExtensionType.status_request, ExtensionType.server_name, ExtensionType.signed_certificate_timestamp]) {
+  for (const type of [
+    ExtensionType.session_ticket,
+    ExtensionType.status_request,
+    ExtensionType.server_name,
+    ExtensionType.signed_certificate_timestamp,
+  ]) {
     const body = ext(type)
     // RFC 5077 §3.2, RFC 6066 §3/§8: the server's acknowledgements are empty (SCT carries a list).
     if (body && body.length !== 0 && type !== ExtensionType.signed_certificate_timestamp) {
-      throw new TlsProtocolError(`ServerHello extension ${type} must be empty (RFC 5077 §3.2, RFC 6066 §3, §8)`, AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        `ServerHello extension ${type} must be empty (RFC 5077 §3.2, RFC 6066 §3, §8)`,
+        AlertDescription.decode_error,
+      )
     }
   }
   checkPointFormats(ext(ExtensionType.ec_point_formats))
@@ -100,11 +120,17 @@ function checkVersion(sh: ServerHello, offered: OfferedParameters): void {
     )
   }
   if (!offered.versions.includes(ProtocolVersion.TLS12)) {
-    throw new TlsProtocolError('server negotiated TLS 1.2, which the ClientHello did not offer in supported_versions (RFC 8446 §4.2.1)', AlertDescription.protocol_version)
+    throw new TlsProtocolError(
+      'server negotiated TLS 1.2, which the ClientHello did not offer in supported_versions (RFC 8446 §4.2.1)',
+      AlertDescription.protocol_version,
+    )
   }
   // RFC 8446 §4.1.3: a TLS 1.3 client that receives the downgrade sentinel MUST abort.
   const tail = sh.random.subarray(24)
-  if (offered.versions.includes(ProtocolVersion.TLS13) && (tail.equals(DOWNGRADE_TLS12) || tail.equals(DOWNGRADE_TLS11))) {
+  if (
+    offered.versions.includes(ProtocolVersion.TLS13) &&
+    (tail.equals(DOWNGRADE_TLS12) || tail.equals(DOWNGRADE_TLS11))
+  ) {
     throw new TlsProtocolError(
       'ServerHello.random carries the TLS 1.3 downgrade sentinel: a TLS 1.3 server answered with TLS 1.2, so the handshake was tampered with (RFC 8446 §4.1.3)',
       AlertDescription.illegal_parameter,
@@ -116,11 +142,17 @@ function checkCipherSuite(sh: ServerHello, offered: OfferedParameters): CipherSu
   const id = sh.cipherSuite
   const hex = `0x${id.toString(16).padStart(4, '0')}`
   if (!offered.cipherSuites.includes(id)) {
-    throw new TlsProtocolError(`server selected cipher suite ${hex}, which the ClientHello did not offer (RFC 5246 §7.4.1.3)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `server selected cipher suite ${hex}, which the ClientHello did not offer (RFC 5246 §7.4.1.3)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   const suite = TLS12_CIPHER_SUITES.get(id)
   if (!suite) {
-    throw new TlsProtocolError(`server selected cipher suite ${hex}, which is not a TLS 1.2 suite (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `server selected cipher suite ${hex}, which is not a TLS 1.2 suite (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   return suite
 }
@@ -135,7 +167,10 @@ function checkRenegotiationInfo(sh: ServerHello): void {
     )
   }
   if (ri.length !== 1 || ri[0] !== 0) {
-    throw new TlsProtocolError('ServerHello renegotiation_info is not empty on an initial handshake (RFC 5746 §3.4)', AlertDescription.handshake_failure)
+    throw new TlsProtocolError(
+      'ServerHello renegotiation_info is not empty on an initial handshake (RFC 5746 §3.4)',
+      AlertDescription.handshake_failure,
+    )
   }
 }
 
@@ -146,7 +181,10 @@ function checkPointFormats(body: Buffer | undefined): void {
   const list = r.vec(1, 'ec_point_format_list')
   r.expectEmpty()
   if (!list.includes(0)) {
-    throw new TlsProtocolError('ServerHello ec_point_formats does not include uncompressed(0) (RFC 8422 §5.2)', AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      'ServerHello ec_point_formats does not include uncompressed(0) (RFC 8422 §5.2)',
+      AlertDescription.illegal_parameter,
+    )
   }
 }
 
@@ -159,7 +197,10 @@ function decodeAlpn(body: Buffer | undefined, offered: readonly string[]): strin
   r.expectEmpty()
   const alpn = name.toString('latin1')
   if (name.length === 0 || !offered.includes(alpn)) {
-    throw new TlsProtocolError(`server selected ALPN "${alpn}", which was not offered (RFC 7301 §3.2)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `server selected ALPN "${alpn}", which was not offered (RFC 7301 §3.2)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   return alpn
 }
@@ -169,6 +210,10 @@ function decodeRecordSizeLimit(body: Buffer | undefined): number | undefined {
   const r = new ByteReader(body, 0, body.length, 'record_size_limit')
   const limit = r.u16('record_size_limit')
   r.expectEmpty()
-  if (limit < 64) throw new TlsProtocolError(`record_size_limit ${limit} is below 64 (RFC 8449 §4)`, AlertDescription.illegal_parameter)
+  if (limit < 64)
+    throw new TlsProtocolError(
+      `record_size_limit ${limit} is below 64 (RFC 8449 §4)`,
+      AlertDescription.illegal_parameter,
+    )
   return limit
 }

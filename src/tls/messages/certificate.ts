@@ -22,7 +22,8 @@ export function decodeCertificate(body: Uint8Array): CertificateMessage {
   const chain: Buffer[] = []
   while (list.remaining) {
     const der = list.vec(3, 'cert_data')
-    if (der.length === 0) throw new TlsProtocolError('Certificate entry is empty (RFC 8446 §4.4.2)', AlertDescription.decode_error)
+    if (der.length === 0)
+      throw new TlsProtocolError('Certificate entry is empty (RFC 8446 §4.4.2)', AlertDescription.decode_error)
     readExtensions(list, 'CertificateEntry')
     chain.push(der)
   }
@@ -54,10 +55,16 @@ export function decompressCertificate(body: Uint8Array, offered: readonly number
   const data = r.vec(3, 'compressed_certificate_message')
   r.expectEmpty()
   if (!offered.includes(algorithm)) {
-    throw new TlsProtocolError(`CompressedCertificate uses algorithm ${algorithm}, which the ClientHello did not offer (RFC 8879 §4)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `CompressedCertificate uses algorithm ${algorithm}, which the ClientHello did not offer (RFC 8879 §4)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   if (uncompressedLength > MAX_CERTIFICATE_MESSAGE) {
-    throw new TlsProtocolError(`CompressedCertificate claims ${uncompressedLength} bytes, over the ${MAX_CERTIFICATE_MESSAGE}-byte limit`, AlertDescription.bad_certificate)
+    throw new TlsProtocolError(
+      `CompressedCertificate claims ${uncompressedLength} bytes, over the ${MAX_CERTIFICATE_MESSAGE}-byte limit`,
+      AlertDescription.bad_certificate,
+    )
   }
   const opts = { maxOutputLength: uncompressedLength + 1 }
   let out: Buffer
@@ -65,13 +72,21 @@ export function decompressCertificate(body: Uint8Array, offered: readonly number
     if (algorithm === CertCompression.zlib) out = inflateSync(data, opts)
     else if (algorithm === CertCompression.brotli) out = brotliDecompressSync(data, opts)
     else if (algorithm === CertCompression.zstd && zstdDecompressSync) out = zstdDecompressSync(data, opts)
-    else throw new TlsUnsupportedError(`certificate compression algorithm ${algorithm} is not available in this Node.js`)
+    else
+      throw new TlsUnsupportedError(`certificate compression algorithm ${algorithm} is not available in this Node.js`)
   } catch (err) {
     if (err instanceof TlsUnsupportedError) throw err
-    throw new TlsProtocolError('CompressedCertificate does not decompress (RFC 8879 §4 bad_certificate)', AlertDescription.bad_certificate, { cause: err })
+    throw new TlsProtocolError(
+      'CompressedCertificate does not decompress (RFC 8879 §4 bad_certificate)',
+      AlertDescription.bad_certificate,
+      { cause: err },
+    )
   }
   if (out.length !== uncompressedLength) {
-    throw new TlsProtocolError(`CompressedCertificate decompressed to ${out.length} bytes, not the ${uncompressedLength} announced (RFC 8879 §4)`, AlertDescription.bad_certificate)
+    throw new TlsProtocolError(
+      `CompressedCertificate decompressed to ${out.length} bytes, not the ${uncompressedLength} announced (RFC 8879 §4)`,
+      AlertDescription.bad_certificate,
+    )
   }
   return out
 }

@@ -29,7 +29,10 @@ export function decodeEncryptedExtensions(body: Uint8Array): EncryptedExtensions
   r.expectEmpty()
   for (const type of extensions.keys()) {
     if (FORBIDDEN.has(type)) {
-      throw new TlsProtocolError(`EncryptedExtensions carries extension ${type}, which belongs in ServerHello or nowhere (RFC 8446 §4.2)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `EncryptedExtensions carries extension ${type}, which belongs in ServerHello or nowhere (RFC 8446 §4.2)`,
+        AlertDescription.illegal_parameter,
+      )
     }
   }
   let alpn: string | undefined
@@ -40,7 +43,8 @@ export function decodeEncryptedExtensions(body: Uint8Array): EncryptedExtensions
     const name = list.vec(1, 'protocol_name')
     list.expectEmpty()
     ar.expectEmpty()
-    if (name.length === 0) throw new TlsProtocolError('ALPN protocol name is empty (RFC 7301 §3.1)', AlertDescription.decode_error)
+    if (name.length === 0)
+      throw new TlsProtocolError('ALPN protocol name is empty (RFC 7301 §3.1)', AlertDescription.decode_error)
     alpn = name.toString('latin1')
   }
   let recordSizeLimit: number | undefined
@@ -49,7 +53,11 @@ export function decodeEncryptedExtensions(body: Uint8Array): EncryptedExtensions
     const rr = new ByteReader(rsl, 0, rsl.length, 'record_size_limit')
     recordSizeLimit = rr.u16('record_size_limit')
     rr.expectEmpty()
-    if (recordSizeLimit < 64) throw new TlsProtocolError(`record_size_limit ${recordSizeLimit} is below 64 (RFC 8449 §4)`, AlertDescription.illegal_parameter)
+    if (recordSizeLimit < 64)
+      throw new TlsProtocolError(
+        `record_size_limit ${recordSizeLimit} is below 64 (RFC 8449 §4)`,
+        AlertDescription.illegal_parameter,
+      )
   }
   return {
     extensions,

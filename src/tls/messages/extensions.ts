@@ -12,7 +12,10 @@ export function readExtensions(r: ByteReader, where: string): Map<number, Buffer
     const type = list.u16('extension_type')
     const body = list.vec(2, 'extension_data')
     if (out.has(type)) {
-      throw new TlsProtocolError(`${where} repeats extension ${type} (RFC 8446 §4.2: at most one of each type)`, AlertDescription.illegal_parameter)
+      throw new TlsProtocolError(
+        `${where} repeats extension ${type} (RFC 8446 §4.2: at most one of each type)`,
+        AlertDescription.illegal_parameter,
+      )
     }
     out.set(type, body)
   }
@@ -23,10 +26,18 @@ export function readExtensions(r: ByteReader, where: string): Map<number, Buffer
  * RFC 8446 §4.2: a server must only send extensions the client offered (unsupported_extension),
  * and each message may only carry the extensions allowed in it.
  */
-export function checkOffered(ext: RawExtensions, offered: ReadonlySet<number>, where: string, extraAllowed: readonly number[] = []): void {
+export function checkOffered(
+  ext: RawExtensions,
+  offered: ReadonlySet<number>,
+  where: string,
+  extraAllowed: readonly number[] = [],
+): void {
   for (const type of ext.keys()) {
     if (!offered.has(type) && !extraAllowed.includes(type)) {
-      throw new TlsProtocolError(`${where} carries extension ${type} that the ClientHello did not offer (RFC 8446 §4.2 unsupported_extension)`, AlertDescription.unsupported_extension)
+      throw new TlsProtocolError(
+        `${where} carries extension ${type} that the ClientHello did not offer (RFC 8446 §4.2 unsupported_extension)`,
+        AlertDescription.unsupported_extension,
+      )
     }
   }
 }

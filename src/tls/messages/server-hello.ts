@@ -29,7 +29,11 @@ export function decodeServerHello(body: Uint8Array): ServerHello {
   const legacyVersion = r.u16('legacy_version')
   const random = r.bytes(32, 'random')
   const sessionId = r.vec(1, 'legacy_session_id_echo')
-  if (sessionId.length > 32) throw new TlsProtocolError('ServerHello legacy_session_id_echo longer than 32 bytes (RFC 8446 §4.1.3)', AlertDescription.decode_error)
+  if (sessionId.length > 32)
+    throw new TlsProtocolError(
+      'ServerHello legacy_session_id_echo longer than 32 bytes (RFC 8446 §4.1.3)',
+      AlertDescription.decode_error,
+    )
   const cipherSuite = r.u16('cipher_suite')
   const compressionMethod = r.u8('legacy_compression_method')
   const extensions = r.remaining ? readExtensions(r, 'ServerHello') : new Map<number, Buffer>()
@@ -59,7 +63,11 @@ export function decodeServerKeyShare(body: Uint8Array): { group: number; keyExch
   const group = r.u16('group')
   const keyExchange = r.vec(2, 'key_exchange')
   r.expectEmpty()
-  if (keyExchange.length === 0) throw new TlsProtocolError('ServerHello key_share has an empty key_exchange (RFC 8446 §4.2.8)', AlertDescription.decode_error)
+  if (keyExchange.length === 0)
+    throw new TlsProtocolError(
+      'ServerHello key_share has an empty key_exchange (RFC 8446 §4.2.8)',
+      AlertDescription.decode_error,
+    )
   return { group, keyExchange }
 }
 
@@ -76,7 +84,8 @@ export function decodeCookie(body: Uint8Array): Buffer {
   const r = new ByteReader(body, 0, body.length, 'cookie')
   const cookie = r.vec(2, 'cookie')
   r.expectEmpty()
-  if (cookie.length === 0) throw new TlsProtocolError('HelloRetryRequest cookie is empty (RFC 8446 §4.2.2)', AlertDescription.decode_error)
+  if (cookie.length === 0)
+    throw new TlsProtocolError('HelloRetryRequest cookie is empty (RFC 8446 §4.2.2)', AlertDescription.decode_error)
   return cookie
 }
 

@@ -30,8 +30,13 @@ export function decodeNewSessionTicket(body: Uint8Array): NewSessionTicket {
   const ticket = Buffer.from(r.vec(2, 'ticket'))
   const ext = readExtensions(r, 'NewSessionTicket')
   r.expectEmpty()
-  if (ticket.length === 0) throw new TlsProtocolError('NewSessionTicket has an empty ticket (RFC 8446 §4.6.1)', AlertDescription.decode_error)
-  if (lifetime > 604800) throw new TlsProtocolError(`NewSessionTicket lifetime ${lifetime}s exceeds 7 days (RFC 8446 §4.6.1)`, AlertDescription.illegal_parameter)
+  if (ticket.length === 0)
+    throw new TlsProtocolError('NewSessionTicket has an empty ticket (RFC 8446 §4.6.1)', AlertDescription.decode_error)
+  if (lifetime > 604800)
+    throw new TlsProtocolError(
+      `NewSessionTicket lifetime ${lifetime}s exceeds 7 days (RFC 8446 §4.6.1)`,
+      AlertDescription.illegal_parameter,
+    )
   let maxEarlyData: number | undefined
   const ed = ext.get(ExtensionType.early_data)
   if (ed) {
@@ -48,13 +53,20 @@ export function decodeKeyUpdate(body: Uint8Array): boolean {
   const r = new ByteReader(body, 0, body.length, 'KeyUpdate')
   const v = r.u8('request_update')
   r.expectEmpty()
-  if (v > 1) throw new TlsProtocolError(`KeyUpdate request_update ${v} is neither 0 nor 1 (RFC 8446 §4.6.3)`, AlertDescription.illegal_parameter)
+  if (v > 1)
+    throw new TlsProtocolError(
+      `KeyUpdate request_update ${v} is neither 0 nor 1 (RFC 8446 §4.6.3)`,
+      AlertDescription.illegal_parameter,
+    )
   return v === KeyUpdateRequest.update_requested
 }
 
 /** A handshake message: msg_type(1) ‖ length(3) ‖ body. */
 export function handshakeMessage(type: number, body: Uint8Array): Buffer {
-  return new ByteWriter(body.length + 4).u8(type).vec(3, (w) => w.bytes(body)).finish()
+  return new ByteWriter(body.length + 4)
+    .u8(type)
+    .vec(3, (w) => w.bytes(body))
+    .finish()
 }
 
 export function encodeFinished(verifyData: Uint8Array): Buffer {

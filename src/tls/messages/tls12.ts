@@ -16,7 +16,8 @@ export function decodeCertificate12(body: Uint8Array): Buffer[] {
   const chain: Buffer[] = []
   while (list.remaining) {
     const der = list.vec(3, 'ASN.1Cert')
-    if (der.length === 0) throw new TlsProtocolError('Certificate entry is empty (RFC 5246 §7.4.2)', AlertDescription.decode_error)
+    if (der.length === 0)
+      throw new TlsProtocolError('Certificate entry is empty (RFC 5246 §7.4.2)', AlertDescription.decode_error)
     chain.push(der)
   }
   return chain
@@ -26,7 +27,11 @@ export function decodeCertificate12(body: Uint8Array): Buffer[] {
 export function decodeCertificateStatus(body: Uint8Array): { statusType: number; response: Buffer } {
   const r = new ByteReader(body, 0, body.length, 'CertificateStatus')
   const statusType = r.u8('status_type')
-  if (statusType !== 1) throw new TlsProtocolError(`CertificateStatus status_type ${statusType} is not ocsp(1) (RFC 6066 §8)`, AlertDescription.illegal_parameter)
+  if (statusType !== 1)
+    throw new TlsProtocolError(
+      `CertificateStatus status_type ${statusType} is not ocsp(1) (RFC 6066 §8)`,
+      AlertDescription.illegal_parameter,
+    )
   const response = r.vec(3, 'OCSPResponse')
   r.expectEmpty()
   return { statusType, response }
@@ -51,11 +56,18 @@ export function decodeEcdheServerKeyExchange(body: Uint8Array): EcdheServerKeyEx
   const start = r.offset
   const curveType = r.u8('curve_type')
   if (curveType !== EC_CURVE_TYPE_NAMED_CURVE) {
-    throw new TlsProtocolError(`ServerKeyExchange curve_type ${curveType} is not named_curve(3) (RFC 8422 §5.4)`, AlertDescription.illegal_parameter)
+    throw new TlsProtocolError(
+      `ServerKeyExchange curve_type ${curveType} is not named_curve(3) (RFC 8422 §5.4)`,
+      AlertDescription.illegal_parameter,
+    )
   }
   const group = r.u16('namedcurve')
   const publicKey = r.vec(1, 'point')
-  if (publicKey.length === 0) throw new TlsProtocolError('ServerKeyExchange has an empty ECDH public key (RFC 8422 §5.4)', AlertDescription.decode_error)
+  if (publicKey.length === 0)
+    throw new TlsProtocolError(
+      'ServerKeyExchange has an empty ECDH public key (RFC 8422 §5.4)',
+      AlertDescription.decode_error,
+    )
   const params = Buffer.from(body.subarray(start, r.offset))
   const scheme = r.u16('SignatureAndHashAlgorithm')
   const signature = r.vec(2, 'signature')
@@ -82,7 +94,11 @@ export function decodeCertificateRequest12(body: Uint8Array): CertificateRequest
 
 /** ServerHelloDone has an empty body (RFC 5246 §7.4.5). */
 export function decodeServerHelloDone(body: Uint8Array): void {
-  if (body.length !== 0) throw new TlsProtocolError(`ServerHelloDone has a ${body.length}-byte body; it must be empty (RFC 5246 §7.4.5)`, AlertDescription.decode_error)
+  if (body.length !== 0)
+    throw new TlsProtocolError(
+      `ServerHelloDone has a ${body.length}-byte body; it must be empty (RFC 5246 §7.4.5)`,
+      AlertDescription.decode_error,
+    )
 }
 
 export interface NewSessionTicket12 {
@@ -108,10 +124,16 @@ export function encodeEmptyCertificate12(): Buffer {
 
 /** ClientKeyExchange carrying the client's ECDH public key (RFC 8422 §5.7: ClientECDiffieHellmanPublic). */
 export function encodeEcdheClientKeyExchange(publicKey: Uint8Array): Buffer {
-  return handshakeMessage(HandshakeType.client_key_exchange, new ByteWriter(publicKey.length + 1).vecBytes(1, publicKey).finish())
+  return handshakeMessage(
+    HandshakeType.client_key_exchange,
+    new ByteWriter(publicKey.length + 1).vecBytes(1, publicKey).finish(),
+  )
 }
 
 /** ClientKeyExchange carrying the RSA-encrypted premaster secret (RFC 5246 §7.4.7.1: EncryptedPreMasterSecret, 2-byte length). */
 export function encodeRsaClientKeyExchange(encryptedPreMaster: Uint8Array): Buffer {
-  return handshakeMessage(HandshakeType.client_key_exchange, new ByteWriter(encryptedPreMaster.length + 2).vecBytes(2, encryptedPreMaster).finish())
+  return handshakeMessage(
+    HandshakeType.client_key_exchange,
+    new ByteWriter(encryptedPreMaster.length + 2).vecBytes(2, encryptedPreMaster).finish(),
+  )
 }

@@ -34,7 +34,10 @@ export class RecordProtection {
   /** per-record nonce = iv XOR padded sequence number (RFC 8446 §5.3). */
   private nextNonce(): Buffer {
     if (this.seq >= MAX_SEQUENCE) {
-      throw new TlsProtocolError('record sequence number exhausted (RFC 8446 §5.5); the connection must be rekeyed or closed', AlertDescription.internal_error)
+      throw new TlsProtocolError(
+        'record sequence number exhausted (RFC 8446 §5.5); the connection must be rekeyed or closed',
+        AlertDescription.internal_error,
+      )
     }
     this.iv.copy(this.nonce)
     let s = this.seq++
@@ -54,7 +57,9 @@ export class RecordProtection {
     record[2] = 0x03
     record.writeUInt16BE(length, 3)
     const header = record.subarray(0, 5)
-    const cipher = createCipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), { authTagLength: TAG_LENGTH })
+    const cipher = createCipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), {
+      authTagLength: TAG_LENGTH,
+    })
     cipher.setAAD(header)
     let off = 5
     off += cipher.update(content).copy(record, off)
@@ -69,8 +74,11 @@ export class RecordProtection {
    * Throws TlsBadRecordMacError on authentication failure.
    */
   open(header: Uint8Array, encrypted: Uint8Array): { type: number; content: Buffer } {
-    if (encrypted.length < TAG_LENGTH + 1) throw new TlsBadRecordMacError('encrypted record shorter than the AEAD tag (RFC 8446 §5.2 bad_record_mac)')
-    const decipher = createDecipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), { authTagLength: TAG_LENGTH })
+    if (encrypted.length < TAG_LENGTH + 1)
+      throw new TlsBadRecordMacError('encrypted record shorter than the AEAD tag (RFC 8446 §5.2 bad_record_mac)')
+    const decipher = createDecipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), {
+      authTagLength: TAG_LENGTH,
+    })
     decipher.setAAD(header)
     decipher.setAuthTag(encrypted.subarray(encrypted.length - TAG_LENGTH))
     let plain: Buffer
@@ -83,7 +91,11 @@ export class RecordProtection {
     }
     let i = plain.length - 1
     while (i >= 0 && plain[i] === 0) i--
-    if (i < 0) throw new TlsProtocolError('TLSInnerPlaintext has no non-zero content type (RFC 8446 §5.4)', AlertDescription.unexpected_message)
+    if (i < 0)
+      throw new TlsProtocolError(
+        'TLSInnerPlaintext has no non-zero content type (RFC 8446 §5.4)',
+        AlertDescription.unexpected_message,
+      )
     return { type: plain[i]!, content: plain.subarray(0, i) }
   }
 }

@@ -35,7 +35,8 @@ export class AeadProtection12 implements RecordProtector {
   ) {
     this.key = createSecretKey(key)
     this.explicitLength = mode === 'gcm' ? EXPLICIT_NONCE_LENGTH : 0
-    if (iv.length !== (mode === 'gcm' ? 4 : 12)) throw new RangeError(`TLS 1.2 ${mode} needs a ${mode === 'gcm' ? 4 : 12}-byte IV, got ${iv.length}`)
+    if (iv.length !== (mode === 'gcm' ? 4 : 12))
+      throw new RangeError(`TLS 1.2 ${mode} needs a ${mode === 'gcm' ? 4 : 12}-byte IV, got ${iv.length}`)
   }
 
   get sequence(): number {
@@ -80,7 +81,9 @@ export class AeadProtection12 implements RecordProtector {
     const type = header[0]!
     const version = (header[1]! << 8) | header[2]!
     if (fragment.length < this.explicitLength + TAG_LENGTH) {
-      throw new TlsBadRecordMacError('TLS 1.2 AEAD record shorter than its nonce and tag (RFC 5246 §6.2.3.3 bad_record_mac)')
+      throw new TlsBadRecordMacError(
+        'TLS 1.2 AEAD record shorter than its nonce and tag (RFC 5246 §6.2.3.3 bad_record_mac)',
+      )
     }
     const explicit = this.explicitLength ? fragment.subarray(0, this.explicitLength) : undefined
     const ciphertext = fragment.subarray(this.explicitLength, fragment.length - TAG_LENGTH)

@@ -10,7 +10,15 @@
  * node:crypto call overheads are not constant-time, so this narrows the timing signal but cannot
  * remove it; AEAD suites are preferred by every profile for that reason.
  */
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto'
 import { TlsBadRecordMacError } from '../errors.js'
 import type { RecordProtector } from './record-protector.js'
 import { SequenceNumber } from './sequence.js'
@@ -35,7 +43,8 @@ export class CbcProtection12 implements RecordProtector {
     key: Buffer,
     macKey: Buffer,
   ) {
-    if (macKey.length !== MAC_LENGTH) throw new RangeError(`HMAC-SHA1 key must be ${MAC_LENGTH} bytes, got ${macKey.length}`)
+    if (macKey.length !== MAC_LENGTH)
+      throw new RangeError(`HMAC-SHA1 key must be ${MAC_LENGTH} bytes, got ${macKey.length}`)
     this.key = createSecretKey(key)
     this.macKey = createSecretKey(macKey)
   }
@@ -54,7 +63,10 @@ export class CbcProtection12 implements RecordProtector {
   }
 
   seal(contentType: number, content: Uint8Array): Buffer {
-    const mac = createHmac('sha1', this.macKey).update(this.header(contentType, 0x0303, content.length)).update(content).digest()
+    const mac = createHmac('sha1', this.macKey)
+      .update(this.header(contentType, 0x0303, content.length))
+      .update(content)
+      .digest()
     const padLength = (BLOCK - ((content.length + MAC_LENGTH + 1) % BLOCK)) % BLOCK
     const padding = Buffer.alloc(padLength + 1, padLength)
     const iv = randomBytes(BLOCK)
@@ -86,7 +98,7 @@ export class CbcProtection12 implements RecordProtector {
     const padLength = plain[n - 1]!
 
     // Padding check over a fixed window: mask selects the padLength + 1 trailing bytes.
-    let good = (n - MAC_LENGTH - 1 - padLength) >>> 31 ^ 1 // 1 when padLength fits
+    let good = ((n - MAC_LENGTH - 1 - padLength) >>> 31) ^ 1 // 1 when padLength fits
     const window = Math.min(256, n)
     let diff = 0
     for (let i = 0; i < window; i++) {
@@ -97,9 +109,14 @@ export class CbcProtection12 implements RecordProtector {
     const strip = padLength & -good // bad padding: as if zero-length (RFC 5246 §6.2.3.2)
     const contentLength = n - MAC_LENGTH - 1 - strip
 
-    const mac = createHmac('sha1', this.macKey).update(this.header(type, version, contentLength)).update(plain.subarray(0, contentLength)).digest()
+    const mac = createHmac('sha1', this.macKey)
+      .update(this.header(type, version, contentLength))
+      .update(plain.subarray(0, contentLength))
+      .digest()
     // Lucky Thirteen: hash the bytes the real MAC skipped too, so the work does not depend on padLength.
-    createHmac('sha1', this.macKey).update(plain.subarray(contentLength + MAC_LENGTH, n - 1)).digest()
+    createHmac('sha1', this.macKey)
+      .update(plain.subarray(contentLength + MAC_LENGTH, n - 1))
+      .digest()
     const macOk = timingSafeEqual(mac, plain.subarray(contentLength, contentLength + MAC_LENGTH)) ? 1 : 0
     if ((good & macOk) !== 1) throw new TlsBadRecordMacError()
     return { type, content: plain.subarray(0, contentLength) }

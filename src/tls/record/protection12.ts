@@ -6,6 +6,7 @@ import { CbcProtection12 } from './protection12-cbc.js'
 import type { RecordProtector } from './record-protector.js'
 
 export function createProtection12(suite: CipherSuite12, keys: DirectionKeys12): RecordProtector {
-  if (suite.mode === 'cbc') return new CbcProtection12(suite.cipher as 'aes-128-cbc' | 'aes-256-cbc', keys.key, keys.macKey)
+  if (suite.mode === 'cbc')
+    return new CbcProtection12(suite.cipher as 'aes-128-cbc' | 'aes-256-cbc', keys.key, keys.macKey)
   return new AeadProtection12(suite.mode, suite.cipher, keys.key, keys.iv)
 }

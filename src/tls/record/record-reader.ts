@@ -13,7 +13,12 @@ export interface RawRecord {
   readonly fragment: Buffer
 }
 
-const VALID_TYPES = new Set<number>([ContentType.change_cipher_spec, ContentType.alert, ContentType.handshake, ContentType.application_data])
+const VALID_TYPES = new Set<number>([
+  ContentType.change_cipher_spec,
+  ContentType.alert,
+  ContentType.handshake,
+  ContentType.application_data,
+])
 
 export class RecordReader {
   private chunks: Buffer[] = []
@@ -64,13 +69,21 @@ export class RecordReader {
     if (this.buffered < 5) return undefined
     const { type, version, length } = this.peekHeader()
     if (!VALID_TYPES.has(type)) {
-      throw new TlsProtocolError(`record of unknown content type ${type} (RFC 8446 §5: unexpected_message); the peer is not speaking TLS`, AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        `record of unknown content type ${type} (RFC 8446 §5: unexpected_message); the peer is not speaking TLS`,
+        AlertDescription.unexpected_message,
+      )
     }
     if (version >> 8 !== 0x03) {
-      throw new TlsProtocolError(`record with version 0x${version.toString(16)} (RFC 8446 §5.1); the peer is not speaking TLS`, AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        `record with version 0x${version.toString(16)} (RFC 8446 §5.1); the peer is not speaking TLS`,
+        AlertDescription.decode_error,
+      )
     }
     if (length > this.maxFragmentLength) {
-      throw new TlsRecordOverflowError(`record of ${length} bytes exceeds ${this.maxFragmentLength} (RFC 8446 §5.2, RFC 5246 §6.2.3 record_overflow)`)
+      throw new TlsRecordOverflowError(
+        `record of ${length} bytes exceeds ${this.maxFragmentLength} (RFC 8446 §5.2, RFC 5246 §6.2.3 record_overflow)`,
+      )
     }
     if (this.buffered < 5 + length) return undefined
     const header = this.take(5)

@@ -16,7 +16,10 @@ export class SequenceNumber {
   /** The current number as 8 big-endian bytes (a shared buffer, valid until the next call), then increments. */
   next(): Buffer {
     if (this.seq >= MAX_SEQUENCE) {
-      throw new TlsProtocolError('record sequence number exhausted (RFC 5246 §6.1); the connection must be closed', AlertDescription.internal_error)
+      throw new TlsProtocolError(
+        'record sequence number exhausted (RFC 5246 §6.1); the connection must be closed',
+        AlertDescription.internal_error,
+      )
     }
     this.bytes.writeUInt32BE(Math.floor(this.seq / 0x1_0000_0000), 0)
     this.bytes.writeUInt32BE(this.seq >>> 0, 4)

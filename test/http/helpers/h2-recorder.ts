@@ -51,7 +51,8 @@ function parseFrames(conn: RecordedConnection, buf: Buffer): Buffer {
     const f: RecordedFrame = { type, flags, streamId, length }
     if (type === 4 && (flags & 1) === 0) {
       f.settings = []
-      for (let i = 0; i + 6 <= p.length; i += 6) f.settings.push({ id: p.readUInt16BE(i), value: p.readUInt32BE(i + 2) })
+      for (let i = 0; i + 6 <= p.length; i += 6)
+        f.settings.push({ id: p.readUInt16BE(i), value: p.readUInt32BE(i + 2) })
     }
     if (type === 8) f.increment = p.readUInt32BE(0) & 0x7fffffff
     if ((type === 1 && (flags & 0x20) !== 0) || type === 2) {
@@ -75,7 +76,11 @@ function parseFrames(conn: RecordedConnection, buf: Buffer): Buffer {
  * `onStream` may answer a stream itself (return true); by default every stream gets 200 "ok".
  */
 export async function startH2Recorder(
-  options: { alpn?: string[]; hostname?: string; onStream?: (stream: ServerHttp2Stream, conn: RecordedConnection) => boolean } = {},
+  options: {
+    alpn?: string[]
+    hostname?: string
+    onStream?: (stream: ServerHttp2Stream, conn: RecordedConnection) => boolean
+  } = {},
 ): Promise<H2Recorder> {
   const hostname = options.hostname ?? 'h2.test'
   const ca = createCA({ name: 'h2 recorder CA' })
@@ -95,47 +100,58 @@ export async function startH2Recorder(
     stream.respond({ ':status': 200, 'content-type': 'text/plain' })
     stream.end('ok')
   })
-  const tls = createTlsServer({ cert: leaf.chainPem, key: leaf.keyPem, ALPNProtocols: options.alpn ?? ['h2'] }, (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-    socket.on('error', () => {})
-    const conn: RecordedConnection = { alpn: socket.alpnProtocol ?? false, frames: [], headers: new Map(), h1Heads: [], session: undefined }
-    connections.push(conn)
-    if (socket.alpnProtocol !== 'h2') {
-      // A minimal HTTP/1.1 server: records each head, answers 200 with a body.
-      let pending = ''
-      socket.on('data', (d: Buffer) => {
-        pending += d.toString('latin1')
-        for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
-          conn.h1Heads.push(pending.slice(0, end))
-          pending = pending.slice(end + 4)
-          socket.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nx-alpn: http/1.1\r\n\r\nok')
-        }
-      })
-      return
-    }
-    let preface = 24
-    let rest: Buffer = Buffer.alloc(0)
-    const tap = writeThrough(socket)
-    socket.on('data', (d: Buffer) => {
-      let b = d
-      if (preface > 0) {
-        const n = Math.min(preface, b.length)
-        preface -= n
-        b = b.subarray(n)
+  const tls = createTlsServer(
+    { cert: leaf.chainPem, key: leaf.keyPem, ALPNProtocols: options.alpn ?? ['h2'] },
+    (socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+      socket.on('error', () => {})
+      const conn: RecordedConnection = {
+        alpn: socket.alpnProtocol ?? false,
+        frames: [],
+        headers: new Map(),
+        h1Heads: [],
+        session: undefined,
       }
-      rest = parseFrames(conn, rest.length === 0 ? b : Buffer.concat([rest, b]))
-      tap.push(d)
-    })
-    socket.on('end', () => tap.push(null))
-    socket.on('close', () => tap.destroy())
-    h2.once('session', (session: ServerHttp2Session) => {
-      ;(session as unknown as { recorded: RecordedConnection }).recorded = conn
-      conn.session = session
-      session.on('error', () => {})
-    })
-    h2.emit('connection', tap)
-  })
+      connections.push(conn)
+      if (socket.alpnProtocol !== 'h2') {
+        // A minimal HTTP/1.1 server: records each head, answers 200 with a body.
+        let pending = ''
+        socket.on('data', (d: Buffer) => {
+          pending += d.toString('latin1')
+          for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
+            conn.h1Heads.push(pending.slice(0, end))
+            pending = pending.slice(end + 4)
+            socket.write(
+              'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nx-alpn: http/1.1\r\n\r\nok',
+            )
+          }
+        })
+        return
+      }
+      let preface = 24
+      let rest: Buffer = Buffer.alloc(0)
+      const tap = writeThrough(socket)
+      socket.on('data', (d: Buffer) => {
+        let b = d
+        if (preface > 0) {
+          const n = Math.min(preface, b.length)
+          preface -= n
+          b = b.subarray(n)
+        }
+        rest = parseFrames(conn, rest.length === 0 ? b : Buffer.concat([rest, b]))
+        tap.push(d)
+      })
+      socket.on('end', () => tap.push(null))
+      socket.on('close', () => tap.destroy())
+      h2.once('session', (session: ServerHttp2Session) => {
+        ;(session as unknown as { recorded: RecordedConnection }).recorded = conn
+        conn.session = session
+        session.on('error', () => {})
+      })
+      h2.emit('connection', tap)
+    },
+  )
   await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve))
   return {
     port: (tls.address() as AddressInfo).port,
@@ -155,7 +171,9 @@ const PSEUDO: Record<string, string> = { ':method': 'm', ':authority': 'a', ':sc
 export function akamaiOf(conn: RecordedConnection): string {
   const settings = conn.frames.find((f) => f.settings !== undefined)?.settings ?? []
   const wu = conn.frames.find((f) => f.type === 8 && f.streamId === 0)?.increment ?? 0
-  const prio = conn.frames.filter((f) => f.type === 2).map((f) => `${f.streamId}:${f.priority!.exclusive ? 1 : 0}:${f.priority!.dependsOn}:${f.priority!.weight}`)
+  const prio = conn.frames
+    .filter((f) => f.type === 2)
+    .map((f) => `${f.streamId}:${f.priority!.exclusive ? 1 : 0}:${f.priority!.dependsOn}:${f.priority!.weight}`)
   const firstHeaders = conn.frames.find((f) => f.type === 1)
   const list = firstHeaders === undefined ? [] : (conn.headers.get(firstHeaders.streamId) ?? [])
   const pseudo = list.filter(([n]) => n.startsWith(':')).map(([n]) => PSEUDO[n] ?? n)

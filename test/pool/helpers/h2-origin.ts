@@ -35,7 +35,11 @@ export interface H2Origin {
   close(): Promise<void>
 }
 
-export async function startH2Origin(options: { ips: readonly string[]; maxConcurrentStreams?: number; delayMs?: number }): Promise<H2Origin> {
+export async function startH2Origin(options: {
+  ips: readonly string[]
+  maxConcurrentStreams?: number
+  delayMs?: number
+}): Promise<H2Origin> {
   const hostname = 'h2origin.test'
   const ca = createCA({ name: 'h2 origin CA' })
   const leaf = issueLeaf(ca, { hosts: [hostname] })
@@ -51,7 +55,9 @@ export async function startH2Origin(options: { ips: readonly string[]; maxConcur
       cert: leaf.chainPem,
       key: leaf.keyPem,
       allowHTTP1: true,
-      ...(options.maxConcurrentStreams !== undefined ? { settings: { maxConcurrentStreams: options.maxConcurrentStreams } } : {}),
+      ...(options.maxConcurrentStreams !== undefined
+        ? { settings: { maxConcurrentStreams: options.maxConcurrentStreams } }
+        : {}),
     })
     server.on('connection', (socket: Socket) => {
       c.connections++
@@ -104,7 +110,12 @@ export async function startH2Origin(options: { ips: readonly string[]; maxConcur
     ips: options.ips,
     caPem: ca.certPem,
     counters,
-    resolver: { resolve: async () => ({ addresses: options.ips.map((address) => ({ address, family: 4 as const, ttlMs: 60_000 })), minTtlMs: 60_000 }) },
+    resolver: {
+      resolve: async () => ({
+        addresses: options.ips.map((address) => ({ address, family: 4 as const, ttlMs: 60_000 })),
+        minTtlMs: 60_000,
+      }),
+    },
     url: (path = '/') => `https://${hostname}:${port}${path}`,
     goawayAll() {
       let n = 0

@@ -54,8 +54,12 @@ describe('matchesHostname', () => {
     expect(matchesHostname('::2', ids)).toBe(false)
   })
   it('commonName only when there are no SAN identities', () => {
-    expect(matchesHostname('legacy.example', { dnsNames: [], ipAddresses: [], commonName: 'legacy.example' })).toBe(true)
-    expect(matchesHostname('legacy.example', { dnsNames: ['other.example'], ipAddresses: [], commonName: 'legacy.example' })).toBe(false)
+    expect(matchesHostname('legacy.example', { dnsNames: [], ipAddresses: [], commonName: 'legacy.example' })).toBe(
+      true,
+    )
+    expect(
+      matchesHostname('legacy.example', { dnsNames: ['other.example'], ipAddresses: [], commonName: 'legacy.example' }),
+    ).toBe(false)
   })
 })
 
@@ -84,7 +88,9 @@ describe('hostname check through verifyServerCertificateChain with generated cer
   })
   it('no CN fallback when SANs exist; CN used for a SAN-less certificate', () => {
     const withSan = issueLeaf(root, { hosts: ['san.test'], commonName: 'cn.test' })
-    expect(() => verifyServerCertificateChain(withSan.chainDer, { host: 'cn.test', ca })).toThrow(/not valid for "cn.test"/)
+    expect(() => verifyServerCertificateChain(withSan.chainDer, { host: 'cn.test', ca })).toThrow(
+      /not valid for "cn.test"/,
+    )
     const noSan = issueLeaf(root, { hosts: [], commonName: 'cn.test', san: false })
     expect(verifyServerCertificateChain(noSan.chainDer, { host: 'cn.test', ca }).path).toHaveLength(2)
   })

@@ -1,6 +1,12 @@
 import * as crypto from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { knownSignatureSchemes, mldsaSupported, schemeMatchesKey, signatureSchemeInfo, verifySignature } from '../../../src/tls/cert/signature.js'
+import {
+  knownSignatureSchemes,
+  mldsaSupported,
+  schemeMatchesKey,
+  signatureSchemeInfo,
+  verifySignature,
+} from '../../../src/tls/cert/signature.js'
 import { createCA, issueLeaf } from '../../../src/testing/pki.js'
 
 const data = Buffer.from('TLS 1.3, server CertificateVerify test payload')
@@ -58,7 +64,11 @@ describe('verifySignature (RFC 8446 §4.2.3)', () => {
   }
 
   it('PSS with the wrong salt length fails (salt must equal the hash length)', () => {
-    const sig = crypto.sign('sha256', data, { key: keys.rsa.privateKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 20 })
+    const sig = crypto.sign('sha256', data, {
+      key: keys.rsa.privateKey,
+      padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: 20,
+    })
     expect(verifySignature(0x0804, keys.rsa.publicKey, data, sig)).toBe(false)
   })
 
@@ -82,12 +92,18 @@ describe('verifySignature (RFC 8446 §4.2.3)', () => {
   })
 
   it('unknown codepoints throw ERR_TLS_UNSUPPORTED', () => {
-    expect(() => verifySignature(0x1234, keys.p256.publicKey, data, Buffer.alloc(8))).toThrow(expect.objectContaining({ code: 'ERR_TLS_UNSUPPORTED' }))
+    expect(() => verifySignature(0x1234, keys.p256.publicKey, data, Buffer.alloc(8))).toThrow(
+      expect.objectContaining({ code: 'ERR_TLS_UNSUPPORTED' }),
+    )
   })
 
   it('ML-DSA: verifies where Node supports it, else throws ERR_TLS_UNSUPPORTED naming the Node version', () => {
     if (mldsaSupported()) {
-      for (const [scheme, type] of [[0x0904, 'ml-dsa-44'], [0x0905, 'ml-dsa-65'], [0x0906, 'ml-dsa-87']] as const) {
+      for (const [scheme, type] of [
+        [0x0904, 'ml-dsa-44'],
+        [0x0905, 'ml-dsa-65'],
+        [0x0906, 'ml-dsa-87'],
+      ] as const) {
         const kp = crypto.generateKeyPairSync(type as 'ed25519')
         const sig = crypto.sign(null, data, kp.privateKey)
         expect(verifySignature(scheme, kp.publicKey, data, sig)).toBe(true)
@@ -127,7 +143,10 @@ describe('schemeMatchesKey (RFC 8446 §4.4.3)', () => {
   })
   it('knows all RFC 8446 §4.2.3 codepoints and ML-DSA', () => {
     expect(knownSignatureSchemes().sort()).toEqual(
-      [0x0401, 0x0501, 0x0601, 0x0201, 0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0807, 0x0808, 0x0904, 0x0905, 0x0906].sort(),
+      [
+        0x0401, 0x0501, 0x0601, 0x0201, 0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
+        0x0807, 0x0808, 0x0904, 0x0905, 0x0906,
+      ].sort(),
     )
   })
 })

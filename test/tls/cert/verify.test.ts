@@ -43,7 +43,9 @@ describe('verifyServerCertificateChain: good chains', () => {
     const leaf = issueLeaf(root, { hosts: [host] })
     expect(verifyServerCertificateChain(leaf.chainDer, { host, ca: root.certDer }).path).toHaveLength(2)
     expect(verifyServerCertificateChain(leaf.chainDer, { host, ca: Buffer.from(root.certPem) }).path).toHaveLength(2)
-    expect(verifyServerCertificateChain(leaf.chainDer, { host, ca: [other.certPem, root.certDer] }).path).toHaveLength(2)
+    expect(verifyServerCertificateChain(leaf.chainDer, { host, ca: [other.certPem, root.certDer] }).path).toHaveLength(
+      2,
+    )
     expect(verifyServerCertificateChain(leaf.chainDer, { host, ca: other.certPem + root.certPem }).path).toHaveLength(2)
   })
 
@@ -55,7 +57,12 @@ describe('verifyServerCertificateChain: good chains', () => {
     const stranger = createIntermediate(createCA())
     const chain = [leaf.certDer, stranger.certDer, i1.certDer, root.certDer, i2.certDer]
     const v = verifyServerCertificateChain(chain, { host, ca: root.certPem })
-    expect(v.path.map((c) => c.subject)).toEqual([leaf.x509.subject, i2.x509.subject, i1.x509.subject, root.x509.subject])
+    expect(v.path.map((c) => c.subject)).toEqual([
+      leaf.x509.subject,
+      i2.x509.subject,
+      i1.x509.subject,
+      root.x509.subject,
+    ])
   })
 
   it('accepts a leaf that is itself in the trust store, and a trusted intermediate as anchor', () => {
@@ -71,23 +78,53 @@ describe('verifyServerCertificateChain: good chains', () => {
   it('backtracks: an expired cross-signed copy of the issuer is abandoned for a valid one', () => {
     const oldRoot = createCA({ name: 'Old Root' })
     const newRoot = createCA({ name: 'New Root' })
-    const expiredCross = createIntermediate(oldRoot, { name: 'New Root', keyOf: newRoot, notBefore: new Date(Date.now() - 20 * DAY), notAfter: new Date(Date.now() - DAY) })
+    const expiredCross = createIntermediate(oldRoot, {
+      name: 'New Root',
+      keyOf: newRoot,
+      notBefore: new Date(Date.now() - 20 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    })
     const validCross = createIntermediate(oldRoot, { name: 'New Root', keyOf: newRoot })
     const int = createIntermediate(newRoot)
     const leaf = issueLeaf(int, { hosts: [host] })
-    const v = verifyServerCertificateChain([leaf.certDer, int.certDer, expiredCross.certDer, validCross.certDer], { host, ca: oldRoot.certPem })
-    expect(v.path.map((c) => c.fingerprint256)).toEqual([leaf.x509, int.x509, validCross.x509, oldRoot.x509].map((c) => c.fingerprint256))
+    const v = verifyServerCertificateChain([leaf.certDer, int.certDer, expiredCross.certDer, validCross.certDer], {
+      host,
+      ca: oldRoot.certPem,
+    })
+    expect(v.path.map((c) => c.fingerprint256)).toEqual(
+      [leaf.x509, int.x509, validCross.x509, oldRoot.x509].map((c) => c.fingerprint256),
+    )
     // With only the expired copy, the failure on the path that reached the anchor is reported.
-    expectReason(() => verifyServerCertificateChain([leaf.certDer, int.certDer, expiredCross.certDer], { host, ca: oldRoot.certPem }), 'expired', 45)
+    expectReason(
+      () =>
+        verifyServerCertificateChain([leaf.certDer, int.certDer, expiredCross.certDer], { host, ca: oldRoot.certPem }),
+      'expired',
+      45,
+    )
     // Trusting the new root directly short-cuts the cross-signed copies (anchors are tried first).
-    expect(verifyServerCertificateChain([leaf.certDer, int.certDer, expiredCross.certDer], { host, ca: newRoot.certPem }).path).toHaveLength(3)
+    expect(
+      verifyServerCertificateChain([leaf.certDer, int.certDer, expiredCross.certDer], { host, ca: newRoot.certPem })
+        .path,
+    ).toHaveLength(3)
   })
 
   it('checks validity against options.now', () => {
     const root = createCA()
-    const leaf = issueLeaf(root, { hosts: [host], notBefore: new Date('2030-01-01T00:00:00Z'), notAfter: new Date('2031-01-01T00:00:00Z') })
-    expect(verifyServerCertificateChain(leaf.chainDer, { host, ca: root.certPem, now: new Date('2030-06-01T00:00:00Z') }).path).toHaveLength(2)
-    expectReason(() => verifyServerCertificateChain(leaf.chainDer, { host, ca: root.certPem, now: new Date('2031-06-01T00:00:00Z') }), 'expired', 45)
+    const leaf = issueLeaf(root, {
+      hosts: [host],
+      notBefore: new Date('2030-01-01T00:00:00Z'),
+      notAfter: new Date('2031-01-01T00:00:00Z'),
+    })
+    expect(
+      verifyServerCertificateChain(leaf.chainDer, { host, ca: root.certPem, now: new Date('2030-06-01T00:00:00Z') })
+        .path,
+    ).toHaveLength(2)
+    expectReason(
+      () =>
+        verifyServerCertificateChain(leaf.chainDer, { host, ca: root.certPem, now: new Date('2031-06-01T00:00:00Z') }),
+      'expired',
+      45,
+    )
   })
 })
 
@@ -96,7 +133,11 @@ describe('verifyServerCertificateChain: every failure reason', () => {
   const ca = root.certPem
 
   it('expired leaf -> expired / certificate_expired(45), message names the cert and the rule', () => {
-    const leaf = issueLeaf(root, { hosts: [host], notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) })
+    const leaf = issueLeaf(root, {
+      hosts: [host],
+      notBefore: new Date(Date.now() - 30 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    })
     const err = expectReason(() => verifyServerCertificateChain(leaf.chainDer, { host, ca }), 'expired', 45)
     expect(err.message).toContain(host)
     expect(err.message).toContain('RFC 5280 §4.1.2.5')
@@ -105,20 +146,32 @@ describe('verifyServerCertificateChain: every failure reason', () => {
   })
 
   it('expired intermediate -> expired', () => {
-    const int = createIntermediate(root, { name: 'Old Intermediate', notBefore: new Date(Date.now() - 30 * DAY), notAfter: new Date(Date.now() - DAY) })
+    const int = createIntermediate(root, {
+      name: 'Old Intermediate',
+      notBefore: new Date(Date.now() - 30 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    })
     const leaf = issueLeaf(int, { hosts: [host] })
     const err = expectReason(() => verifyServerCertificateChain(leaf.chainDer, { host, ca }), 'expired', 45)
     expect(err.subject).toContain('Old Intermediate')
   })
 
   it('not-yet-valid leaf -> not_yet_valid', () => {
-    const leaf = issueLeaf(root, { hosts: [host], notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 30 * DAY) })
+    const leaf = issueLeaf(root, {
+      hosts: [host],
+      notBefore: new Date(Date.now() + DAY),
+      notAfter: new Date(Date.now() + 30 * DAY),
+    })
     expectReason(() => verifyServerCertificateChain(leaf.chainDer, { host, ca }), 'not_yet_valid', 45)
   })
 
   it('wrong host -> hostname_mismatch / certificate_unknown(46), listing the names', () => {
     const leaf = issueLeaf(root, { hosts: ['a.example.test', '127.0.0.2'] })
-    const err = expectReason(() => verifyServerCertificateChain(leaf.chainDer, { host: 'b.example.test', ca }), 'hostname_mismatch', 46)
+    const err = expectReason(
+      () => verifyServerCertificateChain(leaf.chainDer, { host: 'b.example.test', ca }),
+      'hostname_mismatch',
+      46,
+    )
     expect(err.message).toContain('a.example.test')
     expect(err.message).toContain('127.0.0.2')
     expect(err.message).toContain('RFC 6125')
@@ -172,8 +225,14 @@ describe('verifyServerCertificateChain: every failure reason', () => {
     const strictRoot = createCA({ pathLen: 1 })
     const i1 = createIntermediate(strictRoot)
     const i2 = createIntermediate(i1)
-    expect(verifyServerCertificateChain(issueLeaf(i1, { hosts: [host] }).chainDer, { host, ca: strictRoot.certPem }).path).toHaveLength(3)
-    expectReason(() => verifyServerCertificateChain(issueLeaf(i2, { hosts: [host] }).chainDer, { host, ca: strictRoot.certPem }), 'path_length', 42)
+    expect(
+      verifyServerCertificateChain(issueLeaf(i1, { hosts: [host] }).chainDer, { host, ca: strictRoot.certPem }).path,
+    ).toHaveLength(3)
+    expectReason(
+      () => verifyServerCertificateChain(issueLeaf(i2, { hosts: [host] }).chainDer, { host, ca: strictRoot.certPem }),
+      'path_length',
+      42,
+    )
   })
 
   it('intermediate keyUsage without keyCertSign -> key_usage / unsupported_certificate(43)', () => {
@@ -197,13 +256,21 @@ describe('verifyServerCertificateChain: every failure reason', () => {
     const leaf = issueLeaf(root, { hosts: [host], eku: 'clientAuth' })
     const err = expectReason(() => verifyServerCertificateChain(leaf.chainDer, { host, ca }), 'extended_key_usage', 43)
     expect(err.message).toContain('clientAuth')
-    expect(verifyServerCertificateChain(issueLeaf(root, { hosts: [host], eku: 'both' }).chainDer, { host, ca }).path).toHaveLength(2)
-    expect(verifyServerCertificateChain(issueLeaf(root, { hosts: [host], eku: 'none' }).chainDer, { host, ca }).path).toHaveLength(2)
+    expect(
+      verifyServerCertificateChain(issueLeaf(root, { hosts: [host], eku: 'both' }).chainDer, { host, ca }).path,
+    ).toHaveLength(2)
+    expect(
+      verifyServerCertificateChain(issueLeaf(root, { hosts: [host], eku: 'none' }).chainDer, { host, ca }).path,
+    ).toHaveLength(2)
   })
 
   it('intermediate restricted to clientAuth -> extended_key_usage', () => {
     const int = createIntermediate(root, { eku: 'clientAuth' })
-    expectReason(() => verifyServerCertificateChain(issueLeaf(int, { hosts: [host] }).chainDer, { host, ca }), 'extended_key_usage', 43)
+    expectReason(
+      () => verifyServerCertificateChain(issueLeaf(int, { hosts: [host] }).chainDer, { host, ca }),
+      'extended_key_usage',
+      43,
+    )
   })
 
   it('issuer name matches but the key does not -> bad_signature', () => {
@@ -218,7 +285,11 @@ describe('verifyServerCertificateChain: every failure reason', () => {
     const der = Buffer.from(leaf.certDer)
     const at = der.indexOf(Buffer.from(host))
     der[at + 1]! ^= 0x01 // changes "www" in the SAN
-    const err = expectReason(() => verifyServerCertificateChain([der], { host: 'wvw.example.test', ca }), 'bad_signature', 42)
+    const err = expectReason(
+      () => verifyServerCertificateChain([der], { host: 'wvw.example.test', ca }),
+      'bad_signature',
+      42,
+    )
     expect(err.subject).toBeDefined()
   })
 
@@ -231,7 +302,11 @@ describe('verifyServerCertificateChain: every failure reason', () => {
   it('garbage bytes -> malformed', () => {
     expectReason(() => verifyServerCertificateChain([Buffer.from('not a certificate')], { host, ca }), 'malformed', 42)
     const leaf = issueLeaf(root, { hosts: [host] })
-    expectReason(() => verifyServerCertificateChain([leaf.certDer.subarray(0, leaf.certDer.length - 5)], { host, ca }), 'malformed', 42)
+    expectReason(
+      () => verifyServerCertificateChain([leaf.certDer.subarray(0, leaf.certDer.length - 5)], { host, ca }),
+      'malformed',
+      42,
+    )
   })
 
   it('empty chain -> empty_chain / decode_error(50)', () => {
@@ -243,10 +318,21 @@ describe('verifyServerCertificateChain: options', () => {
   it('rejects bad options up front', () => {
     const root = createCA()
     const leaf = issueLeaf(root, { hosts: [host] })
-    expect(() => verifyServerCertificateChain(leaf.chainDer, { host: '', ca: root.certPem })).toThrow(InvalidArgumentError)
-    expect(() => verifyServerCertificateChain(leaf.chainDer, { host, ca: 'no pem here' })).toThrow(/ca: no certificate found/)
-    expect(() => verifyServerCertificateChain(leaf.chainDer, { host, ca: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' })).toThrow(InvalidArgumentError)
-    expect(() => verifyServerCertificateChain(leaf.chainDer, { host, ca: root.certPem, now: new Date('nope') })).toThrow(/now must be a valid Date/)
+    expect(() => verifyServerCertificateChain(leaf.chainDer, { host: '', ca: root.certPem })).toThrow(
+      InvalidArgumentError,
+    )
+    expect(() => verifyServerCertificateChain(leaf.chainDer, { host, ca: 'no pem here' })).toThrow(
+      /ca: no certificate found/,
+    )
+    expect(() =>
+      verifyServerCertificateChain(leaf.chainDer, {
+        host,
+        ca: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----',
+      }),
+    ).toThrow(InvalidArgumentError)
+    expect(() =>
+      verifyServerCertificateChain(leaf.chainDer, { host, ca: root.certPem, now: new Date('nope') }),
+    ).toThrow(/now must be a valid Date/)
   })
 })
 
@@ -270,11 +356,13 @@ function asIssuer(cert: ReturnType<typeof issueLeaf>, commonName: string, parent
   }
 }
 
-
 describe('verifyServerCertificateChain: nameConstraints (RFC 5280 §4.2.1.10)', () => {
   const root = createCA()
   const ca = root.certPem
-  const constrained = createIntermediate(root, { name: 'Constrained', nameConstraints: { permitted: ['example.test', '127.0.0.0/8'], excluded: ['bad.example.test'] } })
+  const constrained = createIntermediate(root, {
+    name: 'Constrained',
+    nameConstraints: { permitted: ['example.test', '127.0.0.0/8'], excluded: ['bad.example.test'] },
+  })
 
   it('names inside the permitted subtrees pass', () => {
     const leaf = issueLeaf(constrained, { hosts: ['www.example.test', 'example.test', '127.0.0.9'] })
@@ -283,22 +371,71 @@ describe('verifyServerCertificateChain: nameConstraints (RFC 5280 §4.2.1.10)', 
 
   it('a name outside the permitted subtrees -> name_constraints, even if it is not the host', () => {
     const leaf = issueLeaf(constrained, { hosts: ['www.example.test', 'www.other.test'] })
-    const err = expectReason(() => verifyServerCertificateChain(leaf.chainDer, { host: 'www.example.test', ca }), 'name_constraints', 42)
+    const err = expectReason(
+      () => verifyServerCertificateChain(leaf.chainDer, { host: 'www.example.test', ca }),
+      'name_constraints',
+      42,
+    )
     expect(err.message).toContain('www.other.test')
     expect(err.message).toContain('Constrained')
   })
 
   it('excluded subtree and IP outside the permitted range -> name_constraints', () => {
-    expectReason(() => verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['x.bad.example.test'] }).chainDer, { host: 'x.bad.example.test', ca }), 'name_constraints', 42)
-    expectReason(() => verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['example.test', '10.0.0.1'] }).chainDer, { host: 'example.test', ca }), 'name_constraints', 42)
-    expectReason(() => verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['example.test', '::1'] }).chainDer, { host: 'example.test', ca }), 'name_constraints', 42)
+    expectReason(
+      () =>
+        verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['x.bad.example.test'] }).chainDer, {
+          host: 'x.bad.example.test',
+          ca,
+        }),
+      'name_constraints',
+      42,
+    )
+    expectReason(
+      () =>
+        verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['example.test', '10.0.0.1'] }).chainDer, {
+          host: 'example.test',
+          ca,
+        }),
+      'name_constraints',
+      42,
+    )
+    expectReason(
+      () =>
+        verifyServerCertificateChain(issueLeaf(constrained, { hosts: ['example.test', '::1'] }).chainDer, {
+          host: 'example.test',
+          ca,
+        }),
+      'name_constraints',
+      42,
+    )
   })
 
   it('constraints on the root apply through intermediates; CN of a SAN-less leaf is constrained too', () => {
     const nroot = createCA({ nameConstraints: { permitted: ['.corp.test'] } })
     const int = createIntermediate(nroot)
-    expect(verifyServerCertificateChain(issueLeaf(int, { hosts: ['a.corp.test'] }).chainDer, { host: 'a.corp.test', ca: nroot.certPem }).path).toHaveLength(3)
-    expectReason(() => verifyServerCertificateChain(issueLeaf(int, { hosts: ['corp.test'] }).chainDer, { host: 'corp.test', ca: nroot.certPem }), 'name_constraints', 42)
-    expectReason(() => verifyServerCertificateChain(issueLeaf(int, { hosts: [], san: false, commonName: 'evil.test' }).chainDer, { host: 'evil.test', ca: nroot.certPem }), 'name_constraints', 42)
+    expect(
+      verifyServerCertificateChain(issueLeaf(int, { hosts: ['a.corp.test'] }).chainDer, {
+        host: 'a.corp.test',
+        ca: nroot.certPem,
+      }).path,
+    ).toHaveLength(3)
+    expectReason(
+      () =>
+        verifyServerCertificateChain(issueLeaf(int, { hosts: ['corp.test'] }).chainDer, {
+          host: 'corp.test',
+          ca: nroot.certPem,
+        }),
+      'name_constraints',
+      42,
+    )
+    expectReason(
+      () =>
+        verifyServerCertificateChain(issueLeaf(int, { hosts: [], san: false, commonName: 'evil.test' }).chainDer, {
+          host: 'evil.test',
+          ca: nroot.certPem,
+        }),
+      'name_constraints',
+      42,
+    )
   })
 })

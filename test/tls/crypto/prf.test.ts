@@ -7,7 +7,13 @@ const hex = (s: string): Buffer => Buffer.from(s.replace(/[^0-9a-f]/gi, ''), 'he
 describe('TLS 1.2 PRF (RFC 5246 §5)', () => {
   // Expected outputs from OpenSSL: `openssl kdf -keylen N -kdfopt digest:SHA256 -kdfopt hexsecret:… -kdfopt hexseed:<label‖seed> TLS1-PRF`.
   it('P_SHA256 matches OpenSSL TLS1-PRF', () => {
-    const out = prf('sha256', hex('9bbe436ba940f017b17652849a71db35'), 'test label', hex('a0ba9f936cda311827a6f796ffd5198c'), 100)
+    const out = prf(
+      'sha256',
+      hex('9bbe436ba940f017b17652849a71db35'),
+      'test label',
+      hex('a0ba9f936cda311827a6f796ffd5198c'),
+      100,
+    )
     expect(out).toEqual(
       hex(
         'e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab' +
@@ -17,7 +23,13 @@ describe('TLS 1.2 PRF (RFC 5246 §5)', () => {
   })
 
   it('P_SHA384 matches OpenSSL TLS1-PRF', () => {
-    const out = prf('sha384', hex('b80b733d6ceefcdc71566ea48e5567df'), 'test label', hex('cd665cf6a8447dd6ff8b27555edb7465'), 148)
+    const out = prf(
+      'sha384',
+      hex('b80b733d6ceefcdc71566ea48e5567df'),
+      'test label',
+      hex('cd665cf6a8447dd6ff8b27555edb7465'),
+      148,
+    )
     expect(out).toEqual(
       hex(
         '7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cde9ca0faa60be9fe34f82b1233c9146a0e534cb400fed2700884f9dc236f80edd' +
@@ -51,7 +63,16 @@ describe('TLS 1.2 PRF (RFC 5246 §5)', () => {
       const { macKeyLength: m, keyLength: k, fixedIvLength: v } = suite
       const block = prf(suite.prfHash, ms, 'key expansion', Buffer.concat([sr, cr]), 2 * (m + k + v))
       const keys = keyBlock(suite.prfHash, ms, cr, sr, suite)
-      expect(Buffer.concat([keys.client.macKey, keys.server.macKey, keys.client.key, keys.server.key, keys.client.iv, keys.server.iv])).toEqual(block)
+      expect(
+        Buffer.concat([
+          keys.client.macKey,
+          keys.server.macKey,
+          keys.client.key,
+          keys.server.key,
+          keys.client.iv,
+          keys.server.iv,
+        ]),
+      ).toEqual(block)
       expect(keys.client.key.length).toBe(k)
       expect(keys.server.iv.length).toBe(v)
     }

@@ -8,7 +8,11 @@ import type { RecordProtector } from '../../../src/tls/record/record-protector.j
 
 function pair(id: number): { writer: RecordProtector; reader: RecordProtector } {
   const suite = TLS12_CIPHER_SUITES.get(id)!
-  const keys = { macKey: randomBytes(suite.macKeyLength), key: randomBytes(suite.keyLength), iv: randomBytes(suite.fixedIvLength) }
+  const keys = {
+    macKey: randomBytes(suite.macKeyLength),
+    key: randomBytes(suite.keyLength),
+    iv: randomBytes(suite.fixedIvLength),
+  }
   return { writer: createProtection12(suite, keys), reader: createProtection12(suite, keys) }
 }
 
@@ -18,7 +22,12 @@ describe('TLS 1.2 record protection', () => {
   for (const [id, suite] of TLS12_CIPHER_SUITES) {
     it(`${suite.name}: seal/open round trip keeps the outer type; a flipped byte or a replay fails`, () => {
       const { writer, reader } = pair(id)
-      for (const [type, size] of [[23, 0], [22, 16], [21, 2], [23, 16384]] as const) {
+      for (const [type, size] of [
+        [23, 0],
+        [22, 16],
+        [21, 2],
+        [23, 16384],
+      ] as const) {
         const content = randomBytes(size)
         const record = writer.seal(type, content)
         expect(record[0]).toBe(type)
