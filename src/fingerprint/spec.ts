@@ -84,7 +84,7 @@ export type ShuffleRule =
 export interface ClientHelloSpec {
   /** Profile name, e.g. `chrome`. */
   readonly name: string
-  /** Where the spec comes from, e.g. `Chromium 156.0.8078.79 capture (../shared/fingerprints/chromium-156)`. */
+  /** Where the spec comes from, e.g. `Chromium 156.0.8078.79 capture (../test/fixtures/captures/chromium-156)`. */
   readonly source: string
   /** Record-layer version of the first ClientHello record (0x0301 for every modern browser). */
   readonly recordVersion: number

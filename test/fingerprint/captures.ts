@@ -1,10 +1,10 @@
-/** Loads the reference captures of `shared/fingerprints` (the ground truth for the profiles). */
+/** Loads the reference captures in `test/fixtures/captures` (the ground truth for the profiles). */
 import { readFileSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const FINGERPRINTS_DIR =
-  process.env.HOTCONN_FINGERPRINTS ?? resolve(fileURLToPath(import.meta.url), '../../../../shared/fingerprints')
+  process.env.HOTCONN_FINGERPRINTS ?? resolve(fileURLToPath(import.meta.url), '../../fixtures/captures')
 
 export interface ReferenceCapture {
   readonly name: string

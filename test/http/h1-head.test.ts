@@ -12,7 +12,7 @@ import { headLayout, rewriteRequestHead } from '../../src/http/h1-head.js'
 import { HotConnPool } from '../../src/pool/index.js'
 import { startH2Recorder, type H2Recorder } from './helpers/h2-recorder.js'
 
-const CAPTURES = new URL('../../../shared/fingerprints/', import.meta.url)
+const CAPTURES = new URL('../fixtures/captures/', import.meta.url)
 
 function capturedNames(file: string): string[] {
   const text = readFileSync(new URL(file, CAPTURES), 'latin1')

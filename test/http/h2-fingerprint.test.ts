@@ -17,7 +17,7 @@ import {
   type RecordedFrame,
 } from './helpers/h2-recorder.js'
 
-const CAPTURES = new URL('../../../shared/fingerprints/', import.meta.url)
+const CAPTURES = new URL('../fixtures/captures/', import.meta.url)
 
 interface CapturedFrame {
   type: string

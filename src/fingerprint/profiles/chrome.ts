@@ -1,5 +1,5 @@
 /**
- * Chromium 156 (BoringSSL) ClientHello, from the captures in `shared/fingerprints/chromium-156`
+ * Chromium 156 (BoringSSL) ClientHello, from the captures in `test/fixtures/captures/chromium-156`
  * (21 ClientHellos of Chromium 156.0.8078.79 on Debian 12). Every extension body below is the
  * captured one; what varies per connection (GREASE values, extension order, key shares, GREASE ECH
  * bytes) is described by placeholders and the `chromium` shuffle rule.
@@ -32,7 +32,7 @@ const CHROME_H2_SETTINGS: readonly Http2Setting[] = [
 
 export const chrome: ClientHelloSpec = {
   name: 'chrome',
-  source: 'Chromium 156.0.8078.79 capture (shared/fingerprints/chromium-156)',
+  source: 'Chromium 156.0.8078.79 capture (test/fixtures/captures/chromium-156)',
   recordVersion: 0x0301,
   legacyVersion: 0x0303,
   sessionIdLength: 32,
@@ -109,7 +109,7 @@ const CHROME_SEC_CH_UA = '"Not:A-Brand";v="8", "Chromium";v="156"'
 export const chromeHttp: HttpProfile = {
   name: 'chrome',
   source:
-    'Chromium 156.0.8078.79 captures (shared/fingerprints/chromium-156: chromium-01.h2.json, chromium_ice-0[12].http.txt)',
+    'Chromium 156.0.8078.79 captures (test/fixtures/captures/chromium-156: chromium-01.h2.json, chromium_ice-0[12].http.txt)',
   userAgent: CHROME_UA,
   http2: {
     settings: CHROME_H2_SETTINGS,

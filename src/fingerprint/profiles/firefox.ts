@@ -1,5 +1,5 @@
 /**
- * Firefox ESR 153 (NSS) ClientHello, from the captures in `shared/fingerprints/firefox-esr-153`
+ * Firefox ESR 153 (NSS) ClientHello, from the captures in `test/fixtures/captures/firefox-esr-153`
  * (18 ClientHellos of Firefox 153.7.0esr on Debian 12). No GREASE, fixed extension order (NSS's
  * sender table); every extension body below is the captured one.
  *
@@ -15,7 +15,7 @@ const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
 
 export const firefox: ClientHelloSpec = {
   name: 'firefox',
-  source: 'Firefox ESR 153.7.0esr capture (shared/fingerprints/firefox-esr-153)',
+  source: 'Firefox ESR 153.7.0esr capture (test/fixtures/captures/firefox-esr-153)',
   recordVersion: 0x0301,
   legacyVersion: 0x0303,
   sessionIdLength: 32,
@@ -91,7 +91,7 @@ const FIREFOX_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Fir
 export const firefoxHttp: HttpProfile = {
   name: 'firefox',
   source:
-    'Firefox ESR 153.7.0esr captures (shared/fingerprints/firefox-esr-153: firefox-0[12].h2.json, firefox_ca-0[14].http.txt, SUMMARY.md)',
+    'Firefox ESR 153.7.0esr captures (test/fixtures/captures/firefox-esr-153: firefox-0[12].h2.json, firefox_ca-0[14].http.txt, SUMMARY.md)',
   userAgent: FIREFOX_UA,
   http2: {
     settings: [
