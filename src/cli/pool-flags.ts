@@ -89,7 +89,7 @@ async function readCa(file: string): Promise<string> {
  * @throws InvalidArgumentError for a bad flag or an invalid config file (the message names it)
  */
 export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOverrides = {}): Promise<PoolSetup> {
-  if (flags.profile !== undefined && !PROFILE_NAMES.includes(flags.profile)) {
+  if (flags.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(flags.profile)) {
     throw new InvalidArgumentError(
       `--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(flags.profile)}`,
     )

@@ -120,7 +120,7 @@ function checkOptions(o: TileFetchOptions): void {
   if (o.dnsPort !== undefined && (!Number.isInteger(o.dnsPort) || o.dnsPort < 0 || o.dnsPort > 65535)) {
     throw new InvalidArgumentError(`dnsPort must be an integer in [0, 65535], got ${o.dnsPort}`)
   }
-  if (o.profile !== undefined && !PROFILE_NAMES.includes(o.profile)) {
+  if (o.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(o.profile)) {
     throw new InvalidArgumentError(
       `profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(o.profile)}`,
     )

@@ -34,7 +34,7 @@ export const SECTIONS: Readonly<Record<SectionName, Readonly<Record<string, KeyS
     pending_timeout: { camel: 'pendingTimeoutMs', default: '30s' },
   },
   tls: {
-    profile: { camel: 'profile', default: 'chrome' },
+    profile: { camel: 'profile', default: 'chrome-latest-windows' },
     verify: { camel: 'verify', default: true },
     ca_file: { camel: 'caFile', default: undefined },
     session_resumption: { camel: 'sessionResumption', default: true },

@@ -40,7 +40,12 @@ describe('defaults', () => {
       maxPending: 1000,
       pendingTimeoutMs: 30_000,
     })
-    expect(c.tls).toEqual({ profile: 'chrome', verify: true, caFile: undefined, sessionResumption: true })
+    expect(c.tls).toEqual({
+      profile: 'chrome-latest-windows',
+      verify: true,
+      caFile: undefined,
+      sessionResumption: true,
+    })
     expect(c.dns).toEqual({ servers: [], refreshIntervalMs: 1_800_000, family: 0 })
     expect(c.blacklist).toEqual({
       statusCodes: [403, 429],
