@@ -15,7 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import PQueue from 'p-queue'
 import { fetch } from 'undici'
-import { PROFILE_NAMES } from '../config/index.js'
+import { PROFILE_NAMES, type ProfileName } from '../config/index.js'
 import { startDemoOrigin, tileBody, type DemoOrigin, type OriginIpStats } from '../demo/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool, type HostStats, type HotConnPoolOptions, type WarmupResult } from '../pool/index.js'
@@ -151,7 +151,7 @@ export function tilePaths(count: number): { z: number; x: number; y: number; pat
 
 const POOL_KEYS = { maxConnsPerHost: 32, maxConnsPerIp: 8, warmConnsPerIp: 4 } as const
 
-async function demoJob(o: TileFetchOptions, profile: string, count: number): Promise<Job> {
+async function demoJob(o: TileFetchOptions, profile: ProfileName, count: number): Promise<Job> {
   const demo = await startDemoOrigin({
     ips: DEMO_IPS,
     forbiddenIps: [DEMO_FORBIDDEN_IP],
@@ -179,7 +179,7 @@ async function demoJob(o: TileFetchOptions, profile: string, count: number): Pro
   }
 }
 
-function urlJob(url: string, profile: string, count: number): Job {
+function urlJob(url: string, profile: ProfileName, count: number): Job {
   const pool = new HotConnPool({
     pool: POOL_KEYS,
     tls: { profile },
@@ -201,7 +201,8 @@ function urlJob(url: string, profile: string, count: number): Job {
  */
 export async function runTileFetch(options: TileFetchOptions = {}): Promise<TileFetchResult> {
   checkOptions(options)
-  const profile = options.profile ?? 'chrome'
+  // Checked against PROFILE_NAMES by the option validation above.
+  const profile = (options.profile ?? 'chrome-latest-windows') as ProfileName
   const target = options.url === undefined ? 'demo' : 'url'
   const count = options.count ?? (target === 'demo' ? 2000 : 100)
   const maxAttempts = options.maxAttempts ?? 5

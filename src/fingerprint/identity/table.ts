@@ -184,5 +184,5 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
  * list) is exactly the set of names this table accepts: adding a row without the name there, or the
  * other way round, fails the typecheck.
  */
-const namesMatch: Same<import('../../config/types.js').ProfileName, IdentityRef> = true
+const namesMatch: Same<import('../../config/keys.js').ProfileName, IdentityRef> = true
 void namesMatch
