@@ -12,6 +12,20 @@ export const DEFAULT_TILE_BYTES = 2048
  * one length). Same input, same bytes; different tiles differ. The image alone is about 1 KB.
  */
 export function tileBody(z: number, x: number, y: number, size = DEFAULT_TILE_BYTES): Buffer {
+  const key = `${z}/${x}/${y}/${size}`
+  const hit = cache.get(key)
+  if (hit !== undefined) return hit
+  const body = draw(z, x, y, size)
+  if (cache.size >= CACHE_MAX) cache.clear()
+  cache.set(key, body)
+  return body
+}
+
+/** Recent tile bodies (tests and retries ask for the same tiles again); bounded, cleared when full. */
+const cache = new Map<string, Buffer>()
+const CACHE_MAX = 4096
+
+function draw(z: number, x: number, y: number, size: number): Buffer {
   const head = palettePngHead(drawTile(z, x, y))
   const comment = `hotconn demo tile ${z}/${x}/${y}`
   const bare = head.length + textChunk('Comment', comment).length + IEND.length
