@@ -11,7 +11,14 @@
  * Every value is checked before anything connects; errors are InvalidArgumentError (exit 2).
  */
 import { readFile } from 'node:fs/promises'
-import { loadConfig, PROFILE_NAMES, resolveConfig, type Config, type ConfigInput } from '../config/index.js'
+import {
+  configToInput,
+  loadConfig,
+  PROFILE_NAMES,
+  resolveConfig,
+  type Config,
+  type ConfigInput,
+} from '../config/index.js'
 import { parseServer } from '../config/values.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
 import { DnsResolver } from '../pool/dns.js'
@@ -51,22 +58,6 @@ export type PoolSetup = Config & Pick<HotConnPoolOptions, 'ca' | 'resolver'>
 
 /** Optional pool keys a command sets on top of the config (e.g. warm_conns_per_ip). */
 export type PoolOverrides = NonNullable<ConfigInput['pool']>
-
-/** A Config back to resolveConfig input, so flags can override a loaded file. */
-export function configToInput(config: Config): ConfigInput {
-  return {
-    pool: { ...config.pool },
-    tls: { ...config.tls },
-    dns: { ...config.dns, servers: [...config.dns.servers] },
-    blacklist: { ...config.blacklist, statusCodes: [...config.blacklist.statusCodes] },
-    health: {
-      path: config.health.path,
-      method: config.health.method,
-      expect: config.health.expect.map((r) => (r.from === r.to ? r.from : `${r.from}-${r.to}`)),
-    },
-    http2: { ...config.http2 },
-  }
-}
 
 async function readCa(file: string): Promise<string> {
   let pem: string
