@@ -13,12 +13,12 @@
 import { readFile } from 'node:fs/promises'
 import {
   configToInput,
+  isProfileName,
   loadConfig,
   PROFILE_NAMES,
   resolveConfig,
   type Config,
   type ConfigInput,
-  type ProfileName,
 } from '../config/index.js'
 import { parseServer } from '../config/values.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
@@ -81,7 +81,7 @@ async function readCa(file: string): Promise<string> {
  * @throws InvalidArgumentError for a bad flag or an invalid config file (the message names it)
  */
 export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOverrides = {}): Promise<PoolSetup> {
-  if (flags.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(flags.profile)) {
+  if (flags.profile !== undefined && !isProfileName(flags.profile)) {
     throw new InvalidArgumentError(
       `--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(flags.profile)}`,
     )
@@ -104,7 +104,7 @@ export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOver
       pool: { ...base.pool, ...overrides },
       tls: {
         ...base.tls,
-        ...(flags.profile === undefined ? {} : { profile: flags.profile as ProfileName }),
+        ...(flags.profile === undefined ? {} : { profile: flags.profile }),
         ...(flags.insecure === true ? { verify: false } : {}),
       },
       dns: { ...base.dns, ...(servers.length === 0 ? {} : { servers }) },

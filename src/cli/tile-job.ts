@@ -15,7 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import PQueue from 'p-queue'
 import { fetch } from 'undici'
-import { PROFILE_NAMES, type ProfileName } from '../config/index.js'
+import { isProfileName, PROFILE_NAMES, type ProfileName } from '../config/index.js'
 import { startDemoOrigin, tileBody, type DemoOrigin, type OriginIpStats } from '../demo/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool, type HostStats, type HotConnPoolOptions, type WarmupResult } from '../pool/index.js'
@@ -109,7 +109,7 @@ interface Job {
   blacklistStatuses: readonly number[]
 }
 
-function checkOptions(o: TileFetchOptions): void {
+function checkOptions(o: TileFetchOptions): asserts o is TileFetchOptions & { profile?: ProfileName } {
   const int = (name: string, v: number | undefined, min: number): void => {
     if (v !== undefined && (!Number.isInteger(v) || v < min))
       throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`)
@@ -120,7 +120,7 @@ function checkOptions(o: TileFetchOptions): void {
   if (o.dnsPort !== undefined && (!Number.isInteger(o.dnsPort) || o.dnsPort < 0 || o.dnsPort > 65535)) {
     throw new InvalidArgumentError(`dnsPort must be an integer in [0, 65535], got ${o.dnsPort}`)
   }
-  if (o.profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(o.profile)) {
+  if (o.profile !== undefined && !isProfileName(o.profile)) {
     throw new InvalidArgumentError(
       `profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(o.profile)}`,
     )
@@ -201,8 +201,7 @@ function urlJob(url: string, profile: ProfileName, count: number): Job {
  */
 export async function runTileFetch(options: TileFetchOptions = {}): Promise<TileFetchResult> {
   checkOptions(options)
-  // Checked against PROFILE_NAMES by the option validation above.
-  const profile = (options.profile ?? 'chrome-latest-windows') as ProfileName
+  const profile = options.profile ?? 'chrome'
   const target = options.url === undefined ? 'demo' : 'url'
   const count = options.count ?? (target === 'demo' ? 2000 : 100)
   const maxAttempts = options.maxAttempts ?? 5

@@ -59,6 +59,11 @@ export const PROFILE_NAMES = [
 /** A name from PROFILE_NAMES, e.g. `chrome-latest-windows`. */
 export type ProfileName = (typeof PROFILE_NAMES)[number]
 
+/** Whether `name` is a shipped identity name or alias. */
+export function isProfileName(name: string): name is ProfileName {
+  return (PROFILE_NAMES as readonly string[]).includes(name)
+}
+
 /** Methods the health check may use. */
 export const HEALTH_METHODS = ['HEAD', 'GET'] as const
 export type HealthMethod = (typeof HEALTH_METHODS)[number]

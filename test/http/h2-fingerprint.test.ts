@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { request } from 'undici'
 import { getHttpProfile } from '../../src/fingerprint/profiles/index.js'
 import type { RequestKind } from '../../src/fingerprint/http.js'
+import type { ProfileName } from '../../src/config/index.js'
 import { H2Channel } from '../../src/http/h2-channel.js'
 import { connect } from '../../src/tls/connect.js'
 import {
@@ -78,7 +79,7 @@ afterAll(async () => {
 
 /** One connection with `profile`, requests sent one after another; returns what the server recorded. */
 async function flight(
-  profile: string,
+  profile: ProfileName,
   kind: RequestKind,
   requests: Array<Record<string, string>>,
 ): Promise<RecordedConnection> {
