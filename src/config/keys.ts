@@ -30,12 +30,19 @@ import {
 } from './values.js'
 
 /**
- * TLS fingerprint profiles a config may name: the built-in profiles of `fingerprint/profiles`
- * (config sits below fingerprint, so the list is kept here; a test keeps the two equal).
+ * TLS fingerprint profiles a config may name: the names of the profile table of
+ * `fingerprint/profiles`. Config sits below fingerprint, so the list is written here;
+ * test/fingerprint/profile-names.test-d.ts checks at compile time that it is exactly the
+ * table's names (a name added to one and not the other does not compile).
  */
-export const PROFILE_NAMES: readonly string[] = ['chrome', 'firefox']
-/** A name from PROFILE_NAMES. */
-export type ProfileName = string
+export const PROFILE_NAMES = ['chrome', 'firefox'] as const
+/** A shipped profile name (`'chrome' | 'firefox'`); `connect()` also takes a custom ClientHelloSpec. */
+export type ProfileName = (typeof PROFILE_NAMES)[number]
+
+/** Whether `name` is a shipped profile name. */
+export function isProfileName(name: string): name is ProfileName {
+  return (PROFILE_NAMES as readonly string[]).includes(name)
+}
 
 /** Methods the health check may use. */
 export const HEALTH_METHODS = ['HEAD', 'GET'] as const

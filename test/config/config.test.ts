@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import {
   defaultConfig,
   isExpectedStatus,
+  isProfileName,
   loadConfig,
   parseConfig,
   resolveConfig,
@@ -281,7 +282,11 @@ describe('resolveConfig', () => {
 describe('profile names', () => {
   it('are exactly the built-in fingerprint profiles', async () => {
     const { PROFILE_NAMES } = await import('../../src/config/index.js')
-    const { profileNames } = await import('../../src/fingerprint/profiles/index.js')
+    const { getProfile, profileNames } = await import('../../src/fingerprint/profiles/index.js')
     expect([...PROFILE_NAMES].sort()).toEqual([...profileNames].sort())
+    for (const name of PROFILE_NAMES) expect(getProfile(name).name).toBe(name)
+    expect(isProfileName('chrome')).toBe(true)
+    expect(isProfileName('chrom')).toBe(false)
+    expect(isProfileName('toString')).toBe(false)
   })
 })
