@@ -25,6 +25,8 @@ export type HotConnErrorCode =
   | 'ERR_CONFIG'
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_HTTP'
+  | 'ERR_TILE_STORE'
+  | 'ERR_FLEET'
 
 export interface HotConnErrorOptions {
   cause?: unknown

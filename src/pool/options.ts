@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
-import { resolveConfig, type Config, type ConfigInput } from '../config/index.js'
+import { resolveConfig, SECTION_NAMES, type Config, type ConfigInput } from '../config/index.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
 
 /** What the pool asks of a connector: one TLS connection to `ip`, SNI `servername`. */
@@ -85,13 +85,12 @@ const EXTRA_KEYS = [
   'dnsMinRefreshMs',
   'warmupConcurrency',
 ] as const
-const SECTIONS = ['pool', 'tls', 'dns', 'blacklist', 'health', 'http2'] as const
 
 /** Whether `value` is an already-resolved Config (every section present and frozen). */
 export function isResolvedConfig(value: unknown): value is Config {
   if (value === null || typeof value !== 'object') return false
   const v = value as Record<string, unknown>
-  return SECTIONS.every((s) => v[s] !== null && typeof v[s] === 'object' && Object.isFrozen(v[s]))
+  return SECTION_NAMES.every((s) => v[s] !== null && typeof v[s] === 'object' && Object.isFrozen(v[s]))
 }
 
 function nonNegativeInt(name: string, value: unknown): number {

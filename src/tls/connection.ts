@@ -15,15 +15,16 @@ import {
 import type { CipherSuite13 } from './crypto/cipher-suites.js'
 import { nextTrafficSecret, trafficKeys } from './crypto/key-schedule.js'
 import { TlsAlertError, TlsError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
-import type { ClientHandshake12 } from './handshake/client12.js'
-import {
-  ClientHandshake13,
-  type ClientHandshakeOptions,
-  type HandshakeOutcome,
-  type HandshakeResult,
-} from './handshake/client13.js'
-import type { HandshakeIo } from './handshake/context.js'
+import { ClientHandshake } from './handshake/client.js'
+import type {
+  Aligned,
+  ClientHandshakeOptions,
+  HandshakeIo,
+  HandshakeOutcome,
+  HandshakeResult,
+} from './handshake/context.js'
 import { HandshakeReader, type HandshakeMessage } from './handshake/handshake-reader.js'
+import { CHANGE_CIPHER_SPEC_MESSAGE } from './handshake/step.js'
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket } from './messages/simple.js'
 import { RecordProtection } from './record/protection.js'
 import type { RecordProtector } from './record/record-protector.js'
@@ -56,7 +57,7 @@ interface Direction {
 export class TlsClientConnection {
   private readonly records = new RecordReader()
   private readonly handshakeReader = new HandshakeReader()
-  private readonly handshake: ClientHandshake13
+  private readonly handshake: ClientHandshake
   private readDir: Direction | undefined
   private writeDir: Direction | undefined
   private result: HandshakeOutcome | undefined
@@ -73,7 +74,7 @@ export class TlsClientConnection {
     private readonly events: ConnectionEvents,
   ) {
     this.offeredRecordSizeLimit = options.plan.offered.recordSizeLimit
-    this.handshake = new ClientHandshake13(this.io(), options)
+    this.handshake = new ClientHandshake(this.io(), options)
   }
 
   get handshakeResult(): HandshakeOutcome | undefined {
@@ -88,9 +89,9 @@ export class TlsClientConnection {
     return this.peerClosedFlag
   }
 
-  /** The TLS 1.2 handshake, once the ServerHello selected TLS 1.2. */
-  private get tls12(): ClientHandshake12 | undefined {
-    return this.handshake.tls12Handshake
+  /** True once the ServerHello selected TLS 1.2. */
+  private get tls12(): boolean {
+    return this.handshake.version === 'TLSv1.2'
   }
 
   /** Largest plaintext we accept: 2^14, or our record_size_limit (RFC 8449 §4: in TLS 1.3 it counts the inner content type). */
@@ -183,9 +184,17 @@ export class TlsClientConnection {
     }
   }
 
-  private processChangeCipherSpec(record: RawRecord): void {
-    const tls12 = this.tls12
-    if (tls12) return this.processChangeCipherSpec12(tls12, record)
+  private processChangeCipherSpec(record: RawRecord): void | Promise<void> {
+    if (this.tls12) {
+      if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
+        throw new TlsProtocolError(
+          'ChangeCipherSpec is not the single byte 1 (RFC 5246 §7.1)',
+          AlertDescription.decode_error,
+        )
+      }
+      // RFC 5246 §7.1: the server's ChangeCipherSpec switches its records to the negotiated protection.
+      return this.handshake.handle(CHANGE_CIPHER_SPEC_MESSAGE)
+    }
     // RFC 8446 §5: a single-byte 0x01 CCS during the handshake is dropped; anything else is fatal.
     if (this.result || record.fragment.length !== 1 || record.fragment[0] !== 1) {
       throw new TlsProtocolError(
@@ -194,26 +203,6 @@ export class TlsClientConnection {
       )
     }
     this.countUseless()
-  }
-
-  /** TLS 1.2: the server's ChangeCipherSpec switches its records to the negotiated protection (RFC 5246 §7.1). */
-  private processChangeCipherSpec12(tls12: ClientHandshake12, record: RawRecord): void {
-    if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
-      throw new TlsProtocolError(
-        'ChangeCipherSpec is not the single byte 1 (RFC 5246 §7.1)',
-        AlertDescription.decode_error,
-      )
-    }
-    if (this.handshakeReader.hasPartial) {
-      throw new TlsProtocolError(
-        'ChangeCipherSpec in the middle of a handshake message (RFC 5246 §7.1)',
-        AlertDescription.unexpected_message,
-      )
-    }
-    this.readDir = { protection: tls12.changeCipherSpec() }
-    // RFC 5246 §6.2.3: TLS 1.2 ciphertexts may expand by up to 2048 bytes (CBC padding).
-    this.records.maxFragmentLength = MAX_CIPHERTEXT_TLS12
-    this.uselessRecords = 0
   }
 
   private countUseless(): void {
@@ -234,7 +223,10 @@ export class TlsClientConnection {
     for (;;) {
       const msg = this.handshakeReader.next()
       if (!msg) return
-      const pending = this.result ? this.processPostHandshake(msg) : this.processHandshakeMessage(msg)
+      const pending =
+        this.result?.version === 'TLSv1.3'
+          ? this.processPostHandshake(this.result, msg)
+          : this.processHandshakeMessage(msg)
       if (pending) return pending.then(() => this.drainHandshake())
     }
   }
@@ -255,9 +247,8 @@ export class TlsClientConnection {
     this.events.handshakeDone(done)
   }
 
-  private processPostHandshake(msg: HandshakeMessage): void {
-    const result = this.result!
-    if (result.version === 'TLSv1.2') return this.processPostHandshake12(msg)
+  /** TLS 1.3 after the handshake (RFC 8446 §4.6); TLS 1.2 messages go on to the handshake, which refuses renegotiation. */
+  private processPostHandshake(result: HandshakeResult, msg: HandshakeMessage): void {
     switch (msg.type) {
       case HandshakeType.new_session_ticket:
         this.events.ticket?.(decodeNewSessionTicket(msg.body), result)
@@ -272,34 +263,12 @@ export class TlsClientConnection {
     }
   }
 
-  /**
-   * TLS 1.2 after the handshake: a HelloRequest is answered with a no_renegotiation warning
-   * (RFC 5246 §7.2.2, RFC 5746 §4.2); any other handshake message would start a renegotiation, which is refused.
-   */
-  private processPostHandshake12(msg: HandshakeMessage): void {
-    if (msg.type !== HandshakeType.hello_request) {
-      throw new TlsProtocolError(
-        `handshake message ${msg.type} after the TLS 1.2 handshake; hotconn refuses renegotiation (RFC 5746 §4.2)`,
-        AlertDescription.unexpected_message,
-      )
-    }
-    if (msg.body.length !== 0)
-      throw new TlsProtocolError('HelloRequest has a body (RFC 5246 §7.4.1.1)', AlertDescription.decode_error)
-    this.countUseless()
-    if (!this.closeNotifySent)
-      this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.no_renegotiation))
-  }
-
   private processKeyUpdate(msg: HandshakeMessage): void {
     const requested = decodeKeyUpdate(msg.body)
-    if (this.handshakeReader.hasPartial) {
-      throw new TlsProtocolError(
-        'KeyUpdate not at a record boundary (RFC 8446 §5.1)',
-        AlertDescription.unexpected_message,
-      )
-    }
-    const read = this.readDir!.tls13!
-    this.installRead(read.suite, nextTrafficSecret(read.suite.hash, read.secret))
+    const aligned = this.handshakeReader.aligned('KeyUpdate not at a record boundary (RFC 8446 §5.1)')
+    const read = this.readDir?.tls13
+    if (!read) throw new TlsProtocolError('KeyUpdate without TLS 1.3 read keys', AlertDescription.unexpected_message)
+    this.installRead(read.suite, nextTrafficSecret(read.suite.hash, read.secret), aligned)
     if (requested && !this.closeNotifySent) this.updateWriteKeys(false)
   }
 
@@ -418,7 +387,7 @@ export class TlsClientConnection {
     }
   }
 
-  private installRead(suite: CipherSuite13, secret: Buffer): void {
+  private installRead(suite: CipherSuite13, secret: Buffer, _aligned: Aligned): void {
     const { key, iv } = trafficKeys(suite.hash, secret, suite.keyLength, suite.ivLength)
     this.readDir = { protection: new RecordProtection(suite.aead, key, iv), tls13: { suite, secret } }
   }
@@ -455,15 +424,26 @@ export class TlsClientConnection {
       sendChangeCipherSpec: () => {
         this.events.transmit(plaintextRecord(ContentType.change_cipher_spec, Buffer.of(1), 0x0303))
       },
-      setReadKeys: (suite, secret) => this.installRead(suite, secret),
+      refuseRenegotiation: () => {
+        this.countUseless()
+        if (!this.closeNotifySent)
+          this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.no_renegotiation))
+      },
+      aligned: (what) => this.handshakeReader.aligned(what),
+      setReadKeys: (suite, secret, aligned) => this.installRead(suite, secret, aligned),
       setWriteKeys: (suite, secret) => this.installWrite(suite, secret),
+      setReadProtection: (protection) => {
+        this.readDir = { protection }
+        // RFC 5246 §6.2.3: TLS 1.2 ciphertexts may expand by up to 2048 bytes (CBC padding).
+        this.records.maxFragmentLength = MAX_CIPHERTEXT_TLS12
+        this.uselessRecords = 0
+      },
       setWriteProtection: (protection) => {
         this.writeDir = { protection }
       },
       logSecret: (label, secret) => {
         this.events.keylog?.(`${label} ${this.handshake.clientRandom.toString('hex')} ${secret.toString('hex')}`)
       },
-      hasPartialHandshake: () => this.handshakeReader.hasPartial,
     }
   }
 }

@@ -10,8 +10,12 @@ import { ConnectError } from '../errors.js'
 import { groupName, signatureSchemeName } from './constants.js'
 import { TlsClientConnection } from './connection.js'
 import { TlsClosedError, TlsError, TlsTruncatedError } from './errors.js'
-import type { Tls12SessionTicket } from './handshake/client12.js'
-import type { ClientHandshakeOptions, HandshakeOutcome, HandshakeResult } from './handshake/client13.js'
+import type {
+  ClientHandshakeOptions,
+  HandshakeOutcome,
+  HandshakeResult,
+  Tls12SessionTicket,
+} from './handshake/context.js'
 import type { NewSessionTicket } from './messages/simple.js'
 
 /** What was negotiated, for logs and stats. */

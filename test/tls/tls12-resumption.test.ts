@@ -2,6 +2,7 @@
 import type { Server } from 'node:https'
 import type { TLSSocket } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ProfileName } from '../../src/config/index.js'
 import { CaptureServer } from '../../src/fingerprint/capture-server.js'
 import type { ParsedClientHello } from '../../src/fingerprint/parse.js'
 import {
@@ -31,7 +32,7 @@ async function startServer12(ciphers: string, pki: TestPki): Promise<Started<Ser
   return Object.assign(srv, { reused })
 }
 
-function options(port: number, pki: TestPki, profile: string, sessionStore?: SessionTicketStore) {
+function options(port: number, pki: TestPki, profile: ProfileName, sessionStore?: SessionTicketStore) {
   return {
     host: 'tiles.test',
     ip: '127.0.0.1',

@@ -5,7 +5,7 @@
 import { createDiffieHellman } from 'node:crypto'
 import { AlertDescription, NamedGroup, groupName } from '../constants.js'
 import { TlsProtocolError } from '../errors.js'
-import type { KeyShare } from './key-exchange.js'
+import type { KeyShare } from './key-share.js'
 
 /** RFC 7919 Appendix A.1. */
 const FFDHE2048_P =

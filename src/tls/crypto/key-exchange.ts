@@ -11,14 +11,10 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { AlertDescription, NamedGroup, groupName } from '../constants.js'
 import { TlsProtocolError, TlsUnsupportedError } from '../errors.js'
 import { ffdheShare, isFfdheGroup } from './ffdhe.js'
+import type { KeyShare } from './key-share.js'
 
 /** A client key share: the bytes to send and how to combine them with the server's share. */
-export interface KeyShare {
-  readonly group: number
-  readonly publicKey: Buffer
-  /** Derives the shared secret from the server's key_exchange bytes; throws TlsProtocolError on a bad share. */
-  deriveSecret(serverShare: Uint8Array): Buffer
-}
+export type { KeyShare } from './key-share.js'
 
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
 const MLKEM768_EK_LENGTH = 1184

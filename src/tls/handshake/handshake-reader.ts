@@ -5,6 +5,7 @@
  */
 import { AlertDescription } from '../constants.js'
 import { TlsProtocolError } from '../errors.js'
+import type { Aligned } from './context.js'
 
 export interface HandshakeMessage {
   readonly type: number
@@ -16,12 +17,24 @@ export interface HandshakeMessage {
 /** Largest handshake message accepted, bytes (a Certificate with a long chain is the largest real one). */
 export const MAX_HANDSHAKE_MESSAGE = 256 * 1024
 
+const ALIGNED = Object.freeze({}) as Aligned
+
 export class HandshakeReader {
   private buf: Buffer = Buffer.alloc(0)
 
   /** True when a partial message is buffered (a key change must not happen then, RFC 8446 §5.1). */
   get hasPartial(): boolean {
     return this.buf.length > 0
+  }
+
+  /**
+   * The proof that the read keys may change now (RFC 8446 §5.1, RFC 5246 §7.1: a key change happens
+   * at a message boundary that is also a record boundary).
+   * @throws TlsProtocolError (unexpected_message) saying `what` when a partial message is buffered.
+   */
+  aligned(what: string): Aligned {
+    if (this.buf.length > 0) throw new TlsProtocolError(what, AlertDescription.unexpected_message)
+    return ALIGNED
   }
 
   push(fragment: Buffer): void {
@@ -48,6 +61,6 @@ export class HandshakeReader {
     const raw = this.buf.subarray(0, 4 + len)
     this.buf = this.buf.subarray(4 + len)
     if (this.buf.length === 0) this.buf = Buffer.alloc(0)
-    return { type: raw[0]!, body: raw.subarray(4), raw }
+    return { type: raw.readUInt8(0), body: raw.subarray(4), raw }
   }
 }

@@ -3,12 +3,12 @@
  * RFC 5746, RFC 7627, RFC 7301, RFC 5077, RFC 8422, RFC 8446 §4.1.3 downgrade protection), and
  * what it negotiated.
  */
-import type { OfferedParameters } from '../../fingerprint/spec.js'
-import { ByteReader } from '../../util/bytes.js'
-import { AlertDescription, ExtensionType, ProtocolVersion } from '../constants.js'
-import { TLS12_CIPHER_SUITES, type CipherSuite12 } from '../crypto/cipher-suites12.js'
-import { TlsIncompatibleError, TlsProtocolError } from '../errors.js'
-import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, type ServerHello } from '../messages/server-hello.js'
+import type { OfferedParameters } from '../../../fingerprint/spec.js'
+import { ByteReader } from '../../../util/bytes.js'
+import { AlertDescription, ExtensionType, ProtocolVersion } from '../../constants.js'
+import { TLS12_CIPHER_SUITES, type CipherSuite12 } from '../../crypto/cipher-suites12.js'
+import { TlsIncompatibleError, TlsProtocolError } from '../../errors.js'
+import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, type ServerHello } from '../../messages/server-hello.js'
 
 /** What a TLS 1.2 ServerHello agreed to. */
 export interface ServerHello12Agreement {
@@ -73,8 +73,9 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
   }
   checkRenegotiationInfo(sh)
   const ext = (type: number): Buffer | undefined => sh.extensions.get(type)
-  const extendedMasterSecret = ext(ExtensionType.extended_master_secret) !== undefined
-  if (extendedMasterSecret && ext(ExtensionType.extended_master_secret)!.length !== 0) {
+  const ems = ext(ExtensionType.extended_master_secret)
+  const extendedMasterSecret = ems !== undefined
+  if (ems && ems.length !== 0) {
     throw new TlsProtocolError(
       'ServerHello extended_master_secret is not empty (RFC 7627 §5.1)',
       AlertDescription.decode_error,
