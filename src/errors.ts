@@ -16,6 +16,7 @@ export type HotConnErrorCode =
   | 'ERR_TLS_TRUNCATED'
   | 'ERR_TLS_CLOSED'
   | 'ERR_TLS_UNSUPPORTED'
+  | 'ERR_TLS_INTERNAL'
   | 'ERR_ABORTED'
   | 'ERR_CONNECT'
   | 'ERR_POOL_EXHAUSTED'

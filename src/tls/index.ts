@@ -7,6 +7,7 @@ export {
   TlsIncompatibleError,
   TlsUnsupportedError,
   TlsDecodeError,
+  TlsInternalError,
   TlsBadRecordMacError,
   TlsRecordOverflowError,
   TlsTruncatedError,
