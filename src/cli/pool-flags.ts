@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises'
 import {
   configToInput,
+  isProfileName,
   loadConfig,
   PROFILE_NAMES,
   resolveConfig,
@@ -80,7 +81,7 @@ async function readCa(file: string): Promise<string> {
  * @throws InvalidArgumentError for a bad flag or an invalid config file (the message names it)
  */
 export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOverrides = {}): Promise<PoolSetup> {
-  if (flags.profile !== undefined && !PROFILE_NAMES.includes(flags.profile)) {
+  if (flags.profile !== undefined && !isProfileName(flags.profile)) {
     throw new InvalidArgumentError(
       `--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(flags.profile)}`,
     )

@@ -6,6 +6,7 @@ export {
   DEFAULT_HEADER_KINDS,
   HEALTH_METHODS,
   PROFILE_NAMES,
+  isProfileName,
   type BlacklistConfig,
   type BlacklistInput,
   type Config,

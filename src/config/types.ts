@@ -12,6 +12,7 @@ export {
   DEFAULT_HEADER_KINDS,
   HEALTH_METHODS,
   PROFILE_NAMES,
+  isProfileName,
   type DefaultHeaderKind,
   type HealthMethod,
   type ProfileName,

@@ -14,7 +14,7 @@ import {
 } from './constants.js'
 import type { CipherSuite13 } from './crypto/cipher-suites.js'
 import { nextTrafficSecret, trafficKeys } from './crypto/key-schedule.js'
-import { TlsAlertError, TlsError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
+import { TlsAlertError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
 import { ClientHandshake } from './handshake/client.js'
 import type {
   Aligned,
@@ -122,7 +122,7 @@ export class TlsClientConnection {
         if (!record) return
         pending = this.processRecord(record)
       } catch (err) {
-        this.fail(err)
+        this.fail(asTlsError(err))
         return
       }
       if (pending) {
@@ -132,7 +132,7 @@ export class TlsClientConnection {
             this.paused = false
             this.pump()
           },
-          (err: unknown) => this.fail(err),
+          (err: unknown) => this.fail(asTlsError(err)),
         )
         return
       }
@@ -147,6 +147,7 @@ export class TlsClientConnection {
       // TLS 1.3 hides the type inside (RFC 8446 §5.2); TLS 1.2 protects every type as is (RFC 5246 §6.2.3).
       if (!this.tls12 && type !== ContentType.application_data) {
         throw new TlsProtocolError(
+          'plaintext_record_after_key_change',
           `plaintext record of type ${type} after keys were established (RFC 8446 §5.2)`,
           AlertDescription.unexpected_message,
         )
@@ -164,6 +165,7 @@ export class TlsClientConnection {
     }
     if (this.handshakeReader.hasPartial && type !== ContentType.handshake) {
       throw new TlsProtocolError(
+        'handshake_interleaved_with_other_records',
         'handshake message interleaved with another record type (RFC 8446 §5.1)',
         AlertDescription.unexpected_message,
       )
@@ -178,6 +180,7 @@ export class TlsClientConnection {
         return this.processApplicationData(content)
       default:
         throw new TlsProtocolError(
+          'unexpected_inner_content_type',
           `record of content type ${type} inside an encrypted record (RFC 8446 §5.4)`,
           AlertDescription.unexpected_message,
         )
@@ -188,6 +191,7 @@ export class TlsClientConnection {
     if (this.tls12) {
       if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
         throw new TlsProtocolError(
+          'bad_change_cipher_spec',
           'ChangeCipherSpec is not the single byte 1 (RFC 5246 §7.1)',
           AlertDescription.decode_error,
         )
@@ -198,6 +202,7 @@ export class TlsClientConnection {
     // RFC 8446 §5: a single-byte 0x01 CCS during the handshake is dropped; anything else is fatal.
     if (this.result || record.fragment.length !== 1 || record.fragment[0] !== 1) {
       throw new TlsProtocolError(
+        'unexpected_change_cipher_spec',
         'unexpected change_cipher_spec record (RFC 8446 §5)',
         AlertDescription.unexpected_message,
       )
@@ -208,6 +213,7 @@ export class TlsClientConnection {
   private countUseless(): void {
     if (++this.uselessRecords > MAX_USELESS_RECORDS) {
       throw new TlsProtocolError(
+        'too_many_useless_records',
         `${MAX_USELESS_RECORDS} records in a row without progress; the peer is stalling the connection`,
         AlertDescription.unexpected_message,
       )
@@ -257,6 +263,7 @@ export class TlsClientConnection {
         return this.processKeyUpdate(msg)
       default:
         throw new TlsProtocolError(
+          'unexpected_post_handshake_message',
           `handshake message ${msg.type} after the handshake (RFC 8446 §4.6)`,
           AlertDescription.unexpected_message,
         )
@@ -267,7 +274,12 @@ export class TlsClientConnection {
     const requested = decodeKeyUpdate(msg.body)
     const aligned = this.handshakeReader.aligned('KeyUpdate not at a record boundary (RFC 8446 §5.1)')
     const read = this.readDir?.tls13
-    if (!read) throw new TlsProtocolError('KeyUpdate without TLS 1.3 read keys', AlertDescription.unexpected_message)
+    if (!read)
+      throw new TlsProtocolError(
+        'key_update_without_keys',
+        'KeyUpdate without TLS 1.3 read keys',
+        AlertDescription.unexpected_message,
+      )
     this.installRead(read.suite, nextTrafficSecret(read.suite.hash, read.secret), aligned)
     if (requested && !this.closeNotifySent) this.updateWriteKeys(false)
   }
@@ -277,6 +289,7 @@ export class TlsClientConnection {
     const write = this.writeDir?.tls13
     if (!write || !this.result) {
       throw new TlsProtocolError(
+        'key_update_unavailable',
         this.result
           ? 'KeyUpdate is a TLS 1.3 message; this connection uses TLS 1.2 (RFC 8446 §4.6.3)'
           : 'KeyUpdate before the handshake completed',
@@ -289,7 +302,11 @@ export class TlsClientConnection {
 
   private processAlert(content: Buffer): void {
     if (content.length !== 2)
-      throw new TlsProtocolError('alert record is not 2 bytes (RFC 8446 §6)', AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        'bad_alert_length',
+        'alert record is not 2 bytes (RFC 8446 §6)',
+        AlertDescription.decode_error,
+      )
     const level = content[0]!
     const description = content[1]!
     if (description === AlertDescription.close_notify) {
@@ -310,6 +327,7 @@ export class TlsClientConnection {
   private processApplicationData(content: Buffer): void {
     if (!this.result) {
       throw new TlsProtocolError(
+        'application_data_before_handshake',
         'application data before the handshake completed (RFC 8446 §2)',
         AlertDescription.unexpected_message,
       )
@@ -326,9 +344,17 @@ export class TlsClientConnection {
   writeApplicationData(data: Buffer): boolean {
     if (this.dead) throw this.dead
     if (!this.result)
-      throw new TlsProtocolError('write before the handshake completed', AlertDescription.internal_error)
+      throw new TlsProtocolError(
+        'write_before_handshake',
+        'write before the handshake completed',
+        AlertDescription.internal_error,
+      )
     if (this.closeNotifySent)
-      throw new TlsProtocolError('write after close_notify (RFC 8446 §6.1)', AlertDescription.internal_error)
+      throw new TlsProtocolError(
+        'write_after_close_notify',
+        'write after close_notify (RFC 8446 §6.1)',
+        AlertDescription.internal_error,
+      )
     return this.sendRecord(ContentType.application_data, data)
   }
 
@@ -357,13 +383,16 @@ export class TlsClientConnection {
     }
   }
 
-  /** Marks the connection dead with `err`, sending the matching alert (unless the peer sent one). */
-  fail(err: unknown, sendAlert = true): void {
+  /**
+   * Marks the connection dead with `err` and sends the alert `alertFor(err)` decides, unless
+   * close_notify went out already. Errors raised while processing the peer's bytes arrive here
+   * through `asTlsError` (the tls boundary); `TlsSocket._destroy` passes the caller's error as is.
+   */
+  fail(err: Error): void {
     if (this.dead) return
-    const e = asTlsError(err)
-    this.dead = e
-    const description = e instanceof TlsError ? e.alert : alertFor(e)
-    if (sendAlert && description !== undefined && !this.closeNotifySent) {
+    this.dead = err
+    const description = alertFor(err)
+    if (description !== undefined && !this.closeNotifySent) {
       this.closeNotifySent = true
       try {
         const alert = Buffer.of(AlertLevel.fatal, description)
@@ -376,14 +405,14 @@ export class TlsClientConnection {
         // best effort
       }
     }
-    this.events.error(e)
+    this.events.error(err)
   }
 
   private guard(fn: () => void): void {
     try {
       fn()
     } catch (err) {
-      this.fail(err)
+      this.fail(asTlsError(err))
     }
   }
 

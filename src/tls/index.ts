@@ -1,4 +1,4 @@
-export { connect, type ConnectOptions } from './connect.js'
+export { connect, type ConnectedTlsSocket, type ConnectOptions } from './connect.js'
 export { TlsSocket, type TlsConnectionInfo } from './socket.js'
 export {
   TlsError,
@@ -7,6 +7,7 @@ export {
   TlsIncompatibleError,
   TlsUnsupportedError,
   TlsDecodeError,
+  TlsInternalError,
   TlsBadRecordMacError,
   TlsRecordOverflowError,
   TlsTruncatedError,

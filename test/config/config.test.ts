@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import {
   defaultConfig,
   isExpectedStatus,
+  isProfileName,
   loadConfig,
   parseConfig,
   resolveConfig,
@@ -42,7 +43,12 @@ describe('defaults', () => {
       maxPending: 1000,
       pendingTimeoutMs: 30_000,
     })
-    expect(c.tls).toEqual({ profile: 'chrome', verify: true, caFile: undefined, sessionResumption: true })
+    expect(c.tls).toEqual({
+      profile: 'chrome-latest-windows',
+      verify: true,
+      caFile: undefined,
+      sessionResumption: true,
+    })
     expect(c.dns).toEqual({ servers: [], refreshIntervalMs: 1_800_000, family: 0 })
     expect(c.blacklist).toEqual({
       statusCodes: [403, 429],
@@ -281,7 +287,13 @@ describe('resolveConfig', () => {
 describe('profile names', () => {
   it('are exactly the built-in fingerprint profiles', async () => {
     const { PROFILE_NAMES } = await import('../../src/config/index.js')
-    const { profileNames } = await import('../../src/fingerprint/profiles/index.js')
-    expect([...PROFILE_NAMES].sort()).toEqual([...profileNames].sort())
+    const { getProfile, profileNames } = await import('../../src/fingerprint/profiles/index.js')
+    expect([...PROFILE_NAMES]).toEqual([...profileNames])
+    // An identity's ClientHello is its engine's: Chromium's for chrome-*/edge-*, NSS's for firefox-*.
+    for (const name of PROFILE_NAMES)
+      expect(getProfile(name).name).toBe(name.startsWith('firefox') ? 'firefox' : 'chrome')
+    expect(isProfileName('chrome')).toBe(true)
+    expect(isProfileName('chrom')).toBe(false)
+    expect(isProfileName('toString')).toBe(false)
   })
 })

@@ -26,6 +26,7 @@ export function verifyCertificateVerify(
   // RFC 8446 §4.4.3: RSASSA-PKCS1-v1_5 and SHA-1 schemes are not allowed in TLS 1.3 CertificateVerify.
   if ((scheme & 0xff) === 0x01 || (scheme & 0xff00) === 0x0200) {
     throw new TlsProtocolError(
+      'forbidden_certificate_verify_scheme',
       `CertificateVerify uses ${signatureSchemeName(scheme)}, forbidden in TLS 1.3 (RFC 8446 §4.4.3)`,
       AlertDescription.illegal_parameter,
     )
@@ -33,6 +34,7 @@ export function verifyCertificateVerify(
   const ok = verifySignature(scheme, leaf, certificateVerifyContent(transcriptHash), signature)
   if (!ok) {
     throw new TlsProtocolError(
+      'bad_certificate_verify_signature',
       `CertificateVerify signature (${signatureSchemeName(scheme)}) does not verify with the server certificate's key (RFC 8446 §4.4.3 decrypt_error)`,
       AlertDescription.decrypt_error,
     )

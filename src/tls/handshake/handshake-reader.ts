@@ -33,20 +33,26 @@ export class HandshakeReader {
    * @throws TlsProtocolError (unexpected_message) saying `what` when a partial message is buffered.
    */
   aligned(what: string): Aligned {
-    if (this.buf.length > 0) throw new TlsProtocolError(what, AlertDescription.unexpected_message)
+    if (this.buf.length > 0)
+      throw new TlsProtocolError('key_change_not_at_record_boundary', what, AlertDescription.unexpected_message)
     return ALIGNED
   }
 
   push(fragment: Buffer): void {
     if (fragment.length === 0) {
       // RFC 8446 §5.1: zero-length fragments of handshake are not allowed.
-      throw new TlsProtocolError('zero-length handshake record (RFC 8446 §5.1)', AlertDescription.unexpected_message)
+      throw new TlsProtocolError(
+        'empty_handshake_record',
+        'zero-length handshake record (RFC 8446 §5.1)',
+        AlertDescription.unexpected_message,
+      )
     }
     this.buf = this.buf.length ? Buffer.concat([this.buf, fragment]) : fragment
     if (this.buf.length >= 4) {
       const len = this.buf.readUIntBE(1, 3)
       if (len > MAX_HANDSHAKE_MESSAGE) {
         throw new TlsProtocolError(
+          'handshake_message_too_large',
           `handshake message type ${this.buf[0]} of ${len} bytes exceeds the ${MAX_HANDSHAKE_MESSAGE}-byte limit`,
           AlertDescription.unexpected_message,
         )

@@ -29,6 +29,7 @@ export function andThen<T, U>(value: T | Promise<T>, next: (v: T) => U): U | Pro
 export function expectType(msg: HandshakeMessage, type: number, state: string, rfc: string): void {
   if (msg.type !== type) {
     throw new TlsProtocolError(
+      'unexpected_message_order',
       `expected handshake message ${type} in state ${state}, got ${msg.type} (${rfc} message order)`,
       AlertDescription.unexpected_message,
     )

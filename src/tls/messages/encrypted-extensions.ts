@@ -30,6 +30,7 @@ export function decodeEncryptedExtensions(body: Uint8Array): EncryptedExtensions
   for (const type of extensions.keys()) {
     if (FORBIDDEN.has(type)) {
       throw new TlsProtocolError(
+        'extension_forbidden_in_encrypted_extensions',
         `EncryptedExtensions carries extension ${type}, which belongs in ServerHello or nowhere (RFC 8446 §4.2)`,
         AlertDescription.illegal_parameter,
       )
@@ -44,7 +45,11 @@ export function decodeEncryptedExtensions(body: Uint8Array): EncryptedExtensions
     list.expectEmpty()
     ar.expectEmpty()
     if (name.length === 0)
-      throw new TlsProtocolError('ALPN protocol name is empty (RFC 7301 §3.1)', AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        'empty_alpn_protocol',
+        'ALPN protocol name is empty (RFC 7301 §3.1)',
+        AlertDescription.decode_error,
+      )
     alpn = name.toString('latin1')
   }
   let recordSizeLimit: number | undefined
@@ -55,6 +60,7 @@ export function decodeEncryptedExtensions(body: Uint8Array): EncryptedExtensions
     rr.expectEmpty()
     if (recordSizeLimit < 64)
       throw new TlsProtocolError(
+        'record_size_limit_too_small',
         `record_size_limit ${recordSizeLimit} is below 64 (RFC 8449 §4)`,
         AlertDescription.illegal_parameter,
       )

@@ -13,6 +13,7 @@ export function readExtensions(r: ByteReader, where: string): Map<number, Buffer
     const body = list.vec(2, 'extension_data')
     if (out.has(type)) {
       throw new TlsProtocolError(
+        'duplicate_extension',
         `${where} repeats extension ${type} (RFC 8446 §4.2: at most one of each type)`,
         AlertDescription.illegal_parameter,
       )
@@ -35,6 +36,7 @@ export function checkOffered(
   for (const type of ext.keys()) {
     if (!offered.has(type) && !extraAllowed.includes(type)) {
       throw new TlsProtocolError(
+        'unoffered_extension',
         `${where} carries extension ${type} that the ClientHello did not offer (RFC 8446 §4.2 unsupported_extension)`,
         AlertDescription.unsupported_extension,
       )

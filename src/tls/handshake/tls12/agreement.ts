@@ -53,6 +53,7 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
   const suite = checkCipherSuite(sh, offered)
   if (sh.compressionMethod !== 0) {
     throw new TlsProtocolError(
+      'selected_unoffered_compression',
       `ServerHello compression_method ${sh.compressionMethod}; only null(0) was offered (RFC 5246 §7.4.1.3)`,
       AlertDescription.illegal_parameter,
     )
@@ -60,12 +61,14 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
   for (const type of sh.extensions.keys()) {
     if (!offered.extensionTypes.has(type)) {
       throw new TlsProtocolError(
+        'unoffered_extension',
         `ServerHello carries extension ${type} that the ClientHello did not offer (RFC 5246 §7.4.1.4 unsupported_extension)`,
         AlertDescription.unsupported_extension,
       )
     }
     if (!ALLOWED_IN_TLS12_SERVER_HELLO.has(type)) {
       throw new TlsProtocolError(
+        'extension_not_allowed_in_tls12',
         `TLS 1.2 ServerHello carries extension ${type}, which has no meaning in TLS 1.2 (RFC 8446 §4.2, RFC 5246 §7.4.1.4)`,
         AlertDescription.illegal_parameter,
       )
@@ -77,12 +80,14 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
   const extendedMasterSecret = ems !== undefined
   if (ems && ems.length !== 0) {
     throw new TlsProtocolError(
+      'extended_master_secret_not_empty',
       'ServerHello extended_master_secret is not empty (RFC 7627 §5.1)',
       AlertDescription.decode_error,
     )
   }
   if (offered.extensionTypes.has(ExtensionType.extended_master_secret) && !extendedMasterSecret) {
     throw new TlsIncompatibleError(
+      'no_extended_master_secret',
       'server did not negotiate extended_master_secret, which hotconn requires in TLS 1.2 (RFC 7627 §5.4: without it the session is open to triple-handshake attacks); upgrade the server to TLS 1.3 or enable EMS',
       AlertDescription.handshake_failure,
     )
@@ -97,6 +102,7 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
     // RFC 5077 §3.2, RFC 6066 §3/§8: the server's acknowledgements are empty (SCT carries a list).
     if (body && body.length !== 0 && type !== ExtensionType.signed_certificate_timestamp) {
       throw new TlsProtocolError(
+        'acknowledgement_not_empty',
         `ServerHello extension ${type} must be empty (RFC 5077 §3.2, RFC 6066 §3, §8)`,
         AlertDescription.decode_error,
       )
@@ -116,12 +122,14 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
 function checkVersion(sh: ServerHello, offered: OfferedParameters): void {
   if (sh.legacyVersion !== ProtocolVersion.TLS12) {
     throw new TlsIncompatibleError(
+      'version_too_old',
       `server negotiated protocol version 0x${sh.legacyVersion.toString(16)}; hotconn speaks TLS 1.2 and 1.3 only (RFC 8996 deprecates TLS 1.0 and 1.1) — upgrade the server`,
       AlertDescription.protocol_version,
     )
   }
   if (!offered.versions.includes(ProtocolVersion.TLS12)) {
     throw new TlsProtocolError(
+      'selected_unoffered_version',
       'server negotiated TLS 1.2, which the ClientHello did not offer in supported_versions (RFC 8446 §4.2.1)',
       AlertDescription.protocol_version,
     )
@@ -133,6 +141,7 @@ function checkVersion(sh: ServerHello, offered: OfferedParameters): void {
     (tail.equals(DOWNGRADE_TLS12) || tail.equals(DOWNGRADE_TLS11))
   ) {
     throw new TlsProtocolError(
+      'downgrade_sentinel',
       'ServerHello.random carries the TLS 1.3 downgrade sentinel: a TLS 1.3 server answered with TLS 1.2, so the handshake was tampered with (RFC 8446 §4.1.3)',
       AlertDescription.illegal_parameter,
     )
@@ -144,6 +153,7 @@ function checkCipherSuite(sh: ServerHello, offered: OfferedParameters): CipherSu
   const hex = `0x${id.toString(16).padStart(4, '0')}`
   if (!offered.cipherSuites.includes(id)) {
     throw new TlsProtocolError(
+      'selected_unoffered_cipher_suite',
       `server selected cipher suite ${hex}, which the ClientHello did not offer (RFC 5246 §7.4.1.3)`,
       AlertDescription.illegal_parameter,
     )
@@ -151,6 +161,7 @@ function checkCipherSuite(sh: ServerHello, offered: OfferedParameters): CipherSu
   const suite = TLS12_CIPHER_SUITES.get(id)
   if (!suite) {
     throw new TlsProtocolError(
+      'selected_cipher_suite_of_other_version',
       `server selected cipher suite ${hex}, which is not a TLS 1.2 suite (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3)`,
       AlertDescription.illegal_parameter,
     )
@@ -163,12 +174,14 @@ function checkRenegotiationInfo(sh: ServerHello): void {
   const ri = sh.extensions.get(ExtensionType.renegotiation_info)
   if (!ri) {
     throw new TlsIncompatibleError(
+      'no_secure_renegotiation',
       'server does not support secure renegotiation (no renegotiation_info in ServerHello, RFC 5746 §3.4); hotconn refuses such TLS 1.2 servers — upgrade the server',
       AlertDescription.handshake_failure,
     )
   }
   if (ri.length !== 1 || ri[0] !== 0) {
     throw new TlsProtocolError(
+      'renegotiation_info_not_empty',
       'ServerHello renegotiation_info is not empty on an initial handshake (RFC 5746 §3.4)',
       AlertDescription.handshake_failure,
     )
@@ -183,6 +196,7 @@ function checkPointFormats(body: Buffer | undefined): void {
   r.expectEmpty()
   if (!list.includes(0)) {
     throw new TlsProtocolError(
+      'no_uncompressed_point_format',
       'ServerHello ec_point_formats does not include uncompressed(0) (RFC 8422 §5.2)',
       AlertDescription.illegal_parameter,
     )
@@ -199,6 +213,7 @@ function decodeAlpn(body: Buffer | undefined, offered: readonly string[]): strin
   const alpn = name.toString('latin1')
   if (name.length === 0 || !offered.includes(alpn)) {
     throw new TlsProtocolError(
+      'selected_unoffered_alpn',
       `server selected ALPN "${alpn}", which was not offered (RFC 7301 §3.2)`,
       AlertDescription.illegal_parameter,
     )
@@ -213,6 +228,7 @@ function decodeRecordSizeLimit(body: Buffer | undefined): number | undefined {
   r.expectEmpty()
   if (limit < 64)
     throw new TlsProtocolError(
+      'record_size_limit_too_small',
       `record_size_limit ${limit} is below 64 (RFC 8449 §4)`,
       AlertDescription.illegal_parameter,
     )

@@ -20,6 +20,7 @@ const RFC = 'RFC 5246 §7.3'
 export function handleNewSessionTicket(state: ExpectNewSessionTicket, msg: HandshakeMessage): ExpectChangeCipherSpec {
   if (msg === CHANGE_CIPHER_SPEC_MESSAGE) {
     throw new TlsProtocolError(
+      'missing_new_session_ticket',
       'unexpected ChangeCipherSpec before the NewSessionTicket it promised (RFC 5077 §3.3)',
       AlertDescription.unexpected_message,
     )
@@ -36,6 +37,7 @@ export function handleChangeCipherSpec(
 ): ExpectFinished {
   if (msg !== CHANGE_CIPHER_SPEC_MESSAGE) {
     throw new TlsProtocolError(
+      'missing_change_cipher_spec',
       `handshake message ${msg.type} before the server's ChangeCipherSpec (RFC 5246 §7.3)`,
       AlertDescription.unexpected_message,
     )
@@ -53,6 +55,7 @@ export function handleFinished(state: ExpectFinished, msg: HandshakeMessage, cx:
   const expected = finishedVerifyData12(prf, master, 'server', cx.transcript.digest())
   if (msg.body.length !== expected.length || !timingSafeEqual(msg.body, expected)) {
     throw new TlsProtocolError(
+      'bad_finished',
       'server Finished verify_data is wrong (RFC 5246 §7.4.9 decrypt_error); the handshake was tampered with or the keys disagree',
       AlertDescription.decrypt_error,
     )

@@ -41,6 +41,7 @@ export function step12(state: Tls12State, msg: HandshakeMessage, cx: HandshakeCo
       return handleFinished(state, msg, cx)
     case 'Done':
       throw new TlsProtocolError(
+        'renegotiation_refused',
         `handshake message ${msg.type} after the TLS 1.2 handshake; hotconn refuses renegotiation (RFC 5746 §4.2)`,
         AlertDescription.unexpected_message,
       )
@@ -51,6 +52,7 @@ export function step12(state: Tls12State, msg: HandshakeMessage, cx: HandshakeCo
 function checkChangeCipherSpecAllowed(state: Tls12State): void {
   if (state.name === 'ExpectChangeCipherSpec' || state.name === 'ExpectNewSessionTicket') return
   throw new TlsProtocolError(
+    'unexpected_change_cipher_spec',
     `unexpected ChangeCipherSpec in state ${state.name} (RFC 5246 §7.1)`,
     AlertDescription.unexpected_message,
   )
@@ -63,6 +65,10 @@ function checkChangeCipherSpecAllowed(state: Tls12State): void {
  */
 export function refuseHelloRequest(state: Tls12State, msg: HandshakeMessage, cx: HandshakeContext): void {
   if (msg.body.length !== 0)
-    throw new TlsProtocolError('HelloRequest has a body (RFC 5246 §7.4.1.1)', AlertDescription.decode_error)
+    throw new TlsProtocolError(
+      'hello_request_not_empty',
+      'HelloRequest has a body (RFC 5246 §7.4.1.1)',
+      AlertDescription.decode_error,
+    )
   if (state.name === 'Done') cx.io.refuseRenegotiation()
 }

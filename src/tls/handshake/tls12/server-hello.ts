@@ -49,12 +49,14 @@ function resume(
   const suite = agreed.suite
   if (suite.id !== ticket.cipherSuite.id) {
     throw new TlsProtocolError(
+      'resumed_with_other_cipher_suite',
       `server resumed the session with ${suite.name}, but the session was made with ${ticket.cipherSuite.name} (RFC 5246 §7.4.1.3)`,
       AlertDescription.illegal_parameter,
     )
   }
   if (agreed.extendedMasterSecret !== ticket.extendedMasterSecret) {
     throw new TlsProtocolError(
+      'resumed_with_other_extended_master_secret',
       `server resumed a session ${ticket.extendedMasterSecret ? 'with' : 'without'} extended master secret in a ServerHello ${agreed.extendedMasterSecret ? 'with' : 'without'} it (RFC 7627 §5.3)`,
       AlertDescription.handshake_failure,
     )

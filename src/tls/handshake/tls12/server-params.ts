@@ -50,6 +50,7 @@ export function handleCertificate(
   const [der, ...issuers] = decodeCertificate12(msg.body)
   if (!der) {
     throw new TlsProtocolError(
+      'empty_certificate',
       'server sent an empty Certificate; hotconn offers no anonymous suites (RFC 5246 §7.4.2)',
       AlertDescription.decode_error,
     )
@@ -76,6 +77,7 @@ function parseLeaf(der: Buffer, suite: Server12['session']['agreed']['suite']): 
     leaf = new X509Certificate(der)
   } catch (err) {
     throw new TlsProtocolError(
+      'certificate_does_not_parse',
       'server certificate does not parse as X.509 (RFC 5246 §7.4.2 bad_certificate)',
       AlertDescription.bad_certificate,
       { cause: err },
@@ -85,6 +87,7 @@ function parseLeaf(der: Buffer, suite: Server12['session']['agreed']['suite']): 
   const want = suite.authentication === 'ecdsa' ? 'ec' : 'rsa'
   if (keyType !== want) {
     throw new TlsProtocolError(
+      'certificate_key_does_not_fit_suite',
       `server certificate has a ${keyType ?? 'unknown'} key, but ${suite.name} needs an ${want === 'ec' ? 'ECDSA' : 'RSA'} key (RFC 8422 §5.3, RFC 5246 §7.4.2)`,
       AlertDescription.unsupported_certificate,
     )
@@ -136,6 +139,7 @@ function verifyServerKeyExchange(server: Server12, ske: Ske, cx: HandshakeContex
   const offered = cx.options.plan.offered
   if (!offered.groups.includes(ske.group) || !TLS12_GROUPS.has(ske.group)) {
     throw new TlsProtocolError(
+      'selected_unoffered_group',
       `ServerKeyExchange uses group ${groupName(ske.group)}, not offered for TLS 1.2 in supported_groups (RFC 8422 §5.4)`,
       AlertDescription.illegal_parameter,
     )
@@ -145,6 +149,7 @@ function verifyServerKeyExchange(server: Server12, ske: Ske, cx: HandshakeContex
   // RFC 5246 §7.4.1.4.1 / RFC 8422 §5.1.1: in TLS 1.2 ecdsa_* names only the hash, on any curve.
   if (!verifySignature(ske.scheme, server.leaf, signed, ske.signature, { anyCurve: true })) {
     throw new TlsProtocolError(
+      'bad_server_key_exchange_signature',
       `ServerKeyExchange signature (${signatureSchemeName(ske.scheme)}) does not verify with the server certificate's key (RFC 5246 §7.4.3 decrypt_error)`,
       AlertDescription.decrypt_error,
     )
@@ -157,6 +162,7 @@ function checkSignatureScheme(scheme: number, leaf: X509Certificate, offered: re
   const name = signatureSchemeName(scheme)
   if (!offered.includes(scheme)) {
     throw new TlsProtocolError(
+      'selected_unoffered_signature_scheme',
       `ServerKeyExchange is signed with ${name}, not offered in signature_algorithms (RFC 5246 §7.4.1.4.1)`,
       AlertDescription.illegal_parameter,
     )
@@ -168,6 +174,7 @@ function checkSignatureScheme(scheme: number, leaf: X509Certificate, offered: re
     !schemeMatchesKey(scheme, leaf, { anyCurve: true })
   ) {
     throw new TlsProtocolError(
+      'signature_scheme_does_not_fit_key',
       `ServerKeyExchange scheme ${name} cannot be used with the server certificate's key in TLS 1.2 (RFC 5246 §7.4.3)`,
       AlertDescription.illegal_parameter,
     )

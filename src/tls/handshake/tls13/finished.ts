@@ -21,6 +21,7 @@ export function handleFinished(state: ExpectFinished, msg: HandshakeMessage, cx:
   const expected = finishedVerifyData(suite.hash, serverSecret, cx.transcript.digest())
   if (msg.body.length !== expected.length || !timingSafeEqual(msg.body, expected)) {
     throw new TlsProtocolError(
+      'bad_finished',
       'server Finished verify_data is wrong (RFC 8446 §4.4.4 decrypt_error)',
       AlertDescription.decrypt_error,
     )

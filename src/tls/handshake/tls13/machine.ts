@@ -33,6 +33,7 @@ export function step13(state: Tls13State, msg: HandshakeMessage, cx: HandshakeCo
       return handleFinished(state, msg, cx)
     case 'Done':
       throw new TlsProtocolError(
+        'unexpected_message_after_handshake',
         `handshake message ${msg.type} after the handshake completed`,
         AlertDescription.unexpected_message,
       )

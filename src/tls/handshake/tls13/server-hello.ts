@@ -38,6 +38,7 @@ export function serverHello13(
   if (!sh.isHelloRetryRequest) return serverHello(sh, msg, cx, offer, suite, retrySuite !== undefined)
   if (retrySuite) {
     throw new TlsProtocolError(
+      'second_hello_retry_request',
       'second HelloRetryRequest (RFC 8446 §4.1.4: unexpected_message)',
       AlertDescription.unexpected_message,
     )
@@ -55,6 +56,7 @@ export function handleServerHelloAfterRetry(
   const sh = decodeServerHello(msg.body)
   if (sh.selectedVersion === undefined) {
     throw new TlsProtocolError(
+      'version_changed_after_hello_retry_request',
       'ServerHello after a HelloRetryRequest selects TLS 1.2; the version must not change (RFC 8446 §4.1.4)',
       AlertDescription.illegal_parameter,
     )
@@ -65,24 +67,40 @@ export function handleServerHelloAfterRetry(
 /** Version, session id echo, compression and suite (RFC 8446 §4.1.3); returns the suite. */
 function checkSelection(sh: ServerHello, cx: HandshakeContext, retrySuite: CipherSuite13 | undefined): CipherSuite13 {
   const offered = cx.options.plan.offered
-  const fail = (message: string): never => {
-    throw new TlsProtocolError(message, AlertDescription.illegal_parameter)
+  const fail = (rule: string, message: string): never => {
+    throw new TlsProtocolError(rule, message, AlertDescription.illegal_parameter)
   }
   const hex = (n: number): string => `0x${n.toString(16)}`
   if (sh.selectedVersion !== ProtocolVersion.TLS13 || !offered.versions.includes(sh.selectedVersion))
-    fail(`server selected version ${hex(sh.selectedVersion ?? 0)}, not offered TLS 1.3 (RFC 8446 §4.2.1)`)
+    fail(
+      'selected_unoffered_version',
+      `server selected version ${hex(sh.selectedVersion ?? 0)}, not offered TLS 1.3 (RFC 8446 §4.2.1)`,
+    )
   if (sh.legacyVersion !== ProtocolVersion.TLS12)
-    fail(`ServerHello legacy_version ${hex(sh.legacyVersion)} must be 0x0303 (RFC 8446 §4.1.3)`)
+    fail('bad_legacy_version', `ServerHello legacy_version ${hex(sh.legacyVersion)} must be 0x0303 (RFC 8446 §4.1.3)`)
   if (!sh.sessionId.equals(cx.sessionId))
-    fail('ServerHello legacy_session_id_echo does not echo the ClientHello session id (RFC 8446 §4.1.3)')
-  if (sh.compressionMethod !== 0) fail('ServerHello legacy_compression_method must be 0 (RFC 8446 §4.1.3)')
+    fail(
+      'session_id_not_echoed',
+      'ServerHello legacy_session_id_echo does not echo the ClientHello session id (RFC 8446 §4.1.3)',
+    )
+  if (sh.compressionMethod !== 0)
+    fail('selected_unoffered_compression', 'ServerHello legacy_compression_method must be 0 (RFC 8446 §4.1.3)')
   if (!offered.cipherSuites.includes(sh.cipherSuite))
-    fail(`server selected cipher suite ${hex(sh.cipherSuite)} that the ClientHello did not offer (RFC 8446 §4.1.3)`)
+    fail(
+      'selected_unoffered_cipher_suite',
+      `server selected cipher suite ${hex(sh.cipherSuite)} that the ClientHello did not offer (RFC 8446 §4.1.3)`,
+    )
   const suite = TLS13_CIPHER_SUITES.get(sh.cipherSuite)
   if (!suite)
-    return fail(`server selected ${hex(sh.cipherSuite)}, which is not a TLS 1.3 cipher suite (RFC 8446 §4.1.3)`)
+    return fail(
+      'selected_cipher_suite_of_other_version',
+      `server selected ${hex(sh.cipherSuite)}, which is not a TLS 1.3 cipher suite (RFC 8446 §4.1.3)`,
+    )
   if (retrySuite && retrySuite.id !== suite.id)
-    fail('ServerHello cipher suite differs from the HelloRetryRequest one (RFC 8446 §4.1.4)')
+    fail(
+      'cipher_suite_changed_after_hello_retry_request',
+      'ServerHello cipher suite differs from the HelloRetryRequest one (RFC 8446 §4.1.4)',
+    )
   return suite
 }
 
@@ -95,6 +113,7 @@ function checkExtensions(sh: ServerHello, cx: HandshakeContext): void {
   for (const type of sh.extensions.keys()) {
     if (!allowed.includes(type as never)) {
       throw new TlsProtocolError(
+        'extension_not_allowed_in_server_hello',
         `${sh.isHelloRetryRequest ? 'HelloRetryRequest' : 'ServerHello'} carries extension ${type}, not allowed there (RFC 8446 §4.2)`,
         offered.extensionTypes.has(type) || type === ExtensionType.cookie
           ? AlertDescription.illegal_parameter
@@ -118,6 +137,7 @@ function helloRetryRequest(
   if (group === undefined && !cookie) {
     // RFC 8446 §4.1.4: a HelloRetryRequest that would not change the ClientHello is illegal.
     throw new TlsProtocolError(
+      'hrr_changes_nothing',
       'HelloRetryRequest changes nothing: no key_share and no cookie (RFC 8446 §4.1.4)',
       AlertDescription.illegal_parameter,
     )
@@ -136,12 +156,14 @@ function retryGroup(sh: ServerHello, cx: HandshakeContext, offer: HelloOffer): n
   const group = decodeHrrKeyShare(ks)
   if (!cx.options.plan.offered.groups.includes(group)) {
     throw new TlsProtocolError(
+      'hrr_selected_unoffered_group',
       `HelloRetryRequest selected group ${groupName(group)}, not in supported_groups (RFC 8446 §4.2.8)`,
       AlertDescription.illegal_parameter,
     )
   }
   if (offer.keyShares.some((k) => k.group === group)) {
     throw new TlsProtocolError(
+      'hrr_selected_group_already_shared',
       `HelloRetryRequest asks for group ${groupName(group)}, for which a share was already sent (RFC 8446 §4.2.8)`,
       AlertDescription.illegal_parameter,
     )
@@ -182,6 +204,7 @@ function sharedSecret(sh: ServerHello, offer: HelloOffer): { group: number; shar
   const ksBody = sh.extensions.get(ExtensionType.key_share)
   if (!ksBody) {
     throw new TlsProtocolError(
+      'missing_key_share',
       'ServerHello has no key_share; hotconn offers no PSK-only mode (RFC 8446 §4.2.8 missing_extension)',
       AlertDescription.missing_extension,
     )
@@ -190,6 +213,7 @@ function sharedSecret(sh: ServerHello, offer: HelloOffer): { group: number; shar
   const mine = offer.keyShares.find((k) => k.group === serverShare.group)
   if (!mine) {
     throw new TlsProtocolError(
+      'key_share_for_unsent_group',
       `server key_share uses group ${groupName(serverShare.group)}, for which the ClientHello sent no share (RFC 8446 §4.2.8)`,
       AlertDescription.illegal_parameter,
     )
@@ -204,6 +228,7 @@ function acceptedPsk(sh: ServerHello, offer: HelloOffer, suite: CipherSuite13): 
   const ticket = offer.psk
   if (!ticket) {
     throw new TlsProtocolError(
+      'selected_unoffered_psk',
       'ServerHello selected a pre_shared_key that the ClientHello did not offer (RFC 8446 §4.2.11)',
       AlertDescription.unsupported_extension,
     )
@@ -211,12 +236,14 @@ function acceptedPsk(sh: ServerHello, offer: HelloOffer, suite: CipherSuite13): 
   const selected = decodeSelectedIdentity(body)
   if (selected !== 0) {
     throw new TlsProtocolError(
+      'selected_unoffered_psk_identity',
       `ServerHello selected PSK identity ${selected}, but only identity 0 was offered (RFC 8446 §4.2.11)`,
       AlertDescription.illegal_parameter,
     )
   }
   if (suite.hash !== ticket.cipherSuite.hash) {
     throw new TlsProtocolError(
+      'resumed_with_other_hash',
       "server resumed with a cipher suite whose hash differs from the ticket's (RFC 8446 §4.2.11)",
       AlertDescription.illegal_parameter,
     )

@@ -41,6 +41,7 @@ export function handleEncryptedExtensions(
   const alpnOffered = cx.options.alpn ?? offered.alpn
   if (ee.alpn !== undefined && !alpnOffered.includes(ee.alpn)) {
     throw new TlsProtocolError(
+      'selected_unoffered_alpn',
       `server selected ALPN "${ee.alpn}", which was not offered (RFC 7301 §3.2)`,
       AlertDescription.illegal_parameter,
     )
@@ -66,6 +67,7 @@ function checkAlps(ee: EncryptedExtensions, options: ClientHandshakeOptions, alp
   const alps = alpsSpec(options)
   if (!alps || ee.alpn === undefined || !alps.protocols.includes(ee.alpn) || !alpnOffered.includes(ee.alpn)) {
     throw new TlsProtocolError(
+      'alps_without_listed_protocol',
       `server sent application_settings without negotiating a protocol the ClientHello listed for ALPS (draft-vvv-tls-alps §4)`,
       AlertDescription.unsupported_extension,
     )
@@ -120,6 +122,7 @@ function serverChain(stateName: string, msg: HandshakeMessage, cx: HandshakeCont
     body = decompressCertificate(msg.body, cx.options.plan.offered.certCompression)
   else {
     throw new TlsProtocolError(
+      'unexpected_message_order',
       `expected Certificate in state ${stateName}, got message ${msg.type} (RFC 8446 §4.4.2)`,
       AlertDescription.unexpected_message,
     )
@@ -127,6 +130,7 @@ function serverChain(stateName: string, msg: HandshakeMessage, cx: HandshakeCont
   const cert = decodeCertificate(body)
   if (cert.context.length !== 0) {
     throw new TlsProtocolError(
+      'certificate_request_context_not_empty',
       'server Certificate has a non-empty certificate_request_context (RFC 8446 §4.4.2)',
       AlertDescription.illegal_parameter,
     )
@@ -134,6 +138,7 @@ function serverChain(stateName: string, msg: HandshakeMessage, cx: HandshakeCont
   const [leaf, ...issuers] = cert.chain
   if (!leaf) {
     throw new TlsProtocolError(
+      'empty_certificate',
       'server sent an empty Certificate (RFC 8446 §4.4.2.4 decode_error)',
       AlertDescription.decode_error,
     )
@@ -151,6 +156,7 @@ export function handleCertificateVerify(
   const { scheme, signature } = decodeCertificateVerify(msg.body)
   if (!cx.options.plan.offered.signatureSchemes.includes(scheme)) {
     throw new TlsProtocolError(
+      'selected_unoffered_signature_scheme',
       `CertificateVerify uses scheme 0x${scheme.toString(16)}, not offered in signature_algorithms (RFC 8446 §4.4.3)`,
       AlertDescription.illegal_parameter,
     )
