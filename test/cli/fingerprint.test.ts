@@ -38,7 +38,7 @@ describe('hotconn fingerprint --profile', () => {
   it('reports usage errors with exit code 2', async () => {
     const c = collector()
     expect(await main(['fingerprint', '--profile', 'netscape'], c.io)).toBe(2)
-    expect(c.err()).toMatch(/known profiles: chrome, firefox/)
+    expect(c.err()).toMatch(/known identities: chrome-156-windows, .*, chrome, firefox/)
     expect(await main(['fingerprint'], c.io)).toBe(2)
     expect(await main(['fingerprint', '--bogus'], c.io)).toBe(2)
     expect(await main(['nope'], c.io)).toBe(2)
