@@ -26,6 +26,7 @@ export type HotConnErrorCode =
   | 'ERR_CONFIG'
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_HTTP'
+  | 'ERR_IDENTITY_MISMATCH'
   | 'ERR_TILE_STORE'
   | 'ERR_FLEET'
 
@@ -48,6 +49,16 @@ export class HotConnError extends Error {
 export class InvalidArgumentError extends HotConnError {
   constructor(message: string) {
     super('ERR_INVALID_ARGUMENT', message)
+  }
+}
+
+/**
+ * A request's headers contradict its browser identity in a way no browser could send (e.g. a
+ * Firefox `user-agent` on a Chromium identity, whose ClientHello and client hints say Chrome).
+ */
+export class IdentityMismatchError extends HotConnError {
+  constructor(message: string) {
+    super('ERR_IDENTITY_MISMATCH', message)
   }
 }
 

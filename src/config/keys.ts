@@ -30,16 +30,36 @@ import {
 } from './values.js'
 
 /**
- * TLS fingerprint profiles a config may name: the names of the profile table of
- * `fingerprint/profiles`. Config sits below fingerprint, so the list is written here;
- * test/fingerprint/profile-names.test-d.ts checks at compile time that it is exactly the
- * table's names (a name added to one and not the other does not compile).
+ * Browser identities a config may name (`tls.profile`): the identity names and aliases of
+ * `fingerprint/identity/table.ts` (config sits below fingerprint, so the list is kept here; the
+ * identity table asserts at compile time that its names are exactly these, and a test checks the order).
  */
-export const PROFILE_NAMES = ['chrome', 'firefox'] as const
-/** A shipped profile name (`'chrome' | 'firefox'`); `connect()` also takes a custom ClientHelloSpec. */
+export const PROFILE_NAMES = [
+  'chrome-156-windows',
+  'chrome-156-macos',
+  'chrome-156-linux',
+  'chrome-156-android',
+  'edge-156-windows',
+  'edge-156-macos',
+  'firefox-153-windows',
+  'firefox-153-macos',
+  'firefox-153-linux',
+  'chrome-latest-windows',
+  'chrome-latest-macos',
+  'chrome-latest-linux',
+  'chrome-latest-android',
+  'edge-latest-windows',
+  'edge-latest-macos',
+  'firefox-latest-windows',
+  'firefox-latest-macos',
+  'firefox-latest-linux',
+  'chrome',
+  'firefox',
+] as const
+/** A name from PROFILE_NAMES, e.g. `chrome-latest-windows`. */
 export type ProfileName = (typeof PROFILE_NAMES)[number]
 
-/** Whether `name` is a shipped profile name. */
+/** Whether `name` is a shipped identity name or alias. */
 export function isProfileName(name: string): name is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(name)
 }
@@ -49,7 +69,16 @@ export const HEALTH_METHODS = ['HEAD', 'GET'] as const
 export type HealthMethod = (typeof HEALTH_METHODS)[number]
 
 /** Kinds of browser default headers a request may get (`none`: only the caller's). */
-export const DEFAULT_HEADER_KINDS = ['image', 'navigation', 'none'] as const
+export const DEFAULT_HEADER_KINDS = [
+  'image',
+  'navigation',
+  'document',
+  'script',
+  'style',
+  'font',
+  'empty',
+  'none',
+] as const
 export type DefaultHeaderKind = (typeof DEFAULT_HEADER_KINDS)[number]
 
 /** One row of the table. `default` must be a valid input of `read` (every config build reads it). */
@@ -96,8 +125,8 @@ export const SECTIONS = {
     pendingTimeoutMs: { toml: 'pending_timeout', default: '30s', read: duration() },
   },
   tls: {
-    /** Fingerprint profile, one of PROFILE_NAMES. TOML `profile`, default "chrome". */
-    profile: { toml: 'profile', default: 'chrome', read: oneOf(PROFILE_NAMES) },
+    /** Browser identity, one of PROFILE_NAMES. TOML `profile`, default "chrome-latest-windows". */
+    profile: { toml: 'profile', default: 'chrome-latest-windows', read: oneOf(PROFILE_NAMES) },
     /** Verify the server's certificate chain and name. TOML `verify`, default true. */
     verify: { toml: 'verify', default: true, read: bool() },
     /** PEM file of extra trusted roots (path as written in the config). TOML `ca_file`, default none. */
@@ -149,9 +178,10 @@ export const SECTIONS = {
     /** How long an IP stays on HTTP/1.1 after that (ms). TOML `fallback_ttl`, default 10 min. */
     fallbackTtlMs: { toml: 'fallback_ttl', default: '10m', read: duration() },
     /**
-     * The profile's default request headers (user-agent, sec-ch-ua, sec-fetch-*, accept, …) for an
-     * image/subresource fetch or a navigation, applied to HTTP/2 and HTTP/1.1 requests unless the
-     * caller sets them; `none` sends only the caller's. Default "image".
+     * The identity's default request headers (user-agent, sec-ch-ua, sec-fetch-*, accept, …) by Fetch
+     * destination (`document` — alias `navigation` —, `image`, `script`, `style`, `font`, `empty`),
+     * applied to HTTP/2 and HTTP/1.1 requests unless the caller sets them; `none` sends only the
+     * caller's. Default "image".
      */
     defaultHeaders: { toml: 'default_headers', default: 'image', read: oneOf(DEFAULT_HEADER_KINDS) },
   },

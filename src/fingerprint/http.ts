@@ -14,10 +14,15 @@ export interface Http2Setting {
 /** The four request pseudo-header fields (RFC 9113 §8.3.1). */
 export type PseudoHeader = ':method' | ':authority' | ':scheme' | ':path'
 
-/** Kind of request a browser would make: a top-level document, or an image/subresource fetch. */
-export type RequestKind = 'navigation' | 'image'
+/** Fetch request destinations hotconn ships plans for (WHATWG Fetch §2.2.5 "destination"; `empty` = fetch()/XHR). */
+export type Destination = 'document' | 'image' | 'script' | 'style' | 'font' | 'empty'
 
-export const REQUEST_KINDS: readonly RequestKind[] = ['navigation', 'image']
+export const DESTINATIONS: readonly Destination[] = ['document', 'image', 'script', 'style', 'font', 'empty']
+
+/** Kind of request a browser would make: a Fetch destination, or `navigation` (the older name of `document`). */
+export type RequestKind = 'navigation' | Destination
+
+export const REQUEST_KINDS: readonly RequestKind[] = ['navigation', ...DESTINATIONS]
 
 /** Priority fields of a HEADERS frame (RFC 9113 §6.2, RFC 7540 §5.3 dependency tree). */
 export interface Http2PriorityRule {

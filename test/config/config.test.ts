@@ -43,7 +43,12 @@ describe('defaults', () => {
       maxPending: 1000,
       pendingTimeoutMs: 30_000,
     })
-    expect(c.tls).toEqual({ profile: 'chrome', verify: true, caFile: undefined, sessionResumption: true })
+    expect(c.tls).toEqual({
+      profile: 'chrome-latest-windows',
+      verify: true,
+      caFile: undefined,
+      sessionResumption: true,
+    })
     expect(c.dns).toEqual({ servers: [], refreshIntervalMs: 1_800_000, family: 0 })
     expect(c.blacklist).toEqual({
       statusCodes: [403, 429],
@@ -283,8 +288,10 @@ describe('profile names', () => {
   it('are exactly the built-in fingerprint profiles', async () => {
     const { PROFILE_NAMES } = await import('../../src/config/index.js')
     const { getProfile, profileNames } = await import('../../src/fingerprint/profiles/index.js')
-    expect([...PROFILE_NAMES].sort()).toEqual([...profileNames].sort())
-    for (const name of PROFILE_NAMES) expect(getProfile(name).name).toBe(name)
+    expect([...PROFILE_NAMES]).toEqual([...profileNames])
+    // An identity's ClientHello is its engine's: Chromium's for chrome-*/edge-*, NSS's for firefox-*.
+    for (const name of PROFILE_NAMES)
+      expect(getProfile(name).name).toBe(name.startsWith('firefox') ? 'firefox' : 'chrome')
     expect(isProfileName('chrome')).toBe(true)
     expect(isProfileName('chrom')).toBe(false)
     expect(isProfileName('toString')).toBe(false)

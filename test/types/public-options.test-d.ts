@@ -15,6 +15,7 @@ import {
   type ConnectOptions,
   type HotConnPoolOptions,
   type ProfileName,
+  type IdentityRef,
   type TlsConnectionInfo,
 } from '../../src/index.js'
 
@@ -25,7 +26,13 @@ const is = <T extends true>(): T | undefined => undefined
 // The profile union is exactly the profile table's names (config's PROFILE_NAMES is checked
 // against fingerprint's table here, since config sits below fingerprint).
 is<Exact<ProfileName, (typeof profileNames)[number]>>()
-is<Exact<ProfileName, 'chrome' | 'firefox'>>()
+is<Exact<ProfileName, IdentityRef>>()
+is<
+  Exact<
+    Extract<ProfileName, 'chrome-latest-windows' | 'firefox-153-linux' | 'chrome' | 'firefox'>,
+    'chrome-latest-windows' | 'firefox-153-linux' | 'chrome' | 'firefox'
+  >
+>()
 
 export async function poolOptions(): Promise<void> {
   new HotConnPool({ pool: { maxIdleConns: 5, idleTimeoutMs: '30s' }, tls: { profile: 'firefox' }, maxRetries: 2 })
