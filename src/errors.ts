@@ -16,6 +16,7 @@ export type HotConnErrorCode =
   | 'ERR_TLS_TRUNCATED'
   | 'ERR_TLS_CLOSED'
   | 'ERR_TLS_UNSUPPORTED'
+  | 'ERR_TLS_INTERNAL'
   | 'ERR_ABORTED'
   | 'ERR_CONNECT'
   | 'ERR_POOL_EXHAUSTED'
@@ -25,6 +26,9 @@ export type HotConnErrorCode =
   | 'ERR_CONFIG'
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_HTTP'
+  | 'ERR_IDENTITY_MISMATCH'
+  | 'ERR_TILE_STORE'
+  | 'ERR_FLEET'
 
 export interface HotConnErrorOptions {
   cause?: unknown
@@ -45,6 +49,16 @@ export class HotConnError extends Error {
 export class InvalidArgumentError extends HotConnError {
   constructor(message: string) {
     super('ERR_INVALID_ARGUMENT', message)
+  }
+}
+
+/**
+ * A request's headers contradict its browser identity in a way no browser could send (e.g. a
+ * Firefox `user-agent` on a Chromium identity, whose ClientHello and client hints say Chrome).
+ */
+export class IdentityMismatchError extends HotConnError {
+  constructor(message: string) {
+    super('ERR_IDENTITY_MISMATCH', message)
   }
 }
 
