@@ -8,7 +8,11 @@ import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool } from '../pool/index.js'
 import {
   fetchTiles,
+  HotConnMetrics,
+  parseListenAddress,
   parseTemplate,
+  serveMetrics,
+  type MetricsServer,
   poolSizeForRpm,
   writeTileReport,
   type ProgressStream,
@@ -39,6 +43,7 @@ ${TILE_FLAG_HELP}  --report                  write reports/tiles-<host>.md with 
   --report-to <file>        write the report there instead
   --mosaic-zoom <z>         zoom level of the report's mosaic (default: the deepest that fits)
   --json                    print the result as JSON instead of the summary
+  --metrics <ip:port>       serve Prometheus metrics at http://ip:port/metrics during the run
 ${POOL_FLAG_HELP}  -h, --help                this help
 `
 
@@ -54,6 +59,7 @@ const OPTIONS = {
   'report-to': { type: 'string' },
   'mosaic-zoom': { type: 'string' },
   json: { type: 'boolean', default: false },
+  metrics: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const
 
@@ -79,6 +85,7 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     maxConnections: Math.max(100, size * template.origins.length),
   })
   const pool = new HotConnPool(setup)
+  const metrics = values.metrics === undefined ? undefined : await startMetrics(values.metrics, pool, io)
   const stop = new AbortController()
   const onSignal = (): void => stop.abort(new Error('interrupted'))
   process.once('SIGINT', onSignal)
@@ -95,10 +102,12 @@ async function run(argv: string[], io: CliIO): Promise<number> {
       pool,
       signal: stop.signal,
       progress: io.stderr as ProgressStream,
+      observers: metrics === undefined ? [] : [metrics.metrics.tiles],
     })
   } finally {
     process.off('SIGINT', onSignal)
     await pool.close()
+    await metrics?.close()
   }
   io.stdout.write(values.json ? `${JSON.stringify(result)}\n` : formatTileSummary(result))
   if (values.report || values['report-to'] !== undefined) {
@@ -106,6 +115,34 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     io.stdout.write(`report: ${files.join(', ')}\n`)
   }
   return result.ok ? 0 : result.interrupted ? 130 : 1
+}
+
+/** Metrics of the pool and the run, served at `address` until close(). */
+async function startMetrics(
+  address: string,
+  pool: HotConnPool,
+  io: CliIO,
+): Promise<{ metrics: HotConnMetrics; close(): Promise<void> }> {
+  parseListenAddress(address)
+  const metrics = new HotConnMetrics()
+  metrics.observePool(pool)
+  let server: MetricsServer
+  try {
+    server = await serveMetrics(metrics.registry, address)
+  } catch (err) {
+    metrics.close()
+    throw new InvalidArgumentError(
+      `--metrics ${address}: cannot listen (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    )
+  }
+  io.stderr.write(`metrics: ${server.url}\n`)
+  return {
+    metrics,
+    close: async () => {
+      metrics.close()
+      await server.close()
+    },
+  }
 }
 
 /** The entries of `o` that are not undefined. */

@@ -27,16 +27,18 @@ export interface ConnectorOptions {
 /** Opens a connected, handshaken TLS socket (a TlsSocket-like Duplex; `alpnProtocol` 'h2' makes it an HTTP/2 connection). */
 export type Connector = (options: ConnectorOptions) => Promise<Duplex>
 
+/** One address of a host (the one definition, used by every resolver). */
 export interface ResolvedAddress {
   address: string
   family: 4 | 6
-  /** Remaining record TTL (ms). */
+  /** Remaining record TTL in ms (Infinity for IP literals and localhost). */
   ttlMs: number
 }
 
-/** A host's addresses; `minTtlMs` is the smallest TTL among them (ms). */
+/** A host's addresses (DnsResolver: distinct, IPv4 first, in answer order, never empty). */
 export interface Resolution {
   addresses: readonly ResolvedAddress[]
+  /** Smallest `ttlMs` among the addresses (ms). */
   minTtlMs: number
 }
 

@@ -12,27 +12,17 @@ import type { Config } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { toLegacyHandler } from '../http/handler.js'
 import { runPooledRequest, type HttpLease } from '../http/request.js'
-import { Connection, type PooledConnection } from './connection.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
-import { DnsRefresher } from './dns-refresh.js'
 import { PoolClosedError } from './errors.js'
 import { channels, publish } from './events.js'
-import { HealthChecker } from './health.js'
-import type { HostEntry } from './host.js'
-import { Housekeeper } from './housekeeping.js'
-import { ConnectionManager, type WarmupResult } from './manager.js'
+import { ConnectionManager } from './manager.js'
+import { Connection, type HostEntry, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
-
-function isUsable(conn: Connection): boolean {
-  return conn.state === 'in_use' && conn.channel !== null && conn.channel.alive
-}
+import type { WarmupResult } from './warmup.js'
 
 export class HotConnPool extends Dispatcher {
   readonly #manager: ConnectionManager
-  readonly #health: HealthChecker
-  readonly #housekeeper: Housekeeper
-  readonly #dns: DnsRefresher
   readonly #maxRetries: number
   #closing: Promise<void> | null = null
   #destroyed = false
@@ -54,13 +44,7 @@ export class HotConnPool extends Dispatcher {
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
     this.#manager = new ConnectionManager(resolved, connector, resolver)
-    this.#health = new HealthChecker(this.#manager, resolved.config.pool.healthCheckIntervalMs)
-    this.#housekeeper = new Housekeeper(this.#manager, this.#health)
-    this.#dns = new DnsRefresher(this.#manager)
-    this.#manager.onBlacklisted = (record) => this.#housekeeper.wakeAt(record.until)
-    this.#manager.onResolved = () => this.#dns.schedule()
-    this.#health.start()
-    this.#housekeeper.start()
+    this.#manager.start()
   }
 
   /** The resolved configuration. */
@@ -98,7 +82,7 @@ export class HotConnPool extends Dispatcher {
         maxRetries: this.#maxRetries,
         servername: host.hostname,
       })
-      return host.waiters.size < this.#manager.options.config.pool.maxPending
+      return this.#manager.borrower.hasRoom(host)
     } catch (err) {
       if (typeof legacy.onError !== 'function') throw err
       legacy.onError(err as Error)
@@ -112,24 +96,19 @@ export class HotConnPool extends Dispatcher {
     signal: AbortSignal,
     avoidIp?: string,
   ): Promise<HttpLease> {
-    const m = this.#manager
-    // A retry (avoidIp set) gets a new connection when the caps allow.
-    let conn =
-      avoidIp === undefined ? await m.acquire(host, 'http', signal) : await m.acquireFresh(host, signal, avoidIp)
-    // A connection handed over by another request's release may have died in between (the
-    // peer closed it); such a one is dropped without counting as a retry. Bounded by the caps.
-    for (let guard = m.options.config.pool.maxConnsPerHost + 1; guard > 0 && !isUsable(conn); guard--) {
-      m.release(conn, { reusable: false, internal: true })
-      conn = await m.acquire(host, 'http', signal)
-    }
-    const reused = m.countUse(conn)
+    const { borrower, ledger } = this.#manager
+    // A retry after a failure before any response byte (avoidIp set) goes to a connection opened
+    // since, so that it cannot meet the same keep-alive race again.
+    const fresh = avoidIp !== undefined
+    const conn = await borrower.acquire(host, { signal, fresh, ...(fresh ? { avoidIp } : {}) })
+    const reused = ledger.countUse(conn)
     if (conn.channel === null) throw new Error('unreachable: a checked-out connection has a channel')
     return {
       dispatcher: conn.channel.client,
       reused,
       ip: conn.ip,
       release: (outcome) => {
-        m.release(conn, outcome)
+        borrower.requite(conn, outcome)
         // The event object is built only when someone listens: this runs once per request.
         if (!channels.request.hasSubscribers) return
         publish('request', {
@@ -155,7 +134,7 @@ export class HotConnPool extends Dispatcher {
    */
   async warmup(origin: string | URL): Promise<WarmupResult> {
     if (this.#closing !== null) throw new PoolClosedError()
-    return this.#manager.warmup(this.#manager.host(origin))
+    return this.#manager.warmer.warmup(this.#manager.host(origin))
   }
 
   /**
@@ -165,11 +144,11 @@ export class HotConnPool extends Dispatcher {
    */
   async getConnection(host: string | URL, options: { signal?: AbortSignal } = {}): Promise<PooledConnection> {
     if (this.#closing !== null) throw new PoolClosedError()
-    const m = this.#manager
-    const conn = await m.acquire(m.host(host), 'raw', options.signal)
+    const { borrower, ledger } = this.#manager
+    const conn = await borrower.acquire(ledger.host(host), { use: 'raw', ...options })
     conn.lentRaw = true
     conn.channel?.lend()
-    m.countUse(conn)
+    ledger.countUse(conn)
     return conn
   }
 
@@ -180,32 +159,29 @@ export class HotConnPool extends Dispatcher {
     conn.lentRaw = false
     const alive = conn.channel?.alive === true
     if (alive) conn.channel?.unlend()
-    this.#manager.release(conn, { reusable: alive, internal: true })
+    this.#manager.borrower.requite(conn, { reusable: alive, internal: true })
   }
 
   /** Per host and per IP: connections by state, handshakes, requests, reuse rate, p50/p99, failures, blacklist. */
   stats(): PoolStats {
-    return poolStats(this.#manager)
+    return poolStats(this.#manager.ledger, this.#manager.ips)
   }
 
   /** Runs one housekeeping pass now (idle timeout, max lifetime, trim, blacklist expiry). */
   housekeep(): void {
-    this.#housekeeper.run()
+    this.#manager.housekeeper.run()
   }
 
   /** Health-checks every idle connection now; resolves when done. */
   checkHealth(): Promise<void> {
-    return this.#health.checkAll()
+    return this.#manager.health.checkAll()
   }
 
   #shutdown(force: boolean): Promise<void> {
     if (this.#closing === null) {
-      this.#health.stop()
-      this.#housekeeper.stop()
-      this.#dns.stop()
       this.#closing = this.#manager.close(force)
     } else if (force) {
-      this.#manager.destroyAll()
+      this.#manager.dialer.destroyAll()
     }
     return this.#closing
   }

@@ -27,6 +27,8 @@ export interface TileOutcome {
 
 /** Hooks called as a tile progresses (metrics, fleet counters). */
 export interface TileObserver {
+  /** A run of `total` tiles starts. */
+  start?(total: number): void
   response?(host: string, status: number | undefined, code: string | undefined, ms: number, bytes: number): void
   tile?(outcome: TileOutcome): void
   retry?(host: string): void

@@ -70,6 +70,7 @@ export type { TileRunResult } from './job-result.js'
 export async function fetchTiles(options: TileJobOptions): Promise<TileRunResult> {
   const job = await prepareJob(options)
   const stats = new RunStats(job.hostKeys)
+  for (const o of job.fetcher.observers) o.start?.(job.source.count)
   try {
     const warmups = await warm(job)
     const started = performance.now()

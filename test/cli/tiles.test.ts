@@ -97,6 +97,10 @@ describe('hotconn tiles', () => {
         /does not name a tile/,
       ],
       [['tiles', t.template, '--list', join(dir, 'missing.txt'), '--out', dir], /--list: cannot read/],
+      [
+        ['tiles', t.template, '--bbox', '0,0,1,1', '--zoom', '1', '--out', dir, '--metrics', '9464'],
+        /--metrics must be ip:port/,
+      ],
     ]
     for (const [argv, message] of cases) {
       const r = await runCli(argv)
