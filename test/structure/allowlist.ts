@@ -43,14 +43,8 @@ export const LONG_FUNCTIONS: readonly SizeException[] = [
 /** Files over FILE_FAIL_LINES (all of src/). */
 export const LONG_FILES: readonly SizeException[] = [
   {
-    at: 'pool/manager.ts',
-    lines: 1043,
-    reason:
-      'seven jobs in one class; splitting into ledger, borrow, dialer, ip-states, dns-state, health (review move 2)',
-  },
-  {
     at: 'testing/pki.ts',
-    lines: 515,
+    lines: 521,
     reason: 'the test PKI: key pairs, CA, intermediate and leaf issuing, and the X.509 extension encoders in one file',
   },
   {
@@ -62,6 +56,11 @@ export const LONG_FILES: readonly SizeException[] = [
     at: 'tls/connection.ts',
     lines: 487,
     reason: 'record I/O, handshake driving, alerts and post-handshake messages of TlsClientConnection in one class',
+  },
+  {
+    at: 'tls/cert/parse.ts',
+    lines: 454,
+    reason: 'the certificate parser and every extension decoder in one file; the decoders can move beside it',
   },
   {
     at: 'cli/h2-listen.ts',
