@@ -74,12 +74,14 @@ export class Dialer implements ConnectionDialer {
         timeout: this.#config.pool.connectTimeoutMs,
         alpn: this.#alpnFor(ip),
         profile: host.identity,
+        egress: host.egress,
       })
     } catch (err) {
       this.#aborts.delete(ac)
       this.#ledger.drop(conn)
       const error = err as Error
-      publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started, error })
+      const durationMs = now() - started
+      publish('connect', { host: host.key, egress: host.egress.id, ip: ip.address, port: host.port, durationMs, error })
       if (!this.#ledger.closed) {
         ip.usage.failures++
         host.usage.failures++
@@ -97,7 +99,13 @@ export class Dialer implements ConnectionDialer {
     ip.usage.handshakes++
     host.usage.handshakes++
     this.#events.connected(ip)
-    publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started })
+    publish('connect', {
+      host: host.key,
+      egress: host.egress.id,
+      ip: ip.address,
+      port: host.port,
+      durationMs: now() - started,
+    })
     return conn
   }
 
@@ -108,6 +116,7 @@ export class Dialer implements ConnectionDialer {
     this.#ledger.markClosing(conn)
     publish('close', {
       host: ip.host.key,
+      egress: ip.host.egress.id,
       ip: ip.address,
       reason,
       ageMs: conn.connectedAt === 0 ? 0 : Date.now() - conn.connectedAt,
@@ -145,6 +154,7 @@ export class Dialer implements ConnectionDialer {
     if (conn.state === 'idle' || conn.state === 'in_use') {
       publish('close', {
         host: ip.host.key,
+        egress: ip.host.egress.id,
         ip: ip.address,
         reason: 'peer',
         ageMs: Date.now() - conn.connectedAt,

@@ -95,7 +95,9 @@ export class IpStates {
     if (this.#stopped) return
     const t = now()
     if (t - ip.failedAt > STRIKE_TTL_MS) ip.connectFailures = 0
-    ip.connectFailures++
+    // A dial forced while the backoff runs (no other IP could take the request) meets the same
+    // outage: one failure is one strike, whatever the retries.
+    if (t >= ip.retryAt || ip.connectFailures === 0) ip.connectFailures++
     ip.failedAt = t
     const delay = Math.min(RETRY_BASE_MS * 2 ** Math.min(ip.connectFailures - 1, 16), RETRY_MAX_MS)
     ip.retryAt = t + delay
@@ -151,7 +153,13 @@ export class IpStates {
           continue
         }
         ip.state = 'probing'
-        publish('blacklist', { host: host.key, ip: ip.address, action: 'probing', reason: 'blacklist expired' })
+        publish('blacklist', {
+          host: host.key,
+          egress: host.egress.id,
+          ip: ip.address,
+          action: 'probing',
+          reason: 'blacklist expired',
+        })
         out.push(ip)
       }
     }
@@ -165,7 +173,13 @@ export class IpStates {
     this.connected(ip)
     ip.state = ip.inDns ? 'active' : 'draining'
     ip.drainingSince = now()
-    publish('blacklist', { host: ip.host.key, ip: ip.address, action: 'readmitted', reason: 'probe succeeded' })
+    publish('blacklist', {
+      host: ip.host.key,
+      egress: ip.host.egress.id,
+      ip: ip.address,
+      action: 'readmitted',
+      reason: 'probe succeeded',
+    })
     this.#events.readmitted(ip)
   }
 
@@ -206,6 +220,7 @@ export class IpStates {
     ip.state = 'blacklisted'
     publish('blacklist', {
       host: ip.host.key,
+      egress: ip.host.egress.id,
       ip: ip.address,
       action: 'blacklisted',
       reason: record.reason,

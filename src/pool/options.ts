@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { resolveConfig, SECTION_NAMES, type Config, type ConfigInput, type ProfileName } from '../config/index.js'
+import type { Egress } from '../egress/index.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
 
 /** What the pool asks of a connector: one TLS connection to `ip`, SNI `servername`. */
@@ -27,6 +28,13 @@ export interface ConnectorOptions {
    * ClientHello must be that identity's. Custom connectors that speak one fingerprint may ignore it.
    */
   profile?: ProfileName
+  /**
+   * How the connection leaves (default direct): from a local address, or through a proxy. A
+   * custom connector must open its stream with `openTunnel(egress, { host: ip, port }, …)` (or
+   * its own equivalent) and run TLS over it; in a partition whose proxy resolves names, `ip` is
+   * the host name.
+   */
+  egress?: Egress
 }
 
 /** Opens a connected, handshaken TLS socket (a TlsSocket-like Duplex; `alpnProtocol` 'h2' makes it an HTTP/2 connection). */
@@ -60,6 +68,8 @@ export interface HotConnPoolOptions extends ConfigInput {
   resolver?: Resolver
   /** PEM trust anchors for the default connector (replace the system roots); default: config.tls.caFile. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** PEM roots that verify https:// proxies (replace the system roots); default: config.egress.proxyCaFile. */
+  proxyCa?: string | Buffer | ReadonlyArray<string | Buffer>
   /** How long idle connections of an IP that left DNS are kept while healthy (ms). Default min(idle_timeout, 30 s). */
   drainGraceMs?: number
   /** Retries of an idempotent request that failed before any response byte. Default 1. */
@@ -75,6 +85,7 @@ export interface ResolvedPoolOptions {
   connector: Connector | undefined
   resolver: Resolver | undefined
   ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined
+  proxyCa: string | Buffer | ReadonlyArray<string | Buffer> | undefined
   drainGraceMs: number
   maxRetries: number
   dnsMinRefreshMs: number
@@ -85,6 +96,7 @@ const EXTRA_KEYS = [
   'connector',
   'resolver',
   'ca',
+  'proxyCa',
   'drainGraceMs',
   'maxRetries',
   'dnsMinRefreshMs',
@@ -132,28 +144,21 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
   if (resolver !== undefined && (resolver === null || typeof (resolver as Resolver).resolve !== 'function')) {
     throw new InvalidArgumentError('resolver must be an object with resolve(host) => Promise<{ addresses, minTtlMs }>')
   }
-  let ca = raw['ca'] as ResolvedPoolOptions['ca']
-  if (ca !== undefined) {
-    const list = Array.isArray(ca) ? ca : [ca]
-    if (!list.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) {
-      throw new InvalidArgumentError('ca must be a PEM string, a Buffer or an array of them')
-    }
-  } else if (config.tls.caFile !== undefined && connector === undefined) {
-    try {
-      ca = readFileSync(config.tls.caFile)
-    } catch (err) {
-      throw new ConfigError(
-        `tls.ca_file: cannot read ${config.tls.caFile}: ${(err as Error).message}; fix the path`,
-        'tls.ca_file',
-      )
-    }
-  }
+  const useFiles = connector === undefined
+  const ca = pemOption('ca', raw['ca'], useFiles ? config.tls.caFile : undefined, 'tls.ca_file')
+  const proxyCa = pemOption(
+    'proxyCa',
+    raw['proxyCa'],
+    useFiles ? config.egress.proxyCaFile : undefined,
+    'egress.proxy_ca_file',
+  )
   const p = config.pool
   return {
     config,
     connector: connector as Connector | undefined,
     resolver: resolver as Resolver | undefined,
     ca,
+    proxyCa,
     drainGraceMs:
       raw['drainGraceMs'] === undefined
         ? Math.min(p.idleTimeoutMs, 30_000)
@@ -167,5 +172,27 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
       raw['warmupConcurrency'] === undefined
         ? 16
         : Math.max(1, nonNegativeInt('warmupConcurrency', raw['warmupConcurrency'])),
+  }
+}
+
+/** A PEM option (string, Buffer or an array of them), else the file `key` names, else undefined. */
+function pemOption(
+  name: string,
+  value: unknown,
+  file: string | undefined,
+  key: string,
+): string | Buffer | ReadonlyArray<string | Buffer> | undefined {
+  if (value !== undefined) {
+    const list = Array.isArray(value) ? value : [value]
+    if (!list.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) {
+      throw new InvalidArgumentError(`${name} must be a PEM string, a Buffer or an array of them`)
+    }
+    return value as string | Buffer | ReadonlyArray<string | Buffer>
+  }
+  if (file === undefined) return undefined
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    throw new ConfigError(`${key}: cannot read ${file}: ${(err as Error).message}; fix the path`, key)
   }
 }

@@ -8,23 +8,40 @@
  */
 import { Dispatcher, errors } from 'undici'
 import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
-import type { Config, ProfileName } from '../config/index.js'
+import type { Config, ProfileName, Rotation } from '../config/index.js'
+import { poolEgressOf, type EgressInput } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { toLegacyHandler } from '../http/handler.js'
 import { runPooledRequest, type HttpLease } from '../http/request.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
 import { PoolClosedError } from './errors.js'
 import { channels, publish } from './events.js'
+import type { EgressChoice, Route } from './egress-route.js'
 import { ConnectionManager } from './manager.js'
-import { Connection, type HostEntry, type PooledConnection } from './model.js'
+import { Connection, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
 
-/** undici's dispatch options plus the identity a request goes out as. */
+/** undici's dispatch options plus the identity a request goes out as and the way it leaves. */
 export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
   /** Identity name or alias (`firefox-153-linux`, `chrome-latest-android`); default config.tls.profile. */
   identity?: ProfileName
+  /**
+   * The egress: "direct", a proxy URL (`http://user:pass@10.0.0.5:3128`, `socks5h://…`), an
+   * `{ proxy, localAddress, resolve, connectHeaders }` object, a list of them (rotated by the
+   * pool's egress.rotation; the same list keeps its turn) or a set from `forEgress()`. Default:
+   * the pool's `[egress]` (its proxies or local addresses, else direct).
+   */
+  egress?: EgressChoice
+}
+
+/** Options of `forEgress()`. */
+export interface ForEgressOptions {
+  /** Default: the pool's egress.rotation. */
+  rotation?: Rotation
+  /** Default: the pool's egress.sticky_ttl (ms). */
+  stickyTtlMs?: number
 }
 
 export class HotConnPool extends Dispatcher {
@@ -46,10 +63,13 @@ export class HotConnPool extends Dispatcher {
   constructor(options: Config | HotConnPoolOptions = {}) {
     super()
     const resolved = resolvePoolOptions(options)
-    const connector = resolved.connector ?? tlsConnector(resolved.config, resolved.ca)
+    const egress = poolEgressOf(resolved.config.egress)
+    const connector =
+      resolved.connector ??
+      tlsConnector(resolved.config, resolved.ca, { sources: egress.sources, proxyCa: resolved.proxyCa })
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
-    this.#manager = new ConnectionManager(resolved, connector, resolver)
+    this.#manager = new ConnectionManager(resolved, connector, resolver, egress)
     this.#manager.start()
   }
 
@@ -85,14 +105,20 @@ export class HotConnPool extends Dispatcher {
       if (this.#destroyed) throw new errors.ClientDestroyedError()
       if (this.#closing !== null) throw new PoolClosedError()
       if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
-      const host = this.#manager.host(opts.origin, (opts as HotConnDispatchOptions).identity)
+      const route = this.#route(opts.origin, opts as HotConnDispatchOptions)
       runPooledRequest(opts, legacy, {
         acquire: (signal, avoidIp, unprocessed) =>
-          this.#lease(host, opts, signal, unprocessed === true ? undefined : avoidIp),
+          this.#lease(
+            route,
+            opts,
+            signal,
+            unprocessed === true ? undefined : avoidIp,
+            avoidIp !== undefined || unprocessed === true,
+          ),
         maxRetries: this.#maxRetries,
-        servername: host.hostname,
+        servername: route.first.hostname,
       })
-      return this.#manager.borrower.hasRoom(host)
+      return this.#manager.borrower.hasRoom(route.first)
     } catch (err) {
       if (typeof legacy.onError !== 'function') throw err
       legacy.onError(err as Error)
@@ -100,17 +126,25 @@ export class HotConnPool extends Dispatcher {
     }
   }
 
+  /** The route of a request: its identity, its egress set and the partition of its first attempt. */
+  #route(origin: string | URL, opts: { identity?: ProfileName | undefined; egress?: EgressChoice | undefined }): Route {
+    const m = this.#manager
+    return m.router.route(origin, m.identityOf(opts.identity), m.router.setOf(opts.egress))
+  }
+
   async #lease(
-    host: HostEntry,
+    route: Route,
     opts: Dispatcher.DispatchOptions,
     signal: AbortSignal,
-    avoidIp?: string,
+    avoidIp: string | undefined,
+    retry: boolean,
   ): Promise<HttpLease> {
-    const { borrower, ledger } = this.#manager
+    const { borrower, ledger, router } = this.#manager
     // A retry after a failure before any response byte (avoidIp set) goes to a connection opened
     // since, so that it cannot meet the same keep-alive race again.
     const fresh = avoidIp !== undefined
-    const conn = await borrower.acquire(host, { signal, fresh, ...(fresh ? { avoidIp } : {}) })
+    const conn = await router.acquire(route, { signal, fresh, ...(fresh ? { avoidIp } : {}) }, retry)
+    const host = conn.entry.host
     const reused = ledger.countUse(conn)
     if (conn.channel === null) throw new Error('unreachable: a checked-out connection has a channel')
     return {
@@ -123,6 +157,7 @@ export class HotConnPool extends Dispatcher {
         if (!channels.request.hasSubscribers) return
         publish('request', {
           host: host.key,
+          egress: host.egress.id,
           ip: conn.ip,
           method: String(opts.method),
           path: opts.path,
@@ -142,9 +177,40 @@ export class HotConnPool extends Dispatcher {
    * skipping blacklisted IPs and counting connections already there. Rejects with a DnsError,
    * PoolClosedError or AllIpsBlacklistedError; per-IP connect failures are in the result.
    */
-  async warmup(origin: string | URL, options: { identity?: ProfileName } = {}): Promise<WarmupResult> {
+  async warmup(
+    origin: string | URL,
+    options: { identity?: ProfileName; egress?: EgressChoice } = {},
+  ): Promise<WarmupResult> {
     if (this.#closing !== null) throw new PoolClosedError()
-    return this.#manager.warmer.warmup(this.#manager.host(origin, options.identity))
+    const m = this.#manager
+    const identity = m.identityOf(options.identity)
+    const set = m.router.setOf(options.egress)
+    const results = await Promise.all(
+      set.egresses.map((egress) => m.warmer.warmup(m.ledger.host(origin, identity, egress))),
+    )
+    const ips = results.flatMap((r, k) => r.ips.map((ip) => ({ ...ip, egress: set.egresses[k]!.id })))
+    return { host: results[0]?.host ?? String(origin), ips }
+  }
+
+  /**
+   * A dispatcher whose requests leave through `egress` (one, or a list rotated by `options.rotation`,
+   * default the pool's): `fetch(url, { dispatcher: pool.forEgress('socks5h://10.0.0.6:1080') })`.
+   * It shares the pool (closing it closes the pool).
+   * @throws InvalidArgumentError for a bad egress
+   */
+  forEgress(egress: EgressInput | readonly EgressInput[], options: ForEgressOptions = {}): Dispatcher {
+    const { config, router } = { config: this.config, router: this.#manager.router }
+    const set = router.newSet(Array.isArray(egress) ? egress : [egress as EgressInput], {
+      rotation: options.rotation ?? config.egress.rotation,
+      stickyTtlMs: options.stickyTtlMs ?? config.egress.stickyTtlMs,
+    })
+    return this.compose(
+      (dispatch) => (opts, handler) =>
+        dispatch(
+          { ...opts, egress: (opts as HotConnDispatchOptions).egress ?? set } as HotConnDispatchOptions,
+          handler,
+        ),
+    )
   }
 
   /**
@@ -171,15 +237,13 @@ export class HotConnPool extends Dispatcher {
    */
   async getConnection(
     host: string | URL,
-    options: { signal?: AbortSignal; identity?: ProfileName } = {},
+    options: { signal?: AbortSignal; identity?: ProfileName; egress?: EgressChoice } = {},
   ): Promise<PooledConnection> {
     if (this.#closing !== null) throw new PoolClosedError()
-    const { borrower, ledger } = this.#manager
-    const entry = this.#manager.host(host, options.identity)
-    const conn = await borrower.acquire(entry, {
-      use: 'raw',
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    })
+    const { ledger, router } = this.#manager
+    const route = this.#route(host, options)
+    const signal = options.signal
+    const conn = await router.acquire(route, { use: 'raw', ...(signal !== undefined ? { signal } : {}) }, false)
     conn.lentRaw = true
     conn.channel?.lend()
     ledger.countUse(conn)
