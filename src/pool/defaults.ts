@@ -15,6 +15,7 @@ import type { Connector, Resolver } from './options.js'
 export function tlsConnector(
   config: Config,
   ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined,
+  extraCa?: string | Buffer | ReadonlyArray<string | Buffer> | undefined,
 ): Connector {
   const sessionStore = config.tls.sessionResumption && config.tls.verify ? new SessionTicketStore() : undefined
   return async (o): Promise<Duplex> =>
@@ -30,6 +31,8 @@ export function tlsConnector(
       timeout: o.timeout,
       signal: o.signal,
       ...(ca !== undefined ? { ca } : {}),
+      ...(extraCa !== undefined ? { extraCa } : {}),
+      ...(config.tls.useSystemCa ? { useSystemCa: true } : {}),
     })
 }
 
