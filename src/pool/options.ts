@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
-import { resolveConfig, SECTION_NAMES, type Config, type ConfigInput } from '../config/index.js'
+import { resolveConfig, SECTION_NAMES, type Config, type ConfigInput, type ProfileName } from '../config/index.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
 
 /** What the pool asks of a connector: one TLS connection to `ip`, SNI `servername`. */
@@ -22,6 +22,11 @@ export interface ConnectorOptions {
   timeout: number
   /** ALPN protocols to offer instead of the profile's (`['http/1.1']` when HTTP/2 is off or fell back for this IP). */
   alpn?: readonly string[]
+  /**
+   * The identity of the connection's partition (an identity name: `chrome-156-windows`): its
+   * ClientHello must be that identity's. Custom connectors that speak one fingerprint may ignore it.
+   */
+  profile?: ProfileName
 }
 
 /** Opens a connected, handshaken TLS socket (a TlsSocket-like Duplex; `alpnProtocol` 'h2' makes it an HTTP/2 connection). */

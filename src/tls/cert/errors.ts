@@ -19,6 +19,9 @@ export type CertificateFailureReason =
   | 'name_constraints'
   | 'unsupported_critical_extension'
   | 'malformed'
+  | 'profile_violation'
+  | 'weak_key'
+  | 'limit_exceeded'
   | 'empty_chain'
 
 /** The RFC 8446 §6.2 alert descriptions certificate failures use (a view of AlertDescription). */
@@ -45,6 +48,9 @@ export const ALERT_FOR_REASON: Readonly<Record<CertificateFailureReason, number>
   name_constraints: CertificateAlert.bad_certificate,
   unsupported_critical_extension: CertificateAlert.unsupported_certificate,
   malformed: CertificateAlert.bad_certificate,
+  profile_violation: CertificateAlert.bad_certificate,
+  weak_key: CertificateAlert.unsupported_certificate,
+  limit_exceeded: CertificateAlert.bad_certificate,
   // RFC 8446 §4.4.2.4: an empty server Certificate message is a decode_error.
   empty_chain: CertificateAlert.decode_error,
 }

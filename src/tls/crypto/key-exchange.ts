@@ -163,6 +163,14 @@ function hybridShare(x25519: X25519Pair, backend?: 'node:crypto' | '@noble/post-
   }
 }
 
+/** Groups an ECDHE ServerKeyExchange may name in TLS 1.2 (RFC 8422 §5.1.1; hybrids and FFDHE shares are TLS 1.3 only here). */
+export const TLS12_ECDHE_GROUPS: ReadonlySet<number> = new Set([
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+  NamedGroup.secp521r1,
+])
+
 /** Groups this engine can complete a TLS 1.3 key exchange with. */
 export const SUPPORTED_KEY_SHARE_GROUPS: ReadonlySet<number> = new Set([
   NamedGroup.x25519,

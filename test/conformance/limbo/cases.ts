@@ -29,6 +29,8 @@ export const OPTIONAL_FEATURES: ReadonlySet<string> = new Set([
 /** One test case, as the suite's schema (x509-limbo.com) has it; only the fields used here. */
 export interface LimboCase {
   readonly id: string
+  /** Cases that test the same chain with the opposite expectation (an RFC 5280 reading versus the web PKI's). */
+  readonly conflicts_with: readonly string[]
   readonly features: readonly string[] | null
   readonly description: string
   readonly validation_kind: 'SERVER' | 'CLIENT'

@@ -8,6 +8,12 @@ import { ByteReader } from '../../../util/bytes.js'
 import { AlertDescription, ExtensionType, ProtocolVersion } from '../../constants.js'
 import { TLS12_CIPHER_SUITES, type CipherSuite12 } from '../../crypto/cipher-suites12.js'
 import { TlsIncompatibleError, TlsProtocolError } from '../../errors.js'
+import {
+  checkSelectedAlpn,
+  decodeIfPresent,
+  decodeRecordSizeLimit,
+  decodeSelectedAlpn,
+} from '../../messages/extensions.js'
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, type ServerHello } from '../../messages/server-hello.js'
 
 /** What a TLS 1.2 ServerHello agreed to. */
@@ -58,6 +64,32 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
       AlertDescription.illegal_parameter,
     )
   }
+  checkExtensionTypes(sh, offered)
+  checkRenegotiationInfo(sh)
+  checkAcknowledgements(sh)
+  const extendedMasterSecret = sh.extensions.has(ExtensionType.extended_master_secret)
+  if (offered.extensionTypes.has(ExtensionType.extended_master_secret) && !extendedMasterSecret) {
+    throw new TlsIncompatibleError(
+      'no_extended_master_secret',
+      'server did not negotiate extended_master_secret, which hotconn requires in TLS 1.2 (RFC 7627 §5.4: without it the session is open to triple-handshake attacks); upgrade the server to TLS 1.3 or enable EMS',
+      AlertDescription.handshake_failure,
+    )
+  }
+  checkPointFormats(sh.extensions.get(ExtensionType.ec_point_formats))
+  const alpn = decodeIfPresent(sh.extensions, ExtensionType.application_layer_protocol_negotiation, decodeSelectedAlpn)
+  checkSelectedAlpn(alpn, offer.alpn)
+  return {
+    suite,
+    alpn,
+    extendedMasterSecret,
+    sessionTicket: sh.extensions.has(ExtensionType.session_ticket),
+    statusRequest: sh.extensions.has(ExtensionType.status_request),
+    recordSizeLimit: decodeIfPresent(sh.extensions, ExtensionType.record_size_limit, decodeRecordSizeLimit),
+  }
+}
+
+/** Only offered extensions that mean something in TLS 1.2 (RFC 5246 §7.4.1.4, RFC 8446 §4.2). */
+function checkExtensionTypes(sh: ServerHello, offered: OfferedParameters): void {
   for (const type of sh.extensions.keys()) {
     if (!offered.extensionTypes.has(type)) {
       throw new TlsProtocolError(
@@ -74,10 +106,11 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
       )
     }
   }
-  checkRenegotiationInfo(sh)
-  const ext = (type: number): Buffer | undefined => sh.extensions.get(type)
-  const ems = ext(ExtensionType.extended_master_secret)
-  const extendedMasterSecret = ems !== undefined
+}
+
+/** The server's acknowledgements are empty (RFC 7627 §5.1, RFC 5077 §3.2, RFC 6066 §3, §8; SCT carries a list). */
+function checkAcknowledgements(sh: ServerHello): void {
+  const ems = sh.extensions.get(ExtensionType.extended_master_secret)
   if (ems && ems.length !== 0) {
     throw new TlsProtocolError(
       'extended_master_secret_not_empty',
@@ -85,37 +118,15 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
       AlertDescription.decode_error,
     )
   }
-  if (offered.extensionTypes.has(ExtensionType.extended_master_secret) && !extendedMasterSecret) {
-    throw new TlsIncompatibleError(
-      'no_extended_master_secret',
-      'server did not negotiate extended_master_secret, which hotconn requires in TLS 1.2 (RFC 7627 §5.4: without it the session is open to triple-handshake attacks); upgrade the server to TLS 1.3 or enable EMS',
-      AlertDescription.handshake_failure,
-    )
-  }
-  for (const type of [
-    ExtensionType.session_ticket,
-    ExtensionType.status_request,
-    ExtensionType.server_name,
-    ExtensionType.signed_certificate_timestamp,
-  ]) {
-    const body = ext(type)
-    // RFC 5077 §3.2, RFC 6066 §3/§8: the server's acknowledgements are empty (SCT carries a list).
-    if (body && body.length !== 0 && type !== ExtensionType.signed_certificate_timestamp) {
+  for (const type of [ExtensionType.session_ticket, ExtensionType.status_request, ExtensionType.server_name]) {
+    const body = sh.extensions.get(type)
+    if (body && body.length !== 0) {
       throw new TlsProtocolError(
         'acknowledgement_not_empty',
         `ServerHello extension ${type} must be empty (RFC 5077 §3.2, RFC 6066 §3, §8)`,
         AlertDescription.decode_error,
       )
     }
-  }
-  checkPointFormats(ext(ExtensionType.ec_point_formats))
-  return {
-    suite,
-    alpn: decodeAlpn(ext(ExtensionType.application_layer_protocol_negotiation), offer.alpn),
-    extendedMasterSecret,
-    sessionTicket: ext(ExtensionType.session_ticket) !== undefined,
-    statusRequest: ext(ExtensionType.status_request) !== undefined,
-    recordSizeLimit: decodeRecordSizeLimit(ext(ExtensionType.record_size_limit)),
   }
 }
 
@@ -201,36 +212,4 @@ function checkPointFormats(body: Buffer | undefined): void {
       AlertDescription.illegal_parameter,
     )
   }
-}
-
-function decodeAlpn(body: Buffer | undefined, offered: readonly string[]): string | undefined {
-  if (!body) return undefined
-  const r = new ByteReader(body, 0, body.length, 'ALPN')
-  const list = r.sub(2, 'protocol_name_list')
-  const name = list.vec(1, 'protocol_name')
-  list.expectEmpty()
-  r.expectEmpty()
-  const alpn = name.toString('latin1')
-  if (name.length === 0 || !offered.includes(alpn)) {
-    throw new TlsProtocolError(
-      'selected_unoffered_alpn',
-      `server selected ALPN "${alpn}", which was not offered (RFC 7301 §3.2)`,
-      AlertDescription.illegal_parameter,
-    )
-  }
-  return alpn
-}
-
-function decodeRecordSizeLimit(body: Buffer | undefined): number | undefined {
-  if (!body) return undefined
-  const r = new ByteReader(body, 0, body.length, 'record_size_limit')
-  const limit = r.u16('record_size_limit')
-  r.expectEmpty()
-  if (limit < 64)
-    throw new TlsProtocolError(
-      'record_size_limit_too_small',
-      `record_size_limit ${limit} is below 64 (RFC 8449 §4)`,
-      AlertDescription.illegal_parameter,
-    )
-  return limit
 }

@@ -4,7 +4,8 @@
  * `VerifiedChain`), [CertificateRequest], ServerHelloDone.
  */
 import { X509Certificate } from 'node:crypto'
-import { AlertDescription, HandshakeType, NamedGroup, groupName, signatureSchemeName } from '../../constants.js'
+import { AlertDescription, HandshakeType, groupName, signatureSchemeName } from '../../constants.js'
+import { TLS12_ECDHE_GROUPS } from '../../crypto/key-exchange.js'
 import { schemeMatchesKey, signatureSchemeInfo, verifySignature } from '../../cert/signature.js'
 import { TlsProtocolError } from '../../errors.js'
 import {
@@ -32,14 +33,6 @@ import type {
 
 const V = 'TLSv1.2' as const
 const RFC = 'RFC 5246 §7.3'
-
-/** Groups an ECDHE ServerKeyExchange may name (RFC 8422 §5.1.1; hybrids are TLS 1.3 only). */
-const TLS12_GROUPS: ReadonlySet<number> = new Set([
-  NamedGroup.x25519,
-  NamedGroup.secp256r1,
-  NamedGroup.secp384r1,
-  NamedGroup.secp521r1,
-])
 
 export function handleCertificate(
   state: ExpectCertificate,
@@ -137,7 +130,7 @@ type Ske = ReturnType<typeof decodeEcdheServerKeyExchange>
 /** RFC 8422 §5.4, RFC 5246 §7.4.3: an offered group, an offered scheme that fits the leaf, a signature that verifies. */
 function verifyServerKeyExchange(server: Server12, ske: Ske, cx: HandshakeContext): SignatureVerified {
   const offered = cx.options.plan.offered
-  if (!offered.groups.includes(ske.group) || !TLS12_GROUPS.has(ske.group)) {
+  if (!offered.groups.includes(ske.group) || !TLS12_ECDHE_GROUPS.has(ske.group)) {
     throw new TlsProtocolError(
       'selected_unoffered_group',
       `ServerKeyExchange uses group ${groupName(ske.group)}, not offered for TLS 1.2 in supported_groups (RFC 8422 §5.4)`,

@@ -9,7 +9,7 @@ import { AlertDescription, HandshakeType } from '../../constants.js'
 import { TlsProtocolError } from '../../errors.js'
 import { decodeCertificate, decodeCertificateRequest, decompressCertificate } from '../../messages/certificate.js'
 import { decodeEncryptedExtensions, type EncryptedExtensions } from '../../messages/encrypted-extensions.js'
-import { checkOffered } from '../../messages/extensions.js'
+import { checkOffered, checkSelectedAlpn } from '../../messages/extensions.js'
 import { decodeCertificateVerify } from '../../messages/simple.js'
 import { verifyCertificateVerify } from '../certificate-verify.js'
 import { verifyServerChain } from '../chain.js'
@@ -39,13 +39,7 @@ export function handleEncryptedExtensions(
   const offered = cx.options.plan.offered
   checkOffered(ee.extensions, offered.extensionTypes, 'EncryptedExtensions')
   const alpnOffered = cx.options.alpn ?? offered.alpn
-  if (ee.alpn !== undefined && !alpnOffered.includes(ee.alpn)) {
-    throw new TlsProtocolError(
-      'selected_unoffered_alpn',
-      `server selected ALPN "${ee.alpn}", which was not offered (RFC 7301 §3.2)`,
-      AlertDescription.illegal_parameter,
-    )
-  }
+  checkSelectedAlpn(ee.alpn, alpnOffered)
   checkAlps(ee, cx.options, alpnOffered)
   // RFC 8446 §2.2: a resumed handshake authenticates with the PSK: no Certificate, no CertificateVerify.
   if (state.resumed) {
