@@ -12,7 +12,7 @@ function setup() {
     readmitted: (ip) => events.push(`readmitted ${ip.address}`),
     retryDue: (ip) => events.push(`retry ${ip.address}`),
   })
-  const host = new HostEntry('h.test:443', 'h.test', 443, false)
+  const host = new HostEntry('h.test:443', 'h.test', 443, false, 'chrome-156-windows')
   const a = new IpEntry(host, '10.0.0.1', 4)
   const b = new IpEntry(host, '10.0.0.2', 4)
   host.addIp(a)
