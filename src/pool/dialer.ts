@@ -73,6 +73,7 @@ export class Dialer implements ConnectionDialer {
         signal: ac.signal,
         timeout: this.#config.pool.connectTimeoutMs,
         alpn: this.#alpnFor(ip),
+        profile: host.identity,
       })
     } catch (err) {
       this.#aborts.delete(ac)
@@ -166,9 +167,9 @@ export class Dialer implements ConnectionDialer {
   #channelFor(conn: Connection, socket: Duplex): HttpChannel | H2Channel {
     const ip = conn.entry
     const origin = `https://${ip.host.key}`
-    const { http2, pool, tls } = this.#config
+    const { http2, pool } = this.#config
     const kind = http2.defaultHeaders
-    const profile = getHttpProfile(tls.profile)
+    const profile = getHttpProfile(ip.host.identity)
     const templates = kind === 'none' ? undefined : profile.headers[kind]
     const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol
     ip.h2 = alpn === 'h2'

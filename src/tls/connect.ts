@@ -9,6 +9,7 @@ import { AbortError, InvalidArgumentError } from '../errors.js'
 import { getProfile } from '../fingerprint/profiles/index.js'
 import { planClientHello } from '../fingerprint/plan.js'
 import type { ClientHelloSpec } from '../fingerprint/spec.js'
+import { trustStoreFor } from './cert/roots.js'
 import { verifyServerCertificateChain } from './cert/verify.js'
 import { TlsClosedError, TlsHandshakeTimeoutError } from './errors.js'
 import type { ChainVerifier, HandshakeResult } from './handshake/context.js'
@@ -31,8 +32,18 @@ export interface ConnectOptions {
    * ClientHelloSpec (e.g. `{ ...chrome, name: 'chrome-fixed-order', shuffle: 'none' }`). Default `chrome`.
    */
   readonly profile?: ProfileName | ClientHelloSpec
-  /** PEM or DER trust anchors that replace the system roots (`tls.rootCertificates`). */
+  /**
+   * PEM or DER trust anchors that replace the default roots (Node's bundled Mozilla roots plus
+   * NODE_EXTRA_CA_CERTS), like node:tls `ca`.
+   */
   readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** PEM or DER trust anchors added to the default roots (or to `ca`). */
+  readonly extraCa?: string | Buffer | ReadonlyArray<string | Buffer>
+  /**
+   * Also trust the operating system's certificate store (Node >= 22.15 / 23.8: `tls.getCACertificates('system')`).
+   * Default false; on an older Node, connect() rejects with TlsUnsupportedError (ERR_TLS_UNSUPPORTED).
+   */
+  readonly useSystemCa?: boolean
   /** Skip certificate and hostname verification. Emits a process warning once. */
   readonly insecure?: boolean
   /** Replaces the profile's ALPN list, e.g. `['http/1.1']`. */
@@ -93,6 +104,12 @@ function validate(options: ConnectOptions): void {
   ) {
     throw new InvalidArgumentError('connect: alpn must be an array of non-empty protocol names of at most 255 bytes')
   }
+  // Before dialing: the trust options must be met (PEM that decodes, an OS store on this Node).
+  if (!options.insecure) trustStoreFor(trustOptions(options))
+}
+
+function trustOptions(options: ConnectOptions) {
+  return { ca: options.ca, extraCa: options.extraCa, useSystemCa: options.useSystemCa }
 }
 
 function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
@@ -106,15 +123,16 @@ function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
     }
     return undefined
   }
-  const ca = options.ca
+  const trust = trustOptions(options)
   return (chain, host) => {
-    verifyServerCertificateChain(chain, { host, ...(ca !== undefined ? { ca } : {}) })
+    verifyServerCertificateChain(chain, { host, ...trust })
   }
 }
 
 /**
  * Opens a TLS connection with a browser fingerprint and resolves when the handshake is complete.
- * @throws InvalidArgumentError for bad options (synchronously rejected);
+ * @throws InvalidArgumentError for bad options, TlsUnsupportedError (ERR_TLS_UNSUPPORTED) for `useSystemCa`
+ *   on a Node without the OS store (both reject before any connection is made);
  * @rejects ConnectError (ERR_CONNECT), TlsHandshakeTimeoutError, TlsCertificateError (ERR_TLS_BAD_CERTIFICATE),
  *   TlsAlertError, TlsProtocolError and the other TlsError subclasses, AbortError.
  */

@@ -108,7 +108,7 @@ function setup(pool: NonNullable<ConfigInput['pool']>, ips = ['10.0.0.1', '10.0.
     borrower.connectFailed(ip, err)
   }
   const entries = hosts.map((name) => {
-    const host = ledger.host(name)
+    const host = ledger.host(name, 'chrome-156-windows')
     for (const a of ips) host.addIp(new IpEntry(host, a, 4))
     host.resolved = true
     return host
