@@ -64,7 +64,9 @@ export interface ConnectOptions {
    * Where tickets are stored and taken for resumption, keyed by (host, profile): TLS 1.3 tickets
    * (RFC 8446 §4.6.1, §2.2) offered as a PSK, and TLS 1.2 tickets (RFC 5077) sent in session_ticket
    * when no TLS 1.3 ticket is held. Only verified connections store or use tickets: a resumed
-   * handshake has no certificate to check. Each ticket is used once.
+   * handshake has no certificate to check. TLS 1.3 tickets are used once; a TLS 1.2 ticket is used
+   * once or reused as the profile's browser does (`tls12TicketReuse`), and a TLS 1.2 session without
+   * extended master secret is never resumed (RFC 7627 §5.3).
    */
   readonly sessionStore?: SessionTicketStore
 }
@@ -147,8 +149,13 @@ export async function connect(options: ConnectOptions): Promise<ConnectedTlsSock
   const storeKey = SessionTicketStore.key(options.host, spec.name)
   const store = options.insecure ? undefined : options.sessionStore
   const resumption = store?.take(storeKey)
-  // RFC 5077 §3.4: a TLS 1.2 ticket needs a session id for the server to echo.
-  const tls12Resumption = resumption || spec.sessionIdLength === 0 ? undefined : store?.take12(storeKey)
+  // RFC 5077 §3.4: a TLS 1.2 ticket needs a session id for the server to echo; reused as the browser reuses it.
+  const tls12Resumption =
+    resumption || spec.sessionIdLength === 0
+      ? undefined
+      : spec.tls12TicketReuse === 'multi'
+        ? store?.get12(storeKey)
+        : store?.take12(storeKey)
   const socket = new TlsSocket(transport, {
     profile: spec.name,
     target: `${options.ip ?? options.host}:${options.port ?? 443}`,
@@ -178,12 +185,16 @@ export async function connect(options: ConnectOptions): Promise<ConnectedTlsSock
     await socket.handshakeComplete
     // A fatal record in the same read as the server's Finished can kill the socket before we return it.
     if (socket.destroyed) throw socket.errored ?? new TlsClosedError('connection closed right after the handshake')
+    // A reused TLS 1.2 ticket the server declined (or a failed handshake, below) is dropped, as a browser
+    // replaces its cached session.
+    if (store && tls12Resumption && !socket.info?.resumed) store.discard12(storeKey, tls12Resumption)
     const ticket12 = socket.tls12SessionTicket
     if (store && ticket12) store.add12(storeKey, ticket12)
     socket.off('error', swallow)
     return socket as ConnectedTlsSocket
   } catch (err) {
     socket.destroy()
+    if (store && tls12Resumption) store.discard12(storeKey, tls12Resumption)
     throw err
   } finally {
     clearTimeout(timer)
