@@ -36,7 +36,12 @@ function isPlainDirect(egress: Egress): boolean {
  * (firefox-153-linux and firefox-153-macos) and egresses (two proxies) never resume each other's
  * sessions, which would link them.
  */
-export function tlsConnector(config: Config, ca: Pem | undefined, egressOptions: ConnectorEgress = {}): Connector {
+export function tlsConnector(
+  config: Config,
+  ca: Pem | undefined,
+  extraCa?: Pem | undefined,
+  egressOptions: ConnectorEgress = {},
+): Connector {
   const sources = egressOptions.sources ?? new SourceAddresses([])
   const stores = config.tls.sessionResumption && config.tls.verify ? new Map<string, SessionTicketStore>() : undefined
   const storeOf = (profile: string): SessionTicketStore | undefined => {
@@ -79,6 +84,8 @@ export function tlsConnector(config: Config, ca: Pem | undefined, egressOptions:
       timeout,
       signal: o.signal,
       ...(ca !== undefined ? { ca } : {}),
+      ...(extraCa !== undefined ? { extraCa } : {}),
+      ...(config.tls.useSystemCa ? { useSystemCa: true } : {}),
     })
     // The tunnel is paused until the TLS socket reads from it (connect() attached its reader above).
     socket?.resume()

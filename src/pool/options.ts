@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import { resolveConfig, SECTION_NAMES, type Config, type ConfigInput, type ProfileName } from '../config/index.js'
 import type { Egress } from '../egress/index.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
+import { trustStoreFor } from '../tls/cert/roots.js'
 
 /** What the pool asks of a connector: one TLS connection to `ip`, SNI `servername`. */
 export interface ConnectorOptions {
@@ -66,10 +67,12 @@ export interface HotConnPoolOptions extends ConfigInput {
   connector?: Connector
   /** Resolves hosts; default: hotconn's DnsResolver with config.dns. */
   resolver?: Resolver
-  /** PEM trust anchors for the default connector (replace the system roots); default: config.tls.caFile. */
+  /** PEM trust anchors for the default connector (replace the default roots); default: config.tls.caFile. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>
   /** PEM roots that verify https:// proxies (replace the system roots); default: config.egress.proxyCaFile. */
   proxyCa?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** PEM trust anchors added to the roots in use by the default connector; default: config.tls.extraCaFile. */
+  extraCa?: string | Buffer | ReadonlyArray<string | Buffer>
   /** How long idle connections of an IP that left DNS are kept while healthy (ms). Default min(idle_timeout, 30 s). */
   drainGraceMs?: number
   /** Retries of an idempotent request that failed before any response byte. Default 1. */
@@ -86,6 +89,7 @@ export interface ResolvedPoolOptions {
   resolver: Resolver | undefined
   ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined
   proxyCa: string | Buffer | ReadonlyArray<string | Buffer> | undefined
+  extraCa: string | Buffer | ReadonlyArray<string | Buffer> | undefined
   drainGraceMs: number
   maxRetries: number
   dnsMinRefreshMs: number
@@ -97,6 +101,7 @@ const EXTRA_KEYS = [
   'resolver',
   'ca',
   'proxyCa',
+  'extraCa',
   'drainGraceMs',
   'maxRetries',
   'dnsMinRefreshMs',
@@ -144,20 +149,24 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
   if (resolver !== undefined && (resolver === null || typeof (resolver as Resolver).resolve !== 'function')) {
     throw new InvalidArgumentError('resolver must be an object with resolve(host) => Promise<{ addresses, minTtlMs }>')
   }
-  const useFiles = connector === undefined
-  const ca = pemOption('ca', raw['ca'], useFiles ? config.tls.caFile : undefined, 'tls.ca_file')
-  const proxyCa = pemOption(
+  const ca = trustAnchors(raw, 'ca', 'tls.ca_file', config.tls.caFile, connector === undefined)
+  const extraCa = trustAnchors(raw, 'extraCa', 'tls.extra_ca_file', config.tls.extraCaFile, connector === undefined)
+  const proxyCa = trustAnchors(
+    raw,
     'proxyCa',
-    raw['proxyCa'],
-    useFiles ? config.egress.proxyCaFile : undefined,
     'egress.proxy_ca_file',
+    config.egress.proxyCaFile,
+    connector === undefined,
   )
+  // Fail at construction, not at the first connection: PEM that does not decode, no OS store on this Node.
+  if (connector === undefined && config.tls.verify) trustStoreFor({ ca, extraCa, useSystemCa: config.tls.useSystemCa })
   const p = config.pool
   return {
     config,
     connector: connector as Connector | undefined,
     resolver: resolver as Resolver | undefined,
     ca,
+    extraCa,
     proxyCa,
     drainGraceMs:
       raw['drainGraceMs'] === undefined
@@ -175,21 +184,23 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
   }
 }
 
-/** A PEM option (string, Buffer or an array of them), else the file `key` names, else undefined. */
-function pemOption(
-  name: string,
-  value: unknown,
+/** The `ca` / `extraCa` option, else the PEM file its config key names (read when the default connector is used). */
+function trustAnchors(
+  raw: Record<string, unknown>,
+  option: 'ca' | 'extraCa' | 'proxyCa',
+  key: 'tls.ca_file' | 'tls.extra_ca_file' | 'egress.proxy_ca_file',
   file: string | undefined,
-  key: string,
-): string | Buffer | ReadonlyArray<string | Buffer> | undefined {
-  if (value !== undefined) {
-    const list = Array.isArray(value) ? value : [value]
+  read: boolean,
+): ResolvedPoolOptions['ca'] {
+  const given = raw[option] as ResolvedPoolOptions['ca']
+  if (given !== undefined) {
+    const list = Array.isArray(given) ? given : [given]
     if (!list.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) {
-      throw new InvalidArgumentError(`${name} must be a PEM string, a Buffer or an array of them`)
+      throw new InvalidArgumentError(`${option} must be a PEM string, a Buffer or an array of them`)
     }
-    return value as string | Buffer | ReadonlyArray<string | Buffer>
+    return given
   }
-  if (file === undefined) return undefined
+  if (file === undefined || !read) return undefined
   try {
     return readFileSync(file)
   } catch (err) {

@@ -66,7 +66,10 @@ export class HotConnPool extends Dispatcher {
     const egress = poolEgressOf(resolved.config.egress)
     const connector =
       resolved.connector ??
-      tlsConnector(resolved.config, resolved.ca, { sources: egress.sources, proxyCa: resolved.proxyCa })
+      tlsConnector(resolved.config, resolved.ca, resolved.extraCa, {
+        sources: egress.sources,
+        proxyCa: resolved.proxyCa,
+      })
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
     this.#manager = new ConnectionManager(resolved, connector, resolver, egress)

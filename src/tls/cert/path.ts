@@ -6,14 +6,14 @@
  * signature is checked at most once.
  */
 import type { VerificationBudget } from './budget.js'
-import { TlsCertificateError } from './errors.js'
+import { HINT, TlsCertificateError } from './errors.js'
 import type { ParsedCertificate } from './parse.js'
 import type { TrustStore } from './roots.js'
 
 /** Paths longer than this many intermediates are not explored (Chrome and Go use similar bounds). */
 export const MAX_INTERMEDIATES = 8
 
-const INSECURE_HINT = 'or, for testing only, insecure: true'
+const INSECURE_HINT = HINT.insecure
 
 export interface PathSearch {
   readonly leaf: ParsedCertificate
@@ -36,27 +36,27 @@ export function buildPath(search: PathSearch): ParsedCertificate[] {
   const { leaf, pool, store, budget } = search
   let pathFailure: TlsCertificateError | undefined
   let signatureFailure: TlsCertificateError | undefined
-  const signatures = new Map<ParsedCertificate, Map<ParsedCertificate, boolean>>()
+  const failedKeys = new Set<ParsedCertificate>()
 
   const signedBy = (child: ParsedCertificate, issuer: ParsedCertificate): boolean => {
-    let byIssuer = signatures.get(child)
-    if (!byIssuer) signatures.set(child, (byIssuer = new Map()))
-    const known = byIssuer.get(issuer)
-    if (known !== undefined) return known
-    budget.spend('signatureChecks')
-    let ok = false
-    try {
-      ok = child.signedBy(issuer)
-    } catch (err) {
-      // The issuer's key does not import: that issuer cannot have signed anything.
-      if (!(err instanceof TlsCertificateError)) throw err
-      ok = false
+    if (failedKeys.has(issuer)) return false
+    let ok = child.knownSignedBy(issuer)
+    if (ok === undefined) {
+      // Only signatures actually checked count: results are remembered with the (cached) certificates.
+      budget.spend('signatureChecks')
+      try {
+        ok = child.signedBy(issuer)
+      } catch (err) {
+        // The issuer's key does not import: that issuer cannot have signed anything.
+        if (!(err instanceof TlsCertificateError)) throw err
+        failedKeys.add(issuer)
+        ok = false
+      }
     }
-    byIssuer.set(issuer, ok)
     if (!ok) {
       signatureFailure ??= new TlsCertificateError(
         'bad_signature',
-        `certificate "${child.subject}" names "${issuer.subject}" as its issuer but its signature does not verify with that certificate's key (RFC 5280 §6.1.3 (a)(1)); the chain is corrupt or forged — pass the right issuing CA as ca, ${INSECURE_HINT}`,
+        `certificate "${child.subject}" names "${issuer.subject}" as its issuer but its signature does not verify with that certificate's key (RFC 5280 §6.1.3 (a)(1)); the chain is corrupt or forged — ${HINT.ca}, ${INSECURE_HINT}`,
         child.subject,
       )
     }
@@ -104,7 +104,7 @@ export function buildPath(search: PathSearch): ParsedCertificate[] {
   if (signatureFailure) throw signatureFailure
   throw new TlsCertificateError(
     'untrusted',
-    `certificate "${leaf.subject}" does not chain to a trusted root (RFC 5280 §6.1): no issuer of it or of the intermediates sent (top: "${topIssuer(leaf, pool)}") is in ${search.source}; pass the issuing CA as ca, ${INSECURE_HINT}`,
+    `certificate "${leaf.subject}" does not chain to a trusted root (RFC 5280 §6.1): no issuer of it or of the intermediates sent (top: "${topIssuer(leaf, pool)}") is in ${search.source}; ${HINT.ca}, ${INSECURE_HINT}`,
     leaf.subject,
   )
 }
