@@ -53,11 +53,6 @@ export const LONG_FILES: readonly SizeException[] = [
     reason: 'record I/O, handshake driving, alerts and post-handshake messages of TlsClientConnection in one class',
   },
   {
-    at: 'tls/cert/parse.ts',
-    lines: 454,
-    reason: 'the certificate parser and every extension decoder in one file; the decoders can move beside it',
-  },
-  {
     at: 'cli/h2-listen.ts',
     lines: 439,
     reason: 'the fingerprint command’s listener: HTTP/2 and HTTP/1.1 handlers, frame capture and output in one file',
