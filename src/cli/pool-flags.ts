@@ -7,6 +7,7 @@
  *   --insecure            do not verify the server certificate (tls.verify = false)
  *   --resolve host=ip,... pin a host to addresses (repeatable); other hosts use DNS
  *   --dns-server ip:port  DNS server (repeatable; overrides dns.servers)
+ *   --proxy, --local-address, --proxy-resolve, --rotation: the egress (egress-flags.ts)
  *
  * Every value is checked before anything connects; errors are InvalidArgumentError (exit 2).
  */
@@ -26,6 +27,7 @@ import { DnsResolver } from '../pool/dns.js'
 import { TlsCertificateError } from '../tls/cert/errors.js'
 import { errorMessage as utilErrorMessage } from '../util/error-code.js'
 import type { HotConnPoolOptions } from '../pool/index.js'
+import { EGRESS_FLAG_HELP, EGRESS_FLAG_OPTIONS, egressFromFlags, type EgressFlags } from './egress-flags.js'
 import { parsePins, pinnedResolver } from './resolver.js'
 
 /** parseArgs option descriptors of the shared flags. */
@@ -36,6 +38,7 @@ export const POOL_FLAG_OPTIONS = {
   insecure: { type: 'boolean', default: false },
   resolve: { type: 'string', multiple: true },
   'dns-server': { type: 'string', multiple: true },
+  ...EGRESS_FLAG_OPTIONS,
 } as const
 
 export const POOL_FLAG_HELP = `  --config <file>           TOML configuration (see config/config.toml)
@@ -44,10 +47,10 @@ export const POOL_FLAG_HELP = `  --config <file>           TOML configuration (s
   --insecure                do not verify the server certificate
   --resolve <host=ip,...>   answer <host> with these addresses (repeatable)
   --dns-server <ip:port>    DNS server to ask (repeatable; default: config, else the system resolver)
-`
+${EGRESS_FLAG_HELP}`
 
 /** The shared flags as parseArgs returns them. */
-export interface PoolFlags {
+export interface PoolFlags extends EgressFlags {
   config?: string | undefined
   profile?: string | undefined
   ca?: string | undefined
@@ -110,6 +113,7 @@ export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOver
         ...(flags.insecure === true ? { verify: false } : {}),
       },
       dns: { ...base.dns, ...(servers.length === 0 ? {} : { servers }) },
+      egress: egressFromFlags(flags, base.egress),
     })
   } catch (err) {
     if (err instanceof ConfigError)

@@ -113,6 +113,8 @@ function proxyTls(socket: Socket, egress: Egress, options: TunnelOptions, signal
   return new Promise<TLSSocket>((resolve, reject) => {
     const tls = tlsConnect({
       socket,
+      // `host` is the name the certificate must match (an IP: its IP SAN); SNI only for names (RFC 6066 §3).
+      host: proxy.host,
       ...(isIP(proxy.host) === 0 ? { servername: proxy.host } : {}),
       ALPNProtocols: ['http/1.1'],
       ...(options.proxyCa !== undefined ? { ca: options.proxyCa as string | Buffer | Array<string | Buffer> } : {}),

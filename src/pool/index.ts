@@ -1,4 +1,5 @@
-export { HotConnPool } from './pool.js'
+export { HotConnPool, type ForEgressOptions } from './pool.js'
+export type { EgressChoice } from './egress-route.js'
 export { cookieJar } from './cookies.js'
 export type { HotConnDispatchOptions } from './pool.js'
 export { AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
