@@ -8,6 +8,16 @@
  *   await pool.close()
  */
 export * from './errors.js'
+export {
+  BodyTimeoutError,
+  HeadersTimeoutError,
+  HttpProtocolError,
+  NotSupportedError,
+  RequestAbortedError,
+  RequestContentLengthMismatchError,
+  ResponseContentLengthMismatchError,
+  SocketError,
+} from './http/errors.js'
 export * from './config/index.js'
 export * from './fingerprint/index.js'
 export * from './tls/index.js'

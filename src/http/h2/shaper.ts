@@ -18,6 +18,7 @@ import { Duplex } from 'node:stream'
 import type { Http2Fingerprint } from '../../fingerprint/http.js'
 import {
   CLIENT_PREFACE,
+  EndStreamWatcher,
   Flag,
   FrameSplitter,
   FrameType,
@@ -166,18 +167,22 @@ export class H2Shaper extends Duplex {
   readonly #socket: SocketLike
   readonly #out: FrameSplitter
   readonly #in: FrameSplitter | null
+  readonly #watcher: EndStreamWatcher | null
   #paused = false
 
   /**
    * @param socket the TLS socket (ALPN h2 negotiated), not yet read by anyone else
    * @param fp the profile's HTTP/2 fingerprint
+   * @param onEndStream called with the (node:http2-side) id of every stream the server ended
+   *   (END_STREAM), before node:http2 reads that frame
    */
-  constructor(socket: SocketLike, fp: Http2Fingerprint) {
+  constructor(socket: SocketLike, fp: Http2Fingerprint, onEndStream?: (streamId: number) => void) {
     super({ allowHalfOpen: false })
     this.#socket = socket
     const offset = fp.firstStreamId - 1
     this.#out = new FrameSplitter(new Outbound(fp, offset), CLIENT_PREFACE.length)
     this.#in = offset === 0 ? null : new FrameSplitter(new Inbound(fp.firstStreamId, offset))
+    this.#watcher = onEndStream === undefined ? null : new EndStreamWatcher(onEndStream)
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
     socket.on('end', () => this.push(null))
     socket.on('error', (err: Error) => this.destroy(err))
@@ -193,6 +198,7 @@ export class H2Shaper extends Duplex {
       return
     }
     for (const p of parts) {
+      this.#watcher?.push(p)
       if (!this.push(p) && !this.#paused) {
         this.#paused = true
         this.#socket.pause()
