@@ -21,6 +21,7 @@ export const HOTCONN_ERROR_CODES = [
   'ERR_TLS_TRUNCATED',
   'ERR_TLS_CLOSED',
   'ERR_TLS_UNSUPPORTED',
+  'ERR_TLS_INTERNAL',
   'ERR_ABORTED',
   'ERR_CONNECT',
   'ERR_POOL_EXHAUSTED',
@@ -30,6 +31,9 @@ export const HOTCONN_ERROR_CODES = [
   'ERR_CONFIG',
   'ERR_INVALID_ARGUMENT',
   'ERR_HTTP_PROTOCOL',
+  'ERR_IDENTITY_MISMATCH',
+  'ERR_TILE_STORE',
+  'ERR_FLEET',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_SOCKET',
@@ -60,6 +64,16 @@ export class HotConnError extends Error {
 export class InvalidArgumentError extends HotConnError {
   constructor(message: string) {
     super('ERR_INVALID_ARGUMENT', message)
+  }
+}
+
+/**
+ * A request's headers contradict its browser identity in a way no browser could send (e.g. a
+ * Firefox `user-agent` on a Chromium identity, whose ClientHello and client hints say Chrome).
+ */
+export class IdentityMismatchError extends HotConnError {
+  constructor(message: string) {
+    super('ERR_IDENTITY_MISMATCH', message)
   }
 }
 

@@ -18,15 +18,19 @@ import { type ClientFingerprints, fingerprintClientHello } from '../fingerprint/
 import { parseClientHello } from '../fingerprint/parse.js'
 import { planClientHello } from '../fingerprint/plan.js'
 import { getProfile, profileNames } from '../fingerprint/profiles/index.js'
+import { getIdentity } from '../fingerprint/identity/table.js'
+import { secChUa, secChUaMobile, secChUaPlatform } from '../fingerprint/identity/client-hints.js'
+import { profileAkamai } from '../fingerprint/http.js'
 import { sampleKeyShares } from '../fingerprint/sample-keys.js'
 import type { ClientHelloInputs, ClientHelloPlan } from '../fingerprint/spec.js'
 import { H2FingerprintServer, formatHttpReport, type HttpClientReport } from './h2-listen.js'
 import type { CliIO, Command } from './main.js'
 
 const HELP = `Usage:
-  hotconn fingerprint --profile <name> [--servername <host>] [--json]
-      Print the ClientHello the profile would send (hex) with its JA3, JA3 with sorted
-      extensions, JA4 and JA4_r. Profiles: ${profileNames.join(', ')}.
+  hotconn fingerprint --profile <identity> [--servername <host>] [--json]
+      Print what the identity sends: its UA, client hints and HTTP/2 Akamai fingerprint, and the
+      ClientHello (hex) with its JA3, JA3 with sorted extensions, JA4 and JA4_r.
+      Identities: ${profileNames.join(', ')}.
   hotconn fingerprint --listen <host:port> [--count <n>] [--json]
       Listen for TLS clients, print each ClientHello's SNI, ALPN, JA3 and JA4, answer with a
       handshake_failure alert. Stops after <n> clients (default: until interrupted).
@@ -123,7 +127,10 @@ async function keySharesFor(plan: ClientHelloPlan): Promise<ClientHelloInputs['k
 }
 
 async function showProfile(name: string, serverName: string, json: boolean, io: CliIO): Promise<number> {
+  const id = getIdentity(name)
   const spec = getProfile(name)
+  const akamai = profileAkamai(id.http2)
+  const hints = id.clientHints
   const plan = planClientHello(spec)
   const { message } = encodeClientHello(plan, {
     random: randomBytes(32),
@@ -136,8 +143,17 @@ async function showProfile(name: string, serverName: string, json: boolean, io: 
     io.stdout.write(
       JSON.stringify(
         {
+          identity: id.name,
+          browser: id.browser,
+          version: id.version,
+          os: id.os,
           profile: spec.name,
           source: spec.source,
+          userAgent: id.userAgent,
+          secChUa: hints === undefined ? null : secChUa(hints.brands),
+          secChUaMobile: hints === undefined ? null : secChUaMobile(hints.mobile),
+          secChUaPlatform: hints === undefined ? null : secChUaPlatform(hints.platform),
+          akamai,
           serverName,
           length: message.length,
           hex: message.toString('hex'),
@@ -149,7 +165,13 @@ async function showProfile(name: string, serverName: string, json: boolean, io: 
     )
   } else {
     io.stdout.write(
-      `profile   ${spec.name} (${spec.source})\n` +
+      `identity  ${id.name} (${id.source})\n` +
+        `UA        ${id.userAgent}\n` +
+        (hints === undefined
+          ? ''
+          : `sec-ch-ua ${secChUa(hints.brands)}; mobile ${secChUaMobile(hints.mobile)}; platform ${secChUaPlatform(hints.platform)}\n`) +
+        `Akamai    ${akamai}\n` +
+        `profile   ${spec.name} (${spec.source})\n` +
         `length    ${message.length} bytes (handshake message, SNI ${serverName})\n` +
         `JA4       ${fp.ja4}\n` +
         `JA4_r     ${fp.ja4_r}\n` +

@@ -6,6 +6,7 @@ import { benchCommand } from './bench.js'
 import { fetchCommand } from './fetch.js'
 import { fingerprintCommand } from './fingerprint.js'
 import { exitCodeFor, runAsScript } from './script.js'
+import { tilesCommand } from './tile-command.js'
 import { warmCommand } from './warm.js'
 
 /** Where a command writes; `process.stdout`/`process.stderr` by default, replaceable in tests. */
@@ -26,6 +27,7 @@ export const commands: Readonly<Record<string, Command>> = {
   bench: benchCommand,
   fetch: fetchCommand,
   fingerprint: fingerprintCommand,
+  tiles: tilesCommand,
   warm: warmCommand,
 }
 

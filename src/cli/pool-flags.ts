@@ -11,7 +11,15 @@
  * Every value is checked before anything connects; errors are InvalidArgumentError (exit 2).
  */
 import { readFile } from 'node:fs/promises'
-import { loadConfig, PROFILE_NAMES, resolveConfig, type Config, type ConfigInput } from '../config/index.js'
+import {
+  configToInput,
+  isProfileName,
+  loadConfig,
+  PROFILE_NAMES,
+  resolveConfig,
+  type Config,
+  type ConfigInput,
+} from '../config/index.js'
 import { parseServer } from '../config/values.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
 import { DnsResolver } from '../pool/dns.js'
@@ -52,22 +60,6 @@ export type PoolSetup = Config & Pick<HotConnPoolOptions, 'ca' | 'resolver'>
 /** Optional pool keys a command sets on top of the config (e.g. warm_conns_per_ip). */
 export type PoolOverrides = NonNullable<ConfigInput['pool']>
 
-/** A Config back to resolveConfig input, so flags can override a loaded file. */
-export function configToInput(config: Config): ConfigInput {
-  return {
-    pool: { ...config.pool },
-    tls: { ...config.tls },
-    dns: { ...config.dns, servers: [...config.dns.servers] },
-    blacklist: { ...config.blacklist, statusCodes: [...config.blacklist.statusCodes] },
-    health: {
-      path: config.health.path,
-      method: config.health.method,
-      expect: config.health.expect.map((r) => (r.from === r.to ? r.from : `${r.from}-${r.to}`)),
-    },
-    http2: { ...config.http2 },
-  }
-}
-
 async function readCa(file: string): Promise<string> {
   let pem: string
   try {
@@ -89,7 +81,7 @@ async function readCa(file: string): Promise<string> {
  * @throws InvalidArgumentError for a bad flag or an invalid config file (the message names it)
  */
 export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOverrides = {}): Promise<PoolSetup> {
-  if (flags.profile !== undefined && !PROFILE_NAMES.includes(flags.profile)) {
+  if (flags.profile !== undefined && !isProfileName(flags.profile)) {
     throw new InvalidArgumentError(
       `--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(flags.profile)}`,
     )
@@ -154,25 +146,4 @@ export function positiveInt(flag: string, text: string | undefined, fallback: nu
   return n
 }
 
-/** The stable code of an error or of the first error in its `cause` chain that has one. */
-export function errorCode(err: unknown): string {
-  let e: unknown = err
-  for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && code !== '') return code
-    e = (e as { cause?: unknown }).cause
-  }
-  return 'ERR_UNKNOWN'
-}
-
-/** The message of the innermost error of a cause chain that has a code (fetch wraps errors in "fetch failed"). */
-export function errorMessage(err: unknown): string {
-  let e: unknown = err
-  let message = err instanceof Error ? err.message : String(err)
-  for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
-    if (e instanceof Error) message = e.message
-    if (typeof (e as { code?: unknown }).code === 'string') return message
-    e = (e as { cause?: unknown }).cause
-  }
-  return message
-}
+export { errorCode, errorMessage } from '../util/error-code.js'

@@ -15,7 +15,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import PQueue from 'p-queue'
 import { fetch } from 'undici'
-import { PROFILE_NAMES } from '../config/index.js'
+import { isProfileName, PROFILE_NAMES, type ProfileName } from '../config/index.js'
 import { startDemoOrigin, tileBody, type DemoOrigin, type OriginIpStats } from '../demo/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { HotConnPool, type HostStats, type HotConnPoolOptions, type WarmupResult } from '../pool/index.js'
@@ -109,7 +109,7 @@ interface Job {
   blacklistStatuses: readonly number[]
 }
 
-function checkOptions(o: TileFetchOptions): void {
+function checkOptions(o: TileFetchOptions): asserts o is TileFetchOptions & { profile?: ProfileName } {
   const int = (name: string, v: number | undefined, min: number): void => {
     if (v !== undefined && (!Number.isInteger(v) || v < min))
       throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${v}`)
@@ -120,7 +120,7 @@ function checkOptions(o: TileFetchOptions): void {
   if (o.dnsPort !== undefined && (!Number.isInteger(o.dnsPort) || o.dnsPort < 0 || o.dnsPort > 65535)) {
     throw new InvalidArgumentError(`dnsPort must be an integer in [0, 65535], got ${o.dnsPort}`)
   }
-  if (o.profile !== undefined && !PROFILE_NAMES.includes(o.profile)) {
+  if (o.profile !== undefined && !isProfileName(o.profile)) {
     throw new InvalidArgumentError(
       `profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(o.profile)}`,
     )
@@ -151,7 +151,7 @@ export function tilePaths(count: number): { z: number; x: number; y: number; pat
 
 const POOL_KEYS = { maxConnsPerHost: 32, maxConnsPerIp: 8, warmConnsPerIp: 4 } as const
 
-async function demoJob(o: TileFetchOptions, profile: string, count: number): Promise<Job> {
+async function demoJob(o: TileFetchOptions, profile: ProfileName, count: number): Promise<Job> {
   const demo = await startDemoOrigin({
     ips: DEMO_IPS,
     forbiddenIps: [DEMO_FORBIDDEN_IP],
@@ -179,7 +179,7 @@ async function demoJob(o: TileFetchOptions, profile: string, count: number): Pro
   }
 }
 
-function urlJob(url: string, profile: string, count: number): Job {
+function urlJob(url: string, profile: ProfileName, count: number): Job {
   const pool = new HotConnPool({
     pool: POOL_KEYS,
     tls: { profile },

@@ -1,19 +1,30 @@
 export { loadConfig, parseConfig } from './load.js'
-export { defaultConfig, isExpectedStatus, resolveConfig } from './resolve.js'
+export { configToInput, defaultConfig, isExpectedStatus, resolveConfig } from './resolve.js'
 export { formatDuration, MAX_DURATION_MS, parseDurationString } from './duration.js'
+export { SECTION_NAMES, type SectionName } from './keys.js'
 export {
+  DEFAULT_HEADER_KINDS,
   HEALTH_METHODS,
   PROFILE_NAMES,
+  isProfileName,
   type BlacklistConfig,
+  type BlacklistInput,
   type Config,
   type ConfigInput,
+  type DefaultHeaderKind,
   type DnsConfig,
+  type DnsInput,
   type DurationInput,
   type HealthConfig,
+  type HealthInput,
   type HealthMethod,
+  type Http2Config,
+  type Http2Input,
   type PoolConfig,
+  type PoolInput,
   type ProfileName,
   type StatusInput,
   type StatusRange,
   type TlsConfig,
+  type TlsInput,
 } from './types.js'

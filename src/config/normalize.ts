@@ -4,8 +4,9 @@
  * keys, non-table sections and names given twice.
  */
 
-import { ALIASES, SECTIONS, SECTION_NAMES, type SectionName } from './keys.js'
 import type { ConfigContext } from './context.js'
+import { aliasesOf, SECTIONS, type KeySpec, type SectionsTable } from './keys.js'
+import { describe } from './values.js'
 
 /** A value and the path it was written at ("MaxIdleConns", "pool.idle_timeout"). */
 export interface Located {
@@ -27,10 +28,16 @@ export function isPlainTable(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null
 }
 
-export function normalize(input: unknown, ctx: ConfigContext, options: NormalizeOptions): RawValues {
+export function normalize(
+  input: unknown,
+  ctx: ConfigContext,
+  options: NormalizeOptions,
+  table: SectionsTable = SECTIONS,
+): RawValues {
   if (!isPlainTable(input)) {
     throw ctx.error('', undefined, 'the configuration must be a table (an object of sections)')
   }
+  const aliases = aliasesOf(table)
   const out = new Map<string, Located>()
   const set = (canonical: string, value: unknown, where: string): void => {
     if (value === undefined) return
@@ -42,41 +49,45 @@ export function normalize(input: unknown, ctx: ConfigContext, options: Normalize
   }
 
   for (const [topKey, topValue] of Object.entries(input)) {
-    if ((SECTION_NAMES as string[]).includes(topKey)) {
-      const section = topKey as SectionName
+    const keys = Object.hasOwn(table, topKey) ? table[topKey] : undefined
+    if (keys !== undefined) {
       if (topValue === undefined) continue
       if (!isPlainTable(topValue)) {
-        throw ctx.error(section, section, `must be a table ([${section}]), got ${describe(topValue)}`)
+        throw ctx.error(topKey, topKey, `must be a table ([${topKey}]), got ${describe(topValue)}`)
       }
       for (const [key, value] of Object.entries(topValue)) {
-        const canonicalKey = findInSection(section, key, options)
-        if (canonicalKey === undefined) throw unknownKey(ctx, `${section}.${key}`, key, sectionNames(section, options))
-        set(`${section}.${canonicalKey}`, value, `${section}.${key}`)
+        const spec = findInSection(keys, key, options)
+        if (spec === undefined) throw unknownKey(ctx, `${topKey}.${key}`, key, sectionNames(keys, options))
+        set(`${topKey}.${spec.toml}`, value, `${topKey}.${key}`)
       }
       continue
     }
-    const aliasTarget = ALIASES.get(topKey)
-    if (aliasTarget !== undefined) {
-      set(aliasTarget, topValue, topKey)
+    const row = aliases.get(topKey)
+    if (row !== undefined) {
+      set(row.key, topValue, topKey)
       continue
     }
-    throw unknownKey(ctx, topKey, topKey, [...SECTION_NAMES, ...ALIASES.keys()])
+    throw unknownKey(ctx, topKey, topKey, [...Object.keys(table), ...aliases.keys()])
   }
   return out
 }
 
-function findInSection(section: SectionName, key: string, options: NormalizeOptions): string | undefined {
-  for (const [tomlKey, spec] of Object.entries(SECTIONS[section])) {
-    if (key === tomlKey || key === spec.alias || (options.camelCase && key === spec.camel)) return tomlKey
+function findInSection(
+  keys: Readonly<Record<string, KeySpec>>,
+  key: string,
+  options: NormalizeOptions,
+): KeySpec | undefined {
+  for (const [camel, spec] of Object.entries(keys)) {
+    if (key === spec.toml || key === spec.alias || (options.camelCase && key === camel)) return spec
   }
   return undefined
 }
 
-function sectionNames(section: SectionName, options: NormalizeOptions): string[] {
-  return Object.entries(SECTIONS[section]).flatMap(([tomlKey, spec]) => [
-    tomlKey,
+function sectionNames(keys: Readonly<Record<string, KeySpec>>, options: NormalizeOptions): string[] {
+  return Object.entries(keys).flatMap(([camel, spec]) => [
+    spec.toml,
     ...(spec.alias === undefined ? [] : [spec.alias]),
-    ...(options.camelCase ? [spec.camel] : []),
+    ...(options.camelCase && camel !== spec.toml ? [camel] : []),
   ])
 }
 
@@ -111,15 +122,4 @@ function editDistance(a: string, b: string): number {
     prev = row
   }
   return prev[b.length] ?? 0
-}
-
-/** Short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (value instanceof Date) return `a date (${value.toISOString()})`
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
-  if (typeof value === 'object') return 'a table'
-  return typeof value
 }

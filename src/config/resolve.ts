@@ -1,109 +1,61 @@
 /**
  * Builds the typed, validated, deeply frozen `Config` from a raw object (parsed TOML or
- * programmatic input).
+ * programmatic input): every row of the key table is read by its reader, then `checkCaps`
+ * applies the rules that join several keys.
  */
 
 import { ConfigContext } from './context.js'
+import { rowsOf, SECTIONS, type SectionsTable } from './keys.js'
 import { normalize, type NormalizeOptions } from './normalize.js'
-import { DEFAULT_HEADER_KINDS, HEALTH_METHODS, PROFILE_NAMES, type Config, type ConfigInput } from './types.js'
-import { ValueReader } from './values.js'
+import type { Config, ConfigInput, ConfigInputOf, ConfigOf } from './types.js'
+import { Field } from './values.js'
 
-/** Builds a Config from `input` in the given context (file or object). Throws ConfigError. */
+/**
+ * Builds the Config from `input` in the given context (file or object).
+ * @throws ConfigError naming the key (and its line, for a file)
+ */
 export function buildConfig(input: unknown, ctx: ConfigContext, options: NormalizeOptions): Config {
-  const r = new ValueReader(normalize(input, ctx, options), ctx)
-
-  const maxConnections = r.int('pool.max_connections', 1)
-  const maxConnsPerHost = r.int('pool.max_conns_per_host', 1)
-  const maxIdleConns = r.int('pool.max_idle_conns', 0)
-  const maxConnsPerIp = r.optionalInt('pool.max_conns_per_ip', 1)
-  const warmConnsPerIp = r.int('pool.warm_conns_per_ip', 0)
-  if (maxConnsPerHost > maxConnections) {
-    r.fail(
-      'pool.max_conns_per_host',
-      `(${maxConnsPerHost}) must not exceed pool.max_connections (${maxConnections}); lower it or raise max_connections`,
-    )
-  }
-  if (maxIdleConns > maxConnections) {
-    r.fail(
-      'pool.max_idle_conns',
-      `(${maxIdleConns}) must not exceed pool.max_connections (${maxConnections}); lower it or raise max_connections`,
-    )
-  }
-  if (maxConnsPerIp !== undefined && maxConnsPerIp > maxConnsPerHost) {
-    r.fail(
-      'pool.max_conns_per_ip',
-      `(${maxConnsPerIp}) must not exceed pool.max_conns_per_host (${maxConnsPerHost}); lower it or raise max_conns_per_host`,
-    )
-  }
-  const warmCap = Math.min(maxConnsPerHost, maxConnsPerIp ?? maxConnsPerHost)
-  if (warmConnsPerIp > warmCap) {
-    const capKey =
-      maxConnsPerIp !== undefined && maxConnsPerIp < maxConnsPerHost
-        ? 'pool.max_conns_per_ip'
-        : 'pool.max_conns_per_host'
-    r.fail(
-      'pool.warm_conns_per_ip',
-      `(${warmConnsPerIp}) must not exceed ${capKey} (${warmCap}); lower it or raise ${capKey}`,
-    )
-  }
-
-  const config: Config = {
-    pool: {
-      maxIdleConns,
-      maxConnsPerHost,
-      maxConnections,
-      maxConnsPerIp,
-      idleTimeoutMs: r.durationMs('pool.idle_timeout'),
-      maxLifetimeMs: r.durationMs('pool.max_lifetime'),
-      cleanupIntervalMs: r.durationMs('pool.cleanup_interval'),
-      healthCheckIntervalMs: r.durationMs('pool.health_check_interval'),
-      warmConnsPerIp,
-      connectTimeoutMs: r.durationMs('pool.connect_timeout'),
-      maxPending: r.int('pool.max_pending', 0),
-      pendingTimeoutMs: r.durationMs('pool.pending_timeout'),
-    },
-    tls: {
-      profile: r.choice('tls.profile', PROFILE_NAMES),
-      verify: r.bool('tls.verify'),
-      caFile: r.optionalString('tls.ca_file'),
-      sessionResumption: r.bool('tls.session_resumption'),
-    },
-    dns: {
-      servers: r.dnsServers('dns.servers'),
-      refreshIntervalMs: r.durationMs('dns.refresh_interval'),
-      family: r.choice('dns.family', [0, 4, 6] as const),
-    },
-    blacklist: {
-      statusCodes: r.statusCodes('blacklist.status_codes'),
-      failureThreshold: r.int('blacklist.failure_threshold', 1),
-      ttlMs: r.durationMs('blacklist.ttl'),
-      checkIntervalMs: r.durationMs('blacklist.check_interval'),
-    },
-    health: {
-      path: healthPath(r),
-      method: r.choice('health.method', HEALTH_METHODS),
-      expect: r.statusRanges('health.expect'),
-    },
-    http2: {
-      enabled: r.bool('http2.enabled'),
-      maxConcurrentStreams: r.int('http2.max_concurrent_streams', 1, 2 ** 31 - 1),
-      fallbackThreshold: r.int('http2.fallback_threshold', 1),
-      fallbackTtlMs: r.durationMs('http2.fallback_ttl'),
-      defaultHeaders: r.choice('http2.default_headers', DEFAULT_HEADER_KINDS),
-    },
-  }
-  return deepFreeze(config)
+  return buildFromTable(SECTIONS, input, ctx, options)
 }
 
-function healthPath(r: ValueReader): string {
-  const path = r.string('health.path')
-  if (!path.startsWith('/') || /[\s#]/.test(path)) {
-    r.fail(
-      'health.path',
-      `must be an absolute path starting with "/" without spaces or "#", got ${JSON.stringify(path)}`,
-    )
+/** buildConfig for any key table (the shipped one, or a test's with a row added). */
+export function buildFromTable<Table extends SectionsTable>(
+  table: Table,
+  input: unknown,
+  ctx: ConfigContext,
+  options: NormalizeOptions,
+): ConfigOf<Table> {
+  const raw = normalize(input, ctx, options, table)
+  const config: Record<string, Record<string, unknown>> = {}
+  for (const { section, name, key, spec } of rowsOf(table)) {
+    const written = raw.get(key)
+    const field = new Field(key, written === undefined ? spec.default : written.value, written?.where, ctx)
+    ;(config[section] ??= {})[name] = spec.read.read(field)
   }
-  return path
+  checkCaps(config as unknown as Config, (key, problem) => {
+    throw ctx.error(key, raw.get(key)?.where ?? key, problem)
+  })
+  return deepFreeze(config) as ConfigOf<Table>
+}
+
+/**
+ * The rules that join several keys: no cap above the cap that contains it
+ * (per IP <= per host <= overall; idle <= overall) and warm-up within the per-IP cap.
+ * `fail(key, problem)` throws the ConfigError for `key`.
+ */
+export function checkCaps(config: Config, fail: (key: string, problem: string) => never): void {
+  const { maxConnections, maxConnsPerHost, maxIdleConns, maxConnsPerIp, warmConnsPerIp } = config.pool
+  const atMost = (key: string, value: number, capKey: string, cap: number, capName: string): void => {
+    if (value > cap) fail(key, `(${value}) must not exceed ${capKey} (${cap}); lower it or raise ${capName}`)
+  }
+  atMost('pool.max_conns_per_host', maxConnsPerHost, 'pool.max_connections', maxConnections, 'max_connections')
+  atMost('pool.max_idle_conns', maxIdleConns, 'pool.max_connections', maxConnections, 'max_connections')
+  if (maxConnsPerIp !== undefined) {
+    atMost('pool.max_conns_per_ip', maxConnsPerIp, 'pool.max_conns_per_host', maxConnsPerHost, 'max_conns_per_host')
+  }
+  const perIp = maxConnsPerIp !== undefined && maxConnsPerIp < maxConnsPerHost
+  const capKey = perIp ? 'pool.max_conns_per_ip' : 'pool.max_conns_per_host'
+  atMost('pool.warm_conns_per_ip', warmConnsPerIp, capKey, perIp ? maxConnsPerIp : maxConnsPerHost, capKey)
 }
 
 function deepFreeze<T>(value: T): T {
@@ -122,6 +74,26 @@ function deepFreeze<T>(value: T): T {
  */
 export function resolveConfig(input: ConfigInput = {}): Config {
   return buildConfig(input, new ConfigContext(undefined, undefined), { camelCase: true })
+}
+
+/**
+ * A Config written back as programmatic input, camelCase names: resolving it gives
+ * the same Config, so flags or code can override a loaded file key by key.
+ */
+export function configToInput(config: Config): ConfigInput {
+  return tableToInput(SECTIONS, config)
+}
+
+/** configToInput for any key table. */
+export function tableToInput<Table extends SectionsTable>(table: Table, config: ConfigOf<Table>): ConfigInputOf<Table> {
+  const values = config as unknown as Record<string, Record<string, unknown>>
+  const input: Record<string, Record<string, unknown>> = {}
+  for (const { section, name, spec } of rowsOf(table)) {
+    const value = values[section]?.[name]
+    const out = (input[section] ??= {})
+    if (value !== undefined) out[name] = spec.read.toInput(value)
+  }
+  return input as ConfigInputOf<Table>
 }
 
 let defaults: Config | undefined

@@ -1,119 +1,73 @@
 /**
- * The typed, validated configuration. Every object is deeply frozen. Durations are integer
- * milliseconds (names end in `Ms`); counts are integers. The TOML names are snake_case
- * (`pool.max_idle_conns`); the typed names are camelCase (`config.pool.maxIdleConns`).
+ * The typed, validated configuration, derived from the key table (keys.ts): one field per row,
+ * typed by the row's reader, documented by the row's comment. Every object is deeply frozen.
+ * Durations are integer milliseconds (names end in `Ms`); counts are integers. The TOML names
+ * are snake_case (`pool.max_idle_conns`); the typed names are camelCase (`config.pool.maxIdleConns`).
  */
 
-/**
- * TLS fingerprint profiles a config may name: the built-in profiles of `fingerprint/profiles`
- * (config sits below fingerprint, so the list is kept here; a test keeps the two equal).
- */
-export const PROFILE_NAMES: readonly string[] = ['chrome', 'firefox']
-/** A name from PROFILE_NAMES. */
-export type ProfileName = string
+import type { KeySpec, SECTIONS, SectionsTable } from './keys.js'
+import type { Reader } from './values.js'
 
-/** Methods the health check may use. */
-export const HEALTH_METHODS = ['HEAD', 'GET'] as const
-export type HealthMethod = (typeof HEALTH_METHODS)[number]
+export {
+  DEFAULT_HEADER_KINDS,
+  HEALTH_METHODS,
+  PROFILE_NAMES,
+  isProfileName,
+  type DefaultHeaderKind,
+  type HealthMethod,
+  type ProfileName,
+} from './keys.js'
+export type { DurationInput, StatusInput, StatusRange } from './values.js'
 
-/** An inclusive range of HTTP status codes (`{ from: 200, to: 399 }`). */
-export interface StatusRange {
-  readonly from: number
-  readonly to: number
+/** Flattens an intersection into one object type (for readable hovers and `interface … extends`). */
+type Simplify<T> = { [K in keyof T]: T[K] } & {}
+
+/** The typed value a row's reader returns. */
+type ValueOf<Row> = Row extends { read: Reader<infer T, any> } ? T : never
+/** What a programmatic input may give for a row. */
+type InputOf<Row> = Row extends { read: Reader<any, infer I> } ? Exclude<I, undefined> : never
+type TomlName<Row> = Row extends { toml: infer N extends string } ? N : never
+type AliasName<Row> = Row extends { alias: infer A extends string } ? A : never
+
+/** The typed values of a section: `{ readonly maxIdleConns: number, … }`. */
+export type SectionConfig<Keys> = { readonly [K in keyof Keys]: ValueOf<Keys[K]> }
+
+/** Input of a section: the camelCase names, the TOML names and the Go aliases, all optional. */
+export type SectionInput<Keys> = Simplify<
+  { -readonly [K in keyof Keys]?: InputOf<Keys[K]> } & {
+    -readonly [K in keyof Keys as TomlName<Keys[K]>]?: InputOf<Keys[K]>
+  } & { -readonly [K in keyof Keys as AliasName<Keys[K]>]?: InputOf<Keys[K]> }
+>
+
+type RowOf<Table> = { [S in keyof Table]: Table[S][keyof Table[S]] }[keyof Table]
+
+/** The Go aliases accepted at the top level (the Go original's flat config). */
+export type TopLevelAliases<Table> = {
+  -readonly [Row in RowOf<Table> as AliasName<Row>]?: InputOf<Row>
 }
 
-export interface PoolConfig {
-  /** Idle connections kept per host, across its IPs. TOML `max_idle_conns`, default 20. */
-  readonly maxIdleConns: number
-  /** Connections (idle + in use) per host. TOML `max_conns_per_host`, default 10. */
-  readonly maxConnsPerHost: number
-  /** Connections across all hosts. TOML `max_connections`, default 100. */
-  readonly maxConnections: number
-  /** Connections per (host, IP); `undefined` = only the per-host cap applies. TOML `max_conns_per_ip`. */
-  readonly maxConnsPerIp: number | undefined
-  /** An idle connection is closed after this long (ms). TOML `idle_timeout`, default 60 s. */
-  readonly idleTimeoutMs: number
-  /** A connection is retired after this long since it opened (ms). TOML `max_lifetime`, default 5 min. */
-  readonly maxLifetimeMs: number
-  /** Period of the idle/lifetime housekeeper (ms). TOML `cleanup_interval`, default 60 s. */
-  readonly cleanupIntervalMs: number
-  /** Period of the idle-connection health check (ms). TOML `health_check_interval`, default 30 s. */
-  readonly healthCheckIntervalMs: number
-  /** Connections opened to each IP by warm-up. TOML `warm_conns_per_ip`, default 1. */
-  readonly warmConnsPerIp: number
-  /** TCP + TLS handshake deadline (ms). TOML `connect_timeout`, default 10 s. */
-  readonly connectTimeoutMs: number
-  /** Requests that may wait for a connection; 0 = fail at once when full. TOML `max_pending`, default 1000. */
-  readonly maxPending: number
-  /** How long a request may wait for a connection (ms). TOML `pending_timeout`, default 30 s. */
-  readonly pendingTimeoutMs: number
-}
+/** The typed configuration of a key table. */
+export type ConfigOf<Table extends SectionsTable> = { readonly [S in keyof Table]: SectionConfig<Table[S]> }
 
-export interface TlsConfig {
-  /** Fingerprint profile, one of PROFILE_NAMES. TOML `profile`, default "chrome". */
-  readonly profile: ProfileName
-  /** Verify the server's certificate chain and name. TOML `verify`, default true. */
-  readonly verify: boolean
-  /** PEM file of extra trusted roots (path as written in the config). TOML `ca_file`, default none. */
-  readonly caFile: string | undefined
-  /**
-   * Resume TLS sessions with tickets from earlier connections to the same host, as browsers do
-   * (TLS 1.3 PSK, TLS 1.2 RFC 5077). Only verified connections store or use tickets.
-   * TOML `session_resumption`, default true.
-   */
-  readonly sessionResumption: boolean
-}
+/** The programmatic input of a key table: every section and key optional. */
+export type ConfigInputOf<Table extends SectionsTable> = Simplify<
+  { -readonly [S in keyof Table]?: SectionInput<Table[S]> } & TopLevelAliases<Table>
+>
 
-export interface DnsConfig {
-  /** Servers as "ip" or "ip:port" ("[v6]:port"); empty = the system resolver. TOML `servers`. */
-  readonly servers: readonly string[]
-  /** Upper bound between re-resolutions of a host (ms); record TTLs shorten it. Default 30 min. */
-  readonly refreshIntervalMs: number
-  /** Address family: 4, 6 or 0 for both. TOML `family`, default 0. */
-  readonly family: 0 | 4 | 6
-}
+type Sections = typeof SECTIONS
 
-export interface BlacklistConfig {
-  /** Response statuses that count as strikes against an IP. Default [403, 429]. */
-  readonly statusCodes: readonly number[]
-  /** Strikes in a row that blacklist an IP. TOML `failure_threshold`, default 3. */
-  readonly failureThreshold: number
-  /** How long an IP stays blacklisted (ms). TOML `ttl`, default 15 min. */
-  readonly ttlMs: number
-  /** Period of the blacklist expiry / re-probe loop (ms). TOML `check_interval`, default 5 min. */
-  readonly checkIntervalMs: number
-}
+// Named interfaces over the derived types, so that hovers and errors say `PoolConfig`, not the
+// expanded table. Each is exactly its derived type (test/config/types.test-d.ts checks it);
+// a new key needs nothing here, a new section one line in each list.
 
-export interface HealthConfig {
-  /** Path the health check requests; starts with "/". Default "/". */
-  readonly path: string
-  /** Method of the health check. Default "HEAD". */
-  readonly method: HealthMethod
-  /** Statuses that count as healthy: sorted, merged, inclusive ranges. Default 200–399. */
-  readonly expect: readonly StatusRange[]
-}
+export interface PoolConfig extends SectionConfig<Sections['pool']> {}
+export interface TlsConfig extends SectionConfig<Sections['tls']> {}
+export interface DnsConfig extends SectionConfig<Sections['dns']> {}
+export interface BlacklistConfig extends SectionConfig<Sections['blacklist']> {}
+export interface HealthConfig extends SectionConfig<Sections['health']> {}
+export interface Http2Config extends SectionConfig<Sections['http2']> {}
 
-/** Kinds of browser default headers a request may get (`none`: only the caller's). */
-export const DEFAULT_HEADER_KINDS = ['image', 'navigation', 'none'] as const
-export type DefaultHeaderKind = (typeof DEFAULT_HEADER_KINDS)[number]
-
-export interface Http2Config {
-  /** Offer h2 in ALPN (before http/1.1, as browsers do). TOML `enabled`, default true. */
-  readonly enabled: boolean
-  /** Streams one HTTP/2 connection carries at once at most; the server's SETTINGS_MAX_CONCURRENT_STREAMS may lower it. Default 100. */
-  readonly maxConcurrentStreams: number
-  /** HTTP/2 failures in a row to an IP after which it is dialed with ALPN http/1.1 only. Default 3. */
-  readonly fallbackThreshold: number
-  /** How long an IP stays on HTTP/1.1 after that (ms). TOML `fallback_ttl`, default 10 min. */
-  readonly fallbackTtlMs: number
-  /**
-   * The profile's default request headers (user-agent, sec-ch-ua, sec-fetch-*, accept, …) for an
-   * image/subresource fetch or a navigation, applied to HTTP/2 and HTTP/1.1 requests unless the
-   * caller sets them; `none` sends only the caller's. Default "image".
-   */
-  readonly defaultHeaders: DefaultHeaderKind
-}
-
+/** The typed, validated, deeply frozen configuration (`resolveConfig`, `loadConfig`). */
 export interface Config {
   readonly pool: PoolConfig
   readonly tls: TlsConfig
@@ -123,65 +77,27 @@ export interface Config {
   readonly http2: Http2Config
 }
 
-/** A duration in a config input: integer milliseconds or a string with units ("60s"). */
-export type DurationInput = number | string
-
-/**
- * A status-code expectation in a config input: an integer (204), a class ("2xx") or an
- * inclusive range ("200-399").
- */
-export type StatusInput = number | string
+export interface PoolInput extends SectionInput<Sections['pool']> {}
+export interface TlsInput extends SectionInput<Sections['tls']> {}
+export interface DnsInput extends SectionInput<Sections['dns']> {}
+export interface BlacklistInput extends SectionInput<Sections['blacklist']> {}
+export interface HealthInput extends SectionInput<Sections['health']> {}
+export interface Http2Input extends SectionInput<Sections['http2']> {}
 
 /**
  * Programmatic input for `resolveConfig`: every key optional, camelCase names; durations also
  * accept strings with units. The TOML (snake_case) names and the Go CamelCase aliases are
- * accepted too, as in a file.
+ * accepted too, as in a file (the aliases also at the top level). Closed: a misspelt key does
+ * not compile.
  */
-export interface ConfigInput {
-  pool?: {
-    maxIdleConns?: number
-    maxConnsPerHost?: number
-    maxConnections?: number
-    maxConnsPerIp?: number
-    idleTimeoutMs?: DurationInput
-    maxLifetimeMs?: DurationInput
-    cleanupIntervalMs?: DurationInput
-    healthCheckIntervalMs?: DurationInput
-    warmConnsPerIp?: number
-    connectTimeoutMs?: DurationInput
-    maxPending?: number
-    pendingTimeoutMs?: DurationInput
-    [tomlOrAliasName: string]: unknown
-  }
-  tls?: {
-    profile?: string
-    verify?: boolean
-    caFile?: string
-    sessionResumption?: boolean
-    [tomlOrAliasName: string]: unknown
-  }
-  dns?: {
-    servers?: readonly string[]
-    refreshIntervalMs?: DurationInput
-    family?: number
-    [tomlOrAliasName: string]: unknown
-  }
-  blacklist?: {
-    statusCodes?: readonly number[]
-    failureThreshold?: number
-    ttlMs?: DurationInput
-    checkIntervalMs?: DurationInput
-    [tomlOrAliasName: string]: unknown
-  }
-  health?: { path?: string; method?: string; expect?: readonly StatusInput[]; [tomlOrAliasName: string]: unknown }
-  http2?: {
-    enabled?: boolean
-    maxConcurrentStreams?: number
-    fallbackThreshold?: number
-    fallbackTtlMs?: DurationInput
-    defaultHeaders?: string
-    [tomlOrAliasName: string]: unknown
-  }
-  /** Go-style flat aliases at the top level (`MaxIdleConns`, `IdleTimeout`, …). */
-  [goAlias: string]: unknown
+export interface ConfigInput extends TopLevelAliases<Sections> {
+  pool?: PoolInput
+  tls?: TlsInput
+  dns?: DnsInput
+  blacklist?: BlacklistInput
+  health?: HealthInput
+  http2?: Http2Input
 }
+
+/** A row of the key table (for code that walks it). */
+export type { KeySpec }

@@ -1,26 +1,36 @@
-/** Deterministic tile payloads and the demo origin's URL routes. */
+/** Deterministic tile images and the demo origin's URL routes. */
 
-import { createHash } from 'node:crypto'
-
-/** PNG file signature (ISO/IEC 15948 §5.2). */
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+import { IEND, palettePngHead, textChunk } from './png.js'
+import { drawTile } from './tile-image.js'
 
 /** Default size of a tile body in bytes. */
 export const DEFAULT_TILE_BYTES = 2048
 
 /**
- * The bytes of tile z/x/y: the PNG signature followed by SHA-256 chains of "z/x/y", cut to
- * `size` bytes (at least 8). Same input, same bytes; different tiles differ. Not a decodable image.
+ * The bytes of tile z/x/y: a valid 256 × 256 palette PNG of the tile (see drawTile), padded with
+ * a tEXt "Comment" chunk to `size` bytes when the image is smaller (so every tile of an origin has
+ * one length). Same input, same bytes; different tiles differ. The image alone is about 1 KB.
  */
 export function tileBody(z: number, x: number, y: number, size = DEFAULT_TILE_BYTES): Buffer {
-  const out = Buffer.alloc(Math.max(size, PNG_SIGNATURE.length))
-  PNG_SIGNATURE.copy(out, 0)
-  let block = createHash('sha256').update(`${z}/${x}/${y}`).digest()
-  for (let offset = PNG_SIGNATURE.length; offset < out.length; offset += block.length) {
-    block.copy(out, offset, 0, Math.min(block.length, out.length - offset))
-    block = createHash('sha256').update(block).digest()
-  }
-  return out
+  const key = `${z}/${x}/${y}/${size}`
+  const hit = cache.get(key)
+  if (hit !== undefined) return hit
+  const body = draw(z, x, y, size)
+  if (cache.size >= CACHE_MAX) cache.clear()
+  cache.set(key, body)
+  return body
+}
+
+/** Recent tile bodies (tests and retries ask for the same tiles again); bounded, cleared when full. */
+const cache = new Map<string, Buffer>()
+const CACHE_MAX = 4096
+
+function draw(z: number, x: number, y: number, size: number): Buffer {
+  const head = palettePngHead(drawTile(z, x, y))
+  const comment = `hotconn demo tile ${z}/${x}/${y}`
+  const bare = head.length + textChunk('Comment', comment).length + IEND.length
+  const padded = comment.padEnd(comment.length + Math.max(0, size - bare), ' ')
+  return Buffer.concat([head, textChunk('Comment', padded), IEND])
 }
 
 export type Route = { kind: 'root' } | { kind: 'tile'; z: number; x: number; y: number } | { kind: 'not_found' }

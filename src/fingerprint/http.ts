@@ -14,10 +14,15 @@ export interface Http2Setting {
 /** The four request pseudo-header fields (RFC 9113 §8.3.1). */
 export type PseudoHeader = ':method' | ':authority' | ':scheme' | ':path'
 
-/** Kind of request a browser would make: a top-level document, or an image/subresource fetch. */
-export type RequestKind = 'navigation' | 'image'
+/** Fetch request destinations hotconn ships plans for (WHATWG Fetch §2.2.5 "destination"; `empty` = fetch()/XHR). */
+export type Destination = 'document' | 'image' | 'script' | 'style' | 'font' | 'empty'
 
-export const REQUEST_KINDS: readonly RequestKind[] = ['navigation', 'image']
+export const DESTINATIONS: readonly Destination[] = ['document', 'image', 'script', 'style', 'font', 'empty']
+
+/** Kind of request a browser would make: a Fetch destination, or `navigation` (the older name of `document`). */
+export type RequestKind = 'navigation' | Destination
+
+export const REQUEST_KINDS: readonly RequestKind[] = ['navigation', ...DESTINATIONS]
 
 /** Priority fields of a HEADERS frame (RFC 9113 §6.2, RFC 7540 §5.3 dependency tree). */
 export interface Http2PriorityRule {
@@ -134,18 +139,27 @@ export function headersPriority(
 }
 
 /**
+ * A SETTINGS frame (RFC 9113 §6.5) on stream 0 with the parameters in the given order: the one
+ * encoder, for the HTTP/2 first flight (http/h2/shaper.ts) and the ALPS payload below.
+ */
+export function encodeSettingsFrame(settings: ReadonlyArray<{ id: number; value: number }>): Buffer {
+  const out = Buffer.alloc(9 + 6 * settings.length)
+  out.writeUIntBE(6 * settings.length, 0, 3)
+  out[3] = 0x04 // SETTINGS; flags 0, stream 0
+  settings.forEach((s, i) => {
+    out.writeUInt16BE(s.id, 9 + 6 * i)
+    out.writeUInt32BE(s.value >>> 0, 11 + 6 * i)
+  })
+  return out
+}
+
+/**
  * The client's ALPS payload for h2 (draft-vvv-httpbis-alps §3): a SETTINGS frame with the
  * profile's settings in its order, then an empty ACCEPT_CH frame (type 0x89), each with the
  * 9-byte HTTP/2 frame header on stream 0.
  */
 export function alpsHttp2Payload(settings: readonly Http2Setting[]): Uint8Array {
-  const out = Buffer.alloc(9 + 6 * settings.length + 9)
-  out.writeUIntBE(6 * settings.length, 0, 3)
-  out[3] = 0x04 // SETTINGS
-  settings.forEach((s, i) => {
-    out.writeUInt16BE(s.id, 9 + 6 * i)
-    out.writeUInt32BE(s.value, 11 + 6 * i)
-  })
-  out[9 + 6 * settings.length + 3] = 0x89 // ACCEPT_CH, empty
-  return out
+  const acceptCh = Buffer.alloc(9)
+  acceptCh[3] = 0x89 // ACCEPT_CH, empty
+  return Buffer.concat([encodeSettingsFrame(settings), acceptCh])
 }

@@ -19,6 +19,7 @@ import { Resolver } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { parseServer } from '../config/values.js'
 import { DnsError, InvalidArgumentError } from '../errors.js'
+import type { Resolution, ResolvedAddress } from './options.js'
 
 export interface DnsResolverOptions {
   /** DNS servers as "ip", "ip:port" or "[v6]:port"; empty or absent = the system resolver. */
@@ -31,20 +32,6 @@ export interface DnsResolverOptions {
   tries?: number
   /** TTL given to system-resolver answers, which carry none (ms, default 60 000). */
   systemTtlMs?: number
-}
-
-export interface ResolvedAddress {
-  address: string
-  family: 4 | 6
-  /** Record TTL in ms (Infinity for IP literals and localhost). */
-  ttlMs: number
-}
-
-export interface DnsResolution {
-  /** Distinct addresses; IPv4 first, in answer order. Never empty. */
-  addresses: ResolvedAddress[]
-  /** Smallest `ttlMs` among the addresses. */
-  minTtlMs: number
 }
 
 /** TTL assumed for system-resolver answers (ms). */
@@ -101,7 +88,7 @@ export class DnsResolver {
    * @throws InvalidArgumentError for an empty or malformed host
    * @throws DnsError (ERR_DNS) when resolution fails or yields no address
    */
-  async resolve(host: string): Promise<DnsResolution> {
+  async resolve(host: string): Promise<Resolution> {
     const name = normalizeHost(host)
     const literal = isIP(name)
     if (literal !== 0) return finish([{ address: name, family: literal as 4 | 6, ttlMs: Infinity }])
@@ -116,7 +103,7 @@ export class DnsResolver {
     this.#resolver?.cancel()
   }
 
-  #localhost(): DnsResolution {
+  #localhost(): Resolution {
     const out: ResolvedAddress[] = []
     if (this.family !== 6) out.push({ address: '127.0.0.1', family: 4, ttlMs: Infinity })
     if (this.family !== 4) out.push({ address: '::1', family: 6, ttlMs: Infinity })
@@ -189,7 +176,7 @@ function normalizeHost(host: string): string {
 }
 
 /** Deduplicates, puts IPv4 first (stable), computes the minimum TTL. */
-function finish(addresses: readonly ResolvedAddress[]): DnsResolution {
+function finish(addresses: readonly ResolvedAddress[]): Resolution {
   const seen = new Set<string>()
   const unique = addresses.filter((a) => !seen.has(a.address) && seen.add(a.address) !== undefined)
   unique.sort((a, b) => a.family - b.family)

@@ -21,6 +21,21 @@ export class PoolExhaustedError extends HotConnError {
     this.reason = reason
     this.host = host
   }
+
+  /** The queue of `host` is full (see max_pending). */
+  static queueFull(
+    host: { key: string; total: number; waiters: { size: number } },
+    pool: { maxPending: number; maxConnsPerHost: number },
+  ): PoolExhaustedError {
+    const detail = `${host.waiters.size} requests already wait (max_pending = ${pool.maxPending}) with ${host.total} connections open (max_conns_per_host = ${pool.maxConnsPerHost})`
+    return new PoolExhaustedError(host.key, 'queue_full', detail)
+  }
+
+  /** A request of `host` waited `pendingTimeoutMs` in vain. */
+  static timedOut(host: string, pendingTimeoutMs: number): PoolExhaustedError {
+    const detail = `no connection became free within pending_timeout (${pendingTimeoutMs} ms)`
+    return new PoolExhaustedError(host, 'timeout', detail)
+  }
 }
 
 /** The pool was closed (or is closing): no new request is accepted, pending ones are rejected (code ERR_POOL_CLOSED). */

@@ -28,6 +28,11 @@ export class Fifo<T> {
     return node
   }
 
+  /** The first node (walk on with `node.next`), or null when empty. */
+  first(): FifoNode<T> | null {
+    return this.#head
+  }
+
   peek(): T | undefined {
     return this.#head?.value
   }

@@ -6,23 +6,36 @@
  * One unref'd timer, re-armed for the sooner of `cleanup_interval`, `blacklist.check_interval`
  * and the next blacklist expiry.
  */
-import type { Connection } from './connection.js'
+import type { Config } from '../config/index.js'
+import type { Dialer } from './dialer.js'
 import type { HealthChecker } from './health.js'
-import type { ConnectionManager } from './manager.js'
+import type { IpStates } from './ip-states.js'
+import type { Ledger } from './ledger.js'
 
 /** Shortest delay between two runs (ms), so a burst of blacklistings cannot spin the loop. */
 const MIN_DELAY_MS = 5
 
 export class Housekeeper {
-  readonly #manager: ConnectionManager
+  readonly #config: Config
+  readonly #drainGraceMs: number
+  readonly #ledger: Ledger
+  readonly #dialer: Dialer
+  readonly #ips: IpStates
   readonly #health: HealthChecker
   #timer: NodeJS.Timeout | null = null
   #due = Infinity
   #stopped = false
 
-  constructor(manager: ConnectionManager, health: HealthChecker) {
-    this.#manager = manager
-    this.#health = health
+  constructor(
+    options: { config: Config; drainGraceMs: number },
+    parts: { ledger: Ledger; dialer: Dialer; ips: IpStates; health: HealthChecker },
+  ) {
+    this.#config = options.config
+    this.#drainGraceMs = options.drainGraceMs
+    this.#ledger = parts.ledger
+    this.#dialer = parts.dialer
+    this.#ips = parts.ips
+    this.#health = parts.health
   }
 
   start(): void {
@@ -38,9 +51,9 @@ export class Housekeeper {
 
   #arm(due?: number): void {
     if (this.#stopped) return
-    const { config } = this.#manager.options
-    let next = due ?? performance.now() + Math.min(config.pool.cleanupIntervalMs, config.blacklist.checkIntervalMs)
-    const expiry = this.#manager.blacklist.nextExpiry()
+    const { pool, blacklist } = this.#config
+    let next = due ?? performance.now() + Math.min(pool.cleanupIntervalMs, blacklist.checkIntervalMs)
+    const expiry = this.#ips.blacklist.nextExpiry()
     if (expiry !== undefined) next = Math.min(next, performance.now() + Math.max(expiry - Date.now(), 0))
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#due = next
@@ -58,27 +71,27 @@ export class Housekeeper {
 
   /** One pass over every host (also callable directly, e.g. from tests). */
   run(): void {
-    const m = this.#manager
-    if (m.closed) return
-    const { pool } = m.options.config
+    const ledger = this.#ledger
+    if (ledger.closed) return
+    const { pool } = this.#config
     const t = performance.now()
-    for (const host of m.hosts.values()) {
+    for (const host of ledger.hosts.values()) {
       for (const ip of host.list) {
-        const drainOver = ip.state === 'draining' && t - ip.drainingSince >= m.options.drainGraceMs
+        const drainOver = ip.state === 'draining' && t - ip.drainingSince >= this.#drainGraceMs
         for (const stack of [ip.idleHttp, ip.idleRaw]) {
           for (const conn of stack.toArray()) {
-            if (t - conn.idleSince >= pool.idleTimeoutMs) m.retire(conn, 'idle_timeout')
-            else if (t >= conn.expiresAt) m.retire(conn, 'max_lifetime')
-            else if (drainOver) m.retire(conn, 'drained')
+            if (t - conn.idleSince >= pool.idleTimeoutMs) this.#dialer.close(conn, 'idle_timeout')
+            else if (t >= conn.expiresAt) this.#dialer.close(conn, 'max_lifetime')
+            else if (drainOver) this.#dialer.close(conn, 'drained')
           }
         }
       }
       if (host.idle > pool.maxIdleConns) {
-        const idle: Connection[] = m.idleConnections(host).sort((a, b) => a.idleSince - b.idleSince)
-        for (const conn of idle.slice(0, host.idle - pool.maxIdleConns)) m.retire(conn, 'trim')
+        const idle = ledger.idleConnections(host).sort((a, b) => a.idleSince - b.idleSince)
+        for (const conn of idle.slice(0, host.idle - pool.maxIdleConns)) this.#dialer.close(conn, 'trim')
       }
     }
-    for (const ip of m.expireBlacklist(Date.now())) this.#health.probe(ip)
+    for (const ip of this.#ips.expire(ledger.hosts.values(), Date.now())) this.#health.probe(ip)
   }
 
   stop(): void {

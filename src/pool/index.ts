@@ -1,7 +1,7 @@
 export { HotConnPool } from './pool.js'
 export { AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
-export type { ConnectionState, PooledConnection } from './connection.js'
-export type { WarmupIpResult, WarmupResult } from './manager.js'
+export type { ConnectionState, IpState, PooledConnection } from './model.js'
+export type { WarmupIpResult, WarmupResult } from './warmup.js'
 export type {
   Connector,
   ConnectorOptions,
@@ -11,7 +11,6 @@ export type {
   Resolver,
 } from './options.js'
 export type { HostStats, IpStats, PoolStats, UsageStats } from './stats.js'
-export type { IpState } from './host.js'
 export { Blacklist, parseRetryAfter, type BlacklistOptions, type BlacklistRecord } from './blacklist.js'
 export {
   channels,

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
-import { resolveConfig, type Config, type ConfigInput } from '../config/index.js'
+import { resolveConfig, SECTION_NAMES, type Config, type ConfigInput } from '../config/index.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
 
 /** What the pool asks of a connector: one TLS connection to `ip`, SNI `servername`. */
@@ -27,16 +27,18 @@ export interface ConnectorOptions {
 /** Opens a connected, handshaken TLS socket (a TlsSocket-like Duplex; `alpnProtocol` 'h2' makes it an HTTP/2 connection). */
 export type Connector = (options: ConnectorOptions) => Promise<Duplex>
 
+/** One address of a host (the one definition, used by every resolver). */
 export interface ResolvedAddress {
   address: string
   family: 4 | 6
-  /** Remaining record TTL (ms). */
+  /** Remaining record TTL in ms (Infinity for IP literals and localhost). */
   ttlMs: number
 }
 
-/** A host's addresses; `minTtlMs` is the smallest TTL among them (ms). */
+/** A host's addresses (DnsResolver: distinct, IPv4 first, in answer order, never empty). */
 export interface Resolution {
   addresses: readonly ResolvedAddress[]
+  /** Smallest `ttlMs` among the addresses (ms). */
   minTtlMs: number
 }
 
@@ -83,13 +85,12 @@ const EXTRA_KEYS = [
   'dnsMinRefreshMs',
   'warmupConcurrency',
 ] as const
-const SECTIONS = ['pool', 'tls', 'dns', 'blacklist', 'health', 'http2'] as const
 
 /** Whether `value` is an already-resolved Config (every section present and frozen). */
 export function isResolvedConfig(value: unknown): value is Config {
   if (value === null || typeof value !== 'object') return false
   const v = value as Record<string, unknown>
-  return SECTIONS.every((s) => v[s] !== null && typeof v[s] === 'object' && Object.isFrozen(v[s]))
+  return SECTION_NAMES.every((s) => v[s] !== null && typeof v[s] === 'object' && Object.isFrozen(v[s]))
 }
 
 function nonNegativeInt(name: string, value: unknown): number {

@@ -16,21 +16,14 @@ import { DispatcherBase } from '../http/dispatcher-base.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
 import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
-import { Connection, type PooledConnection } from './connection.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
-import { DnsRefresher } from './dns-refresh.js'
 import { PoolClosedError } from './errors.js'
 import { channels, publish } from './events.js'
-import { HealthChecker } from './health.js'
-import type { HostEntry } from './host.js'
-import { Housekeeper } from './housekeeping.js'
-import { ConnectionManager, type WarmupResult } from './manager.js'
+import { ConnectionManager } from './manager.js'
+import { Connection, type HostEntry, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
-
-function isUsable(conn: Connection): boolean {
-  return conn.state === 'in_use' && conn.channel !== null && conn.channel.alive
-}
+import type { WarmupResult } from './warmup.js'
 
 /**
  * An undici Dispatcher over pools of hot TLS connections to every IP of each host it is asked for.
@@ -43,9 +36,6 @@ function isUsable(conn: Connection): boolean {
  */
 export class HotConnPool extends DispatcherBase {
   readonly #manager: ConnectionManager
-  readonly #health: HealthChecker
-  readonly #housekeeper: Housekeeper
-  readonly #dns: DnsRefresher
   readonly #maxRetries: number
   /** Requests accepted and not yet settled (destroy() fails them). */
   readonly #requests = new Set<PooledRequest>()
@@ -68,13 +58,7 @@ export class HotConnPool extends DispatcherBase {
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
     this.#manager = new ConnectionManager(resolved, connector, resolver)
-    this.#health = new HealthChecker(this.#manager, resolved.config.pool.healthCheckIntervalMs)
-    this.#housekeeper = new Housekeeper(this.#manager, this.#health)
-    this.#dns = new DnsRefresher(this.#manager)
-    this.#manager.onBlacklisted = (record) => this.#housekeeper.wakeAt(record.until)
-    this.#manager.onResolved = () => this.#dns.schedule()
-    this.#health.start()
-    this.#housekeeper.start()
+    this.#manager.start()
   }
 
   /** The resolved configuration. */
@@ -132,22 +116,25 @@ export class HotConnPool extends DispatcherBase {
     avoidIp: string | undefined,
     scope: AsyncResource | null,
   ): Promise<HttpLease> {
+    const { borrower, ledger } = this.#manager
     let conn: Connection
     try {
-      conn = await this.#borrow(host, signal, mode, avoidIp)
+      // 'fresh': a connection opened since, or an HTTP/2 one that completed a response since.
+      const fresh = mode === 'fresh'
+      conn = await borrower.acquire(host, { signal, fresh, ...(fresh && avoidIp !== undefined ? { avoidIp } : {}) })
     } finally {
       if (host.waiters.size === 0 && opts.origin != null && this.needsDrain(opts.origin)) this.drained(opts.origin)
     }
     // The keep-alive race is possible on a connection that sat idle in the pool (reused, or warmed).
     const exposed = conn.requests > 0 || conn.idleSince > 0
-    const reused = this.#manager.countUse(conn)
+    const reused = ledger.countUse(conn)
     if (conn.channel === null) throw new Error('unreachable: a checked-out connection has a channel')
     return {
       dispatcher: conn.channel.client,
       reused: exposed,
       ip: conn.ip,
       release: (outcome) => {
-        this.#manager.release(conn, outcome)
+        borrower.requite(conn, outcome)
         // The event object is built only when someone listens: this runs once per request.
         if (!channels.request.hasSubscribers) return
         const event = {
@@ -169,20 +156,6 @@ export class HotConnPool extends DispatcherBase {
     }
   }
 
-  /** A checked-out connection of `host` for `mode` (a retry avoids `avoidIp` when another IP can serve). */
-  async #borrow(host: HostEntry, signal: AbortSignal, mode: BorrowMode, avoidIp?: string): Promise<Connection> {
-    const m = this.#manager
-    let conn =
-      mode === 'fresh' ? await m.acquireFresh(host, signal, avoidIp) : await m.acquire(host, 'http', signal, avoidIp)
-    // A connection handed over by another request's release may have died in between (the
-    // peer closed it); such a one is dropped without counting as a retry. Bounded by the caps.
-    for (let guard = m.options.config.pool.maxConnsPerHost + 1; guard > 0 && !isUsable(conn); guard--) {
-      m.release(conn, { reusable: false, internal: true })
-      conn = await m.acquire(host, 'http', signal)
-    }
-    return conn
-  }
-
   /**
    * Resolves every IP of `origin` and opens `warm_conns_per_ip` connections to each (SNI = host),
    * skipping blacklisted IPs and counting connections already there. Rejects with a DnsError,
@@ -190,7 +163,7 @@ export class HotConnPool extends DispatcherBase {
    */
   async warmup(origin: string | URL): Promise<WarmupResult> {
     if (this.closed) throw new PoolClosedError()
-    return this.#manager.warmup(this.#manager.host(origin))
+    return this.#manager.warmer.warmup(this.#manager.host(origin))
   }
 
   /**
@@ -200,11 +173,11 @@ export class HotConnPool extends DispatcherBase {
    */
   async getConnection(host: string | URL, options: { signal?: AbortSignal } = {}): Promise<PooledConnection> {
     if (this.closed) throw new PoolClosedError()
-    const m = this.#manager
-    const conn = await m.acquire(m.host(host), 'raw', options.signal)
+    const { borrower, ledger } = this.#manager
+    const conn = await borrower.acquire(ledger.host(host), { use: 'raw', ...options })
     conn.lentRaw = true
     conn.channel?.lend()
-    m.countUse(conn)
+    ledger.countUse(conn)
     return conn
   }
 
@@ -215,22 +188,22 @@ export class HotConnPool extends DispatcherBase {
     conn.lentRaw = false
     const alive = conn.channel?.alive === true
     if (alive) conn.channel?.unlend()
-    this.#manager.release(conn, { reusable: alive, internal: true })
+    this.#manager.borrower.requite(conn, { reusable: alive, internal: true })
   }
 
   /** Per host and per IP: connections by state, handshakes, requests, reuse rate, p50/p99, failures, blacklist. */
   stats(): PoolStats {
-    return poolStats(this.#manager)
+    return poolStats(this.#manager.ledger, this.#manager.ips)
   }
 
   /** Runs one housekeeping pass now (idle timeout, max lifetime, trim, blacklist expiry). */
   housekeep(): void {
-    this.#housekeeper.run()
+    this.#manager.housekeeper.run()
   }
 
   /** Health-checks every idle connection now; resolves when done. */
   checkHealth(): Promise<void> {
-    return this.#health.checkAll()
+    return this.#manager.health.checkAll()
   }
 
   /**
@@ -255,12 +228,9 @@ export class HotConnPool extends DispatcherBase {
 
   #shutdown(force: boolean): Promise<void> {
     if (this.#closing === null) {
-      this.#health.stop()
-      this.#housekeeper.stop()
-      this.#dns.stop()
       this.#closing = this.#manager.close(force)
     } else if (force) {
-      this.#manager.destroyAll()
+      this.#manager.dialer.destroyAll()
     }
     return this.#closing
   }

@@ -2,9 +2,9 @@
  * Snapshot of the pool for `HotConnPool.stats()`: per host and per IP counts, usage and
  * response-time percentiles. Built by walking the hosts (not on the hot path).
  */
-import type { Blacklist } from './blacklist.js'
-import type { HostEntry, IpEntry, IpState, Usage } from './host.js'
-import type { ConnectionManager } from './manager.js'
+import type { IpStates } from './ip-states.js'
+import type { Ledger } from './ledger.js'
+import type { HostEntry, IpEntry, IpState, Usage } from './model.js'
 
 export interface UsageStats {
   /** Connections in every state but closed (connecting + idle + in use + closing). */
@@ -76,7 +76,7 @@ function usage(c: { total: number; idle: number; inUse: number; connecting: numb
   }
 }
 
-function ipStats(ip: IpEntry, blacklist: Blacklist): IpStats {
+function ipStats(ip: IpEntry, ips: IpStates): IpStats {
   const out: IpStats = {
     ip: ip.address,
     family: ip.family,
@@ -88,13 +88,13 @@ function ipStats(ip: IpEntry, blacklist: Blacklist): IpStats {
   }
   const fallbackMs = ip.h1Until - performance.now()
   if (fallbackMs > 0) out.http1FallbackUntil = new Date(Date.now() + fallbackMs)
-  const record = blacklist.get(ip.key)
+  const record = ips.record(ip)
   if (record !== undefined) out.blacklisted = { reason: record.reason, until: new Date(record.until) }
   return out
 }
 
-function hostStats(host: HostEntry, blacklist: Blacklist): HostStats {
-  const ips = host.list.map((ip) => ipStats(ip, blacklist))
+function hostStats(host: HostEntry, states: IpStates): HostStats {
+  const ips = host.list.map((ip) => ipStats(ip, states))
   return {
     host: host.key,
     pending: host.waiters.size,
@@ -104,12 +104,13 @@ function hostStats(host: HostEntry, blacklist: Blacklist): HostStats {
   }
 }
 
-export function poolStats(m: ConnectionManager): PoolStats {
+export function poolStats(ledger: Ledger, states: IpStates): PoolStats {
   const hosts: Record<string, HostStats> = {}
   let pending = 0
-  for (const host of m.hosts.values()) {
-    hosts[host.key] = hostStats(host, m.blacklist)
+  for (const host of ledger.hosts.values()) {
+    hosts[host.key] = hostStats(host, states)
     pending += host.waiters.size
   }
-  return { connections: m.total, idle: m.idle, inUse: m.inUse, connecting: m.connecting, pending, hosts }
+  const { total, idle, inUse, connecting } = ledger
+  return { connections: total, idle, inUse, connecting, pending, hosts }
 }

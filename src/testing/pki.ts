@@ -16,6 +16,17 @@ import * as crypto from 'node:crypto'
 import { isIP } from 'node:net'
 import forge from 'node-forge'
 import { InvalidArgumentError } from '../errors.js'
+import {
+  applyVersion,
+  keyIdExtensions,
+  nameConstraintsExtension,
+  overrideExtensions,
+  sanExtension,
+  type CertificateOverrides,
+  type ExtensionSpec,
+} from './pki-extensions.js'
+
+export type { CertificateOverrides, ExtraAltName, NameConstraintsSpec } from './pki-extensions.js'
 
 const { asn1, pki } = forge
 
@@ -23,12 +34,25 @@ const { asn1, pki } = forge
 const forgeUntyped = forge as unknown as {
   asn1: { fromDer(bytes: forge.util.ByteStringBuffer, options: { decodeBitStrings: boolean }): forge.asn1.Asn1 }
   pki: { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }
-  util: { bytesFromIP(ip: string): string | null }
 }
 
-/** Key algorithms the test PKI can generate. `rsa-pss` is an RSASSA-PSS key (RFC 4055), SHA-256, salt 32. */
-/** `ml-dsa-65` (FIPS 204) needs a Node.js with ML-DSA in node:crypto (>= 24.7). */
-export type TestKeyType = 'rsa' | 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'ed25519' | 'rsa-pss' | 'ml-dsa-65'
+/**
+ * Key algorithms the test PKI can generate. `rsa-pss` is an RSASSA-PSS key (RFC 4055), SHA-256, salt 32.
+ * `ml-dsa-65` (FIPS 204) needs a Node.js with ML-DSA in node:crypto (>= 24.7). `rsa-1024`, `rsa-2052`,
+ * `ecdsa-p192` and `dsa` are keys the web PKI forbids (BR §6.1.5), for negative tests; `dsa` signs nothing.
+ */
+export type TestKeyType =
+  | 'rsa'
+  | 'ecdsa-p256'
+  | 'ecdsa-p384'
+  | 'ecdsa-p521'
+  | 'ed25519'
+  | 'rsa-pss'
+  | 'ml-dsa-65'
+  | 'rsa-1024'
+  | 'rsa-2052'
+  | 'ecdsa-p192'
+  | 'dsa'
 
 /** RFC 5280 §4.2.1.3 key usage bit names. */
 export type KeyUsageName =
@@ -66,6 +90,10 @@ export interface CreateCAOptions {
   nameConstraints?: { permitted?: readonly string[]; excluded?: readonly string[] }
   /** Reuse the key pair of this certificate instead of generating one (cross-signing: same name and key, another issuer). */
   keyOf?: TestCertificate
+  /** subjectAltName DNS names and IP literals on the CA itself (a self-signed server certificate, as `openssl req -x509` makes). */
+  hosts?: readonly string[]
+  /** Profile-breaking encodings, for negative tests. */
+  overrides?: CertificateOverrides
 }
 
 export type LeafEku = 'serverAuth' | 'clientAuth' | 'both' | 'none'
@@ -89,6 +117,8 @@ export interface IssueLeafOptions {
   keyUsage?: readonly KeyUsageName[] | false
   /** Hash used by the issuer's signature. */
   signatureHash?: TestSignatureHash
+  /** Profile-breaking encodings, for negative tests. */
+  overrides?: CertificateOverrides
 }
 
 /** One issued certificate with its private key. */
@@ -144,7 +174,7 @@ export function createIntermediate(parent: TestCA, options: CreateCAOptions = {}
 function issueCA(options: CreateCAOptions, name: string, parent: TestCA | undefined): TestCA {
   const keyType = options.keyOf?.keyType ?? options.keyType ?? 'ecdsa-p256'
   const keys = options.keyOf ?? generateKeys(keyType)
-  const subjectAttrs = nameAttrs(name)
+  const subjectAttrs = options.overrides?.emptySubject ? [] : nameAttrs(name)
   const keyId = keyIdentifier(keys.publicKey)
   const der = buildCertificate({
     subjectAttrs,
@@ -157,6 +187,7 @@ function issueCA(options: CreateCAOptions, name: string, parent: TestCA | undefi
     notAfter: options.notAfter ?? new Date(Date.now() + (parent ? 5 : 10) * YEAR),
     extensions: caExtensions(options),
     signatureHash: options.signatureHash,
+    overrides: options.overrides ?? {},
   })
   const cert = certificate(keyType, keys, der)
   return parent
@@ -175,8 +206,14 @@ export function issueLeaf(ca: TestCA, options: IssueLeafOptions): TestLeaf {
   if (keyUsage !== false) extensions.push(keyUsageExtension(keyUsage))
   const eku = ekuExtension(options.eku ?? 'serverAuth')
   if (eku) extensions.push(eku)
-  extensions.push({ name: 'basicConstraints', cA: false, critical: true })
-  if (options.san !== false) extensions.push(sanExtension(options.hosts))
+  const o = options.overrides ?? {}
+  if (o.basicConstraints !== false)
+    extensions.push({
+      name: 'basicConstraints',
+      cA: o.basicConstraints?.ca ?? false,
+      critical: o.basicConstraints?.critical ?? true,
+    })
+  if (options.san !== false) extensions.push(sanExtension(options.hosts, o))
   const der = buildCertificate({
     subjectAttrs: nameAttrs(commonName),
     issuerAttrs: ca.subjectAttrs,
@@ -188,6 +225,7 @@ export function issueLeaf(ca: TestCA, options: IssueLeafOptions): TestLeaf {
     notAfter: options.notAfter ?? new Date(Date.now() + YEAR),
     extensions,
     signatureHash: options.signatureHash,
+    overrides: o,
   })
   const cert = certificate(keyType, keys, der)
   const chain = [cert, ...ca.intermediates]
@@ -230,6 +268,14 @@ function generateKeys(keyType: TestKeyType): KeyPair {
       return crypto.generateKeyPairSync('ml-dsa-65' as 'ed25519')
     case 'ed25519':
       return crypto.generateKeyPairSync('ed25519')
+    case 'rsa-1024':
+      return crypto.generateKeyPairSync('rsa', { modulusLength: 1024 })
+    case 'rsa-2052':
+      return crypto.generateKeyPairSync('rsa', { modulusLength: 2052 })
+    case 'ecdsa-p192':
+      return crypto.generateKeyPairSync('ec', { namedCurve: 'prime192v1' })
+    case 'dsa':
+      return crypto.generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 })
     default:
       throw new InvalidArgumentError(
         `keyType must be one of rsa, rsa-pss, ecdsa-p256, ecdsa-p384, ecdsa-p521, ed25519, ml-dsa-65 (got ${String(keyType)})`,
@@ -269,8 +315,6 @@ function keyIdentifier(publicKey: crypto.KeyObject): Buffer {
     .digest()
 }
 
-type ExtensionSpec = Record<string, unknown> & { name?: string; id?: string; critical?: boolean }
-
 const KEY_USAGE_NAMES: readonly KeyUsageName[] = [
   'digitalSignature',
   'nonRepudiation',
@@ -305,59 +349,27 @@ function ekuExtension(eku: LeafEku): ExtensionSpec | undefined {
   }
 }
 
-function sanExtension(hosts: readonly string[]): ExtensionSpec {
-  const altNames = hosts.map((host) => {
-    if (typeof host !== 'string' || host === '') throw new InvalidArgumentError('hosts must be non-empty strings')
-    const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
-    return isIP(bare) ? { type: 7, ip: bare } : { type: 2, value: host }
-  })
-  return { name: 'subjectAltName', altNames }
-}
-
 function caExtensions(options: CreateCAOptions): ExtensionSpec[] {
   const extensions: ExtensionSpec[] = []
   const isCA = options.isCA ?? true
   if (options.pathLen !== undefined && (!Number.isInteger(options.pathLen) || options.pathLen < 0)) {
     throw new InvalidArgumentError(`pathLen must be an integer >= 0 (got ${options.pathLen})`)
   }
-  const bc: ExtensionSpec = { name: 'basicConstraints', cA: isCA, critical: true }
+  const o = options.overrides ?? {}
+  const bc: ExtensionSpec = {
+    name: 'basicConstraints',
+    cA: isCA,
+    critical: o.basicConstraints ? (o.basicConstraints.critical ?? true) : true,
+  }
   if (options.pathLen !== undefined) bc['pathLenConstraint'] = options.pathLen
-  extensions.push(bc)
+  if (o.basicConstraints !== false) extensions.push(bc)
   const keyUsage = options.keyUsage ?? ['keyCertSign', 'cRLSign']
   if (keyUsage !== false) extensions.push(keyUsageExtension(keyUsage))
   const eku = options.eku === undefined ? undefined : ekuExtension(options.eku)
   if (eku) extensions.push(eku)
   if (options.nameConstraints) extensions.push(nameConstraintsExtension(options.nameConstraints))
+  if (options.hosts) extensions.push(sanExtension(options.hosts, o))
   return extensions
-}
-
-function nameConstraintsExtension(nc: { permitted?: readonly string[]; excluded?: readonly string[] }): ExtensionSpec {
-  const subtrees = (tag: number, names: readonly string[]) =>
-    asn1.create(
-      asn1.Class.CONTEXT_SPECIFIC,
-      tag,
-      true,
-      names.map((n) => seq([generalSubtreeBase(n)])),
-    )
-  const parts: forge.asn1.Asn1[] = []
-  if (nc.permitted) parts.push(subtrees(0, nc.permitted))
-  if (nc.excluded) parts.push(subtrees(1, nc.excluded))
-  return { id: '2.5.29.30', critical: true, value: seq(parts) }
-}
-
-function generalSubtreeBase(name: string): forge.asn1.Asn1 {
-  const slash = name.indexOf('/')
-  if (slash < 0) return asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, name)
-  const addr = name.slice(0, slash)
-  const bits = Number(name.slice(slash + 1))
-  const family = isIP(addr)
-  const bytes = family === 4 ? 4 : 16
-  if (family === 0 || !Number.isInteger(bits) || bits < 0 || bits > bytes * 8)
-    throw new InvalidArgumentError(`nameConstraints: bad CIDR ${name}`)
-  const ip = Buffer.from(forgeUntyped.util.bytesFromIP(addr) ?? '', 'binary')
-  const mask = Buffer.alloc(bytes)
-  for (let i = 0; i < bits; i++) mask[i >> 3]! |= 0x80 >> (i & 7)
-  return asn1.create(asn1.Class.CONTEXT_SPECIFIC, 7, false, Buffer.concat([ip, mask]).toString('binary'))
 }
 
 interface BuildOptions {
@@ -371,6 +383,7 @@ interface BuildOptions {
   notAfter: Date
   extensions: ExtensionSpec[]
   signatureHash: TestSignatureHash | undefined
+  overrides: CertificateOverrides
 }
 
 // forge only encodes RSA SubjectPublicKeyInfo; a placeholder key lets it build the rest of the
@@ -382,20 +395,21 @@ function buildCertificate(o: BuildOptions): Buffer {
   cert.serialNumber = serialHex()
   cert.validity.notBefore = o.notBefore ?? new Date(Date.now() - HOUR)
   cert.validity.notAfter = o.notAfter
-  cert.setSubject(o.subjectAttrs.map((a) => ({ ...a })))
+  cert.setSubject(o.overrides.emptySubject ? [] : o.subjectAttrs.map((a) => ({ ...a })))
   cert.setIssuer(o.issuerAttrs.map((a) => ({ ...a })))
   cert.publicKey = placeholderKey
   cert.setExtensions([
     ...o.extensions,
-    { id: '2.5.29.14', value: octetString(o.subjectKeyId) },
-    { id: '2.5.29.35', value: authorityKeyIdentifier(o.issuerKeyId) },
+    ...keyIdExtensions(o.subjectKeyId, o.issuerKeyId, o.overrides),
+    ...overrideExtensions(o.overrides),
   ])
   const sig = signatureAlgorithm(o.issuerPrivateKey, o.signatureHash)
   cert.siginfo.algorithmOid = pki.oids['sha256WithRSAEncryption']!
   const tbs = forgeUntyped.pki.getTBSCertificate(cert)
   const fields = tbs.value as forge.asn1.Asn1[]
   fields[2] = sig.asn1()
-  fields[6] = fromDer(o.subjectPublicKey.export({ type: 'spki', format: 'der' }))
+  fields[6] = fromDer(o.overrides.spki ?? o.subjectPublicKey.export({ type: 'spki', format: 'der' }))
+  applyVersion(fields, o.overrides.version)
   const tbsDer = toDer(tbs)
   const signature = crypto.sign(sig.hash, tbsDer, sig.key)
   const certAsn1 = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
@@ -492,14 +506,6 @@ function algorithmId(oid: string, params: forge.asn1.Asn1 | null | undefined): f
   if (params === null) value.push(asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''))
   else if (params !== undefined) value.push(params)
   return seq(value)
-}
-
-function authorityKeyIdentifier(keyId: Buffer): forge.asn1.Asn1 {
-  return seq([asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, keyId.toString('binary'))])
-}
-
-function octetString(bytes: Buffer): forge.asn1.Asn1 {
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytes.toString('binary'))
 }
 
 function seq(value: forge.asn1.Asn1[]): forge.asn1.Asn1 {

@@ -4,18 +4,18 @@
  */
 import { isIP, connect as netConnect } from 'node:net'
 import type { Duplex } from 'node:stream'
+import type { ProfileName } from '../config/index.js'
 import { AbortError, InvalidArgumentError } from '../errors.js'
 import { getProfile } from '../fingerprint/profiles/index.js'
 import { planClientHello } from '../fingerprint/plan.js'
 import type { ClientHelloSpec } from '../fingerprint/spec.js'
 import { verifyServerCertificateChain } from './cert/verify.js'
 import { TlsClosedError, TlsHandshakeTimeoutError } from './errors.js'
-import type { ChainVerifier } from './handshake/client13.js'
+import type { ChainVerifier, HandshakeResult } from './handshake/context.js'
 import { appendKeyLog } from './keylog.js'
 import type { NewSessionTicket } from './messages/simple.js'
-import type { HandshakeResult } from './handshake/client13.js'
 import { SessionTicketStore } from './session-cache.js'
-import { TlsSocket } from './socket.js'
+import { TlsSocket, type TlsConnectionInfo } from './socket.js'
 
 export interface ConnectOptions {
   /** Hostname: the SNI and the name the certificate must match (RFC 6125). */
@@ -26,8 +26,11 @@ export interface ConnectOptions {
   readonly port?: number
   /** SNI override; `false` sends none. Default: `host`, unless it is an IP literal (RFC 6066 §3). */
   readonly servername?: string | false
-  /** Browser profile name (`chrome`, `firefox`) or a spec. Default `chrome`. */
-  readonly profile?: string | ClientHelloSpec
+  /**
+   * A shipped browser profile by name (`'chrome'`, `'firefox'`: PROFILE_NAMES), or a custom
+   * ClientHelloSpec (e.g. `{ ...chrome, name: 'chrome-fixed-order', shuffle: 'none' }`). Default `chrome`.
+   */
+  readonly profile?: ProfileName | ClientHelloSpec
   /** PEM or DER trust anchors that replace the system roots (`tls.rootCertificates`). */
   readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>
   /** Skip certificate and hostname verification. Emits a process warning once. */
@@ -54,6 +57,9 @@ export interface ConnectOptions {
    */
   readonly sessionStore?: SessionTicketStore
 }
+
+/** What `connect()` resolves to: a TlsSocket whose handshake has completed, so `info` is set. */
+export type ConnectedTlsSocket = TlsSocket & { readonly info: TlsConnectionInfo }
 
 let insecureWarned = false
 
@@ -110,7 +116,7 @@ function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
  * @rejects ConnectError (ERR_CONNECT), TlsHandshakeTimeoutError, TlsCertificateError (ERR_TLS_BAD_CERTIFICATE),
  *   TlsAlertError, TlsProtocolError and the other TlsError subclasses, AbortError.
  */
-export async function connect(options: ConnectOptions): Promise<TlsSocket> {
+export async function connect(options: ConnectOptions): Promise<ConnectedTlsSocket> {
   validate(options)
   const spec = typeof options.profile === 'object' ? options.profile : getProfile(options.profile ?? 'chrome')
   if (options.signal?.aborted)
@@ -157,7 +163,7 @@ export async function connect(options: ConnectOptions): Promise<TlsSocket> {
     const ticket12 = socket.tls12SessionTicket
     if (store && ticket12) store.add12(storeKey, ticket12)
     socket.off('error', swallow)
-    return socket
+    return socket as ConnectedTlsSocket
   } catch (err) {
     socket.destroy()
     throw err

@@ -14,16 +14,17 @@ import {
 } from './constants.js'
 import type { CipherSuite13 } from './crypto/cipher-suites.js'
 import { nextTrafficSecret, trafficKeys } from './crypto/key-schedule.js'
-import { TlsAlertError, TlsError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
-import type { ClientHandshake12 } from './handshake/client12.js'
-import {
-  ClientHandshake13,
-  type ClientHandshakeOptions,
-  type HandshakeOutcome,
-  type HandshakeResult,
-} from './handshake/client13.js'
-import type { HandshakeIo } from './handshake/context.js'
+import { TlsAlertError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
+import { ClientHandshake } from './handshake/client.js'
+import type {
+  Aligned,
+  ClientHandshakeOptions,
+  HandshakeIo,
+  HandshakeOutcome,
+  HandshakeResult,
+} from './handshake/context.js'
 import { HandshakeReader, type HandshakeMessage } from './handshake/handshake-reader.js'
+import { CHANGE_CIPHER_SPEC_MESSAGE } from './handshake/step.js'
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket } from './messages/simple.js'
 import { RecordProtection } from './record/protection.js'
 import type { RecordProtector } from './record/record-protector.js'
@@ -56,7 +57,7 @@ interface Direction {
 export class TlsClientConnection {
   private readonly records = new RecordReader()
   private readonly handshakeReader = new HandshakeReader()
-  private readonly handshake: ClientHandshake13
+  private readonly handshake: ClientHandshake
   private readDir: Direction | undefined
   private writeDir: Direction | undefined
   private result: HandshakeOutcome | undefined
@@ -73,7 +74,7 @@ export class TlsClientConnection {
     private readonly events: ConnectionEvents,
   ) {
     this.offeredRecordSizeLimit = options.plan.offered.recordSizeLimit
-    this.handshake = new ClientHandshake13(this.io(), options)
+    this.handshake = new ClientHandshake(this.io(), options)
   }
 
   get handshakeResult(): HandshakeOutcome | undefined {
@@ -88,9 +89,9 @@ export class TlsClientConnection {
     return this.peerClosedFlag
   }
 
-  /** The TLS 1.2 handshake, once the ServerHello selected TLS 1.2. */
-  private get tls12(): ClientHandshake12 | undefined {
-    return this.handshake.tls12Handshake
+  /** True once the ServerHello selected TLS 1.2. */
+  private get tls12(): boolean {
+    return this.handshake.version === 'TLSv1.2'
   }
 
   /** Largest plaintext we accept: 2^14, or our record_size_limit (RFC 8449 §4: in TLS 1.3 it counts the inner content type). */
@@ -121,7 +122,7 @@ export class TlsClientConnection {
         if (!record) return
         pending = this.processRecord(record)
       } catch (err) {
-        this.fail(err)
+        this.fail(asTlsError(err))
         return
       }
       if (pending) {
@@ -131,7 +132,7 @@ export class TlsClientConnection {
             this.paused = false
             this.pump()
           },
-          (err: unknown) => this.fail(err),
+          (err: unknown) => this.fail(asTlsError(err)),
         )
         return
       }
@@ -146,6 +147,7 @@ export class TlsClientConnection {
       // TLS 1.3 hides the type inside (RFC 8446 §5.2); TLS 1.2 protects every type as is (RFC 5246 §6.2.3).
       if (!this.tls12 && type !== ContentType.application_data) {
         throw new TlsProtocolError(
+          'plaintext_record_after_key_change',
           `plaintext record of type ${type} after keys were established (RFC 8446 §5.2)`,
           AlertDescription.unexpected_message,
         )
@@ -163,6 +165,7 @@ export class TlsClientConnection {
     }
     if (this.handshakeReader.hasPartial && type !== ContentType.handshake) {
       throw new TlsProtocolError(
+        'handshake_interleaved_with_other_records',
         'handshake message interleaved with another record type (RFC 8446 §5.1)',
         AlertDescription.unexpected_message,
       )
@@ -177,18 +180,29 @@ export class TlsClientConnection {
         return this.processApplicationData(content)
       default:
         throw new TlsProtocolError(
+          'unexpected_inner_content_type',
           `record of content type ${type} inside an encrypted record (RFC 8446 §5.4)`,
           AlertDescription.unexpected_message,
         )
     }
   }
 
-  private processChangeCipherSpec(record: RawRecord): void {
-    const tls12 = this.tls12
-    if (tls12) return this.processChangeCipherSpec12(tls12, record)
+  private processChangeCipherSpec(record: RawRecord): void | Promise<void> {
+    if (this.tls12) {
+      if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
+        throw new TlsProtocolError(
+          'bad_change_cipher_spec',
+          'ChangeCipherSpec is not the single byte 1 (RFC 5246 §7.1)',
+          AlertDescription.decode_error,
+        )
+      }
+      // RFC 5246 §7.1: the server's ChangeCipherSpec switches its records to the negotiated protection.
+      return this.handshake.handle(CHANGE_CIPHER_SPEC_MESSAGE)
+    }
     // RFC 8446 §5: a single-byte 0x01 CCS during the handshake is dropped; anything else is fatal.
     if (this.result || record.fragment.length !== 1 || record.fragment[0] !== 1) {
       throw new TlsProtocolError(
+        'unexpected_change_cipher_spec',
         'unexpected change_cipher_spec record (RFC 8446 §5)',
         AlertDescription.unexpected_message,
       )
@@ -196,29 +210,10 @@ export class TlsClientConnection {
     this.countUseless()
   }
 
-  /** TLS 1.2: the server's ChangeCipherSpec switches its records to the negotiated protection (RFC 5246 §7.1). */
-  private processChangeCipherSpec12(tls12: ClientHandshake12, record: RawRecord): void {
-    if (record.fragment.length !== 1 || record.fragment[0] !== 1) {
-      throw new TlsProtocolError(
-        'ChangeCipherSpec is not the single byte 1 (RFC 5246 §7.1)',
-        AlertDescription.decode_error,
-      )
-    }
-    if (this.handshakeReader.hasPartial) {
-      throw new TlsProtocolError(
-        'ChangeCipherSpec in the middle of a handshake message (RFC 5246 §7.1)',
-        AlertDescription.unexpected_message,
-      )
-    }
-    this.readDir = { protection: tls12.changeCipherSpec() }
-    // RFC 5246 §6.2.3: TLS 1.2 ciphertexts may expand by up to 2048 bytes (CBC padding).
-    this.records.maxFragmentLength = MAX_CIPHERTEXT_TLS12
-    this.uselessRecords = 0
-  }
-
   private countUseless(): void {
     if (++this.uselessRecords > MAX_USELESS_RECORDS) {
       throw new TlsProtocolError(
+        'too_many_useless_records',
         `${MAX_USELESS_RECORDS} records in a row without progress; the peer is stalling the connection`,
         AlertDescription.unexpected_message,
       )
@@ -234,7 +229,10 @@ export class TlsClientConnection {
     for (;;) {
       const msg = this.handshakeReader.next()
       if (!msg) return
-      const pending = this.result ? this.processPostHandshake(msg) : this.processHandshakeMessage(msg)
+      const pending =
+        this.result?.version === 'TLSv1.3'
+          ? this.processPostHandshake(this.result, msg)
+          : this.processHandshakeMessage(msg)
       if (pending) return pending.then(() => this.drainHandshake())
     }
   }
@@ -255,9 +253,8 @@ export class TlsClientConnection {
     this.events.handshakeDone(done)
   }
 
-  private processPostHandshake(msg: HandshakeMessage): void {
-    const result = this.result!
-    if (result.version === 'TLSv1.2') return this.processPostHandshake12(msg)
+  /** TLS 1.3 after the handshake (RFC 8446 §4.6); TLS 1.2 messages go on to the handshake, which refuses renegotiation. */
+  private processPostHandshake(result: HandshakeResult, msg: HandshakeMessage): void {
     switch (msg.type) {
       case HandshakeType.new_session_ticket:
         this.events.ticket?.(decodeNewSessionTicket(msg.body), result)
@@ -266,40 +263,24 @@ export class TlsClientConnection {
         return this.processKeyUpdate(msg)
       default:
         throw new TlsProtocolError(
+          'unexpected_post_handshake_message',
           `handshake message ${msg.type} after the handshake (RFC 8446 §4.6)`,
           AlertDescription.unexpected_message,
         )
     }
   }
 
-  /**
-   * TLS 1.2 after the handshake: a HelloRequest is answered with a no_renegotiation warning
-   * (RFC 5246 §7.2.2, RFC 5746 §4.2); any other handshake message would start a renegotiation, which is refused.
-   */
-  private processPostHandshake12(msg: HandshakeMessage): void {
-    if (msg.type !== HandshakeType.hello_request) {
-      throw new TlsProtocolError(
-        `handshake message ${msg.type} after the TLS 1.2 handshake; hotconn refuses renegotiation (RFC 5746 §4.2)`,
-        AlertDescription.unexpected_message,
-      )
-    }
-    if (msg.body.length !== 0)
-      throw new TlsProtocolError('HelloRequest has a body (RFC 5246 §7.4.1.1)', AlertDescription.decode_error)
-    this.countUseless()
-    if (!this.closeNotifySent)
-      this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.no_renegotiation))
-  }
-
   private processKeyUpdate(msg: HandshakeMessage): void {
     const requested = decodeKeyUpdate(msg.body)
-    if (this.handshakeReader.hasPartial) {
+    const aligned = this.handshakeReader.aligned('KeyUpdate not at a record boundary (RFC 8446 §5.1)')
+    const read = this.readDir?.tls13
+    if (!read)
       throw new TlsProtocolError(
-        'KeyUpdate not at a record boundary (RFC 8446 §5.1)',
+        'key_update_without_keys',
+        'KeyUpdate without TLS 1.3 read keys',
         AlertDescription.unexpected_message,
       )
-    }
-    const read = this.readDir!.tls13!
-    this.installRead(read.suite, nextTrafficSecret(read.suite.hash, read.secret))
+    this.installRead(read.suite, nextTrafficSecret(read.suite.hash, read.secret), aligned)
     if (requested && !this.closeNotifySent) this.updateWriteKeys(false)
   }
 
@@ -308,6 +289,7 @@ export class TlsClientConnection {
     const write = this.writeDir?.tls13
     if (!write || !this.result) {
       throw new TlsProtocolError(
+        'key_update_unavailable',
         this.result
           ? 'KeyUpdate is a TLS 1.3 message; this connection uses TLS 1.2 (RFC 8446 §4.6.3)'
           : 'KeyUpdate before the handshake completed',
@@ -320,7 +302,11 @@ export class TlsClientConnection {
 
   private processAlert(content: Buffer): void {
     if (content.length !== 2)
-      throw new TlsProtocolError('alert record is not 2 bytes (RFC 8446 §6)', AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        'bad_alert_length',
+        'alert record is not 2 bytes (RFC 8446 §6)',
+        AlertDescription.decode_error,
+      )
     const level = content[0]!
     const description = content[1]!
     if (description === AlertDescription.close_notify) {
@@ -341,6 +327,7 @@ export class TlsClientConnection {
   private processApplicationData(content: Buffer): void {
     if (!this.result) {
       throw new TlsProtocolError(
+        'application_data_before_handshake',
         'application data before the handshake completed (RFC 8446 §2)',
         AlertDescription.unexpected_message,
       )
@@ -357,9 +344,17 @@ export class TlsClientConnection {
   writeApplicationData(data: Buffer): boolean {
     if (this.dead) throw this.dead
     if (!this.result)
-      throw new TlsProtocolError('write before the handshake completed', AlertDescription.internal_error)
+      throw new TlsProtocolError(
+        'write_before_handshake',
+        'write before the handshake completed',
+        AlertDescription.internal_error,
+      )
     if (this.closeNotifySent)
-      throw new TlsProtocolError('write after close_notify (RFC 8446 §6.1)', AlertDescription.internal_error)
+      throw new TlsProtocolError(
+        'write_after_close_notify',
+        'write after close_notify (RFC 8446 §6.1)',
+        AlertDescription.internal_error,
+      )
     return this.sendRecord(ContentType.application_data, data)
   }
 
@@ -388,13 +383,16 @@ export class TlsClientConnection {
     }
   }
 
-  /** Marks the connection dead with `err`, sending the matching alert (unless the peer sent one). */
-  fail(err: unknown, sendAlert = true): void {
+  /**
+   * Marks the connection dead with `err` and sends the alert `alertFor(err)` decides, unless
+   * close_notify went out already. Errors raised while processing the peer's bytes arrive here
+   * through `asTlsError` (the tls boundary); `TlsSocket._destroy` passes the caller's error as is.
+   */
+  fail(err: Error): void {
     if (this.dead) return
-    const e = asTlsError(err)
-    this.dead = e
-    const description = e instanceof TlsError ? e.alert : alertFor(e)
-    if (sendAlert && description !== undefined && !this.closeNotifySent) {
+    this.dead = err
+    const description = alertFor(err)
+    if (description !== undefined && !this.closeNotifySent) {
       this.closeNotifySent = true
       try {
         const alert = Buffer.of(AlertLevel.fatal, description)
@@ -407,18 +405,18 @@ export class TlsClientConnection {
         // best effort
       }
     }
-    this.events.error(e)
+    this.events.error(err)
   }
 
   private guard(fn: () => void): void {
     try {
       fn()
     } catch (err) {
-      this.fail(err)
+      this.fail(asTlsError(err))
     }
   }
 
-  private installRead(suite: CipherSuite13, secret: Buffer): void {
+  private installRead(suite: CipherSuite13, secret: Buffer, _aligned: Aligned): void {
     const { key, iv } = trafficKeys(suite.hash, secret, suite.keyLength, suite.ivLength)
     this.readDir = { protection: new RecordProtection(suite.aead, key, iv), tls13: { suite, secret } }
   }
@@ -455,15 +453,26 @@ export class TlsClientConnection {
       sendChangeCipherSpec: () => {
         this.events.transmit(plaintextRecord(ContentType.change_cipher_spec, Buffer.of(1), 0x0303))
       },
-      setReadKeys: (suite, secret) => this.installRead(suite, secret),
+      refuseRenegotiation: () => {
+        this.countUseless()
+        if (!this.closeNotifySent)
+          this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.no_renegotiation))
+      },
+      aligned: (what) => this.handshakeReader.aligned(what),
+      setReadKeys: (suite, secret, aligned) => this.installRead(suite, secret, aligned),
       setWriteKeys: (suite, secret) => this.installWrite(suite, secret),
+      setReadProtection: (protection) => {
+        this.readDir = { protection }
+        // RFC 5246 §6.2.3: TLS 1.2 ciphertexts may expand by up to 2048 bytes (CBC padding).
+        this.records.maxFragmentLength = MAX_CIPHERTEXT_TLS12
+        this.uselessRecords = 0
+      },
       setWriteProtection: (protection) => {
         this.writeDir = { protection }
       },
       logSecret: (label, secret) => {
         this.events.keylog?.(`${label} ${this.handshake.clientRandom.toString('hex')} ${secret.toString('hex')}`)
       },
-      hasPartialHandshake: () => this.handshakeReader.hasPartial,
     }
   }
 }

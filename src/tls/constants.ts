@@ -33,30 +33,8 @@ export const ProtocolVersion = {
   TLS13: 0x0304,
 } as const
 
-export const ExtensionType = {
-  server_name: 0,
-  status_request: 5,
-  supported_groups: 10,
-  ec_point_formats: 11,
-  signature_algorithms: 13,
-  application_layer_protocol_negotiation: 16,
-  signed_certificate_timestamp: 18,
-  extended_master_secret: 23,
-  compress_certificate: 27,
-  record_size_limit: 28,
-  delegated_credentials: 34,
-  session_ticket: 35,
-  pre_shared_key: 41,
-  early_data: 42,
-  supported_versions: 43,
-  cookie: 44,
-  psk_key_exchange_modes: 45,
-  key_share: 51,
-  application_settings: 17613,
-  application_settings_old: 17513,
-  encrypted_client_hello: 0xfe0d,
-  renegotiation_info: 0xff01,
-} as const
+/** The one ExtensionType table (IANA registry), shared with the profiles and the ClientHello parser. */
+export { ExtensionType } from '../fingerprint/extension-types.js'
 
 export const NamedGroup = {
   secp256r1: 0x0017,

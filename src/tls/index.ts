@@ -1,4 +1,4 @@
-export { connect, type ConnectOptions } from './connect.js'
+export { connect, type ConnectedTlsSocket, type ConnectOptions } from './connect.js'
 export { TlsSocket, type TlsConnectionInfo } from './socket.js'
 export {
   TlsError,
@@ -7,6 +7,7 @@ export {
   TlsIncompatibleError,
   TlsUnsupportedError,
   TlsDecodeError,
+  TlsInternalError,
   TlsBadRecordMacError,
   TlsRecordOverflowError,
   TlsTruncatedError,
@@ -17,7 +18,7 @@ export { TlsCertificateError } from './cert/errors.js'
 export { generateKeyShares, mlKemBackend, type KeyShare } from './crypto/key-exchange.js'
 export { TLS13_CIPHER_SUITES } from './crypto/cipher-suites.js'
 export { TLS12_CIPHER_SUITES, type CipherSuite12 } from './crypto/cipher-suites12.js'
-export type { HandshakeResult12, Tls12SessionTicket } from './handshake/client12.js'
+export type { HandshakeResult12, Tls12SessionTicket } from './handshake/context.js'
 export {
   SessionTicketStore,
   type StoredTicket,

@@ -4,42 +4,11 @@
  * NewSessionTickets (RFC 8446 §4.6.1) and TLS 1.2 tickets (RFC 5077 §3.3) with their master secret.
  */
 import { InvalidArgumentError } from '../errors.js'
-import type { CipherSuite13 } from './crypto/cipher-suites.js'
-import type { CipherSuite12 } from './crypto/cipher-suites12.js'
 import { ticketPsk } from './crypto/key-schedule.js'
-import type { Tls12SessionTicket } from './handshake/client12.js'
-import type { HandshakeResult } from './handshake/client13.js'
+import type { HandshakeResult, StoredTicket, StoredTicket12, Tls12SessionTicket } from './handshake/context.js'
 import type { NewSessionTicket } from './messages/simple.js'
 
-export interface StoredTicket {
-  readonly ticket: Buffer
-  /** The resumption PSK derived from resumption_master_secret and the ticket nonce. */
-  readonly psk: Buffer
-  readonly ageAdd: number
-  /** ms since the epoch */
-  readonly receivedAt: number
-  /** ms */
-  readonly lifetimeMs: number
-  readonly cipherSuite: CipherSuite13
-  readonly alpn: string | undefined
-  readonly maxEarlyData: number | undefined
-}
-
-/** A TLS 1.2 ticket (RFC 5077) and the session state an abbreviated handshake resumes. */
-export interface StoredTicket12 {
-  /** Opaque ticket, sent back in the session_ticket extension (RFC 5077 §3.4). */
-  readonly ticket: Buffer
-  /** 48 bytes (RFC 5246 §8.1). */
-  readonly masterSecret: Buffer
-  /** The server must resume with this suite (RFC 5246 §7.4.1.3). */
-  readonly cipherSuite: CipherSuite12
-  /** Whether the original session used the extended master secret (RFC 7627 §5.3). */
-  readonly extendedMasterSecret: boolean
-  /** ms since the epoch */
-  readonly receivedAt: number
-  /** ms: the server's ticket_lifetime_hint, or `tls12DefaultLifetimeMs` when the hint is 0 (unspecified). */
-  readonly lifetimeMs: number
-}
+export type { StoredTicket, StoredTicket12 } from './handshake/context.js'
 
 /** RFC 8446 §4.6.1 caps TLS 1.3 ticket lifetimes at 7 days; hotconn applies the same cap to TLS 1.2 hints. */
 const MAX_LIFETIME_S = 7 * 24 * 3600

@@ -9,9 +9,13 @@ import { Duplex } from 'node:stream'
 import { ConnectError } from '../errors.js'
 import { groupName, signatureSchemeName } from './constants.js'
 import { TlsClientConnection } from './connection.js'
-import { TlsClosedError, TlsError, TlsTruncatedError } from './errors.js'
-import type { Tls12SessionTicket } from './handshake/client12.js'
-import type { ClientHandshakeOptions, HandshakeOutcome, HandshakeResult } from './handshake/client13.js'
+import { TlsClosedError, TlsTruncatedError } from './errors.js'
+import type {
+  ClientHandshakeOptions,
+  HandshakeOutcome,
+  HandshakeResult,
+  Tls12SessionTicket,
+} from './handshake/context.js'
 import type { NewSessionTicket } from './messages/simple.js'
 
 /** What was negotiated, for logs and stats. */
@@ -302,8 +306,8 @@ export class TlsSocket extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    if (err && err instanceof TlsError && !this.conn.error) this.conn.fail(err)
-    else if (err && !this.conn.error) this.conn.fail(err, false)
+    // The connection sends whatever alert alertFor(err) decides (none for the caller's own errors).
+    if (err && !this.conn.error) this.conn.fail(err)
     this.transport.destroy()
     callback(err)
   }

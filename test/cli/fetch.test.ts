@@ -141,7 +141,7 @@ describe('hotconn fetch', () => {
     [['--resolve', 'tiles.test'], /--resolve must be host=ip/],
     [['--resolve', 'tiles.test=1.2.3'], /"1\.2\.3" is not an IP address/],
     [['--dns-server', 'localhost:53'], /--dns-server must be ip or ip:port/],
-    [['--profile', 'netscape'], /--profile must be one of chrome, firefox/],
+    [['--profile', 'netscape'], /--profile must be one of chrome-156-windows, .*, chrome, firefox, got "netscape"/],
     [['--ca', '/nonexistent/ca.pem'], /--ca: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/],
   ])('exits 2 for a bad flag: %j', async (flags, message) => {
     const out = await runCli(['fetch', origin.url('/'), ...flags])

@@ -76,7 +76,11 @@ describe('hotconn fingerprint --listen --h2', () => {
     ])
     expect(lines[0]!.priority?.weight).toBe(256)
     expect(lines[1]!.streamId).toBe(3)
-    expect(lines[1]!.headerOrder.slice(4)).toEqual(getHttpProfile('firefox').headers.navigation.h2.map(([n]) => n))
+    expect(lines[1]!.headerOrder.slice(4)).toEqual(
+      getHttpProfile('firefox')
+        .headers.navigation.h2.filter(([, v]) => v !== null)
+        .map(([n]) => n),
+    )
     expect(lines[2]!.alpn).toBe('http/1.1')
     // Firefox's HTTP/1.1 layout: Host first, Connection after Accept-Encoding (firefox_ca-01.http.txt).
     expect(lines[2]!.headerOrder).toEqual(

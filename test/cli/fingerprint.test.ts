@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
-import { getProfile } from '../../src/fingerprint/profiles/index.js'
+import { getProfile, profileNames } from '../../src/fingerprint/profiles/index.js'
+import { getIdentity } from '../../src/fingerprint/identity/table.js'
 import { parseClientHello } from '../../src/fingerprint/parse.js'
 import { toRecords } from '../fingerprint/captures.js'
 import { helloFor, sendBytes } from '../fingerprint/helpers.js'
@@ -38,7 +39,7 @@ describe('hotconn fingerprint --profile', () => {
   it('reports usage errors with exit code 2', async () => {
     const c = collector()
     expect(await main(['fingerprint', '--profile', 'netscape'], c.io)).toBe(2)
-    expect(c.err()).toMatch(/known profiles: chrome, firefox/)
+    expect(c.err()).toMatch(/known identities: chrome-156-windows, .*, chrome, firefox/)
     expect(await main(['fingerprint'], c.io)).toBe(2)
     expect(await main(['fingerprint', '--bogus'], c.io)).toBe(2)
     expect(await main(['nope'], c.io)).toBe(2)
@@ -75,4 +76,34 @@ describe('hotconn fingerprint --listen', () => {
       expect(l.alpn).toEqual(['h2', 'http/1.1'])
     }
   })
+})
+
+describe('hotconn fingerprint --profile <identity> --json, every identity', () => {
+  const CHROMIUM = {
+    ja4: 't13d1517h2_8daaf6152771_cb7bf5808d99',
+    akamai: '1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p',
+  }
+  const FIREFOX = {
+    ja4: 't13d1617h2_86a278354501_3cbfd9057e0d',
+    akamai: '1:65536;2:0;4:131072;5:16384|12517377|0|m,p,a,s',
+  }
+  for (const name of profileNames) {
+    it(`${name}: the engine's JA4 and Akamai fingerprint, the identity's UA and client hints`, async () => {
+      const c = collector()
+      expect(await main(['fingerprint', '--profile', name, '--json'], c.io)).toBe(0)
+      const out = JSON.parse(c.out()) as Record<string, string | number | null>
+      const id = getIdentity(name)
+      const want = id.browser === 'firefox' ? FIREFOX : CHROMIUM
+      expect(out.identity).toBe(id.name)
+      expect(out.ja4).toBe(want.ja4)
+      expect(out.akamai).toBe(want.akamai)
+      expect(out.userAgent).toBe(id.userAgent)
+      if (id.browser === 'firefox') expect(out.secChUa).toBeNull()
+      else
+        expect(out.secChUaPlatform).toBe(
+          `"${{ windows: 'Windows', macos: 'macOS', linux: 'Linux', android: 'Android' }[id.os]}"`,
+        )
+      expect(parseClientHello(Buffer.from(out.hex as string, 'hex')).message.length).toBe(out.length)
+    })
+  }
 })

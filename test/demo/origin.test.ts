@@ -5,6 +5,7 @@ import { connect as tcpConnect } from 'node:net'
 import { Agent, request as undiciRequest } from 'undici'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startDemoOrigin, type DemoOrigin } from '../../src/demo/origin.js'
+import { PNG } from 'pngjs'
 import { tileBody } from '../../src/demo/tiles.js'
 import { pinnedRequest, waitFor } from './helpers.js'
 
@@ -41,18 +42,21 @@ describe('startDemoOrigin', () => {
   })
 
   it('serves deterministic tiles, HEAD and 404', async () => {
-    origin = await startDemoOrigin({ ips: ['127.0.0.2'], tileBytes: 100 })
+    origin = await startDemoOrigin({ ips: ['127.0.0.2'], tileBytes: 4096 })
     const tile = await get(origin, '127.0.0.2', '/tiles/3/4/5.png')
     expect(tile.status).toBe(200)
     expect(tile.headers['content-type']).toBe('image/png')
-    expect(tile.headers['content-length']).toBe('100')
-    expect(tile.body.equals(tileBody(3, 4, 5, 100))).toBe(true)
+    expect(tile.headers['content-length']).toBe('4096')
+    expect(tile.body.equals(tileBody(3, 4, 5, 4096))).toBe(true)
     expect(tile.body.subarray(0, 8).toString('latin1')).toBe('\x89PNG\r\n\x1a\n')
-    expect(tileBody(3, 4, 6, 100).equals(tile.body)).toBe(false)
+    expect(tileBody(3, 4, 6, 4096).equals(tile.body)).toBe(false)
+    // A real image: pngjs decodes it (CRCs, zlib stream, filters) to 256 x 256 pixels.
+    const image = PNG.sync.read(tile.body)
+    expect([image.width, image.height]).toEqual([256, 256])
 
     const head = await get(origin, '127.0.0.2', '/tiles/3/4/5.png', { method: 'HEAD' })
     expect(head.status).toBe(200)
-    expect(head.headers['content-length']).toBe('100')
+    expect(head.headers['content-length']).toBe('4096')
     expect(head.body.length).toBe(0)
     expect((await get(origin, '127.0.0.2', '/', { method: 'HEAD' })).status).toBe(200)
 
@@ -175,7 +179,7 @@ describe('startDemoOrigin', () => {
   })
 
   it('serves HTTP/2 when asked', async () => {
-    origin = await startDemoOrigin({ ips: ['127.0.0.3'], http2: true, tileBytes: 64 })
+    origin = await startDemoOrigin({ ips: ['127.0.0.3'], http2: true, tileBytes: 0 })
     const session = h2connect(`https://127.0.0.3:${origin.port}`, { ca: origin.caPem, servername: 'tiles.test' })
     try {
       const { headers, body } = await new Promise<{ headers: Record<string, unknown>; body: Buffer }>(
@@ -194,7 +198,7 @@ describe('startDemoOrigin', () => {
       )
       expect(headers[':status']).toBe(200)
       expect(headers['x-served-by']).toBe('127.0.0.3')
-      expect(body.equals(tileBody(0, 0, 0, 64))).toBe(true)
+      expect(body.equals(tileBody(0, 0, 0, 0))).toBe(true)
       expect(origin.stats('127.0.0.3').requests).toBe(1)
       expect(origin.closeIdleConnections()).toBe(1)
     } finally {

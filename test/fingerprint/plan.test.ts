@@ -8,10 +8,12 @@ import { ByteReader } from '../../src/util/bytes.js'
 
 describe('profiles', () => {
   it('are found by name, and an unknown name lists the known ones', () => {
-    expect(profileNames).toEqual(['chrome', 'firefox'])
+    expect(profileNames).toContain('chrome-156-windows')
+    expect(profileNames.slice(-2)).toEqual(['chrome', 'firefox'])
     expect(getProfile('chrome')).toBe(chrome)
+    for (const name of profileNames) expect(getProfile(name)).toBe(name.startsWith('firefox') ? firefox : chrome)
     expect(() => getProfile('safari')).toThrow(InvalidArgumentError)
-    expect(() => getProfile('safari')).toThrow(/chrome, firefox/)
+    expect(() => getProfile('safari')).toThrow(/chrome-156-windows, .*, chrome, firefox/)
   })
 })
 

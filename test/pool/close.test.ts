@@ -72,6 +72,7 @@ describe('close()', () => {
     expect(() => new HotConnPool({ connector: 42 as never })).toThrow(/connector must be a function/)
     expect(() => new HotConnPool({ resolver: {} as never })).toThrow(/resolver must be an object/)
     expect(() => new HotConnPool({ maxRetries: -1 })).toThrow(/maxRetries/)
+    // @ts-expect-error the option types are closed; JavaScript callers get the runtime check
     expect(() => new HotConnPool({ bogus: 1 })).toThrow(/bogus/)
   })
 })

@@ -32,7 +32,7 @@ async function serve(records: Record<string, DnsRecordSet>): Promise<DnsServer> 
   return server
 }
 
-function addressesOf(r: { addresses: Array<{ address: string }> }): string[] {
+function addressesOf(r: { addresses: ReadonlyArray<{ address: string }> }): string[] {
   return r.addresses.map((a) => a.address)
 }
 

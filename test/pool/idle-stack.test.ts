@@ -70,6 +70,7 @@ function ip(p: Partial<SelectableIp> & { name: string }): SelectableIp & { name:
     connecting: 0,
     lastUsedAt: 0,
     connectFailures: 0,
+    retryAt: 0,
     idleHttp: { size: 0 },
     idleRaw: { size: 0 },
     ...p,
@@ -100,9 +101,9 @@ describe('IP selection', () => {
     expect(pickIdleIp(ips, 'http')?.name).toBe('b')
   })
 
-  it('opens on IPs without connect failures first, within the caps', () => {
+  it('opens on IPs without connect failures in backoff first, within the caps', () => {
     const ips = [
-      ip({ name: 'a', connectFailures: 1 }),
+      ip({ name: 'a', connectFailures: 1, retryAt: Infinity }),
       ip({ name: 'b', inUse: 3, lastUsedAt: 1 }),
       ip({ name: 'c', inUse: 2, lastUsedAt: 5 }),
       ip({ name: 'd', state: 'probing' }),
@@ -111,5 +112,17 @@ describe('IP selection', () => {
     expect(pickOpenIp(ips, (i) => i !== ips[2])?.name).toBe('b')
     expect(pickOpenIp([ips[0]!, ips[3]!], () => true)?.name).toBe('a')
     expect(pickOpenIp(ips, () => false)).toBeNull()
+  })
+
+  it('forgets the preference once the backoff is over: the failed IP competes on load again', () => {
+    const ips = [ip({ name: 'a', connectFailures: 3, retryAt: 1_000 }), ip({ name: 'b', inUse: 2, lastUsedAt: 5 })]
+    expect(pickOpenIp(ips, () => true, 999)?.name).toBe('b')
+    expect(pickOpenIp(ips, () => true, 1_000)?.name).toBe('a')
+    // Two IPs in backoff: the one with fewer failures first.
+    const both = [
+      ip({ name: 'x', connectFailures: 4, retryAt: 50 }),
+      ip({ name: 'y', connectFailures: 1, retryAt: 50, inUse: 5 }),
+    ]
+    expect(pickOpenIp(both, () => true, 10)?.name).toBe('y')
   })
 })

@@ -353,66 +353,70 @@ describe('hostile server: handshake violations', BOUND, () => {
   it('CertificateVerify signed with another key -> ERR_TLS_PROTOCOL, decrypt_error', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'bad-signature' } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
-    expect(err.message).toContain('CertificateVerify')
+    expect(err.rule).toBe('bad_certificate_verify_signature')
     expect(conn.alerts).toEqual([AlertDescription.decrypt_error])
   })
 
   it('wrong Finished verify_data -> ERR_TLS_PROTOCOL, decrypt_error', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'bad-finished' } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
-    expect(err.message).toContain('Finished')
+    expect(err.rule).toBe('bad_finished')
     expect(conn.alerts).toEqual([AlertDescription.decrypt_error])
   })
 
   it('tampered handshake ciphertext -> ERR_TLS_BAD_RECORD_MAC, bad_record_mac', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'flip-ciphertext', at: 'handshake' } })
     expect(err.code).toBe('ERR_TLS_BAD_RECORD_MAC')
+    expect(err.rule).toBe('bad_record_mac')
     expect(conn.alerts).toEqual([AlertDescription.bad_record_mac])
   })
 
   it('cipher suite the client did not offer (TLS_AES_128_CCM_SHA256) -> ERR_TLS_PROTOCOL, illegal_parameter', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'cipher-suite', suite: 0x1304 } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
-    expect(err.message).toContain('did not offer')
+    expect(err.rule).toBe('selected_unoffered_cipher_suite')
     expect(conn.alerts).toEqual([AlertDescription.illegal_parameter])
   })
 
   it('TLS 1.2 cipher suite in a TLS 1.3 ServerHello -> ERR_TLS_PROTOCOL, illegal_parameter', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'cipher-suite', suite: 0xc02b } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
+    expect(err.rule).toBe('selected_cipher_suite_of_other_version')
     expect(conn.alerts).toEqual([AlertDescription.illegal_parameter])
   })
 
   it('group offered but without a share (secp384r1) -> ERR_TLS_PROTOCOL, illegal_parameter', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'group', group: NamedGroup.secp384r1 } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
-    expect(err.message).toContain('secp384r1')
+    expect(err.rule).toBe('key_share_for_unsent_group')
     expect(conn.alerts).toEqual([AlertDescription.illegal_parameter])
   })
 
   it('group never offered (x448) -> ERR_TLS_PROTOCOL, illegal_parameter', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'group', group: NamedGroup.x448 } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
+    expect(err.rule).toBe('key_share_for_unsent_group')
     expect(conn.alerts).toEqual([AlertDescription.illegal_parameter])
   })
 
   it('wrong legacy_session_id_echo -> ERR_TLS_PROTOCOL, illegal_parameter', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'session-id-echo' } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
-    expect(err.message).toContain('session id')
+    expect(err.rule).toBe('session_id_not_echoed')
     expect(conn.alerts).toEqual([AlertDescription.illegal_parameter])
   })
 
   it('unsolicited extension in EncryptedExtensions -> ERR_TLS_PROTOCOL, unsupported_extension', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'unsolicited-extension', type: 15 } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
+    expect(err.rule).toBe('unoffered_extension')
     expect(conn.alerts).toEqual([AlertDescription.unsupported_extension])
   })
 
   it('second HelloRetryRequest -> ERR_TLS_PROTOCOL, unexpected_message', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'second-hrr' }, group: 'secp256r1' })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
-    expect(err.message).toContain('second HelloRetryRequest')
+    expect(err.rule).toBe('second_hello_retry_request')
     expect(conn.hellos).toHaveLength(2)
     expect(conn.alerts).toEqual([AlertDescription.unexpected_message])
   })
@@ -420,13 +424,14 @@ describe('hostile server: handshake violations', BOUND, () => {
   it('record longer than 2^14 + 256 -> ERR_TLS_RECORD_OVERFLOW, record_overflow', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'oversized-record' } })
     expect(err.code).toBe('ERR_TLS_RECORD_OVERFLOW')
+    expect(err.rule).toBe('record_overflow')
     expect(conn.alerts).toEqual([AlertDescription.record_overflow])
   })
 
   it('handshake message header announcing 16 MiB -> ERR_TLS_PROTOCOL before buffering it', async () => {
     const { err, conn } = await failedHandshake({ fault: { kind: 'giant-handshake-header' } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
-    expect(err.message).toContain('16777215 bytes')
+    expect(err.rule).toBe('handshake_message_too_large')
     expect(err.alert).toBeDefined()
     expect(conn.alerts).toEqual([err.alert])
   })
@@ -436,6 +441,7 @@ describe('hostile server: handshake violations', BOUND, () => {
       fault: { kind: 'alert', description: AlertDescription.handshake_failure },
     })
     expect(err.code).toBe('ERR_TLS_ALERT')
+    expect(err.rule).toBe('peer_alert')
     expect(err).toMatchObject({ alertName: 'handshake_failure', description: AlertDescription.handshake_failure })
     expect(conn.alerts).toEqual([])
   })
@@ -444,7 +450,7 @@ describe('hostile server: handshake violations', BOUND, () => {
     const bytes = Buffer.from('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n')
     const { err, conn } = await failedHandshake({ fault: { kind: 'garbage', bytes } })
     expect(err.code).toBe('ERR_TLS_PROTOCOL')
-    expect(err.message).toContain('not speaking TLS')
+    expect(err.rule).toBe('unknown_content_type')
     expect(conn.alerts).toEqual([AlertDescription.unexpected_message])
   })
 
@@ -453,6 +459,8 @@ describe('hostile server: handshake violations', BOUND, () => {
     const bytes = Buffer.from('1603030008' + '02000004' + '03030000', 'hex')
     const { err, conn } = await failedHandshake({ fault: { kind: 'garbage', bytes } })
     expect(err.code).toBe('ERR_TLS_DECODE')
+    expect(err.rule).toBe('malformed_message')
+    expect(err.cause).toBeInstanceOf(Error)
     expect(conn.alerts).toEqual([AlertDescription.decode_error])
   })
 })
@@ -461,6 +469,7 @@ describe('hostile server: stalls and cancellation', BOUND, () => {
   it('silence after ServerHello -> ERR_TLS_HANDSHAKE_TIMEOUT after `timeout` ms', async () => {
     const { err } = await failedHandshake({ fault: { kind: 'stall-after-server-hello' } }, { timeout: 300 })
     expect(err.code).toBe('ERR_TLS_HANDSHAKE_TIMEOUT')
+    expect(err.rule).toBe('handshake_timeout')
     expect(err.message).toContain('300 ms')
   })
 

@@ -8,7 +8,8 @@
  * JA3 with extensions sorted `bd4930bd9b000ee684830e44bab76fdf`, total length 1913/1945/1977/2009 bytes.
  */
 import { GREASE, type ClientHelloSpec } from '../spec.js'
-import { alpsHttp2Payload, type Http2Setting, type HttpProfile } from '../http.js'
+import { alpsHttp2Payload } from '../http.js'
+import { CHROMIUM_156_H2_SETTINGS as CHROME_H2_SETTINGS } from '../identity/chromium.js'
 import { ExtensionType } from '../extension-types.js'
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
@@ -21,14 +22,6 @@ const TRUST_ANCHOR_IDS =
   '08839a648c9b2d010708839a648c9b2d010808839a648c9b2d010908839a648c9b2d010a08839a648c9b2d010b08839a648c9b2d010c' +
   '08839a648c9b2d010d08839a648c9b2d011208839a648c9b2d011304d679090104d679090404d679090504d679090604d6790907' +
   '04d679090804d679090a04d679090b04d679090c04d679090d04d679090f'
-
-/** Chromium 156's HTTP/2 SETTINGS in wire order (chromium-01.h2.json): also its ALPS h2 payload. */
-const CHROME_H2_SETTINGS: readonly Http2Setting[] = [
-  { id: 1, value: 65536 }, // HEADER_TABLE_SIZE
-  { id: 2, value: 0 }, // ENABLE_PUSH
-  { id: 4, value: 6291456 }, // INITIAL_WINDOW_SIZE
-  { id: 6, value: 262144 }, // MAX_HEADER_LIST_SIZE
-]
 
 export const chrome: ClientHelloSpec = {
   name: 'chrome',
@@ -93,107 +86,4 @@ export const chrome: ClientHelloSpec = {
   ],
   shuffle: 'chromium',
   reuseX25519InHybrid: false,
-}
-
-const CHROME_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36'
-const CHROME_SEC_CH_UA = '"Not:A-Brand";v="8", "Chromium";v="156"'
-
-/**
- * Chromium 156's HTTP side, from `chromium-156/chromium-01.h2.json` (HTTP/2 first flight: Akamai
- * `1:65536;2:0;4:6291456;6:262144|15663105|0|m,a,s,p`, HEADERS exclusive on stream 0) and
- * `chromium_ice-01/02.http.txt` (HTTP/1.1 heads). Weights by urgency follow Chromium's
- * RequestPriority -> HTTP/2 weight table (256, 220, 183, 147, 110); 0, 1 and 2 were captured.
- * The image template is the `/px.gif` request (its Referer slot is filled only by a caller).
- */
-export const chromeHttp: HttpProfile = {
-  name: 'chrome',
-  source:
-    'Chromium 156.0.8078.79 captures (test/fixtures/captures/chromium-156: chromium-01.h2.json, chromium_ice-0[12].http.txt)',
-  userAgent: CHROME_UA,
-  http2: {
-    settings: CHROME_H2_SETTINGS,
-    connectionWindowIncrement: 15663105, // 15 MiB connection window
-    streamWindowIncrement: 0,
-    priority: {
-      exclusive: true,
-      dependsOn: 0,
-      weightByUrgency: { 0: 256, 1: 220, 2: 183, 3: 147, 4: 110 },
-      defaultWeight: { navigation: 256, image: 183 },
-    },
-    pseudoHeaderOrder: [':method', ':authority', ':scheme', ':path'],
-    firstStreamId: 1,
-  },
-  headers: {
-    navigation: {
-      h2: [
-        ['sec-ch-ua', CHROME_SEC_CH_UA],
-        ['sec-ch-ua-mobile', '?0'],
-        ['sec-ch-ua-platform', '"Linux"'],
-        ['upgrade-insecure-requests', '1'],
-        ['user-agent', CHROME_UA],
-        [
-          'accept',
-          'text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7',
-        ],
-        ['sec-fetch-site', 'none'],
-        ['sec-fetch-mode', 'navigate'],
-        ['sec-fetch-user', '?1'],
-        ['sec-fetch-dest', 'document'],
-        ['accept-encoding', 'gzip, deflate, br, zstd'],
-        ['accept-language', 'en-US,en;q=0.9'],
-        ['priority', 'u=0, i'],
-      ],
-      h1: [
-        ['Host', null],
-        ['Connection', null],
-        ['sec-ch-ua', CHROME_SEC_CH_UA],
-        ['sec-ch-ua-mobile', '?0'],
-        ['sec-ch-ua-platform', '"Linux"'],
-        ['Upgrade-Insecure-Requests', '1'],
-        ['User-Agent', CHROME_UA],
-        [
-          'Accept',
-          'text/html,application/xhtml+xml,application/xml;q=0.9,image/jxl,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7',
-        ],
-        ['Sec-Fetch-Site', 'none'],
-        ['Sec-Fetch-Mode', 'navigate'],
-        ['Sec-Fetch-User', '?1'],
-        ['Sec-Fetch-Dest', 'document'],
-        ['Accept-Encoding', 'gzip, deflate, br, zstd'],
-        ['Accept-Language', 'en-US,en;q=0.9'],
-      ],
-    },
-    image: {
-      h2: [
-        ['sec-ch-ua-platform', '"Linux"'],
-        ['user-agent', CHROME_UA],
-        ['sec-ch-ua', CHROME_SEC_CH_UA],
-        ['sec-ch-ua-mobile', '?0'],
-        ['accept', 'image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8'],
-        ['sec-fetch-site', 'same-origin'],
-        ['sec-fetch-mode', 'no-cors'],
-        ['sec-fetch-dest', 'image'],
-        ['referer', null],
-        ['accept-encoding', 'gzip, deflate, br, zstd'],
-        ['accept-language', 'en-US,en;q=0.9'],
-        ['priority', 'u=2, i'],
-      ],
-      h1: [
-        ['Host', null],
-        ['Connection', null],
-        ['sec-ch-ua-platform', '"Linux"'],
-        ['User-Agent', CHROME_UA],
-        ['sec-ch-ua', CHROME_SEC_CH_UA],
-        ['sec-ch-ua-mobile', '?0'],
-        ['Accept', 'image/jxl,image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8'],
-        ['Sec-Fetch-Site', 'same-origin'],
-        ['Sec-Fetch-Mode', 'no-cors'],
-        ['Sec-Fetch-Dest', 'image'],
-        ['Referer', null],
-        ['Accept-Encoding', 'gzip, deflate, br, zstd'],
-        ['Accept-Language', 'en-US,en;q=0.9'],
-      ],
-    },
-  },
 }

@@ -8,7 +8,6 @@
  * total length 1888 bytes (2459 with the captured 224-byte ticket).
  */
 import type { ClientHelloSpec } from '../spec.js'
-import type { HttpProfile } from '../http.js'
 import { ExtensionType } from '../extension-types.js'
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
@@ -76,95 +75,4 @@ export const firefox: ClientHelloSpec = {
   ],
   shuffle: 'none',
   reuseX25519InHybrid: true,
-}
-
-const FIREFOX_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0'
-
-/**
- * Firefox ESR 153's HTTP side, from `firefox-esr-153/firefox-01/02.h2.json` (Akamai
- * `1:65536;2:0;4:131072;5:16384|12517377|0|m,p,a,s`; first request on stream 3; after each
- * HEADERS a stream WINDOW_UPDATE of 12451840, raising the stream window to 12 MiB) and
- * `firefox_ca-0[14].http.txt` (HTTP/1.1 image head). The HTTP/1.1 navigation order is the one
- * in SUMMARY.md. Weights by urgency: 0 -> 42 (document), 4 -> 14 (image), 5 -> 12, all captured.
- * `te: trailers` is HTTP/2 only.
- */
-export const firefoxHttp: HttpProfile = {
-  name: 'firefox',
-  source:
-    'Firefox ESR 153.7.0esr captures (test/fixtures/captures/firefox-esr-153: firefox-0[12].h2.json, firefox_ca-0[14].http.txt, SUMMARY.md)',
-  userAgent: FIREFOX_UA,
-  http2: {
-    settings: [
-      { id: 1, value: 65536 }, // HEADER_TABLE_SIZE
-      { id: 2, value: 0 }, // ENABLE_PUSH
-      { id: 4, value: 131072 }, // INITIAL_WINDOW_SIZE
-      { id: 5, value: 16384 }, // MAX_FRAME_SIZE
-    ],
-    connectionWindowIncrement: 12517377, // 12 MiB connection window
-    streamWindowIncrement: 12451840, // 131072 + 12451840 = 12 MiB per stream
-    priority: {
-      exclusive: false,
-      dependsOn: 0,
-      weightByUrgency: { 0: 42, 4: 14, 5: 12 },
-      defaultWeight: { navigation: 42, image: 14 },
-    },
-    pseudoHeaderOrder: [':method', ':path', ':authority', ':scheme'],
-    firstStreamId: 3,
-  },
-  headers: {
-    navigation: {
-      h2: [
-        ['user-agent', FIREFOX_UA],
-        ['accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'],
-        ['accept-language', 'en-US,en;q=0.9'],
-        ['accept-encoding', 'gzip, deflate, br, zstd'],
-        ['upgrade-insecure-requests', '1'],
-        ['sec-fetch-dest', 'document'],
-        ['sec-fetch-mode', 'navigate'],
-        ['sec-fetch-site', 'none'],
-        ['priority', 'u=0, i'],
-        ['te', 'trailers'],
-      ],
-      h1: [
-        ['Host', null],
-        ['User-Agent', FIREFOX_UA],
-        ['Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'],
-        ['Accept-Language', 'en-US,en;q=0.9'],
-        ['Accept-Encoding', 'gzip, deflate, br, zstd'],
-        ['Connection', null],
-        ['Upgrade-Insecure-Requests', '1'],
-        ['Sec-Fetch-Dest', 'document'],
-        ['Sec-Fetch-Mode', 'navigate'],
-        ['Sec-Fetch-Site', 'none'],
-        ['Priority', 'u=0, i'],
-      ],
-    },
-    image: {
-      h2: [
-        ['user-agent', FIREFOX_UA],
-        ['accept', 'image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5'],
-        ['accept-language', 'en-US,en;q=0.9'],
-        ['accept-encoding', 'gzip, deflate, br, zstd'],
-        ['referer', null],
-        ['sec-fetch-dest', 'image'],
-        ['sec-fetch-mode', 'no-cors'],
-        ['sec-fetch-site', 'same-origin'],
-        ['priority', 'u=4, i'],
-        ['te', 'trailers'],
-      ],
-      h1: [
-        ['Host', null],
-        ['User-Agent', FIREFOX_UA],
-        ['Accept', 'image/avif,image/webp,image/png,image/svg+xml,image/*;q=0.8,*/*;q=0.5'],
-        ['Accept-Language', 'en-US,en;q=0.9'],
-        ['Accept-Encoding', 'gzip, deflate, br, zstd'],
-        ['Connection', null],
-        ['Referer', null],
-        ['Sec-Fetch-Dest', 'image'],
-        ['Sec-Fetch-Mode', 'no-cors'],
-        ['Sec-Fetch-Site', 'same-origin'],
-        ['Priority', 'u=4, i'],
-      ],
-    },
-  },
 }

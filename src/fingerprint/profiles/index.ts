@@ -1,49 +1,37 @@
-/** The built-in browser profiles, by name. */
-import { InvalidArgumentError } from '../../errors.js'
+/**
+ * The built-in profiles by name. Since request identities (`../identity/`), a profile name is an
+ * identity name or alias (`chrome-156-windows`, `chrome-latest-windows`, `chrome`, …): `getProfile`
+ * gives its ClientHello, `getHttpProfile` the identity (HTTP/2 first flight, headers per destination).
+ * `chrome` and `firefox` remain as aliases of `chrome-latest-windows` and `firefox-latest-windows`.
+ */
 import type { HttpProfile } from '../http.js'
 import type { ClientHelloSpec } from '../spec.js'
-import { chrome, chromeHttp } from './chrome.js'
-import { firefox, firefoxHttp } from './firefox.js'
+import { chrome } from './chrome.js'
+import { firefox } from './firefox.js'
+import { IDENTITY_REFS, getIdentity, type IdentityRef } from '../identity/table.js'
+import type { RequestIdentity } from '../identity/types.js'
 
-const profiles: ReadonlyMap<string, ClientHelloSpec> = new Map([
-  [chrome.name, chrome],
-  [firefox.name, firefox],
-])
-
-/** Names accepted by `getProfile`, e.g. `['chrome', 'firefox']`. */
-export const profileNames: readonly string[] = [...profiles.keys()]
+/** Names accepted by `getProfile` and `getHttpProfile`: every identity name and alias. */
+export const profileNames: readonly IdentityRef[] = IDENTITY_REFS
 
 /**
- * The built-in profile called `name`.
+ * The ClientHello of the identity called `name`.
  * @throws InvalidArgumentError (ERR_INVALID_ARGUMENT) for an unknown name; the message lists the known ones.
  */
 export function getProfile(name: string): ClientHelloSpec {
-  const spec = profiles.get(name)
-  if (spec === undefined) {
-    throw new InvalidArgumentError(
-      `unknown TLS profile ${JSON.stringify(name)}; known profiles: ${profileNames.join(', ')}`,
-    )
-  }
-  return spec
+  return getIdentity(name).tls
 }
-
-const httpProfiles: ReadonlyMap<string, HttpProfile> = new Map([
-  [chromeHttp.name, chromeHttp],
-  [firefoxHttp.name, firefoxHttp],
-])
 
 /**
- * The HTTP side (HTTP/2 fingerprint, default headers) of the built-in profile called `name`.
+ * The identity called `name` as an HTTP profile (HTTP/2 fingerprint, default headers per request kind).
  * @throws InvalidArgumentError (ERR_INVALID_ARGUMENT) for an unknown name.
  */
-export function getHttpProfile(name: string): HttpProfile {
-  const p = httpProfiles.get(name)
-  if (p === undefined) {
-    throw new InvalidArgumentError(
-      `unknown HTTP profile ${JSON.stringify(name)}; known profiles: ${[...httpProfiles.keys()].join(', ')}`,
-    )
-  }
-  return p
+export function getHttpProfile(name: string): RequestIdentity & HttpProfile {
+  return getIdentity(name)
 }
 
-export { chrome, chromeHttp, firefox, firefoxHttp }
+/** The `chrome` and `firefox` identities (Windows) as HTTP profiles. */
+export const chromeHttp: HttpProfile = getIdentity('chrome')
+export const firefoxHttp: HttpProfile = getIdentity('firefox')
+
+export { chrome, firefox }

@@ -57,15 +57,8 @@ export function windowUpdateFrame(streamId: number, increment: number): Buffer {
   return encodeFrame(FrameType.WINDOW_UPDATE, 0, streamId, payload)
 }
 
-/** A SETTINGS frame (RFC 9113 §6.5) with the parameters in the given order. */
-export function settingsFrame(settings: ReadonlyArray<{ id: number; value: number }>): Buffer {
-  const payload = Buffer.allocUnsafe(settings.length * 6)
-  settings.forEach((s, i) => {
-    payload.writeUInt16BE(s.id, i * 6)
-    payload.writeUInt32BE(s.value >>> 0, i * 6 + 2)
-  })
-  return encodeFrame(FrameType.SETTINGS, 0, 0, payload)
-}
+/** A SETTINGS frame (RFC 9113 §6.5) with the parameters in the given order (the fingerprint layer's one encoder). */
+export { encodeSettingsFrame as settingsFrame } from '../../fingerprint/http.js'
 
 /**
  * How a splitter treats frames: `frame` gets every non-DATA frame whole and returns the bytes

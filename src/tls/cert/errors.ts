@@ -2,7 +2,8 @@
  * Certificate verification errors (RFC 5280 path validation, RFC 6125 identity checks).
  * Each carries a machine-readable `reason` and the alert to send (RFC 8446 §6.2).
  */
-import { HotConnError } from '../../errors.js'
+import { AlertDescription } from '../constants.js'
+import { TlsError } from '../errors.js'
 
 /** Why a certificate chain was rejected. */
 export type CertificateFailureReason =
@@ -18,16 +19,19 @@ export type CertificateFailureReason =
   | 'name_constraints'
   | 'unsupported_critical_extension'
   | 'malformed'
+  | 'profile_violation'
+  | 'weak_key'
+  | 'limit_exceeded'
   | 'empty_chain'
 
-/** RFC 8446 §6.2 alert descriptions used for certificate failures. */
+/** The RFC 8446 §6.2 alert descriptions certificate failures use (a view of AlertDescription). */
 export const CertificateAlert = {
-  bad_certificate: 42,
-  unsupported_certificate: 43,
-  certificate_expired: 45,
-  certificate_unknown: 46,
-  unknown_ca: 48,
-  decode_error: 50,
+  bad_certificate: AlertDescription.bad_certificate,
+  unsupported_certificate: AlertDescription.unsupported_certificate,
+  certificate_expired: AlertDescription.certificate_expired,
+  certificate_unknown: AlertDescription.certificate_unknown,
+  unknown_ca: AlertDescription.unknown_ca,
+  decode_error: AlertDescription.decode_error,
 } as const
 
 /** The alert RFC 8446 §6.2 prescribes for each reason. */
@@ -44,6 +48,9 @@ export const ALERT_FOR_REASON: Readonly<Record<CertificateFailureReason, number>
   name_constraints: CertificateAlert.bad_certificate,
   unsupported_critical_extension: CertificateAlert.unsupported_certificate,
   malformed: CertificateAlert.bad_certificate,
+  profile_violation: CertificateAlert.bad_certificate,
+  weak_key: CertificateAlert.unsupported_certificate,
+  limit_exceeded: CertificateAlert.bad_certificate,
   // RFC 8446 §4.4.2.4: an empty server Certificate message is a decode_error.
   empty_chain: CertificateAlert.decode_error,
 }
@@ -51,17 +58,16 @@ export const ALERT_FOR_REASON: Readonly<Record<CertificateFailureReason, number>
 /**
  * The server's certificate chain failed verification (code ERR_TLS_BAD_CERTIFICATE).
  * `reason` says which check failed, `subject` names the certificate (when one is to blame),
- * `alert` is the RFC 8446 §6.2 alert to send before closing.
+ * `alert` is the RFC 8446 §6.2 alert to send before closing; `rule` is `reason`.
  */
-export class TlsCertificateError extends HotConnError {
+export class TlsCertificateError extends TlsError {
   readonly reason: CertificateFailureReason
-  readonly alert: number
+  declare readonly alert: number
   readonly subject: string | undefined
 
   constructor(reason: CertificateFailureReason, message: string, subject?: string, options?: { cause?: unknown }) {
-    super('ERR_TLS_BAD_CERTIFICATE', message, options)
+    super('ERR_TLS_BAD_CERTIFICATE', reason, message, ALERT_FOR_REASON[reason], options)
     this.reason = reason
-    this.alert = ALERT_FOR_REASON[reason]
     this.subject = subject
   }
 }

@@ -1,9 +1,10 @@
 /**
- * Server identity check (RFC 6125 §6, as profiled by RFC 9525 and the CA/Browser Forum):
- * DNS names against subjectAltName dNSName entries (one wildcard, the whole left-most label),
- * IP literals against iPAddress entries only, commonName only when the certificate has no
- * dNSName or iPAddress entry. Case-insensitive; a trailing dot is ignored; Unicode names are
- * compared in their A-label (punycode) form.
+ * Server identity check (RFC 9525 §6, which obsoletes RFC 6125, and the CA/Browser Forum BR §7.1.2.7.12):
+ * DNS names against subjectAltName dNSName entries (one wildcard, the whole left-most label), IP literals
+ * against iPAddress entries only. The subject commonName is never used (RFC 9525 §6.3: a client MUST NOT
+ * seek a match in the CN; browsers stopped doing so, Chrome in version 58), so a certificate without a
+ * subjectAltName matches no host. Case-insensitive; a trailing dot is ignored; Unicode names are compared in
+ * their A-label (punycode) form.
  */
 import { isIP } from 'node:net'
 import { domainToASCII } from 'node:url'
@@ -12,8 +13,6 @@ import { domainToASCII } from 'node:url'
 export interface PresentedIdentities {
   readonly dnsNames: readonly string[]
   readonly ipAddresses: readonly Uint8Array[]
-  /** Subject commonName, used only when there are no dNSName/iPAddress entries. */
-  readonly commonName?: string | undefined
 }
 
 /** Whether `host` (DNS name or IP literal, IPv6 with or without brackets) matches the presented identities. */
@@ -25,15 +24,11 @@ export function matchesHostname(host: string, ids: PresentedIdentities): boolean
   }
   const name = normalizeDnsName(bare)
   if (name === undefined) return false
-  if (ids.dnsNames.length > 0 || ids.ipAddresses.length > 0) {
-    return ids.dnsNames.some((pattern) => matchesPattern(name, pattern))
-  }
-  // RFC 6125 §6.4.4: commonName only as a last resort, and never as a wildcard source beyond the same rules.
-  return ids.commonName !== undefined && matchesPattern(name, ids.commonName)
+  return ids.dnsNames.some((pattern) => matchesPattern(name, pattern))
 }
 
 /**
- * RFC 6125 §6.4.3 with the strict profile browsers use: `*` must be the entire left-most label,
+ * RFC 9525 §6.3 with the strict profile browsers use: `*` must be the entire left-most label,
  * matches exactly one non-empty label, and at least two labels must follow it (no `*.com`).
  */
 export function matchesPattern(name: string, pattern: string): boolean {
@@ -63,7 +58,8 @@ function normalizeDnsName(raw: string, allowWildcard = false): string | undefine
   return s
 }
 
-function ipBytes(ip: string): Buffer | undefined {
+/** The 4 or 16 bytes of an IP literal, or undefined. */
+export function ipBytes(ip: string): Buffer | undefined {
   const family = isIP(ip)
   if (family === 4) return Buffer.from(ip.split('.').map(Number))
   if (family !== 6) return undefined

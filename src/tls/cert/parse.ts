@@ -1,34 +1,66 @@
 /**
- * Decodes the parts of an X.509 certificate that path validation needs (RFC 5280 §4.1, §4.2).
- * node:crypto's X509Certificate (OpenSSL) parses the certificate and verifies signatures; the
- * extensions it does not expose (basicConstraints, keyUsage, extKeyUsage, raw SANs) are read here
- * with node-forge's DER decoder.
+ * Decodes the parts of an X.509 certificate that path validation needs (RFC 5280 §4.1, §4.2) with the
+ * strict DER reader in der.ts. node:crypto verifies the signatures (public-key.ts); a node:crypto
+ * X509Certificate is built only for the certificates of the validated path (OpenSSL 3.0's decoder costs
+ * ~0.4 ms a certificate, so the extras a server sends are never handed to it).
+ *
+ * Anything that does not decode, or that RFC 5280 says a certificate cannot hold (a duplicate extension, an
+ * empty GeneralNames, an empty nameConstraints), ends in TlsCertificateError('malformed'), never in another
+ * error.
  */
-import { X509Certificate } from 'node:crypto'
-import forge from 'node-forge'
+import { X509Certificate, type KeyObject } from 'node:crypto'
+import {
+  boolean,
+  children,
+  encoding,
+  expect,
+  integerBytes,
+  isContext,
+  isUniversal,
+  oid,
+  primitive,
+  readDer,
+  sequence,
+  smallInteger,
+  Tag,
+  TagClass,
+  value,
+  type Der,
+} from './der.js'
 import { TlsCertificateError } from './errors.js'
+import {
+  decodeGeneralNames,
+  decodeNameConstraints,
+  rdnSequence,
+  type DistinguishedName,
+  type GeneralNames,
+  type NameConstraints,
+} from './general-names.js'
+import {
+  decodeSubjectPublicKey,
+  importPublicKey,
+  verifyCertificateSignature,
+  type SubjectPublicKey,
+} from './public-key.js'
 
-const { asn1 } = forge
-const forgeAsn1 = forge.asn1 as unknown as {
-  fromDer(
-    bytes: forge.util.ByteStringBuffer,
-    options: { strict: boolean; decodeBitStrings: boolean; parseAllBytes: boolean },
-  ): forge.asn1.Asn1
-}
+export type { GeneralNames, NameConstraints } from './general-names.js'
 
 /** RFC 5280 §4.2 extension OIDs. */
 export const OID = {
   subjectKeyIdentifier: '2.5.29.14',
   keyUsage: '2.5.29.15',
   subjectAltName: '2.5.29.17',
+  issuerAltName: '2.5.29.18',
   basicConstraints: '2.5.29.19',
   nameConstraints: '2.5.29.30',
+  crlDistributionPoints: '2.5.29.31',
   certificatePolicies: '2.5.29.32',
   policyMappings: '2.5.29.33',
   authorityKeyIdentifier: '2.5.29.35',
   policyConstraints: '2.5.29.36',
   extKeyUsage: '2.5.29.37',
   inhibitAnyPolicy: '2.5.29.54',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
   anyExtendedKeyUsage: '2.5.29.37.0',
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
@@ -50,14 +82,26 @@ export const KeyUsageBit = {
 export interface ParsedExtension {
   readonly critical: boolean
   /** extnValue contents (DER of the extension's own syntax). */
-  readonly value: string
+  readonly value: Buffer
+}
+
+/** authorityKeyIdentifier (RFC 5280 §4.2.1.1). */
+export interface AuthorityKeyIdentifier {
+  readonly keyIdentifier: Buffer | undefined
+  readonly hasAuthorityCertIssuer: boolean
+  readonly hasAuthorityCertSerialNumber: boolean
 }
 
 /** One certificate as path validation sees it. */
 export interface ParsedCertificate {
   readonly der: Buffer
+  /** node:crypto's view, built on first use; throws TlsCertificateError('malformed') if OpenSSL rejects it. */
   readonly x509: X509Certificate
-  /** OpenSSL one-line forms, for messages. */
+  /** The subject public key, imported on first use; throws TlsCertificateError('malformed') if it does not import. */
+  readonly publicKey: KeyObject
+  /** 1, 2 or 3 (RFC 5280 §4.1.2.1). */
+  readonly version: number
+  /** One-line forms ("CN=a, O=b"), for messages ('' for an empty Name). */
   readonly subject: string
   readonly issuer: string
   /** Lowercased one-line forms, a fallback for Names encoded differently but equal (RFC 5280 §7.1). */
@@ -66,10 +110,18 @@ export interface ParsedCertificate {
   /** DER of the subject and issuer Names (RFC 5280 §7.1 compares them; byte equality is the common case). */
   readonly subjectDer: string
   readonly issuerDer: string
+  /** The subject's RDNs (DER each); empty for an empty subject. */
+  readonly subjectRdns: DistinguishedName
+  readonly issuerEmpty: boolean
+  /** emailAddress attributes of the subject (PKCS #9), which rfc822Name constraints cover (RFC 5280 §4.2.1.10). */
+  readonly subjectEmails: readonly string[]
   readonly notBefore: Date
   readonly notAfter: Date
   /** OID of the signature algorithm the issuer used (RFC 5280 §4.1.1.2). */
   readonly signatureAlgorithm: string
+  /** The signature AlgorithmIdentifier inside the TBSCertificate equals the outer one (RFC 5280 §4.1.1.2). */
+  readonly signatureAlgorithmsMatch: boolean
+  readonly subjectPublicKey: SubjectPublicKey
   readonly extensions: ReadonlyMap<string, ParsedExtension>
   /** undefined when the extension is absent. */
   readonly basicConstraints: { readonly ca: boolean; readonly pathLen: number | undefined } | undefined
@@ -77,202 +129,326 @@ export interface ParsedCertificate {
   readonly keyUsage: ReadonlySet<number> | undefined
   /** Key purpose OIDs; undefined when the extension is absent. */
   readonly extKeyUsage: readonly string[] | undefined
-  /** dNSName and iPAddress entries of subjectAltName; undefined when the extension is absent. */
-  readonly subjectAltName: { readonly dnsNames: readonly string[]; readonly ipAddresses: readonly Buffer[] } | undefined
-  /** dNSName / iPAddress subtrees of nameConstraints (RFC 5280 §4.2.1.10); undefined when absent. */
+  /** undefined when the extension is absent. */
+  readonly subjectAltName: GeneralNames | undefined
   readonly nameConstraints: NameConstraints | undefined
+  readonly subjectKeyIdentifier: Buffer | undefined
+  readonly authorityKeyIdentifier: AuthorityKeyIdentifier | undefined
+  /** The subject's last commonName, for messages only (identity comes from subjectAltName). */
   readonly commonName: string | undefined
   readonly selfIssued: boolean
-}
-
-export interface NameSubtrees {
-  readonly dnsNames: readonly string[]
-  /** Address followed by mask: 8 bytes (IPv4) or 32 bytes (IPv6). */
-  readonly ipRanges: readonly Buffer[]
-}
-
-export interface NameConstraints {
-  readonly permitted: NameSubtrees | undefined
-  readonly excluded: NameSubtrees | undefined
+  /** Whether this certificate's signature verifies with `issuer`'s key (RFC 5280 §6.1.3 (a)(1)). */
+  signedBy(issuer: ParsedCertificate): boolean
 }
 
 /** Parses one DER certificate. Throws TlsCertificateError('malformed') when it does not decode. */
 export function parseCertificate(der: Buffer | Uint8Array): ParsedCertificate {
-  const bytes = Buffer.from(der.buffer, der.byteOffset, der.byteLength)
-  let x509: X509Certificate
-  let root: forge.asn1.Asn1
+  const bytesIn = Buffer.from(der.buffer, der.byteOffset, der.byteLength)
+  let subject = ''
   try {
-    x509 = new X509Certificate(bytes)
-    root = forgeAsn1.fromDer(forge.util.createBuffer(bytes.toString('binary')), {
-      strict: true,
-      decodeBitStrings: false,
-      parseAllBytes: true,
-    })
-  } catch (cause) {
-    throw new TlsCertificateError(
-      'malformed',
-      `certificate does not decode as DER X.509 (RFC 5280 §4.1): ${(cause as Error).message}; the server sent a corrupt chain`,
-      undefined,
-      { cause },
-    )
-  }
-  const subject = oneLine(x509.subject)
-  try {
-    return decode(bytes, x509, root, subject)
+    const root = readDer(bytesIn)
+    const top = sequence(root, 'Certificate')
+    if (top.length !== 3) throw new Error('Certificate must have three fields')
+    const tbsFields = sequence(top[0], 'TBSCertificate')
+    const hasVersion = isContext(tbsFields[0], 0)
+    const subjectNode = tbsFields[(hasVersion ? 1 : 0) + 4]
+    subject = subjectNode ? nameToString(subjectNode) : ''
+    return decode(bytesIn, top, tbsFields, hasVersion, subject)
   } catch (cause) {
     if (cause instanceof TlsCertificateError) throw cause
-    throw new TlsCertificateError(
-      'malformed',
-      `certificate "${subject}" has a malformed field (RFC 5280 §4.1): ${(cause as Error).message}`,
-      subject,
-      { cause },
-    )
+    throw malformed(subject, (cause as Error).message, cause)
   }
 }
 
-function decode(der: Buffer, x509: X509Certificate, root: forge.asn1.Asn1, subject: string): ParsedCertificate {
-  const top = children(root)
-  const tbs = children(top[0])
-  const sigAlg = children(top[1])
+function malformed(subject: string, why: string, cause?: unknown): TlsCertificateError {
+  return new TlsCertificateError(
+    'malformed',
+    subject
+      ? `certificate "${subject}" has a malformed field (RFC 5280 §4.1): ${why}`
+      : `certificate does not decode as DER X.509 (RFC 5280 §4.1): ${why}; the server sent a corrupt chain`,
+    subject || undefined,
+    cause === undefined ? undefined : { cause },
+  )
+}
+
+function decode(der: Buffer, top: Der[], tbs: Der[], hasVersion: boolean, subject: string): ParsedCertificate {
   // tbs: [0]version? serial signature issuer validity subject spki [1]? [2]? [3]extensions?
-  const offset = tbs[0]?.tagClass === asn1.Class.CONTEXT_SPECIFIC && tbs[0].type === 0 ? 1 : 0
+  const version = hasVersion ? smallInteger(children(tbs[0])[0], 'version') + 1 : 1
+  if (hasVersion && version === 1) throw new Error('version v1 must be omitted, not encoded (DER DEFAULT)')
+  if (version > 3) throw new Error(`unknown certificate version ${version}`)
+  const offset = hasVersion ? 1 : 0
+  integerBytes(tbs[offset], 'serialNumber')
+  const innerSigAlg = tbs[offset + 1]
   const issuerNode = tbs[offset + 2]
-  const subjectNode = tbs[offset + 4]
-  if (!issuerNode || !subjectNode) throw new Error('TBSCertificate is too short')
-  const extensions = new Map<string, ParsedExtension>()
-  const extsNode = tbs.find((n) => n.tagClass === asn1.Class.CONTEXT_SPECIFIC && n.type === 3)
-  if (extsNode) {
-    for (const ext of children(children(extsNode)[0])) {
-      const parts = children(ext)
-      const id = asn1.derToOid(primitive(parts[0]))
-      const critical = parts.length === 3 && primitive(parts[1]).charCodeAt(0) !== 0
-      const value = primitive(parts[parts.length - 1])
-      // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
-      if (extensions.has(id)) throw new Error(`duplicate extension ${id} (RFC 5280 §4.2)`)
-      extensions.set(id, { critical, value })
-    }
-  }
-  const subjectDer = asn1.toDer(subjectNode).getBytes()
-  const issuerDer = asn1.toDer(issuerNode).getBytes()
-  return {
+  const validity = sequence(tbs[offset + 3], 'Validity')
+  const subjectNode = tbs[offset + 4]!
+  const spkiNode = tbs[offset + 5]
+  if (!innerSigAlg || !issuerNode || !spkiNode || validity.length !== 2) throw new Error('TBSCertificate is too short')
+  const [sigAlgOid, sigAlgParams, extraParam] = sequence(top[1], 'signatureAlgorithm')
+  if (extraParam) throw new Error('AlgorithmIdentifier has extra fields')
+  const sigBits = primitive(expect(top[2], Tag.bitString, 'a BIT STRING (signatureValue)'), 'signatureValue')
+  if (sigBits.length < 1 || sigBits[0] !== 0) throw new Error('signatureValue has unused bits')
+  const signatureValue = sigBits.subarray(1)
+  const signatureAlgorithm = oid(sigAlgOid)
+  const tbsBytes = encoding(top[0]!)
+  const extensions = decodeExtensions(tbs.slice(offset + 6), version)
+  const subjectDer = encoding(subjectNode).toString('latin1')
+  const issuerDer = encoding(issuerNode).toString('latin1')
+  const issuer = nameToString(issuerNode)
+  const subjectPublicKey = decodeSubjectPublicKey(spkiNode, encoding(spkiNode))
+  const ext = (id: string) => extensions.get(id)
+  let x509: X509Certificate | undefined
+  let publicKey: KeyObject | undefined
+  const cert: ParsedCertificate = {
     der,
-    x509,
+    get x509() {
+      if (!x509) {
+        try {
+          x509 = new X509Certificate(der)
+        } catch (cause) {
+          throw malformed(subject, `OpenSSL does not accept it: ${(cause as Error).message}`, cause)
+        }
+      }
+      return x509
+    },
+    get publicKey() {
+      if (!publicKey) {
+        try {
+          publicKey = importPublicKey(subjectPublicKey)
+        } catch (cause) {
+          throw malformed(subject, `its public key does not import: ${(cause as Error).message}`, cause)
+        }
+      }
+      return publicKey
+    },
+    version,
     subject,
-    issuer: oneLine(x509.issuer),
-    subjectKey: subject.toLowerCase(),
-    issuerKey: oneLine(x509.issuer).toLowerCase(),
+    issuer,
+    subjectKey: decodeName(subjectNode).text.toLowerCase(),
+    issuerKey: decodeName(issuerNode).text.toLowerCase(),
     subjectDer,
     issuerDer,
-    notBefore: new Date(x509.validFrom),
-    notAfter: new Date(x509.validTo),
-    signatureAlgorithm: asn1.derToOid(primitive(sigAlg[0])),
+    subjectRdns: rdnSequence(subjectNode),
+    issuerEmpty: rdnSequence(issuerNode).length === 0,
+    subjectEmails: attributeValues(subjectNode, OID_EMAIL_ADDRESS),
+    notBefore: decodeTime(validity[0]!),
+    notAfter: decodeTime(validity[1]!),
+    signatureAlgorithm,
+    signatureAlgorithmsMatch: encoding(innerSigAlg).equals(encoding(top[1]!)),
+    subjectPublicKey,
     extensions,
-    basicConstraints: decodeBasicConstraints(extensions.get(OID.basicConstraints)),
-    keyUsage: decodeKeyUsage(extensions.get(OID.keyUsage)),
-    extKeyUsage: decodeExtKeyUsage(extensions.get(OID.extKeyUsage)),
-    subjectAltName: decodeSubjectAltName(extensions.get(OID.subjectAltName)),
-    nameConstraints: decodeNameConstraints(extensions.get(OID.nameConstraints)),
-    commonName: commonNameOf(subjectNode),
-    selfIssued: subjectDer === issuerDer || oneLine(x509.subject).toLowerCase() === oneLine(x509.issuer).toLowerCase(),
+    basicConstraints: ifPresent(ext(OID.basicConstraints), decodeBasicConstraints),
+    keyUsage: ifPresent(ext(OID.keyUsage), decodeKeyUsage),
+    extKeyUsage: ifPresent(ext(OID.extKeyUsage), (n) => sequence(n, 'ExtKeyUsageSyntax').map((k) => oid(k))),
+    subjectAltName: ifPresent(ext(OID.subjectAltName), decodeGeneralNames),
+    nameConstraints: ifPresent(ext(OID.nameConstraints), decodeNameConstraints),
+    subjectKeyIdentifier: ifPresent(ext(OID.subjectKeyIdentifier), (n) =>
+      primitive(expect(n, Tag.octetString, 'an OCTET STRING (subjectKeyIdentifier)'), 'subjectKeyIdentifier'),
+    ),
+    authorityKeyIdentifier: ifPresent(ext(OID.authorityKeyIdentifier), decodeAuthorityKeyIdentifier),
+    commonName: attributeValues(subjectNode, OID_COMMON_NAME).at(-1),
+    selfIssued:
+      subjectDer === issuerDer ||
+      decodeName(subjectNode).text.toLowerCase() === decodeName(issuerNode).text.toLowerCase(),
+    signedBy(issuerCert) {
+      return verifyCertificateSignature(
+        signatureAlgorithm,
+        sigAlgParams,
+        tbsBytes,
+        signatureValue,
+        issuerCert.publicKey,
+      )
+    },
   }
+  return cert
 }
 
-function decodeBasicConstraints(ext: ParsedExtension | undefined): ParsedCertificate['basicConstraints'] {
-  if (!ext) return undefined
-  const fields = children(fromDer(ext.value))
+function decodeExtensions(rest: Der[], version: number): Map<string, ParsedExtension> {
+  const extensions = new Map<string, ParsedExtension>()
+  for (const node of rest) {
+    if (isContext(node, 1) || isContext(node, 2)) continue // issuerUniqueID, subjectUniqueID
+    if (!isContext(node, 3)) throw new Error('unexpected field after subjectPublicKeyInfo')
+    if (version !== 3) throw new Error(`a version ${version} certificate has extensions (RFC 5280 §4.1.2.9)`)
+    const list = sequence(children(node)[0], 'Extensions')
+    if (list.length === 0) throw new Error('Extensions must not be empty (RFC 5280 §4.1)')
+    for (const e of list) {
+      const parts = sequence(e, 'Extension')
+      if (parts.length < 2 || parts.length > 3) throw new Error('Extension must have two or three fields')
+      const id = oid(parts[0])
+      const critical = parts.length === 3 && boolean(parts[1])
+      if (parts.length === 3 && !critical) throw new Error('critical FALSE must be omitted (DER DEFAULT)')
+      const extnValue = primitive(
+        expect(parts[parts.length - 1], Tag.octetString, 'an OCTET STRING (extnValue)'),
+        'extnValue',
+      )
+      // RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
+      if (extensions.has(id)) throw new Error(`duplicate extension ${id} (RFC 5280 §4.2)`)
+      extensions.set(id, { critical, value: extnValue })
+    }
+  }
+  const aia = extensions.get(OID.authorityInfoAccess)
+  if (aia) decodeAuthorityInfoAccess(readDer(aia.value))
+  return extensions
+}
+
+function ifPresent<T>(ext: ParsedExtension | undefined, decode: (node: Der) => T): T | undefined {
+  return ext ? decode(readDer(ext.value)) : undefined
+}
+
+function decodeBasicConstraints(node: Der): NonNullable<ParsedCertificate['basicConstraints']> {
+  const fields = sequence(node, 'BasicConstraints')
   let ca = false
   let pathLen: number | undefined
-  for (const f of fields) {
-    if (f.type === asn1.Type.BOOLEAN) ca = primitive(f).charCodeAt(0) !== 0
-    else if (f.type === asn1.Type.INTEGER) pathLen = asn1.derToInteger(primitive(f))
+  for (const [i, f] of fields.entries()) {
+    if (i === 0 && isUniversal(f, Tag.boolean)) ca = boolean(f)
+    else if (isUniversal(f, Tag.integer) && i === fields.length - 1) pathLen = smallInteger(f, 'pathLenConstraint')
+    else throw new Error('BasicConstraints holds an unexpected field')
   }
-  if (pathLen !== undefined && pathLen < 0) throw new Error('negative pathLenConstraint')
   return { ca, pathLen }
 }
 
-function decodeKeyUsage(ext: ParsedExtension | undefined): Set<number> | undefined {
-  if (!ext) return undefined
-  const bits = primitive(fromDer(ext.value))
+function decodeKeyUsage(node: Der): Set<number> {
+  const bits = primitive(expect(node, Tag.bitString, 'a BIT STRING (keyUsage)'), 'keyUsage')
+  if (bits.length < 1 || bits[0]! > 7 || (bits.length === 1 && bits[0] !== 0))
+    throw new Error('keyUsage BIT STRING is malformed')
   const set = new Set<number>()
   for (let i = 0; i < (bits.length - 1) * 8; i++) {
-    if (bits.charCodeAt(1 + (i >> 3)) & (0x80 >> (i & 7))) set.add(i)
+    if (bits[1 + (i >> 3)]! & (0x80 >> (i & 7))) set.add(i)
   }
   return set
 }
 
-function decodeExtKeyUsage(ext: ParsedExtension | undefined): string[] | undefined {
-  if (!ext) return undefined
-  return children(fromDer(ext.value)).map((n) => asn1.derToOid(primitive(n)))
+function decodeAuthorityKeyIdentifier(node: Der): AuthorityKeyIdentifier {
+  let keyIdentifier: Buffer | undefined
+  let hasAuthorityCertIssuer = false
+  let hasAuthorityCertSerialNumber = false
+  for (const f of sequence(node, 'AuthorityKeyIdentifier')) {
+    if (isContext(f, 0)) keyIdentifier = primitive(f, 'keyIdentifier')
+    else if (isContext(f, 1)) hasAuthorityCertIssuer = true
+    else if (isContext(f, 2)) hasAuthorityCertSerialNumber = true
+    else throw new Error('AuthorityKeyIdentifier holds an unexpected field')
+  }
+  return { keyIdentifier, hasAuthorityCertIssuer, hasAuthorityCertSerialNumber }
 }
 
-function decodeSubjectAltName(ext: ParsedExtension | undefined): ParsedCertificate['subjectAltName'] {
-  if (!ext) return undefined
-  const dnsNames: string[] = []
-  const ipAddresses: Buffer[] = []
-  for (const gn of children(fromDer(ext.value))) {
-    if (gn.tagClass !== asn1.Class.CONTEXT_SPECIFIC) continue
-    if (gn.type === 2) dnsNames.push(primitive(gn))
-    else if (gn.type === 7) ipAddresses.push(Buffer.from(primitive(gn), 'binary'))
+/** AuthorityInfoAccessSyntax ::= SEQUENCE SIZE (1..MAX) OF AccessDescription (RFC 5280 §4.2.2.1). */
+function decodeAuthorityInfoAccess(node: Der): void {
+  const items = sequence(node, 'AuthorityInfoAccessSyntax')
+  if (items.length === 0) throw new Error('authorityInfoAccess must hold at least one AccessDescription')
+  for (const item of items) {
+    const parts = sequence(item, 'AccessDescription')
+    if (parts.length !== 2) throw new Error('AccessDescription must have two fields')
+    oid(parts[0])
+    if (parts[1]!.tagClass !== TagClass.context) throw new Error('accessLocation must be a GeneralName')
   }
-  return { dnsNames, ipAddresses }
 }
 
-function decodeNameConstraints(ext: ParsedExtension | undefined): NameConstraints | undefined {
-  if (!ext) return undefined
-  let permitted: NameSubtrees | undefined
-  let excluded: NameSubtrees | undefined
-  for (const part of children(fromDer(ext.value))) {
-    const subtrees: NameSubtrees = { dnsNames: [], ipRanges: [] }
-    for (const subtree of children(part)) {
-      const base = children(subtree)[0]
-      if (!base || base.tagClass !== asn1.Class.CONTEXT_SPECIFIC) continue
-      if (base.type === 2) (subtrees.dnsNames as string[]).push(primitive(base))
-      else if (base.type === 7) (subtrees.ipRanges as Buffer[]).push(Buffer.from(primitive(base), 'binary'))
-    }
-    if (part.tagClass === asn1.Class.CONTEXT_SPECIFIC && part.type === 0) permitted = subtrees
-    else if (part.tagClass === asn1.Class.CONTEXT_SPECIFIC && part.type === 1) excluded = subtrees
-  }
-  return { permitted, excluded }
+/** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5.1, §4.1.2.5.2). */
+function decodeTime(node: Der): Date {
+  const utc = isUniversal(node, Tag.utcTime)
+  if (!utc && !isUniversal(node, Tag.generalizedTime))
+    throw new Error('validity time must be UTCTime or GeneralizedTime')
+  const text = primitive(node, 'Time').toString('latin1')
+  const m = (
+    utc ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/ : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/
+  ).exec(text)
+  if (!m) throw new Error(`validity time ${JSON.stringify(text)} is not in the RFC 5280 form (seconds, Zulu)`)
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number]
+  const year = utc ? (y >= 50 ? 1900 + y : 2000 + y) : y
+  const date = new Date(Date.UTC(year, mo - 1, d, h, mi, sec))
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || sec > 59)
+    throw new Error(`validity time ${JSON.stringify(text)} is not a valid date`)
+  if (year < 100) date.setUTCFullYear(year)
+  return date
 }
 
 const OID_COMMON_NAME = '2.5.4.3'
+const OID_EMAIL_ADDRESS = '1.2.840.113549.1.9.1'
 
-function commonNameOf(name: forge.asn1.Asn1): string | undefined {
-  let cn: string | undefined
+/** Short names for the one-line form (RFC 4514 §3, plus the PKIX ones OpenSSL prints). */
+const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.5': 'serialNumber',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.9': 'street',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '0.9.2342.19200300.100.1.1': 'UID',
+  [OID_EMAIL_ADDRESS]: 'emailAddress',
+}
+
+/** Directory string contents as text: BMPString UTF-16BE, UniversalString UTF-32BE, UTF8String, else latin1. */
+function stringValue(v: Der): string {
+  const raw = value(v)
+  switch (v.tag) {
+    case Tag.bmpString:
+      if (raw.length % 2) throw new Error('BMPString has an odd length')
+      return Buffer.from(raw).swap16().toString('utf16le')
+    case Tag.universalString: {
+      if (raw.length % 4) throw new Error('UniversalString length is not a multiple of 4')
+      let s = ''
+      for (let i = 0; i < raw.length; i += 4) s += String.fromCodePoint(Math.min(raw.readUInt32BE(i), 0x10ffff))
+      return s
+    }
+    case Tag.utf8String:
+      return raw.toString('utf8')
+    default:
+      return raw.toString('latin1')
+  }
+}
+
+interface DecodedName {
+  /** "CN=a, O=b" in certificate order; '' for an empty Name. */
+  readonly text: string
+  readonly attributes: readonly { readonly type: string; readonly value: string }[]
+}
+
+const decodedNames = new WeakMap<Der, DecodedName>()
+
+/**
+ * Attributes a Name may hold. Real subjects hold fewer than a dozen; thousands (x509-limbo's
+ * `pathological::nc-dos-*`) only serve to make name-constraint checks quadratic.
+ */
+export const MAX_NAME_ATTRIBUTES = 64
+
+/** One pass over a Name: its attributes as text and its one-line form. */
+function decodeName(name: Der): DecodedName {
+  let decoded = decodedNames.get(name)
+  if (decoded) return decoded
+  const attributes: { type: string; value: string }[] = []
+  const parts: string[] = []
   for (const rdn of children(name)) {
     for (const atv of children(rdn)) {
-      const [type, value] = children(atv)
-      if (type && value && asn1.derToOid(primitive(type)) === OID_COMMON_NAME) {
-        const raw = primitive(value)
-        // BMPString (30) is UTF-16BE; UTF8String (12) is UTF-8; the rest are ASCII subsets.
-        cn =
-          value.type === 30
-            ? Buffer.from(raw, 'binary').swap16().toString('utf16le')
-            : Buffer.from(raw, 'binary').toString(value.type === asn1.Type.UTF8 ? 'utf8' : 'latin1')
-      }
+      const [t, v, extra] = sequence(atv, 'AttributeTypeAndValue')
+      if (!v || extra) throw new Error('AttributeTypeAndValue must have a type and a value')
+      if (attributes.length === MAX_NAME_ATTRIBUTES)
+        throw new TlsCertificateError(
+          'limit_exceeded',
+          `a certificate Name holds more than ${MAX_NAME_ATTRIBUTES} attributes; hotconn stops there so a hostile certificate cannot stall the process`,
+        )
+      const type = oid(t)
+      const text = v.constructed ? '#' + encoding(v).toString('hex') : stringValue(v)
+      attributes.push({ type, value: text })
+      parts.push(`${ATTRIBUTE_NAMES[type] ?? type}=${text.replace(/[,\\]/g, (c) => '\\' + c)}`)
     }
   }
-  return cn // RFC 6125 §6.4.4: the most specific (last) CN
+  decoded = { text: parts.join(', '), attributes }
+  decodedNames.set(name, decoded)
+  return decoded
 }
 
-function oneLine(name: string): string {
-  return name.split('\n').filter(Boolean).join(', ')
+/** String values of every attribute `type` in a Name, in order. */
+function attributeValues(name: Der, type: string): string[] {
+  return decodeName(name)
+    .attributes.filter((a) => a.type === type)
+    .map((a) => a.value)
 }
 
-function children(node: forge.asn1.Asn1 | undefined): forge.asn1.Asn1[] {
-  if (!node || !Array.isArray(node.value)) throw new Error('expected a constructed ASN.1 value')
-  return node.value
-}
-
-function primitive(node: forge.asn1.Asn1 | undefined): string {
-  if (!node || typeof node.value !== 'string') throw new Error('expected a primitive ASN.1 value')
-  return node.value
-}
-
-function fromDer(bytes: string): forge.asn1.Asn1 {
-  return forgeAsn1.fromDer(forge.util.createBuffer(bytes), {
-    strict: true,
-    decodeBitStrings: false,
-    parseAllBytes: true,
-  })
+/** The one-line form for messages, cut at 200 characters. */
+function nameToString(name: Der): string {
+  const text = decodeName(name).text
+  return text.length > 200 ? text.slice(0, 200) + '…' : text
 }

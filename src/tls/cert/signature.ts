@@ -124,11 +124,13 @@ export function verifySignature(
   const s = SCHEMES.get(scheme)
   if (!s) {
     throw new TlsUnsupportedError(
+      'unsupported_signature_scheme',
       `signature scheme 0x${scheme.toString(16).padStart(4, '0')} is not supported (RFC 8446 §4.2.3); the server chose a scheme hotconn did not offer`,
     )
   }
   if (s.keyType.startsWith('ml-dsa') && !mldsaSupported()) {
     throw new TlsUnsupportedError(
+      'ml_dsa_needs_newer_node',
       `${s.name} signatures need Node.js >= 24.7 (running ${process.version}); upgrade Node or use a profile that does not offer ML-DSA`,
     )
   }

@@ -1,18 +1,22 @@
 /**
- * Server certificate chain verification: RFC 5280 §6 path building and validation, then the
- * RFC 6125 identity check. Synchronous.
+ * Server certificate chain verification: RFC 5280 §6 path building and validation with the web PKI profile
+ * (profile.ts), nameConstraints on every name form (name-constraints.ts), then the RFC 9525 identity check
+ * (subjectAltName only). Synchronous, with bounded work (budget.ts).
  *
- * Signatures are verified by OpenSSL through node:crypto `X509Certificate.verify`; OpenSSL's
- * `checkIssued` is not used for CA-ness because it ignores basicConstraints, so every issuer is
- * checked here for basicConstraints CA:TRUE, pathLenConstraint, keyUsage keyCertSign and
- * (like Mozilla) extendedKeyUsage compatibility.
+ * Signatures are verified with node:crypto `verify` (public-key.ts); OpenSSL's `checkIssued` is not used
+ * for CA-ness because it ignores basicConstraints, so every issuer is checked here for basicConstraints
+ * CA:TRUE, pathLenConstraint, keyUsage keyCertSign and (like Mozilla) extendedKeyUsage compatibility.
  */
-import type { X509Certificate } from 'node:crypto'
+import type { KeyObject, X509Certificate } from 'node:crypto'
 import { InvalidArgumentError } from '../../errors.js'
+import { VerificationBudget } from './budget.js'
 import { TlsCertificateError } from './errors.js'
 import { matchesHostname } from './hostname.js'
+import { formatIp } from './ip.js'
 import { nameConstraintViolation } from './name-constraints.js'
 import { KeyUsageBit, OID, parseCertificate, type ParsedCertificate } from './parse.js'
+import { buildPath } from './path.js'
+import { checkProfile, type CertificateRole } from './profile.js'
 import { systemTrustStore, trustStoreFrom, type TrustAnchorInput, type TrustStore } from './roots.js'
 
 export interface VerifyServerCertificateOptions {
@@ -24,20 +28,46 @@ export interface VerifyServerCertificateOptions {
   now?: Date
 }
 
-/** Proof that a chain was verified for a host (rustls' ServerCertVerified). */
+/**
+ * Proof that a chain was verified for a host (rustls' ServerCertVerified). The X509Certificate views are
+ * built on first access (OpenSSL 3.0 takes ~0.4 ms a certificate); `leafPublicKey` is cheap.
+ */
 export interface VerifiedChain {
   readonly host: string
   /** The server's end-entity certificate. */
   readonly leaf: X509Certificate
+  /** The leaf's public key, for CertificateVerify / ServerKeyExchange (RFC 8446 §4.4.3). */
+  readonly leafPublicKey: KeyObject
   /** The validated path: leaf first, trust anchor last (length 1 when the leaf itself is trusted). */
   readonly path: readonly X509Certificate[]
   readonly trustAnchor: X509Certificate
 }
 
-/** Paths longer than this many intermediates are not explored (Go and Chrome use similar bounds). */
-const MAX_INTERMEDIATES = 8
-/** Bound on signature checks per verification, so a hostile chain cannot make path building explode. */
-const MAX_SIGNATURE_CHECKS = 64
+class ValidatedPath implements VerifiedChain {
+  private x509Path: readonly X509Certificate[] | undefined
+
+  constructor(
+    readonly host: string,
+    private readonly certs: readonly ParsedCertificate[],
+  ) {}
+
+  /** Throws TlsCertificateError('malformed') when this Node cannot import the key (ML-DSA before Node 24.7). */
+  get leafPublicKey(): KeyObject {
+    return this.certs[0]!.publicKey
+  }
+
+  get path(): readonly X509Certificate[] {
+    return (this.x509Path ??= Object.freeze(this.certs.map((c) => c.x509)))
+  }
+
+  get leaf(): X509Certificate {
+    return this.path[0]!
+  }
+
+  get trustAnchor(): X509Certificate {
+    return this.path[this.path.length - 1]!
+  }
+}
 
 /** Signature algorithms no longer accepted on certificates (RFC 6151 MD5, RFC 9155 / CA/B Forum SHA-1). */
 const WEAK_SIGNATURE_ALGORITHMS = new Map([
@@ -60,6 +90,7 @@ const KNOWN_EXTENSIONS = new Set<string>([
   OID.extKeyUsage,
   OID.inhibitAnyPolicy,
   OID.nameConstraints,
+  OID.issuerAltName,
 ])
 
 const INSECURE_HINT = 'or, for testing only, insecure: true'
@@ -84,13 +115,35 @@ export function verifyServerCertificateChain(
       'the server sent an empty Certificate message (RFC 8446 §4.4.2.4); it has no certificate configured for this name — check the host/SNI',
     )
   }
-  const certs = chain.map((der) => parseCertificate(der))
-  const leaf = certs[0]!
-  const path = buildPath(leaf, certs.slice(1), store, now, source)
+  const leaf = parseCertificate(chain[0]!)
+  const { pool, malformed } = parsePool(chain.slice(1))
+  const budget = new VerificationBudget()
+  let path: ParsedCertificate[]
+  try {
+    path = buildPath({ leaf, pool, store, source, budget, validate: (p) => validatePath(p, now, budget) })
+  } catch (err) {
+    // An intermediate that did not decode may be the missing link: say so rather than "untrusted".
+    if (malformed && err instanceof TlsCertificateError && err.reason === 'untrusted') throw malformed
+    throw err
+  }
   checkLeaf(leaf)
   checkHost(leaf, host)
-  const x509Path = path.map((c) => c.x509)
-  return { host, leaf: leaf.x509, path: x509Path, trustAnchor: x509Path[x509Path.length - 1]! }
+  return new ValidatedPath(host, path)
+}
+
+/** The certificates after the leaf; one that does not decode is left out (it may be an unrelated extra). */
+function parsePool(ders: readonly Uint8Array[]): { pool: ParsedCertificate[]; malformed?: TlsCertificateError } {
+  const pool: ParsedCertificate[] = []
+  let malformed: TlsCertificateError | undefined
+  for (const der of ders) {
+    try {
+      pool.push(parseCertificate(der))
+    } catch (err) {
+      if (!(err instanceof TlsCertificateError)) throw err
+      malformed ??= err
+    }
+  }
+  return malformed ? { pool, malformed } : { pool }
 }
 
 function checkOptions(chain: readonly Uint8Array[], options: VerifyServerCertificateOptions) {
@@ -130,96 +183,8 @@ function cachedStore(ca: TrustAnchorInput): TrustStore {
   return store
 }
 
-/**
- * Depth-first path building (RFC 4158): at each step trust anchors are tried before the
- * certificates the server sent, and a candidate path that fails validation is abandoned for the
- * next. The first failure on a path that reached a trust anchor is reported; otherwise a
- * signature failure, otherwise "untrusted".
- */
-function buildPath(
-  leaf: ParsedCertificate,
-  pool: readonly ParsedCertificate[],
-  store: TrustStore,
-  now: Date,
-  source: string,
-): ParsedCertificate[] {
-  let pathFailure: TlsCertificateError | undefined
-  let signatureFailure: TlsCertificateError | undefined
-  let checks = 0
-
-  const signedBy = (child: ParsedCertificate, issuer: ParsedCertificate): boolean => {
-    if (++checks > MAX_SIGNATURE_CHECKS) return false
-    let ok = false
-    try {
-      ok = child.x509.verify(issuer.x509.publicKey)
-    } catch {
-      ok = false
-    }
-    if (!ok) {
-      signatureFailure ??= new TlsCertificateError(
-        'bad_signature',
-        `certificate "${child.subject}" names "${issuer.subject}" as its issuer but its signature does not verify with that certificate's key (RFC 5280 §6.1.3 (a)(1)); the chain is corrupt or forged — pass the right issuing CA as ca, ${INSECURE_HINT}`,
-        child.subject,
-      )
-    }
-    return ok
-  }
-
-  const complete = (path: ParsedCertificate[]): boolean => {
-    try {
-      validatePath(path, now)
-      return true
-    } catch (err) {
-      if (!(err instanceof TlsCertificateError)) throw err
-      pathFailure ??= err
-      return false
-    }
-  }
-
-  const visit = (path: ParsedCertificate[]): ParsedCertificate[] | undefined => {
-    const cur = path[path.length - 1]!
-    // A certificate that is itself a trust anchor ends the path (this covers a trusted leaf).
-    if (store.has(cur)) return complete(path) ? path : undefined
-    for (const anchor of store.issuersOf(cur)) {
-      if (path.some((c) => c.der.equals(anchor.der))) continue
-      if (!signedBy(cur, anchor)) continue
-      const candidate = [...path, anchor]
-      if (complete(candidate)) return candidate
-    }
-    if (path.length - 1 >= MAX_INTERMEDIATES) return undefined
-    for (const next of pool) {
-      if (next.subjectDer !== cur.issuerDer && next.subjectKey !== cur.issuerKey) continue
-      if (path.some((c) => c.der.equals(next.der))) continue
-      if (!signedBy(cur, next)) continue
-      const found = visit([...path, next])
-      if (found) return found
-    }
-    return undefined
-  }
-
-  const found = visit([leaf])
-  if (found) return found
-  if (pathFailure) throw pathFailure
-  if (signatureFailure) throw signatureFailure
-  throw new TlsCertificateError(
-    'untrusted',
-    `certificate "${leaf.subject}" does not chain to a trusted root (RFC 5280 §6.1): no issuer of it or of the intermediates sent (top: "${topIssuer(leaf, pool)}") is in ${source}; pass the issuing CA as ca, ${INSECURE_HINT}`,
-    leaf.subject,
-  )
-}
-
-function topIssuer(leaf: ParsedCertificate, pool: readonly ParsedCertificate[]): string {
-  let cur = leaf
-  for (let i = 0; i < MAX_INTERMEDIATES; i++) {
-    const next = pool.find((c) => c !== cur && !c.der.equals(cur.der) && c.subjectDer === cur.issuerDer)
-    if (!next) break
-    cur = next
-  }
-  return cur.issuer
-}
-
 /** RFC 5280 §6.1.3-6.1.4 checks on a path that ends at a trust anchor. `path[0]` is the leaf. */
-function validatePath(path: readonly ParsedCertificate[], now: Date): void {
+function validatePath(path: readonly ParsedCertificate[], now: Date, budget: VerificationBudget): void {
   const last = path.length - 1
   for (let i = 0; i <= last; i++) {
     const cert = path[i]!
@@ -227,20 +192,28 @@ function validatePath(path: readonly ParsedCertificate[], now: Date): void {
     checkCriticalExtensions(cert)
     // The anchor's own signature is not checked (RFC 5280 §6.1: a trust anchor is trusted as given).
     if (i < last) checkSignatureAlgorithm(cert)
-    if (i > 0) checkIssuer(cert, path, i)
+    checkProfile(cert, roleOf(i, last))
+    if (i > 0) checkIssuer(cert, path, i, budget)
   }
 }
 
+function roleOf(i: number, last: number): CertificateRole {
+  if (i === 0) return last === 0 ? 'trustedLeaf' : 'leaf'
+  return i === last ? 'anchor' : 'intermediate'
+}
+
 function checkValidity(cert: ParsedCertificate, now: Date): void {
-  // RFC 5280 §4.1.2.5: valid from notBefore to notAfter, both inclusive.
-  if (now.getTime() > cert.notAfter.getTime()) {
+  // RFC 5280 §4.1.2.5: valid from notBefore to notAfter, both inclusive, in whole seconds (the encoding's
+  // granularity; the web PKI reads a notAfter of 00:00:00 as valid through 00:00:00.999).
+  const second = Math.floor(now.getTime() / 1000) * 1000
+  if (second > cert.notAfter.getTime()) {
     throw new TlsCertificateError(
       'expired',
       `certificate "${cert.subject}" expired at ${cert.notAfter.toISOString()} (RFC 5280 §4.1.2.5; now ${now.toISOString()}); the server must renew it — check the system clock, ${INSECURE_HINT}`,
       cert.subject,
     )
   }
-  if (now.getTime() < cert.notBefore.getTime()) {
+  if (second < cert.notBefore.getTime()) {
     throw new TlsCertificateError(
       'not_yet_valid',
       `certificate "${cert.subject}" is not valid before ${cert.notBefore.toISOString()} (RFC 5280 §4.1.2.5; now ${now.toISOString()}); check the system clock, ${INSECURE_HINT}`,
@@ -273,7 +246,12 @@ function checkSignatureAlgorithm(cert: ParsedCertificate): void {
 }
 
 /** RFC 5280 §6.1.4 (k), (l), (m), (n) for the issuer at `path[i]`, plus EKU chaining. */
-function checkIssuer(issuer: ParsedCertificate, path: readonly ParsedCertificate[], i: number): void {
+function checkIssuer(
+  issuer: ParsedCertificate,
+  path: readonly ParsedCertificate[],
+  i: number,
+  budget: VerificationBudget,
+): void {
   const bc = issuer.basicConstraints
   if (!bc || !bc.ca) {
     throw new TlsCertificateError(
@@ -301,7 +279,7 @@ function checkIssuer(issuer: ParsedCertificate, path: readonly ParsedCertificate
       issuer.subject,
     )
   }
-  if (issuer.nameConstraints) checkNameConstraints(issuer, path, i)
+  if (issuer.nameConstraints) checkNameConstraints(issuer, path, i, budget)
   // Mozilla and Chrome: an EKU on a CA restricts what it may issue for.
   if (issuer.extKeyUsage && !allowsServerAuth(issuer.extKeyUsage)) {
     throw new TlsCertificateError(
@@ -313,18 +291,20 @@ function checkIssuer(issuer: ParsedCertificate, path: readonly ParsedCertificate
 }
 
 /** RFC 5280 §6.1.3 (b), (c): every certificate below the constraining CA (self-issued intermediates excepted). */
-function checkNameConstraints(issuer: ParsedCertificate, path: readonly ParsedCertificate[], i: number): void {
+function checkNameConstraints(
+  issuer: ParsedCertificate,
+  path: readonly ParsedCertificate[],
+  i: number,
+  budget: VerificationBudget,
+): void {
   for (let j = 0; j < i; j++) {
     const cert = path[j]!
     if (j > 0 && cert.selfIssued) continue
-    const san = cert.subjectAltName
-    // A SAN-less leaf may be matched by its commonName (hostname.ts), so constrain that too (as Chrome does).
-    const dnsNames = san ? san.dnsNames : j === 0 && cert.commonName !== undefined ? [cert.commonName] : []
-    const bad = nameConstraintViolation(issuer.nameConstraints!, { dnsNames, ipAddresses: san?.ipAddresses ?? [] })
+    const bad = nameConstraintViolation(issuer.nameConstraints!, cert, budget)
     if (bad !== undefined) {
       throw new TlsCertificateError(
         'name_constraints',
-        `certificate "${cert.subject}" names ${bad}, outside the nameConstraints of CA "${issuer.subject}" (RFC 5280 §4.2.1.10); that CA may not issue for this name, ${INSECURE_HINT}`,
+        `certificate "${cert.subject}" names ${bad.name}, but ${bad.why} of the nameConstraints of CA "${issuer.subject}" (RFC 5280 §4.2.1.10); that CA may not issue for this name, ${INSECURE_HINT}`,
         cert.subject,
       )
     }
@@ -365,26 +345,22 @@ function ekuName(oid: string): string {
 
 function checkHost(leaf: ParsedCertificate, host: string): void {
   const san = leaf.subjectAltName
-  const ids = { dnsNames: san?.dnsNames ?? [], ipAddresses: san?.ipAddresses ?? [], commonName: leaf.commonName }
-  if (matchesHostname(host, ids)) return
-  const presented = [...ids.dnsNames, ...ids.ipAddresses.map(formatIp)]
+  if (!san) {
+    throw new TlsCertificateError(
+      'hostname_mismatch',
+      `certificate "${leaf.subject}" has no subjectAltName, so it names no host; the subject commonName is not used (RFC 9525 §6.3, BR §7.1.2.7.12, as in browsers) — the server must use a certificate with a subjectAltName for "${host}", ${INSECURE_HINT}`,
+      leaf.subject,
+    )
+  }
+  if (matchesHostname(host, san)) return
+  const presented = [...san.dnsNames, ...san.ipAddresses.map(formatIp)]
   const list =
     presented.length > 0
       ? presented.slice(0, 10).join(', ') + (presented.length > 10 ? ', …' : '')
-      : `no subjectAltName; commonName ${leaf.commonName ?? '(none)'}`
+      : 'no DNS name or IP address'
   throw new TlsCertificateError(
     'hostname_mismatch',
-    `certificate "${leaf.subject}" is not valid for "${host}" (RFC 6125 §6; it names ${list}); connect with a name the certificate lists, ${INSECURE_HINT}`,
+    `certificate "${leaf.subject}" is not valid for "${host}" (RFC 9525 §6; it names ${list}); connect with a name the certificate lists, ${INSECURE_HINT}`,
     leaf.subject,
   )
-}
-
-function formatIp(ip: Uint8Array): string {
-  if (ip.length === 4) return [...ip].join('.')
-  if (ip.length === 16) {
-    const groups: string[] = []
-    for (let i = 0; i < 16; i += 2) groups.push(((ip[i]! << 8) | ip[i + 1]!).toString(16))
-    return groups.join(':')
-  }
-  return Buffer.from(ip).toString('hex')
 }

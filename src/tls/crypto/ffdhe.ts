@@ -5,7 +5,7 @@
 import { createDiffieHellman } from 'node:crypto'
 import { AlertDescription, NamedGroup, groupName } from '../constants.js'
 import { TlsProtocolError } from '../errors.js'
-import type { KeyShare } from './key-exchange.js'
+import type { KeyShare } from './key-share.js'
 
 /** RFC 7919 Appendix A.1. */
 const FFDHE2048_P =
@@ -56,6 +56,7 @@ export function ffdheShare(group: number): KeyShare {
     deriveSecret(peer) {
       if (peer.length !== p.length) {
         throw new TlsProtocolError(
+          'bad_key_share_length',
           `${name}: server share of ${peer.length} bytes, expected ${p.length} (RFC 8446 §4.2.8.1)`,
           AlertDescription.illegal_parameter,
         )
@@ -65,6 +66,7 @@ export function ffdheShare(group: number): KeyShare {
       const pn = BigInt(`0x${p.toString('hex')}`)
       if (y <= 1n || y >= pn - 1n) {
         throw new TlsProtocolError(
+          'key_share_out_of_range',
           `${name}: server share is out of range (RFC 7919 §5.1)`,
           AlertDescription.illegal_parameter,
         )

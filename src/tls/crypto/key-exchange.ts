@@ -11,14 +11,10 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { AlertDescription, NamedGroup, groupName } from '../constants.js'
 import { TlsProtocolError, TlsUnsupportedError } from '../errors.js'
 import { ffdheShare, isFfdheGroup } from './ffdhe.js'
+import type { KeyShare } from './key-share.js'
 
 /** A client key share: the bytes to send and how to combine them with the server's share. */
-export interface KeyShare {
-  readonly group: number
-  readonly publicKey: Buffer
-  /** Derives the shared secret from the server's key_exchange bytes; throws TlsProtocolError on a bad share. */
-  deriveSecret(serverShare: Uint8Array): Buffer
-}
+export type { KeyShare } from './key-share.js'
 
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
 const MLKEM768_EK_LENGTH = 1184
@@ -38,6 +34,7 @@ function x25519KeyPair(): X25519Pair {
 function x25519Derive(pair: X25519Pair, peer: Uint8Array, what: string): Buffer {
   if (peer.length !== 32) {
     throw new TlsProtocolError(
+      'bad_key_share_length',
       `${what}: x25519 share of ${peer.length} bytes, expected 32 (RFC 8446 §4.2.8.2)`,
       AlertDescription.illegal_parameter,
     )
@@ -47,6 +44,7 @@ function x25519Derive(pair: X25519Pair, peer: Uint8Array, what: string): Buffer 
   // RFC 8446 §7.4.2 / RFC 7748 §6.1: an all-zero result means a small-order point.
   if (secret.every((b) => b === 0)) {
     throw new TlsProtocolError(
+      'all_zero_shared_secret',
       `${what}: x25519 shared secret is all zeros (RFC 8446 §7.4.2)`,
       AlertDescription.illegal_parameter,
     )
@@ -80,6 +78,7 @@ function ecdheShare(group: number): KeyShare {
       // RFC 8446 §4.2.8.2: UncompressedPointRepresentation only.
       if (peer.length !== 1 + 2 * params.coordinate || peer[0] !== 4) {
         throw new TlsProtocolError(
+          'bad_key_share_length',
           `${name}: server share is not an uncompressed point of ${1 + 2 * params.coordinate} bytes (RFC 8446 §4.2.8.2)`,
           AlertDescription.illegal_parameter,
         )
@@ -88,6 +87,7 @@ function ecdheShare(group: number): KeyShare {
         return ecdh.computeSecret(peer)
       } catch (err) {
         throw new TlsProtocolError(
+          'key_share_not_on_curve',
           `${name}: server share is not a point on the curve (RFC 8446 §4.2.8.2)`,
           AlertDescription.illegal_parameter,
           { cause: err },
@@ -124,7 +124,11 @@ export const mlKemBackend: 'node:crypto' | '@noble/post-quantum' = native ? 'nod
 function mlKemKeyPair(forceBackend?: 'node:crypto' | '@noble/post-quantum'): MlKemKeyPair {
   const useNative = forceBackend ? forceBackend === 'node:crypto' : native !== undefined
   if (useNative) {
-    if (!native) throw new TlsUnsupportedError('native ML-KEM-768 is not available in this Node.js (needs >= 24.7)')
+    if (!native)
+      throw new TlsUnsupportedError(
+        'native_ml_kem_unavailable',
+        'native ML-KEM-768 is not available in this Node.js (needs >= 24.7)',
+      )
     const { privateKey, publicKey } = generateKeyPairSync('ml-kem-768' as 'x25519')
     const der = publicKey.export({ format: 'der', type: 'spki' })
     return {
@@ -147,6 +151,7 @@ function hybridShare(x25519: X25519Pair, backend?: 'node:crypto' | '@noble/post-
     deriveSecret(peer) {
       if (peer.length !== MLKEM768_CT_LENGTH + 32) {
         throw new TlsProtocolError(
+          'bad_key_share_length',
           `X25519MLKEM768: server share of ${peer.length} bytes, expected ${MLKEM768_CT_LENGTH + 32} (draft-ietf-tls-ecdhe-mlkem §3)`,
           AlertDescription.illegal_parameter,
         )
@@ -157,6 +162,14 @@ function hybridShare(x25519: X25519Pair, backend?: 'node:crypto' | '@noble/post-
     },
   }
 }
+
+/** Groups an ECDHE ServerKeyExchange may name in TLS 1.2 (RFC 8422 §5.1.1; hybrids and FFDHE shares are TLS 1.3 only here). */
+export const TLS12_ECDHE_GROUPS: ReadonlySet<number> = new Set([
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.secp384r1,
+  NamedGroup.secp521r1,
+])
 
 /** Groups this engine can complete a TLS 1.3 key exchange with. */
 export const SUPPORTED_KEY_SHARE_GROUPS: ReadonlySet<number> = new Set([
@@ -192,6 +205,6 @@ export function generateKeyShares(groups: readonly number[], options: KeyShareOp
     if (group === NamedGroup.X25519MLKEM768) return hybridShare(x25519For(), options.mlKemBackend)
     if (EC_CURVES[group]) return ecdheShare(group)
     if (isFfdheGroup(group)) return ffdheShare(group)
-    throw new TlsUnsupportedError(`key share for group ${groupName(group)} is not supported`)
+    throw new TlsUnsupportedError('unsupported_group', `key share for group ${groupName(group)} is not supported`)
   })
 }

@@ -3,6 +3,7 @@ import type { X509Certificate } from 'node:crypto'
 import { AlertDescription, signatureSchemeName } from '../constants.js'
 import { TlsProtocolError } from '../errors.js'
 import { verifySignature } from '../cert/signature.js'
+import type { SignatureVerified } from './context.js'
 
 const SERVER_CONTEXT = Buffer.from('TLS 1.3, server CertificateVerify', 'ascii')
 
@@ -12,6 +13,7 @@ export function certificateVerifyContent(transcriptHash: Uint8Array): Buffer {
 }
 
 /**
+ * Returns the proof the Finished state requires.
  * @throws TlsProtocolError (decrypt_error) when the signature does not verify, or
  *   TlsUnsupportedError when this Node cannot verify the scheme (e.g. ML-DSA before 24.7).
  */
@@ -20,10 +22,11 @@ export function verifyCertificateVerify(
   scheme: number,
   transcriptHash: Uint8Array,
   signature: Uint8Array,
-): void {
+): SignatureVerified {
   // RFC 8446 §4.4.3: RSASSA-PKCS1-v1_5 and SHA-1 schemes are not allowed in TLS 1.3 CertificateVerify.
   if ((scheme & 0xff) === 0x01 || (scheme & 0xff00) === 0x0200) {
     throw new TlsProtocolError(
+      'forbidden_certificate_verify_scheme',
       `CertificateVerify uses ${signatureSchemeName(scheme)}, forbidden in TLS 1.3 (RFC 8446 §4.4.3)`,
       AlertDescription.illegal_parameter,
     )
@@ -31,8 +34,10 @@ export function verifyCertificateVerify(
   const ok = verifySignature(scheme, leaf, certificateVerifyContent(transcriptHash), signature)
   if (!ok) {
     throw new TlsProtocolError(
+      'bad_certificate_verify_signature',
       `CertificateVerify signature (${signatureSchemeName(scheme)}) does not verify with the server certificate's key (RFC 8446 §4.4.3 decrypt_error)`,
       AlertDescription.decrypt_error,
     )
   }
+  return { scheme } as SignatureVerified
 }

@@ -23,7 +23,11 @@ export function decodeCertificate(body: Uint8Array): CertificateMessage {
   while (list.remaining) {
     const der = list.vec(3, 'cert_data')
     if (der.length === 0)
-      throw new TlsProtocolError('Certificate entry is empty (RFC 8446 §4.4.2)', AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        'empty_certificate_entry',
+        'Certificate entry is empty (RFC 8446 §4.4.2)',
+        AlertDescription.decode_error,
+      )
     readExtensions(list, 'CertificateEntry')
     chain.push(der)
   }
@@ -56,12 +60,14 @@ export function decompressCertificate(body: Uint8Array, offered: readonly number
   r.expectEmpty()
   if (!offered.includes(algorithm)) {
     throw new TlsProtocolError(
+      'unoffered_certificate_compression',
       `CompressedCertificate uses algorithm ${algorithm}, which the ClientHello did not offer (RFC 8879 §4)`,
       AlertDescription.illegal_parameter,
     )
   }
   if (uncompressedLength > MAX_CERTIFICATE_MESSAGE) {
     throw new TlsProtocolError(
+      'compressed_certificate_too_large',
       `CompressedCertificate claims ${uncompressedLength} bytes, over the ${MAX_CERTIFICATE_MESSAGE}-byte limit`,
       AlertDescription.bad_certificate,
     )
@@ -73,10 +79,14 @@ export function decompressCertificate(body: Uint8Array, offered: readonly number
     else if (algorithm === CertCompression.brotli) out = brotliDecompressSync(data, opts)
     else if (algorithm === CertCompression.zstd && zstdDecompressSync) out = zstdDecompressSync(data, opts)
     else
-      throw new TlsUnsupportedError(`certificate compression algorithm ${algorithm} is not available in this Node.js`)
+      throw new TlsUnsupportedError(
+        'certificate_compression_unavailable',
+        `certificate compression algorithm ${algorithm} is not available in this Node.js`,
+      )
   } catch (err) {
     if (err instanceof TlsUnsupportedError) throw err
     throw new TlsProtocolError(
+      'certificate_does_not_decompress',
       'CompressedCertificate does not decompress (RFC 8879 §4 bad_certificate)',
       AlertDescription.bad_certificate,
       { cause: err },
@@ -84,6 +94,7 @@ export function decompressCertificate(body: Uint8Array, offered: readonly number
   }
   if (out.length !== uncompressedLength) {
     throw new TlsProtocolError(
+      'decompressed_length_mismatch',
       `CompressedCertificate decompressed to ${out.length} bytes, not the ${uncompressedLength} announced (RFC 8879 §4)`,
       AlertDescription.bad_certificate,
     )

@@ -2,7 +2,13 @@
 import { ByteReader } from '../../util/bytes.js'
 import { AlertDescription, ExtensionType } from '../constants.js'
 import { TlsProtocolError } from '../errors.js'
-import { readExtensions, type RawExtensions } from './extensions.js'
+import {
+  decodeIfPresent,
+  decodeRecordSizeLimit,
+  decodeSelectedAlpn,
+  readExtensions,
+  type RawExtensions,
+} from './extensions.js'
 
 export interface EncryptedExtensions {
   readonly extensions: RawExtensions
@@ -30,39 +36,16 @@ export function decodeEncryptedExtensions(body: Uint8Array): EncryptedExtensions
   for (const type of extensions.keys()) {
     if (FORBIDDEN.has(type)) {
       throw new TlsProtocolError(
+        'extension_forbidden_in_encrypted_extensions',
         `EncryptedExtensions carries extension ${type}, which belongs in ServerHello or nowhere (RFC 8446 §4.2)`,
         AlertDescription.illegal_parameter,
       )
     }
   }
-  let alpn: string | undefined
-  const alpnBody = extensions.get(ExtensionType.application_layer_protocol_negotiation)
-  if (alpnBody) {
-    const ar = new ByteReader(alpnBody, 0, alpnBody.length, 'ALPN')
-    const list = ar.sub(2, 'protocol_name_list')
-    const name = list.vec(1, 'protocol_name')
-    list.expectEmpty()
-    ar.expectEmpty()
-    if (name.length === 0)
-      throw new TlsProtocolError('ALPN protocol name is empty (RFC 7301 §3.1)', AlertDescription.decode_error)
-    alpn = name.toString('latin1')
-  }
-  let recordSizeLimit: number | undefined
-  const rsl = extensions.get(ExtensionType.record_size_limit)
-  if (rsl) {
-    const rr = new ByteReader(rsl, 0, rsl.length, 'record_size_limit')
-    recordSizeLimit = rr.u16('record_size_limit')
-    rr.expectEmpty()
-    if (recordSizeLimit < 64)
-      throw new TlsProtocolError(
-        `record_size_limit ${recordSizeLimit} is below 64 (RFC 8449 §4)`,
-        AlertDescription.illegal_parameter,
-      )
-  }
   return {
     extensions,
-    alpn,
+    alpn: decodeIfPresent(extensions, ExtensionType.application_layer_protocol_negotiation, decodeSelectedAlpn),
     applicationSettings: extensions.get(ExtensionType.application_settings),
-    recordSizeLimit,
+    recordSizeLimit: decodeIfPresent(extensions, ExtensionType.record_size_limit, decodeRecordSizeLimit),
   }
 }

@@ -31,6 +31,7 @@ export function decodeServerHello(body: Uint8Array): ServerHello {
   const sessionId = r.vec(1, 'legacy_session_id_echo')
   if (sessionId.length > 32)
     throw new TlsProtocolError(
+      'session_id_too_long',
       'ServerHello legacy_session_id_echo longer than 32 bytes (RFC 8446 §4.1.3)',
       AlertDescription.decode_error,
     )
@@ -65,6 +66,7 @@ export function decodeServerKeyShare(body: Uint8Array): { group: number; keyExch
   r.expectEmpty()
   if (keyExchange.length === 0)
     throw new TlsProtocolError(
+      'empty_key_exchange',
       'ServerHello key_share has an empty key_exchange (RFC 8446 §4.2.8)',
       AlertDescription.decode_error,
     )
@@ -85,7 +87,11 @@ export function decodeCookie(body: Uint8Array): Buffer {
   const cookie = r.vec(2, 'cookie')
   r.expectEmpty()
   if (cookie.length === 0)
-    throw new TlsProtocolError('HelloRetryRequest cookie is empty (RFC 8446 §4.2.2)', AlertDescription.decode_error)
+    throw new TlsProtocolError(
+      'empty_cookie',
+      'HelloRetryRequest cookie is empty (RFC 8446 §4.2.2)',
+      AlertDescription.decode_error,
+    )
   return cookie
 }
 

@@ -31,9 +31,14 @@ export function decodeNewSessionTicket(body: Uint8Array): NewSessionTicket {
   const ext = readExtensions(r, 'NewSessionTicket')
   r.expectEmpty()
   if (ticket.length === 0)
-    throw new TlsProtocolError('NewSessionTicket has an empty ticket (RFC 8446 §4.6.1)', AlertDescription.decode_error)
+    throw new TlsProtocolError(
+      'empty_ticket',
+      'NewSessionTicket has an empty ticket (RFC 8446 §4.6.1)',
+      AlertDescription.decode_error,
+    )
   if (lifetime > 604800)
     throw new TlsProtocolError(
+      'ticket_lifetime_too_long',
       `NewSessionTicket lifetime ${lifetime}s exceeds 7 days (RFC 8446 §4.6.1)`,
       AlertDescription.illegal_parameter,
     )
@@ -55,6 +60,7 @@ export function decodeKeyUpdate(body: Uint8Array): boolean {
   r.expectEmpty()
   if (v > 1)
     throw new TlsProtocolError(
+      'bad_key_update_request',
       `KeyUpdate request_update ${v} is neither 0 nor 1 (RFC 8446 §4.6.3)`,
       AlertDescription.illegal_parameter,
     )

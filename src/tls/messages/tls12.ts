@@ -17,7 +17,11 @@ export function decodeCertificate12(body: Uint8Array): Buffer[] {
   while (list.remaining) {
     const der = list.vec(3, 'ASN.1Cert')
     if (der.length === 0)
-      throw new TlsProtocolError('Certificate entry is empty (RFC 5246 §7.4.2)', AlertDescription.decode_error)
+      throw new TlsProtocolError(
+        'empty_certificate_entry',
+        'Certificate entry is empty (RFC 5246 §7.4.2)',
+        AlertDescription.decode_error,
+      )
     chain.push(der)
   }
   return chain
@@ -29,6 +33,7 @@ export function decodeCertificateStatus(body: Uint8Array): { statusType: number;
   const statusType = r.u8('status_type')
   if (statusType !== 1)
     throw new TlsProtocolError(
+      'bad_certificate_status_type',
       `CertificateStatus status_type ${statusType} is not ocsp(1) (RFC 6066 §8)`,
       AlertDescription.illegal_parameter,
     )
@@ -57,6 +62,7 @@ export function decodeEcdheServerKeyExchange(body: Uint8Array): EcdheServerKeyEx
   const curveType = r.u8('curve_type')
   if (curveType !== EC_CURVE_TYPE_NAMED_CURVE) {
     throw new TlsProtocolError(
+      'bad_ec_curve_type',
       `ServerKeyExchange curve_type ${curveType} is not named_curve(3) (RFC 8422 §5.4)`,
       AlertDescription.illegal_parameter,
     )
@@ -65,6 +71,7 @@ export function decodeEcdheServerKeyExchange(body: Uint8Array): EcdheServerKeyEx
   const publicKey = r.vec(1, 'point')
   if (publicKey.length === 0)
     throw new TlsProtocolError(
+      'empty_ecdh_public_key',
       'ServerKeyExchange has an empty ECDH public key (RFC 8422 §5.4)',
       AlertDescription.decode_error,
     )
@@ -96,6 +103,7 @@ export function decodeCertificateRequest12(body: Uint8Array): CertificateRequest
 export function decodeServerHelloDone(body: Uint8Array): void {
   if (body.length !== 0)
     throw new TlsProtocolError(
+      'server_hello_done_not_empty',
       `ServerHelloDone has a ${body.length}-byte body; it must be empty (RFC 5246 §7.4.5)`,
       AlertDescription.decode_error,
     )

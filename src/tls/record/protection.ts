@@ -35,6 +35,7 @@ export class RecordProtection {
   private nextNonce(): Buffer {
     if (this.seq >= MAX_SEQUENCE) {
       throw new TlsProtocolError(
+        'sequence_number_exhausted',
         'record sequence number exhausted (RFC 8446 §5.5); the connection must be rekeyed or closed',
         AlertDescription.internal_error,
       )
@@ -93,6 +94,7 @@ export class RecordProtection {
     while (i >= 0 && plain[i] === 0) i--
     if (i < 0)
       throw new TlsProtocolError(
+        'inner_plaintext_without_content_type',
         'TLSInnerPlaintext has no non-zero content type (RFC 8446 §5.4)',
         AlertDescription.unexpected_message,
       )

@@ -70,12 +70,14 @@ export class RecordReader {
     const { type, version, length } = this.peekHeader()
     if (!VALID_TYPES.has(type)) {
       throw new TlsProtocolError(
+        'unknown_content_type',
         `record of unknown content type ${type} (RFC 8446 §5: unexpected_message); the peer is not speaking TLS`,
         AlertDescription.unexpected_message,
       )
     }
     if (version >> 8 !== 0x03) {
       throw new TlsProtocolError(
+        'bad_record_version',
         `record with version 0x${version.toString(16)} (RFC 8446 §5.1); the peer is not speaking TLS`,
         AlertDescription.decode_error,
       )

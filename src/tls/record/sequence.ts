@@ -17,6 +17,7 @@ export class SequenceNumber {
   next(): Buffer {
     if (this.seq >= MAX_SEQUENCE) {
       throw new TlsProtocolError(
+        'sequence_number_exhausted',
         'record sequence number exhausted (RFC 5246 §6.1); the connection must be closed',
         AlertDescription.internal_error,
       )

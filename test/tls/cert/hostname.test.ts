@@ -36,11 +36,10 @@ describe('matchesHostname', () => {
     expect(matchesHostname('BÜCHER.example', dns('xn--bcher-kva.example'))).toBe(true)
     expect(matchesHostname('bucher.example', dns('xn--bcher-kva.example'))).toBe(false)
   })
-  it('IP literals match iPAddress entries only, never dNSName or CN', () => {
-    const ids = { dnsNames: ['127.0.0.1'], ipAddresses: [Buffer.from([127, 0, 0, 2])], commonName: '127.0.0.3' }
+  it('IP literals match iPAddress entries only, never dNSName', () => {
+    const ids = { dnsNames: ['127.0.0.1'], ipAddresses: [Buffer.from([127, 0, 0, 2])] }
     expect(matchesHostname('127.0.0.2', ids)).toBe(true)
     expect(matchesHostname('127.0.0.1', ids)).toBe(false)
-    expect(matchesHostname('127.0.0.3', ids)).toBe(false)
   })
   it('IPv6 in any spelling, with or without brackets', () => {
     const v6 = Buffer.alloc(16)
@@ -52,14 +51,6 @@ describe('matchesHostname', () => {
     expect(matchesHostname('0:0:0:0:0:0:0:1', ids)).toBe(true)
     expect(matchesHostname('::ffff:127.0.0.1', ids)).toBe(true)
     expect(matchesHostname('::2', ids)).toBe(false)
-  })
-  it('commonName only when there are no SAN identities', () => {
-    expect(matchesHostname('legacy.example', { dnsNames: [], ipAddresses: [], commonName: 'legacy.example' })).toBe(
-      true,
-    )
-    expect(
-      matchesHostname('legacy.example', { dnsNames: ['other.example'], ipAddresses: [], commonName: 'legacy.example' }),
-    ).toBe(false)
   })
 })
 
@@ -86,12 +77,20 @@ describe('hostname check through verifyServerCertificateChain with generated cer
     expect(ok('127.0.0.6')).toBe(false)
     expect(ok('[::1]')).toBe(true)
   })
-  it('no CN fallback when SANs exist; CN used for a SAN-less certificate', () => {
+  it('never falls back to the subject CN (RFC 9525 §6.3): not with SANs, not without', () => {
     const withSan = issueLeaf(root, { hosts: ['san.test'], commonName: 'cn.test' })
     expect(() => verifyServerCertificateChain(withSan.chainDer, { host: 'cn.test', ca })).toThrow(
       /not valid for "cn.test"/,
     )
     const noSan = issueLeaf(root, { hosts: [], commonName: 'cn.test', san: false })
-    expect(verifyServerCertificateChain(noSan.chainDer, { host: 'cn.test', ca }).path).toHaveLength(2)
+    let err: unknown
+    try {
+      verifyServerCertificateChain(noSan.chainDer, { host: 'cn.test', ca })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(TlsCertificateError)
+    expect((err as TlsCertificateError).reason).toBe('hostname_mismatch')
+    expect((err as TlsCertificateError).message).toMatch(/no subjectAltName.*commonName is not used/)
   })
 })

@@ -174,7 +174,7 @@ describe('verifyServerCertificateChain: every failure reason', () => {
     )
     expect(err.message).toContain('a.example.test')
     expect(err.message).toContain('127.0.0.2')
-    expect(err.message).toContain('RFC 6125')
+    expect(err.message).toContain('RFC 9525')
   })
 
   it('untrusted root -> untrusted / unknown_ca(48), telling to pass ca', () => {
@@ -410,7 +410,7 @@ describe('verifyServerCertificateChain: nameConstraints (RFC 5280 §4.2.1.10)', 
     )
   })
 
-  it('constraints on the root apply through intermediates; CN of a SAN-less leaf is constrained too', () => {
+  it('constraints on the root apply through intermediates', () => {
     const nroot = createCA({ nameConstraints: { permitted: ['.corp.test'] } })
     const int = createIntermediate(nroot)
     expect(
@@ -423,15 +423,6 @@ describe('verifyServerCertificateChain: nameConstraints (RFC 5280 §4.2.1.10)', 
       () =>
         verifyServerCertificateChain(issueLeaf(int, { hosts: ['corp.test'] }).chainDer, {
           host: 'corp.test',
-          ca: nroot.certPem,
-        }),
-      'name_constraints',
-      42,
-    )
-    expectReason(
-      () =>
-        verifyServerCertificateChain(issueLeaf(int, { hosts: [], san: false, commonName: 'evil.test' }).chainDer, {
-          host: 'evil.test',
           ca: nroot.certPem,
         }),
       'name_constraints',

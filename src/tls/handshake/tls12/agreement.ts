@@ -3,12 +3,18 @@
  * RFC 5746, RFC 7627, RFC 7301, RFC 5077, RFC 8422, RFC 8446 §4.1.3 downgrade protection), and
  * what it negotiated.
  */
-import type { OfferedParameters } from '../../fingerprint/spec.js'
-import { ByteReader } from '../../util/bytes.js'
-import { AlertDescription, ExtensionType, ProtocolVersion } from '../constants.js'
-import { TLS12_CIPHER_SUITES, type CipherSuite12 } from '../crypto/cipher-suites12.js'
-import { TlsIncompatibleError, TlsProtocolError } from '../errors.js'
-import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, type ServerHello } from '../messages/server-hello.js'
+import type { OfferedParameters } from '../../../fingerprint/spec.js'
+import { ByteReader } from '../../../util/bytes.js'
+import { AlertDescription, ExtensionType, ProtocolVersion } from '../../constants.js'
+import { TLS12_CIPHER_SUITES, type CipherSuite12 } from '../../crypto/cipher-suites12.js'
+import { TlsIncompatibleError, TlsProtocolError } from '../../errors.js'
+import {
+  checkSelectedAlpn,
+  decodeIfPresent,
+  decodeRecordSizeLimit,
+  decodeSelectedAlpn,
+} from '../../messages/extensions.js'
+import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, type ServerHello } from '../../messages/server-hello.js'
 
 /** What a TLS 1.2 ServerHello agreed to. */
 export interface ServerHello12Agreement {
@@ -53,74 +59,88 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
   const suite = checkCipherSuite(sh, offered)
   if (sh.compressionMethod !== 0) {
     throw new TlsProtocolError(
+      'selected_unoffered_compression',
       `ServerHello compression_method ${sh.compressionMethod}; only null(0) was offered (RFC 5246 §7.4.1.3)`,
       AlertDescription.illegal_parameter,
     )
   }
+  checkExtensionTypes(sh, offered)
+  checkRenegotiationInfo(sh)
+  checkAcknowledgements(sh)
+  const extendedMasterSecret = sh.extensions.has(ExtensionType.extended_master_secret)
+  if (offered.extensionTypes.has(ExtensionType.extended_master_secret) && !extendedMasterSecret) {
+    throw new TlsIncompatibleError(
+      'no_extended_master_secret',
+      'server did not negotiate extended_master_secret, which hotconn requires in TLS 1.2 (RFC 7627 §5.4: without it the session is open to triple-handshake attacks); upgrade the server to TLS 1.3 or enable EMS',
+      AlertDescription.handshake_failure,
+    )
+  }
+  checkPointFormats(sh.extensions.get(ExtensionType.ec_point_formats))
+  const alpn = decodeIfPresent(sh.extensions, ExtensionType.application_layer_protocol_negotiation, decodeSelectedAlpn)
+  checkSelectedAlpn(alpn, offer.alpn)
+  return {
+    suite,
+    alpn,
+    extendedMasterSecret,
+    sessionTicket: sh.extensions.has(ExtensionType.session_ticket),
+    statusRequest: sh.extensions.has(ExtensionType.status_request),
+    recordSizeLimit: decodeIfPresent(sh.extensions, ExtensionType.record_size_limit, decodeRecordSizeLimit),
+  }
+}
+
+/** Only offered extensions that mean something in TLS 1.2 (RFC 5246 §7.4.1.4, RFC 8446 §4.2). */
+function checkExtensionTypes(sh: ServerHello, offered: OfferedParameters): void {
   for (const type of sh.extensions.keys()) {
     if (!offered.extensionTypes.has(type)) {
       throw new TlsProtocolError(
+        'unoffered_extension',
         `ServerHello carries extension ${type} that the ClientHello did not offer (RFC 5246 §7.4.1.4 unsupported_extension)`,
         AlertDescription.unsupported_extension,
       )
     }
     if (!ALLOWED_IN_TLS12_SERVER_HELLO.has(type)) {
       throw new TlsProtocolError(
+        'extension_not_allowed_in_tls12',
         `TLS 1.2 ServerHello carries extension ${type}, which has no meaning in TLS 1.2 (RFC 8446 §4.2, RFC 5246 §7.4.1.4)`,
         AlertDescription.illegal_parameter,
       )
     }
   }
-  checkRenegotiationInfo(sh)
-  const ext = (type: number): Buffer | undefined => sh.extensions.get(type)
-  const extendedMasterSecret = ext(ExtensionType.extended_master_secret) !== undefined
-  if (extendedMasterSecret && ext(ExtensionType.extended_master_secret)!.length !== 0) {
+}
+
+/** The server's acknowledgements are empty (RFC 7627 §5.1, RFC 5077 §3.2, RFC 6066 §3, §8; SCT carries a list). */
+function checkAcknowledgements(sh: ServerHello): void {
+  const ems = sh.extensions.get(ExtensionType.extended_master_secret)
+  if (ems && ems.length !== 0) {
     throw new TlsProtocolError(
+      'extended_master_secret_not_empty',
       'ServerHello extended_master_secret is not empty (RFC 7627 §5.1)',
       AlertDescription.decode_error,
     )
   }
-  if (offered.extensionTypes.has(ExtensionType.extended_master_secret) && !extendedMasterSecret) {
-    throw new TlsIncompatibleError(
-      'server did not negotiate extended_master_secret, which hotconn requires in TLS 1.2 (RFC 7627 §5.4: without it the session is open to triple-handshake attacks); upgrade the server to TLS 1.3 or enable EMS',
-      AlertDescription.handshake_failure,
-    )
-  }
-  for (const type of [
-    ExtensionType.session_ticket,
-    ExtensionType.status_request,
-    ExtensionType.server_name,
-    ExtensionType.signed_certificate_timestamp,
-  ]) {
-    const body = ext(type)
-    // RFC 5077 §3.2, RFC 6066 §3/§8: the server's acknowledgements are empty (SCT carries a list).
-    if (body && body.length !== 0 && type !== ExtensionType.signed_certificate_timestamp) {
+  for (const type of [ExtensionType.session_ticket, ExtensionType.status_request, ExtensionType.server_name]) {
+    const body = sh.extensions.get(type)
+    if (body && body.length !== 0) {
       throw new TlsProtocolError(
+        'acknowledgement_not_empty',
         `ServerHello extension ${type} must be empty (RFC 5077 §3.2, RFC 6066 §3, §8)`,
         AlertDescription.decode_error,
       )
     }
-  }
-  checkPointFormats(ext(ExtensionType.ec_point_formats))
-  return {
-    suite,
-    alpn: decodeAlpn(ext(ExtensionType.application_layer_protocol_negotiation), offer.alpn),
-    extendedMasterSecret,
-    sessionTicket: ext(ExtensionType.session_ticket) !== undefined,
-    statusRequest: ext(ExtensionType.status_request) !== undefined,
-    recordSizeLimit: decodeRecordSizeLimit(ext(ExtensionType.record_size_limit)),
   }
 }
 
 function checkVersion(sh: ServerHello, offered: OfferedParameters): void {
   if (sh.legacyVersion !== ProtocolVersion.TLS12) {
     throw new TlsIncompatibleError(
+      'version_too_old',
       `server negotiated protocol version 0x${sh.legacyVersion.toString(16)}; hotconn speaks TLS 1.2 and 1.3 only (RFC 8996 deprecates TLS 1.0 and 1.1) — upgrade the server`,
       AlertDescription.protocol_version,
     )
   }
   if (!offered.versions.includes(ProtocolVersion.TLS12)) {
     throw new TlsProtocolError(
+      'selected_unoffered_version',
       'server negotiated TLS 1.2, which the ClientHello did not offer in supported_versions (RFC 8446 §4.2.1)',
       AlertDescription.protocol_version,
     )
@@ -132,6 +152,7 @@ function checkVersion(sh: ServerHello, offered: OfferedParameters): void {
     (tail.equals(DOWNGRADE_TLS12) || tail.equals(DOWNGRADE_TLS11))
   ) {
     throw new TlsProtocolError(
+      'downgrade_sentinel',
       'ServerHello.random carries the TLS 1.3 downgrade sentinel: a TLS 1.3 server answered with TLS 1.2, so the handshake was tampered with (RFC 8446 §4.1.3)',
       AlertDescription.illegal_parameter,
     )
@@ -143,6 +164,7 @@ function checkCipherSuite(sh: ServerHello, offered: OfferedParameters): CipherSu
   const hex = `0x${id.toString(16).padStart(4, '0')}`
   if (!offered.cipherSuites.includes(id)) {
     throw new TlsProtocolError(
+      'selected_unoffered_cipher_suite',
       `server selected cipher suite ${hex}, which the ClientHello did not offer (RFC 5246 §7.4.1.3)`,
       AlertDescription.illegal_parameter,
     )
@@ -150,6 +172,7 @@ function checkCipherSuite(sh: ServerHello, offered: OfferedParameters): CipherSu
   const suite = TLS12_CIPHER_SUITES.get(id)
   if (!suite) {
     throw new TlsProtocolError(
+      'selected_cipher_suite_of_other_version',
       `server selected cipher suite ${hex}, which is not a TLS 1.2 suite (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3)`,
       AlertDescription.illegal_parameter,
     )
@@ -162,12 +185,14 @@ function checkRenegotiationInfo(sh: ServerHello): void {
   const ri = sh.extensions.get(ExtensionType.renegotiation_info)
   if (!ri) {
     throw new TlsIncompatibleError(
+      'no_secure_renegotiation',
       'server does not support secure renegotiation (no renegotiation_info in ServerHello, RFC 5746 §3.4); hotconn refuses such TLS 1.2 servers — upgrade the server',
       AlertDescription.handshake_failure,
     )
   }
   if (ri.length !== 1 || ri[0] !== 0) {
     throw new TlsProtocolError(
+      'renegotiation_info_not_empty',
       'ServerHello renegotiation_info is not empty on an initial handshake (RFC 5746 §3.4)',
       AlertDescription.handshake_failure,
     )
@@ -182,38 +207,9 @@ function checkPointFormats(body: Buffer | undefined): void {
   r.expectEmpty()
   if (!list.includes(0)) {
     throw new TlsProtocolError(
+      'no_uncompressed_point_format',
       'ServerHello ec_point_formats does not include uncompressed(0) (RFC 8422 §5.2)',
       AlertDescription.illegal_parameter,
     )
   }
-}
-
-function decodeAlpn(body: Buffer | undefined, offered: readonly string[]): string | undefined {
-  if (!body) return undefined
-  const r = new ByteReader(body, 0, body.length, 'ALPN')
-  const list = r.sub(2, 'protocol_name_list')
-  const name = list.vec(1, 'protocol_name')
-  list.expectEmpty()
-  r.expectEmpty()
-  const alpn = name.toString('latin1')
-  if (name.length === 0 || !offered.includes(alpn)) {
-    throw new TlsProtocolError(
-      `server selected ALPN "${alpn}", which was not offered (RFC 7301 §3.2)`,
-      AlertDescription.illegal_parameter,
-    )
-  }
-  return alpn
-}
-
-function decodeRecordSizeLimit(body: Buffer | undefined): number | undefined {
-  if (!body) return undefined
-  const r = new ByteReader(body, 0, body.length, 'record_size_limit')
-  const limit = r.u16('record_size_limit')
-  r.expectEmpty()
-  if (limit < 64)
-    throw new TlsProtocolError(
-      `record_size_limit ${limit} is below 64 (RFC 8449 §4)`,
-      AlertDescription.illegal_parameter,
-    )
-  return limit
 }

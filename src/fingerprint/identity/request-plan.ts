@@ -1,0 +1,211 @@
+/**
+ * The header plan of one request: an identity's template for the request's Fetch destination with
+ * the contextual fields resolved the way the browser resolves them (WHATWG Fetch, Fetch Metadata
+ * Request Headers, Referrer Policy), checked against the captures in `test/fixtures/captures/*-requests/`:
+ *  - `sec-fetch-site`: `none` for a navigation without referer (typed URL); otherwise the relation
+ *    of the initiator (the referer's origin, or the target's origin when no referer is given) to the
+ *    target: `same-origin`, `same-site` (same scheme and registrable domain, Public Suffix List via
+ *    tldts) or `cross-site`;
+ *  - `referer`: the caller's when given (sent as given: pass what the browser would, e.g. only the
+ *    origin for a cross-origin request under `strict-origin-when-cross-origin`); for a subresource
+ *    without one, the target's origin + `/` (as a same-origin page at `/` would send); none for a
+ *    navigation without one;
+ *  - `origin`: per the destination's rule for GET/HEAD (Chromium's fonts always, CORS requests when
+ *    cross-origin), always for other methods;
+ *  - `sec-fetch-storage-access: none` on cross-site no-cors requests;
+ *  - `sec-fetch-user: ?1` on navigations unless `userActivated: false` (a script navigation).
+ * A caller's `user-agent` must belong to the identity's browser family (see `reconcileUserAgent`).
+ */
+import { getDomain } from 'tldts'
+import { IdentityMismatchError, InvalidArgumentError } from '../../errors.js'
+import type { HeaderTemplate } from '../http.js'
+import { chromiumBrands, secChUa, secChUaMobile, secChUaPlatform, type ClientHints } from './client-hints.js'
+import type { Destination, RequestIdentity } from './types.js'
+
+/** Fetch Metadata `Sec-Fetch-Site` values. */
+export type FetchSite = 'none' | 'same-origin' | 'same-site' | 'cross-site'
+
+/** What the plan depends on besides the identity. */
+export interface RequestContext {
+  /** Target URL (absolute). */
+  readonly url: string | URL
+  /** Request method (default GET). */
+  readonly method?: string
+  readonly destination: Destination
+  /**
+   * The caller's `referer`, if the caller gave one; `null` sends none (the page's policy is
+   * `no-referrer`), so `initiator` must say where the request comes from.
+   */
+  readonly referer?: string | null
+  /**
+   * Origin of the page the request comes from (default: the referer's origin; without a referer,
+   * the target's origin for a subresource, none for a navigation).
+   */
+  readonly initiator?: string
+  /** Navigations: whether a user gesture started it (default true: `sec-fetch-user: ?1`). */
+  readonly userActivated?: boolean
+  /** The caller's `user-agent`, if the caller gave one. */
+  readonly userAgent?: string
+}
+
+/** A request's header plan: templates with every contextual value resolved. */
+export interface RequestPlan {
+  readonly destination: Destination
+  readonly site: FetchSite
+  /** The referer the plan sends (the caller's, or derived), or undefined. */
+  readonly referer: string | undefined
+  /**
+   * HTTP/2 fields after the pseudo-headers and HTTP/1.1 fields (with `Host`/`Connection` slots),
+   * in the browser's order. A `null` value is a position only: nothing is sent there unless the
+   * caller gives that field.
+   */
+  readonly h2: HeaderTemplate
+  readonly h1: HeaderTemplate
+  /** RFC 9218 `priority` the plan sends, or undefined. */
+  readonly priority: string | undefined
+  /** HTTP/2 HEADERS weight (1-256) for the destination's urgency. */
+  readonly weight: number
+}
+
+function parseUrl(value: string | URL, what: string): URL {
+  try {
+    return value instanceof URL ? value : new URL(value)
+  } catch {
+    throw new InvalidArgumentError(`${what} must be an absolute URL, got ${JSON.stringify(String(value))}`)
+  }
+}
+
+/** Registrable domain ("site") of a host: eTLD+1, or the host itself for IPs and single labels. */
+function siteOf(host: string): string {
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host
+  return getDomain(bare, { allowPrivateDomains: true }) ?? bare
+}
+
+/** How `initiator` relates to `target` (Fetch Metadata §2.1; schemeful same-site). */
+export function fetchSite(initiator: URL, target: URL): Exclude<FetchSite, 'none'> {
+  if (initiator.origin === target.origin) return 'same-origin'
+  if (initiator.protocol === target.protocol && siteOf(initiator.hostname) === siteOf(target.hostname))
+    return 'same-site'
+  return 'cross-site'
+}
+
+type UaFamily = 'chromium' | 'firefox' | 'safari' | 'other'
+
+/** Browser family a UA string claims. */
+function uaFamily(ua: string): UaFamily {
+  if (/\bFirefox\/\d/.test(ua) || /\bGecko\/\d{8}\b/.test(ua)) return 'firefox'
+  if (/\b(?:Chrome|Chromium|CriOS|Edg|EdgA)\/\d/.test(ua)) return 'chromium'
+  if (/\bVersion\/[\d.]+.*\bSafari\/\d/.test(ua)) return 'safari'
+  return 'other'
+}
+
+/** Client hints a Chromium-based browser with UA string `ua` sends (brands from its major and product). */
+function hintsFromUa(ua: string): ClientHints {
+  const major = Number(/\bChrom(?:e|ium)\/(\d+)/.exec(ua)?.[1] ?? /\bEdgA?\/(\d+)/.exec(ua)?.[1] ?? 0)
+  const product = /\bEdgA?\//.test(ua) ? 'Microsoft Edge' : /\bChromium\//.test(ua) ? undefined : 'Google Chrome'
+  const platform = /Android/.test(ua)
+    ? 'Android'
+    : /Windows/.test(ua)
+      ? 'Windows'
+      : /Macintosh|Mac OS X/.test(ua)
+        ? 'macOS'
+        : /CrOS/.test(ua)
+          ? 'Chrome OS'
+          : /Linux|X11/.test(ua)
+            ? 'Linux'
+            : 'Unknown'
+  return { brands: chromiumBrands(major, product), mobile: /\bMobile\b/.test(ua), platform }
+}
+
+/**
+ * The client hints to send with the caller's UA `ua` on `identity`, or `undefined` to send none.
+ *  - the identity's own UA, or none given: the identity's hints;
+ *  - a UA of the same browser family (a Chrome/Edge UA on a Chromium identity, a Firefox UA on a
+ *    Firefox identity): made consistent — for Chromium, brands, platform and mobile recomputed
+ *    from the UA (Chromium's brand algorithm for its major version);
+ *  - a non-browser UA (`MyCrawler/1.0`): sent as given, without client hints;
+ *  - a UA of another browser family: rejected, since the ClientHello and HTTP/2 flight would still
+ *    be the identity's browser.
+ * @throws IdentityMismatchError (ERR_IDENTITY_MISMATCH) for a UA of another browser family.
+ */
+export function reconcileUserAgent(identity: RequestIdentity, ua: string | undefined): ClientHints | undefined {
+  if (ua === undefined || ua === identity.userAgent) return identity.clientHints
+  const family = uaFamily(ua)
+  const own: UaFamily = identity.browser === 'firefox' ? 'firefox' : 'chromium'
+  if (family === 'other') return undefined
+  if (family !== own) {
+    throw new IdentityMismatchError(
+      `user-agent ${JSON.stringify(ua)} is a ${family} UA, but identity ${identity.name} sends ${own}'s TLS ClientHello and HTTP/2 settings; ` +
+        `use a ${family === 'firefox' ? 'firefox-…' : family === 'chromium' ? 'chrome-… or edge-…' : 'matching'} identity or a ${own} UA`,
+    )
+  }
+  return own === 'chromium' ? hintsFromUa(ua) : undefined
+}
+
+const HINT_FIELDS = new Set(['sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform'])
+
+/**
+ * Resolves `identity`'s template for `ctx.destination` into the request's plan.
+ * @throws InvalidArgumentError for a URL or referer that is not absolute;
+ *   IdentityMismatchError for a user-agent of another browser family.
+ */
+export function planRequestHeaders(identity: RequestIdentity, ctx: RequestContext): RequestPlan {
+  const target = parseUrl(ctx.url, 'request URL')
+  const dest = identity.destinations[ctx.destination]
+  if (dest === undefined) throw new InvalidArgumentError(`unknown destination ${JSON.stringify(ctx.destination)}`)
+  const method = (ctx.method ?? 'GET').toUpperCase()
+  const given =
+    ctx.referer === undefined || ctx.referer === null || ctx.referer === ''
+      ? undefined
+      : parseUrl(ctx.referer, 'referer')
+  const from = ctx.initiator !== undefined ? parseUrl(ctx.initiator, 'initiator') : given
+  const navigation = ctx.destination === 'document'
+  const referer =
+    given !== undefined ? (ctx.referer as string) : navigation || ctx.referer === null ? undefined : `${target.origin}/`
+  const initiator = from ?? target
+  const site: FetchSite = navigation && from === undefined ? 'none' : fetchSite(initiator, target)
+  const crossOrigin = initiator.origin !== target.origin
+  const sendOrigin =
+    (method !== 'GET' && method !== 'HEAD') ||
+    dest.origin === 'always' ||
+    (dest.origin === 'cross-origin' && crossOrigin)
+  const hints = reconcileUserAgent(identity, ctx.userAgent)
+  const hintValues: Record<string, string> | undefined =
+    hints === undefined
+      ? undefined
+      : {
+          'sec-ch-ua': secChUa(hints.brands),
+          'sec-ch-ua-mobile': secChUaMobile(hints.mobile),
+          'sec-ch-ua-platform': secChUaPlatform(hints.platform),
+        }
+  const resolve = (template: HeaderTemplate): HeaderTemplate =>
+    template.map(([name, value]): readonly [string, string | null] => {
+      const n = name.toLowerCase()
+      switch (n) {
+        case 'sec-fetch-site':
+          return [name, site]
+        case 'referer':
+          return [name, referer ?? null]
+        case 'origin':
+          return [name, sendOrigin ? initiator.origin : null]
+        case 'sec-fetch-storage-access':
+          return [name, site === 'cross-site' && dest.mode === 'no-cors' ? 'none' : null]
+        case 'sec-fetch-user':
+          return [name, navigation && ctx.userActivated !== false ? '?1' : null]
+        case 'user-agent':
+          return [name, ctx.userAgent ?? value]
+        default:
+          if (HINT_FIELDS.has(n)) return [name, hintValues === undefined ? null : (hintValues[n] ?? null)]
+          return [name, value]
+      }
+    })
+  return {
+    destination: ctx.destination,
+    site,
+    referer,
+    h2: resolve(dest.h2),
+    h1: resolve(dest.h1),
+    priority: dest.priority,
+    weight: dest.weight,
+  }
+}

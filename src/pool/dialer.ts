@@ -1,0 +1,222 @@
+/**
+ * Dialer: opens connections (TLS handshake through the connector, then the HTTP channel ALPN
+ * chose, and a jittered lifetime) and closes them. What happens to a new connection is the
+ * caller's decision: `open` returns it still counted as connecting. Every freed slot (a failed
+ * dial, a closed socket, an upgrade that took the socket) is reported through `slotFreed`.
+ */
+import type { Duplex } from 'node:stream'
+import type { Config } from '../config/index.js'
+import { getHttpProfile } from '../fingerprint/profiles/index.js'
+import { HttpChannel } from '../http/channel.js'
+import { H2Channel } from '../http/h2-channel.js'
+import { publish } from './events.js'
+import type { Ledger } from './ledger.js'
+import { LIFETIME_JITTER, type Connection, type IpEntry } from './model.js'
+import type { Connector } from './options.js'
+
+const now = (): number => performance.now()
+
+/** What the Dialer tells the pool (see PoolEvents). */
+export interface DialerEvents {
+  /** A dial to `ip` succeeded. */
+  connected(ip: IpEntry): void
+  /** A dial to `ip` failed with `err` (not when the pool is closing). */
+  connectFailed(ip: IpEntry, err: Error): void
+  /** A connection of `ip` no longer holds a slot. */
+  slotFreed(ip: IpEntry): void
+  /** A connection of `host` stopped taking new streams (HTTP/2 GOAWAY): waiting requests go elsewhere. */
+  changed(ip: IpEntry): void
+}
+
+/** What the Borrower needs of a dialer (a fake one drives it in unit tests). */
+export interface ConnectionDialer {
+  /** Opens one connection to `ip`, counted as connecting in the Ledger; rejects with the connect error. */
+  open(ip: IpEntry): Promise<Connection>
+  /** Starts closing `conn` for `reason`; its slot is freed when the socket closes. */
+  close(conn: Connection, reason: string): void
+  /** Lets go of `conn`'s socket (an HTTP upgrade took it); frees its slot. */
+  detach(conn: Connection): void
+}
+
+export class Dialer implements ConnectionDialer {
+  readonly #config: Config
+  readonly #connector: Connector
+  readonly #ledger: Ledger
+  readonly #events: DialerEvents
+  readonly #aborts = new Set<AbortController>()
+
+  constructor(config: Config, connector: Connector, ledger: Ledger, events: DialerEvents) {
+    this.#config = config
+    this.#connector = connector
+    this.#ledger = ledger
+    this.#events = events
+  }
+
+  /**
+   * Opens one connection to `ip`, counted as connecting against every cap while the handshake
+   * runs; resolves with it still connecting (the caller checks it in, out or closes it). Rejects
+   * with the connector's error (the slot is freed first).
+   */
+  async open(ip: IpEntry): Promise<Connection> {
+    const host = ip.host
+    const conn = this.#ledger.add(ip)
+    const ac = new AbortController()
+    this.#aborts.add(ac)
+    const started = now()
+    let socket: Duplex
+    try {
+      socket = await this.#connector({
+        host: host.hostname,
+        ip: ip.address,
+        port: host.port,
+        servername: host.hostname,
+        signal: ac.signal,
+        timeout: this.#config.pool.connectTimeoutMs,
+        alpn: this.#alpnFor(ip),
+      })
+    } catch (err) {
+      this.#aborts.delete(ac)
+      this.#ledger.drop(conn)
+      const error = err as Error
+      publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started, error })
+      if (!this.#ledger.closed) {
+        ip.usage.failures++
+        host.usage.failures++
+        this.#events.connectFailed(ip, error)
+      }
+      this.#events.slotFreed(ip)
+      throw err
+    }
+    this.#aborts.delete(ac)
+    conn.channel = this.#channelFor(conn, socket)
+    socket.once('close', () => this.#onSocketClose(conn))
+    conn.connectedAt = Date.now()
+    conn.openedAt = now()
+    conn.expiresAt = conn.openedAt + this.#config.pool.maxLifetimeMs * (1 - Math.random() * LIFETIME_JITTER)
+    ip.usage.handshakes++
+    host.usage.handshakes++
+    this.#events.connected(ip)
+    publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started })
+    return conn
+  }
+
+  /** Starts closing `conn` (HTTP/2 GOAWAY, TLS close_notify); its slot counts against the caps until the socket closes. */
+  close(conn: Connection, reason: string): void {
+    if (conn.state === 'closing' || conn.state === 'closed') return
+    const ip = conn.entry
+    this.#ledger.markClosing(conn)
+    publish('close', {
+      host: ip.host.key,
+      ip: ip.address,
+      reason,
+      ageMs: conn.connectedAt === 0 ? 0 : Date.now() - conn.connectedAt,
+      requests: conn.requests,
+    })
+    if (conn.channel === null) {
+      this.#ledger.drop(conn)
+      this.#events.slotFreed(ip)
+      return
+    }
+    void conn.channel.close()
+  }
+
+  /** The socket of `conn` now belongs to an HTTP upgrade's consumer: the pool lets go of it. */
+  detach(conn: Connection): void {
+    conn.channel?.detach()
+    this.#ledger.drop(conn)
+    this.#events.slotFreed(conn.entry)
+  }
+
+  /** Aborts every handshake under way with `reason`. */
+  abortAll(reason: Error): void {
+    for (const ac of this.#aborts) ac.abort(reason)
+  }
+
+  /** Destroys every socket at once (no close_notify). */
+  destroyAll(): void {
+    for (const conn of this.#ledger.all()) conn.channel?.destroy()
+  }
+
+  /** The socket closed (we closed it, or the peer did). An in-use connection is dropped now; its user's later requite is ignored. */
+  #onSocketClose(conn: Connection): void {
+    if (conn.state === 'closed') return
+    const ip = conn.entry
+    if (conn.state === 'idle' || conn.state === 'in_use') {
+      publish('close', {
+        host: ip.host.key,
+        ip: ip.address,
+        reason: 'peer',
+        ageMs: Date.now() - conn.connectedAt,
+        requests: conn.requests,
+      })
+    }
+    this.#ledger.drop(conn)
+    conn.channel?.destroy()
+    this.#events.slotFreed(ip)
+  }
+
+  /** ALPN for a new connection to `ip`: the profile's (h2, http/1.1), or http/1.1 only when HTTP/2 is off or the IP fell back. */
+  #alpnFor(ip: IpEntry): readonly string[] | undefined {
+    if (!this.#config.http2.enabled) return ['http/1.1']
+    if (ip.h1Until > now()) return ['http/1.1']
+    return undefined
+  }
+
+  /** The HTTP layer for a new connection, by the protocol ALPN chose. */
+  #channelFor(conn: Connection, socket: Duplex): HttpChannel | H2Channel {
+    const ip = conn.entry
+    const origin = `https://${ip.host.key}`
+    const { http2, pool, tls } = this.#config
+    const kind = http2.defaultHeaders
+    const profile = getHttpProfile(tls.profile)
+    const templates = kind === 'none' ? undefined : profile.headers[kind]
+    const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol
+    ip.h2 = alpn === 'h2'
+    if (alpn !== 'h2') {
+      const options = { origin, keepAliveTimeoutMs: pool.idleTimeoutMs }
+      return new HttpChannel(socket, templates ? { ...options, defaultHeaders: templates.h1 } : options, () => {})
+    }
+    let failed = false
+    return new H2Channel(socket, {
+      origin,
+      fingerprint: profile.http2,
+      kind: kind === 'none' ? 'image' : kind,
+      maxConcurrentStreams: http2.maxConcurrentStreams,
+      ...(templates ? { defaultHeaders: templates.h2 } : {}),
+      onDrain: () => this.#onH2Drain(conn),
+      onFailure: () => {
+        if (failed) return
+        failed = true
+        this.#onH2Failure(ip)
+      },
+      onSuccess: () => {
+        ip.h2Failures = 0
+      },
+    })
+  }
+
+  /** GOAWAY or the end of the session: no new stream; closes once its streams are done. */
+  #onH2Drain(conn: Connection): void {
+    conn.entry.shared.delete(conn)
+    if (conn.state === 'idle') this.close(conn, 'goaway')
+    else if (conn.state === 'in_use' && conn.streams === 0 && !conn.lentRaw) this.close(conn, 'goaway')
+    if (!this.#ledger.closed) this.#events.changed(conn.entry)
+  }
+
+  /** One more HTTP/2 failure in a row on `ip`; past http2.fallback_threshold the IP is dialed with http/1.1 only for fallback_ttl. */
+  #onH2Failure(ip: IpEntry): void {
+    const { fallbackThreshold, fallbackTtlMs } = this.#config.http2
+    ip.h2Failures++
+    if (ip.h2Failures < fallbackThreshold) return
+    ip.h2Failures = 0
+    ip.h1Until = now() + fallbackTtlMs
+    ip.h2 = false
+    publish('health', {
+      host: ip.host.key,
+      ip: ip.address,
+      kind: 'check',
+      ok: false,
+      error: new Error(`HTTP/2 failed ${fallbackThreshold} times in a row; using HTTP/1.1 for ${fallbackTtlMs} ms`),
+    })
+  }
+}

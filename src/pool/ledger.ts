@@ -1,0 +1,221 @@
+/**
+ * Ledger: the hosts of the pool and the only place where a connection changes state and where
+ * the counters (per IP, per host, pool-wide), the idle stacks, the shared HTTP/2 set and the
+ * stream counts move. Every method is O(1); `canOpen` reads the caps.
+ *
+ *   connecting --checkin--> idle --checkout--> in_use --checkin--> idle
+ *        |                    \______________/   |
+ *        +-- drop            closing (close_notify sent) --drop--> closed
+ */
+import { isIP } from 'node:net'
+import type { PoolConfig } from '../config/index.js'
+import {
+  Connection,
+  Counts,
+  HostEntry,
+  hostKeyOf,
+  type ConnectionState,
+  type IpEntry,
+  type ReleaseOutcome,
+} from './model.js'
+import { parseOrigin } from './origin.js'
+
+const now = (): number => performance.now()
+
+function count(c: Counts, state: ConnectionState, d: number): void {
+  switch (state) {
+    case 'connecting':
+      c.connecting += d
+      break
+    case 'idle':
+      c.idle += d
+      break
+    case 'in_use':
+      c.inUse += d
+      break
+    case 'closing':
+      c.closing += d
+      break
+    case 'closed':
+      break
+  }
+}
+
+export class Ledger extends Counts {
+  readonly hosts = new Map<string, HostEntry>()
+  /** Every connection not yet closed (for close and destroy). */
+  readonly #all = new Set<Connection>()
+  readonly #caps: PoolConfig
+  #closed = false
+  #onEmpty: (() => void) | null = null
+
+  constructor(caps: PoolConfig) {
+    super()
+    this.#caps = caps
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** The entry of `origin` (created on first use). Throws InvalidArgumentError for a bad origin. */
+  host(origin: string | URL): HostEntry {
+    const o = parseOrigin(origin)
+    const key = hostKeyOf({ origin: o.key })
+    let host = this.hosts.get(key)
+    if (host === undefined) {
+      host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0)
+      this.hosts.set(key, host)
+    }
+    return host
+  }
+
+  /** Whether one more connection to `ip` stays within max_connections, max_conns_per_host and max_conns_per_ip. */
+  canOpen(ip: IpEntry): boolean {
+    const p = this.#caps
+    return (
+      this.total < p.maxConnections &&
+      ip.host.total < p.maxConnsPerHost &&
+      (p.maxConnsPerIp === undefined || ip.total < p.maxConnsPerIp)
+    )
+  }
+
+  /** Connections that could still be opened for `host` under the caps, whatever the IP. O(IPs). */
+  headroom(host: HostEntry): number {
+    const p = this.#caps
+    const left = Math.min(p.maxConnections - this.total, p.maxConnsPerHost - host.total)
+    if (left <= 0 || p.maxConnsPerIp === undefined) return Math.max(left, 0)
+    let perIp = 0
+    for (const ip of host.list) if (ip.state === 'active') perIp += Math.max(p.maxConnsPerIp - ip.total, 0)
+    return Math.min(left, perIp)
+  }
+
+  /** A new connection to `ip`, counted as connecting against every cap. */
+  add(ip: IpEntry): Connection {
+    const conn = new Connection(ip)
+    this.#setState(conn, 'connecting')
+    return conn
+  }
+
+  /** Lends `conn` (idle, just opened, or HTTP/2 with a free stream) for one more request. */
+  checkout(conn: Connection): void {
+    const ip = conn.entry
+    ip.idleHttp.remove(conn)
+    ip.idleRaw.remove(conn)
+    this.#setState(conn, 'in_use')
+    const t = now()
+    conn.lastUsedAt = t
+    ip.lastUsedAt = t
+    conn.streams++
+    ip.streams++
+    this.updateShared(conn)
+  }
+
+  /** One request on `conn` ended; returns the requests still running on it. */
+  endStream(conn: Connection): number {
+    if (conn.streams > 0) {
+      conn.streams--
+      conn.entry.streams--
+    }
+    this.updateShared(conn)
+    return conn.streams
+  }
+
+  /** Puts `conn` (no request running) on its IP's idle stack, most recent on top. */
+  checkin(conn: Connection): void {
+    this.#setState(conn, 'idle')
+    const ip = conn.entry
+    if (conn.channel?.attached) ip.idleHttp.push(conn, now())
+    else ip.idleRaw.push(conn, now())
+  }
+
+  /** `conn` starts closing: out of the idle stacks and the shared set; its slot counts until drop. */
+  markClosing(conn: Connection): void {
+    this.#unlist(conn)
+    this.#setState(conn, 'closing')
+  }
+
+  /** `conn` is gone (socket closed, upgrade took it, or the dial failed); frees its slot. */
+  drop(conn: Connection): void {
+    this.#unlist(conn)
+    this.#setState(conn, 'closed')
+  }
+
+  /** An in-use HTTP/2 connection is shared while it is alive, not lent raw and below its stream limit. */
+  updateShared(conn: Connection): void {
+    const ch = conn.channel
+    if (ch === null || !ch.multiplexed) return
+    if (conn.state === 'in_use' && ch.alive && !conn.lentRaw && conn.streams < ch.maxStreams)
+      conn.entry.shared.add(conn)
+    else conn.entry.shared.delete(conn)
+  }
+
+  /** Counts one use (request or loan) of a checked-out connection; returns whether it was reused. */
+  countUse(conn: Connection): boolean {
+    const reused = conn.requests > 0
+    conn.requests++
+    conn.entry.usage.requests++
+    conn.entry.host.usage.requests++
+    return reused
+  }
+
+  /** Records a finished request on `ip`: its response time when a status arrived, and whether it failed. */
+  recordUse(ip: IpEntry, o: Pick<ReleaseOutcome, 'durationMs' | 'statusCode' | 'error' | 'aborted'>): void {
+    if (o.durationMs !== undefined && o.statusCode !== undefined) {
+      ip.usage.latency.record(o.durationMs)
+      ip.host.usage.latency.record(o.durationMs)
+    }
+    if (o.error !== undefined && !o.aborted) {
+      ip.usage.failures++
+      ip.host.usage.failures++
+    }
+  }
+
+  /** Every connection not closed yet (a snapshot). */
+  all(): Connection[] {
+    return [...this.#all]
+  }
+
+  /** Every idle connection of `host` (a snapshot), oldest first per IP. */
+  idleConnections(host: HostEntry): Connection[] {
+    const out: Connection[] = []
+    for (const ip of host.list) out.push(...ip.idleHttp.toArray().reverse(), ...ip.idleRaw.toArray().reverse())
+    return out
+  }
+
+  /** Marks the pool closed; resolves once no connection is left. */
+  shutdown(): Promise<void> {
+    this.#closed = true
+    return new Promise<void>((resolve) => {
+      this.#onEmpty = resolve
+      if (this.total === 0) resolve()
+    })
+  }
+
+  #unlist(conn: Connection): void {
+    const ip = conn.entry
+    ip.idleHttp.remove(conn)
+    ip.idleRaw.remove(conn)
+    ip.shared.delete(conn)
+  }
+
+  #setState(conn: Connection, next: ConnectionState): void {
+    const prev = conn.state
+    if (prev === next) return
+    if (prev === 'closed' && next !== 'connecting') return // a closed connection never comes back
+    const ip = conn.entry
+    count(ip, prev, -1)
+    count(ip.host, prev, -1)
+    count(this, prev, -1)
+    count(ip, next, 1)
+    count(ip.host, next, 1)
+    count(this, next, 1)
+    conn.state = next
+    if (next !== 'closed') {
+      this.#all.add(conn)
+      return
+    }
+    this.#all.delete(conn)
+    if (this.#closed && this.total === 0) this.#onEmpty?.()
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * One tile, start to end: skipped when the store has it; otherwise attempts through the pool
+ * (each one waits for the host's request budget), content checks, retries with backoff, and the
+ * store. Every outcome is counted in RunStats and reported to the observer.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fetch, type Dispatcher } from 'undici'
+import { errorCode } from '../util/error-code.js'
+import { checkContent, type ContentCheckOptions } from './content.js'
+import type { TileCoord } from './coords.js'
+import type { RequestBudget } from './rate.js'
+import { isRetryable, retryDelayMs, type AttemptResult, type RetryPolicy } from './retry.js'
+import type { RunStats } from './run-stats.js'
+import type { TileStore } from './store.js'
+import type { TileTemplate } from './template.js'
+
+/** How a tile ended. */
+export interface TileOutcome {
+  tile: TileCoord
+  /** stored: fetched and stored now; exists: fetched, but another run stored it first; skipped: already stored, not fetched. */
+  result: 'stored' | 'exists' | 'skipped' | 'failed'
+  attempts: number
+  bytes: number
+  /** Why it failed: the last status, error code or content problem. */
+  reason?: string
+}
+
+/** Hooks called as a tile progresses (metrics, fleet counters). */
+export interface TileObserver {
+  /** A run of `total` tiles starts. */
+  start?(total: number): void
+  response?(host: string, status: number | undefined, code: string | undefined, ms: number, bytes: number): void
+  tile?(outcome: TileOutcome): void
+  retry?(host: string): void
+}
+
+export interface FetcherDeps {
+  dispatcher: Dispatcher
+  template: TileTemplate
+  store: TileStore
+  budget: RequestBudget
+  retry: RetryPolicy
+  check: ContentCheckOptions
+  headers: Readonly<Record<string, string>>
+  strikeStatuses: readonly number[]
+  stats: RunStats
+  observers: readonly TileObserver[]
+  signal: AbortSignal
+  /** Largest body accepted (bytes). */
+  maxBytes: number
+}
+
+interface Attempt {
+  result: AttemptResult
+  body?: Buffer
+  reason: string
+}
+
+export class TileFetcher {
+  readonly #d: FetcherDeps
+
+  constructor(deps: FetcherDeps) {
+    this.#d = deps
+  }
+
+  /** Fetches and stores one tile; never throws but for the store's errors and an abort. */
+  async run(tile: TileCoord): Promise<TileOutcome> {
+    const d = this.#d
+    if (await d.store.has(tile)) return this.#end({ tile, result: 'skipped', attempts: 0, bytes: 0 })
+    const url = d.template.url(tile)
+    const host = new URL(url).host
+    let last: Attempt = { result: { kind: 'error', code: 'ERR_UNKNOWN' }, reason: 'no attempt' }
+    let attempt = 0
+    while (attempt < d.retry.maxAttempts) {
+      attempt++
+      d.signal.throwIfAborted()
+      await d.budget.take(host, d.signal)
+      last = await this.#attempt(url, host)
+      if (last.body !== undefined) {
+        const result = await d.store.put(tile, last.body)
+        return this.#end({ tile, result, attempts: attempt, bytes: last.body.length })
+      }
+      if (attempt === d.retry.maxAttempts || !isRetryable(last.result, d.strikeStatuses)) break
+      const wait = retryDelayMs(attempt + 1, last.result, d.retry)
+      if (wait === undefined) {
+        last.reason += ' (Retry-After beyond the longest wait allowed)'
+        break
+      }
+      d.stats.retries++
+      for (const o of d.observers) o.retry?.(host)
+      await sleep(wait, undefined, { signal: d.signal })
+    }
+    return this.#end({ tile, result: 'failed', attempts: attempt, bytes: 0, reason: last.reason })
+  }
+
+  async #attempt(url: string, host: string): Promise<Attempt> {
+    const d = this.#d
+    const sent = performance.now()
+    try {
+      const res = await fetch(url, { dispatcher: d.dispatcher, headers: d.headers, signal: d.signal })
+      const body = await readBounded(res, d.maxBytes)
+      const ms = performance.now() - sent
+      d.stats.response(res.status, undefined, ms, body.length)
+      for (const o of d.observers) o.response?.(host, res.status, undefined, ms, body.length)
+      const result: AttemptResult = {
+        kind: 'status',
+        status: res.status,
+        retryAfter: res.headers.get('retry-after') ?? undefined,
+      }
+      if (res.status < 200 || res.status > 299) return { result, reason: `HTTP ${res.status}` }
+      const bad = checkContent(res.headers.get('content-type'), body, d.check)
+      return bad === undefined ? { result, body, reason: '' } : { result: { kind: 'bad_content' }, reason: bad }
+    } catch (err) {
+      if (d.signal.aborted) throw d.signal.reason
+      const code = errorCode(err)
+      d.stats.response(undefined, code, performance.now() - sent, 0)
+      for (const o of d.observers) o.response?.(host, undefined, code, performance.now() - sent, 0)
+      return { result: { kind: 'error', code }, reason: code }
+    }
+  }
+
+  #end(outcome: TileOutcome): TileOutcome {
+    this.#d.stats.tile(outcome.result, outcome.bytes)
+    for (const o of this.#d.observers) o.tile?.(outcome)
+    return outcome
+  }
+}
+
+/** The body, or an error with code ERR_HTTP once it passes `max` bytes (the rest is not read). */
+async function readBounded(res: Response | Awaited<ReturnType<typeof fetch>>, max: number): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? NaN)
+  if (declared > max) {
+    await res.body?.cancel()
+    throw Object.assign(new Error(`body of ${declared} bytes is over the limit of ${max}`), {
+      code: 'ERR_TILE_TOO_LARGE',
+    })
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of res.body ?? []) {
+    size += (chunk as Uint8Array).length
+    if (size > max)
+      throw Object.assign(new Error(`body over the limit of ${max} bytes`), { code: 'ERR_TILE_TOO_LARGE' })
+    chunks.push(Buffer.from(chunk as Uint8Array))
+  }
+  return Buffer.concat(chunks)
+}

@@ -1,0 +1,119 @@
+/**
+ * Adding a key is one row in src/config/keys.ts and one line in config/config.toml: a table with
+ * one more row gets its reader, default, alias, typed field, input names, error messages, the
+ * flag round trip and the documentation check, with nothing else written.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse } from 'smol-toml'
+import { describe, expect, it } from 'vitest'
+import { ConfigContext } from '../../src/config/context.js'
+import { SECTIONS, type SectionsTable } from '../../src/config/keys.js'
+import { locateKeys } from '../../src/config/locate.js'
+import { buildFromTable, defaultConfig, tableToInput } from '../../src/config/resolve.js'
+import type { ConfigInputOf, ConfigOf } from '../../src/config/types.js'
+import { duration } from '../../src/config/values.js'
+import { ConfigError } from '../../src/errors.js'
+import { documentationProblems } from './documented.js'
+
+const CONFIG_TOML = join(import.meta.dirname, '../../config/config.toml')
+
+/** The shipped table plus one row. */
+const WITH_ROW = {
+  ...SECTIONS,
+  pool: {
+    ...SECTIONS.pool,
+    /** How long a response's headers may take (ms). TOML `headers_timeout`, default 30 s. */
+    headersTimeoutMs: { toml: 'headers_timeout', alias: 'HeadersTimeout', default: '30s', read: duration() },
+  },
+} as const satisfies SectionsTable
+
+/** The one line the new row needs in config.toml (in [pool], and in the alias list). */
+function documentRow(text: string): string {
+  return text
+    .replace('# Setting an alias', '#   HeadersTimeout -> pool.headers_timeout\n# Setting an alias')
+    .replace('[tls]', '# How long a response\'s headers may take.\nheaders_timeout = "30s"\n\n[tls]')
+}
+
+function parseWith(text: string): ConfigOf<typeof WITH_ROW> {
+  return buildFromTable(WITH_ROW, parse(text), new ConfigContext('c.toml', locateKeys(text)), { camelCase: false })
+}
+
+function resolveWith(input: ConfigInputOf<typeof WITH_ROW>): ConfigOf<typeof WITH_ROW> {
+  return buildFromTable(WITH_ROW, input, new ConfigContext(undefined, undefined), { camelCase: true })
+}
+
+describe('a new row in the key table', () => {
+  it('is read with its default, its TOML name, its alias and its camelCase name', () => {
+    const c = parseWith('')
+    expect(c.pool.headersTimeoutMs).toBe(30_000)
+    expect({ ...c.pool, headersTimeoutMs: undefined }).toEqual({ ...defaultConfig().pool, headersTimeoutMs: undefined })
+    expect(parseWith('[pool]\nheaders_timeout = "5s"\n').pool.headersTimeoutMs).toBe(5_000)
+    expect(parseWith('HeadersTimeout = 2000\n').pool.headersTimeoutMs).toBe(2_000)
+    expect(resolveWith({ pool: { headersTimeoutMs: '1m' } }).pool.headersTimeoutMs).toBe(60_000)
+    expect(resolveWith({ HeadersTimeout: '3s' }).pool.headersTimeoutMs).toBe(3_000)
+    expect(Object.isFrozen(c.pool)).toBe(true)
+  })
+
+  it('gets the reader’s errors, with its key and line, and a suggestion for a typo', () => {
+    const bad = (fn: () => unknown): ConfigError => {
+      try {
+        fn()
+      } catch (err) {
+        if (err instanceof ConfigError) return err
+      }
+      throw new Error('expected a ConfigError')
+    }
+    const zero = bad(() => parseWith('[pool]\n\nheaders_timeout = 0\n'))
+    expect({ key: zero.key, line: zero.line }).toEqual({ key: 'pool.headers_timeout', line: 3 })
+    expect(zero.message).toContain('must be a positive duration')
+    const typo = bad(() => parseWith('[pool]\nheader_timeout = "1s"\n'))
+    expect(typo.message).toContain('did you mean headers_timeout')
+    const twice = bad(() => parseWith('HeadersTimeout = "1s"\n[pool]\nheaders_timeout = "2s"\n'))
+    expect(twice.key).toBe('pool.headers_timeout')
+    // @ts-expect-error the derived input type has the new key's names only
+    expect(bad(() => resolveWith({ pool: { headersTimeout: 5 } })).key).toBe('pool.headersTimeout')
+  })
+
+  it('round-trips through the input the CLI builds from a loaded file', () => {
+    const c = parseWith('[pool]\nheaders_timeout = "7s"\nmax_idle_conns = 3\n')
+    const input = tableToInput(WITH_ROW, c)
+    expect(input.pool?.headersTimeoutMs).toBe(7_000)
+    expect(resolveWith(input)).toEqual(c)
+  })
+
+  it('is typed in the Config and the input', () => {
+    const ms: number = parseWith('').pool.headersTimeoutMs
+    const input: ConfigInputOf<typeof WITH_ROW> = { pool: { headers_timeout: '1s', HeadersTimeout: 2 } }
+    expect([ms, input.pool?.headers_timeout]).toEqual([30_000, '1s'])
+  })
+
+  it('needs exactly one line in config.toml (plus its alias in the alias list)', async () => {
+    const shipped = await readFile(CONFIG_TOML, 'utf8')
+    expect(documentationProblems(shipped, WITH_ROW)).toEqual([
+      'pool.headers_timeout has no line in [pool]',
+      'pool.headers_timeout\'s alias HeadersTimeout is not in the alias list ("HeadersTimeout -> pool.headers_timeout")',
+    ])
+    const documented = documentRow(shipped)
+    expect(documentationProblems(documented, WITH_ROW)).toEqual([])
+    expect(parseWith(documented)).toEqual(parseWith(''))
+  })
+})
+
+describe('the documentation check', () => {
+  it('finds a stale line, a missing header and a default that is documented wrongly', async () => {
+    const shipped = await readFile(CONFIG_TOML, 'utf8')
+    expect(documentationProblems(shipped.replace('[health]', '[healthz]'), SECTIONS)).toEqual(
+      expect.arrayContaining(['[health] has no header', '[healthz] is not a section of the table']),
+    )
+    expect(documentationProblems(`${shipped}\n# retired_key = 1\n`, SECTIONS)).toEqual([
+      '[http2] documents retired_key, which is not in the table',
+    ])
+    expect(documentationProblems(shipped.replace('# max_conns_per_ip = 4', 'max_conns_per_ip = 4'), SECTIONS)).toEqual([
+      'pool.max_conns_per_ip is set but the table has no default',
+    ])
+    expect(documentationProblems(shipped.replace('\nmax_pending = 1000', '\n# max_pending = 1000'), SECTIONS)).toEqual([
+      'pool.max_pending is commented out but the table has a default',
+    ])
+  })
+})

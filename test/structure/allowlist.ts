@@ -1,0 +1,61 @@
+/**
+ * Today's exceptions to the structure rules, each with its measured size and the reason. The list
+ * may only shrink: the tests fail when an entry's size is not the measured one (lower it as the
+ * code shrinks; a function or file must not grow while listed) and when an entry is no longer
+ * over budget or no longer a cycle (remove it). Nothing new is added here: split the code instead.
+ */
+
+export interface SizeException {
+  /** "pool/manager.ts" for a file; "http/request.ts:runPooledRequest" for a function. */
+  readonly at: string
+  /** Lines, as test/structure/source.ts measures them. */
+  readonly lines: number
+  readonly reason: string
+}
+
+export interface CycleException {
+  /** The modules of the runtime import cycle (a strongly connected component), sorted. */
+  readonly modules: readonly string[]
+  readonly reason: string
+}
+
+/** Functions over FUNCTION_FAIL_LINES (src/ outside demo/). */
+export const LONG_FUNCTIONS: readonly SizeException[] = [
+  {
+    at: 'cli/tile-job.ts:runTileFetch',
+    lines: 127,
+    reason: 'the npm start job with eight accumulators in one closure; moving to src/tiles (fetchTiles)',
+  },
+]
+
+/** Files over FILE_FAIL_LINES (all of src/). */
+export const LONG_FILES: readonly SizeException[] = [
+  {
+    at: 'testing/pki.ts',
+    lines: 521,
+    reason: 'the test PKI: key pairs, CA, intermediate and leaf issuing, and the X.509 extension encoders in one file',
+  },
+  {
+    at: 'tls/connection.ts',
+    lines: 487,
+    reason: 'record I/O, handshake driving, alerts and post-handshake messages of TlsClientConnection in one class',
+  },
+  {
+    at: 'tls/cert/parse.ts',
+    lines: 454,
+    reason: 'the certificate parser and every extension decoder in one file; the decoders can move beside it',
+  },
+  {
+    at: 'cli/h2-listen.ts',
+    lines: 439,
+    reason: 'the fingerprint command’s listener: HTTP/2 and HTTP/1.1 handlers, frame capture and output in one file',
+  },
+]
+
+/** Runtime import cycles. */
+export const RUNTIME_CYCLES: readonly CycleException[] = [
+  {
+    modules: ['cli/tile-job.ts', 'cli/tile-report.ts'],
+    reason: 'tile-report imports warmupErrors from tile-job, which imports the report; goes with the move to src/tiles',
+  },
+]
