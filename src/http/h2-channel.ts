@@ -81,11 +81,16 @@ export class H2Channel implements PooledChannel, H2StreamHost {
   #dispatcher: H2Dispatcher | null = null
   /** Open streams by node:http2 stream id (the frame watcher reports END_STREAM to them). */
   readonly #streams = new Map<number, H2Request>()
+  /** Every request with an open stream. */
+  readonly #open = new Set<H2Request>()
+  #peerGone = false
   #active = 0
   #draining = false
   #goawayLast = Infinity
   #lent = false
   #socketError: Error | null = null
+  /** The socket closed under open streams: the session goes once they end. */
+  #destroyWhenIdle = false
 
   constructor(socket: Duplex, options: H2ChannelOptions) {
     this.socket = socket
@@ -148,6 +153,8 @@ export class H2Channel implements PooledChannel, H2StreamHost {
     if (this.#lent) throw new Error('the socket is lent out raw')
     const fp = this.#options.fingerprint
     const shaper = new H2Shaper(this.socket, fp, (id) => this.#streams.get(id)?.markEndStream())
+    // node:http2 read everything the server sent and the end of the connection.
+    shaper.once('end', () => this.#onPeerGone())
     const session = http2Connect(this.#options.origin, {
       createConnection: () => shaper,
       settings: localHttp2Settings(fp),
@@ -217,6 +224,7 @@ export class H2Channel implements PooledChannel, H2StreamHost {
       parent: prio.dependsOn,
     }
     const stream = session.request(head.headers, options)
+    this.#open.add(request)
     this.#active++
     if (this.#active === 1) session.ref()
     const register = (): void => {
@@ -227,16 +235,32 @@ export class H2Channel implements PooledChannel, H2StreamHost {
     return stream
   }
 
-  streamFinished(stream: ClientHttp2Stream, ok: boolean, failure?: Error): void {
+  streamFinished(request: H2Request, stream: ClientHttp2Stream, ok: boolean, failure?: Error): void {
     if (stream.id !== undefined) this.#streams.delete(stream.id)
+    if (!this.#open.delete(request)) return
     this.#active--
-    if (this.#active === 0) this.#session?.unref()
+    if (this.#active === 0) {
+      this.#session?.unref()
+      if (this.#destroyWhenIdle || this.#peerGone) this.destroy()
+    }
     if (ok) this.#options.onSuccess?.()
     else if (failure !== undefined) this.#options.onFailure?.(failure)
   }
 
   beyondGoaway(id: number): boolean {
     return id > this.#goawayLast
+  }
+
+  /**
+   * The connection ended (close_notify, FIN, reset) and node:http2 has read every byte that came
+   * before: a stream the server ended (END_STREAM) completes as its reader consumes it; every other
+   * one can get no more data and fails now. The session goes when the last stream is done.
+   */
+  #onPeerGone(): void {
+    this.#peerGone = true
+    this.#drain({})
+    for (const request of [...this.#open]) request.connectionEnded()
+    if (this.#active === 0) this.destroy()
   }
 
   /**
@@ -269,8 +293,22 @@ export class H2Channel implements PooledChannel, H2StreamHost {
     })
   }
 
+  /**
+   * Destroys the connection. After the peer closed it, open streams first read what already
+   * arrived (a response the server completed before closing is delivered whole), then the session
+   * goes; otherwise at once.
+   */
   destroy(): void {
+    if (this.#session !== null && this.socket.destroyed && this.#active > 0) {
+      this.#destroyWhenIdle = true
+      return
+    }
     this.#session?.destroy()
     this.socket.destroy()
+  }
+
+  /** Whether the peer's end of the connection was read (no stream can get more data). */
+  get peerGone(): boolean {
+    return this.#peerGone
   }
 }

@@ -34,7 +34,7 @@ export interface H2StreamHost {
   /** Opens the request's stream (HEADERS with the profile's layout). Throws when the session cannot take it. */
   openStream(opts: Dispatcher.DispatchOptions, request: H2Request): ClientHttp2Stream
   /** The request on `stream` ended, one way or another: forget it (`failure`: counts against HTTP/2 on this IP). */
-  streamFinished(stream: ClientHttp2Stream, ok: boolean, failure?: Error): void
+  streamFinished(request: H2Request, stream: ClientHttp2Stream, ok: boolean, failure?: Error): void
   /** The error that broke the connection (TLS truncation, reset), if one did: streams it cut report it. */
   readonly connectionError: Error | null
   /** Whether stream `id` is above the last stream id of a GOAWAY received (never processed). */
@@ -91,6 +91,15 @@ export class H2Request {
   /** The server sent END_STREAM on this request's stream (reported by the channel's frame watcher). */
   markEndStream(): void {
     this.#endStream = true
+  }
+
+  /**
+   * The connection ended and every byte it carried was read: a response the server ended
+   * (END_STREAM) completes as its reader consumes it; any other request fails now.
+   */
+  connectionEnded(): void {
+    if (this.#state === 'done' || (this.#state === 'body' && this.#endStream)) return
+    this.#failStream(undefined)
   }
 
   /** Starts the request: onRequestStart, HEADERS, then the body. Every outcome goes to the handler. */
@@ -191,7 +200,7 @@ export class H2Request {
   #complete(): void {
     this.#state = 'done'
     this.#clearTimers()
-    if (this.#stream !== null) this.#host.streamFinished(this.#stream, true)
+    if (this.#stream !== null) this.#host.streamFinished(this, this.#stream, true)
     this.#controller.rawTrailers = rawHeaderBuffers(this.#trailers)
     this.#handler.onResponseEnd(this.#controller, responseFields(this.#trailers) as UndiciHeaders)
   }
@@ -236,7 +245,7 @@ export class H2Request {
     this.#clearTimers()
     const s = this.#stream
     if (s !== null) {
-      this.#host.streamFinished(s, false, h2Failure)
+      this.#host.streamFinished(this, s, false, h2Failure)
       if (!s.closed && !s.destroyed) s.close(h2c.NGHTTP2_CANCEL)
     }
     this.#handler.onResponseError(this.#controller, err)
