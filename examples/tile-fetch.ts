@@ -1,86 +1,188 @@
 /**
- * `npm start`: fetch 2,000 tiles from the embedded demo origin (four loopback IPs, one of which
- * answers 403) through a warmed HotConnPool, print the per-IP table and write
- * reports/tile-fetch.md. Exit code 0 when every tile arrived and the 403 IP ended blacklisted,
- * 1 otherwise, 2 for a usage error.
+ * `npm start`: the tile job against the embedded demo origin, through hotconn's public API only.
+ * Starts the origin (https://tiles.test on 127.0.0.2-5, a DNS server on 127.0.0.1; 127.0.0.5
+ * answers 403), fetches every tile of a bounding box over a zoom range with fetchTiles — what
+ * `hotconn tiles <template> --bbox … --zoom … --out DIR` does — then checks every stored tile
+ * (a PNG that decodes and is the origin's tile byte for byte) and that the 403 IP ended
+ * blacklisted, and writes a preview mosaic beside the tiles. Exit code 0 when all of that holds,
+ * 1 otherwise, 2 for a usage error. Nothing in the repository is written unless --report is given.
  *
  *   npm start
- *   npm start -- [-n 2000] [-c 32] [--profile chrome] [--report reports/tile-fetch.md] [--dns-port 0]
- *   npm start -- https://example.com/some/tile.png -n 100   # a real host: system DNS and roots
+ *   npm start -- --out DIR [--bbox w,s,e,n] [--zoom Z0-Z1] [--format dir|mbtiles] [--rate N/s] [--report]
  */
-import { positiveInt } from '../src/cli/pool-flags.js'
-import { runTileFetch, type TileFetchOptions } from '../src/cli/tile-job.js'
-import { exitCodeFor, runAsScript } from '../src/cli/script.js'
-import { InvalidArgumentError } from '../src/errors.js'
-import { parseFlags } from '../src/cli/args.js'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { PNG } from 'pngjs'
+import {
+  bboxSource,
+  fetchTiles,
+  HotConnError,
+  InvalidArgumentError,
+  mosaicZoom,
+  openTileStore,
+  parseBBox,
+  parseRate,
+  parseZoomRange,
+  renderMosaic,
+  startDemoOrigin,
+  tileBody,
+  writeTileReport,
+  type TileFormat,
+  type TileRunResult,
+  type TileSource,
+} from 'hotconn'
 
-const HELP = `Usage: npm start -- [url] [options]
-  Without a URL: fetch tiles from the embedded demo origin (https://tiles.test on 127.0.0.2-5,
-  DNS on 127.0.0.1; 127.0.0.5 answers 403). With a URL: fetch N copies of it from the real host.
+const HELP = `Usage: npm start -- [options]
+  Fetch the tiles of a bounding box and zoom range from the embedded demo origin (https://tiles.test
+  on 127.0.0.2-5, DNS on 127.0.0.1; 127.0.0.5 answers 403) into a directory, check every tile and
+  that the 403 IP ended blacklisted.
 
 Options:
-  -n, --count <n>        tiles, or copies of the URL (default 2000, or 100 with a URL)
-  -c, --concurrency <n>  requests at once (default 32)
-  --attempts <n>         attempts per tile on 403/429 or an error (default 5)
-  --profile <name>       TLS fingerprint profile (default chrome)
-  --report <file>        Markdown report (default reports/tile-fetch.md); --no-report for none
-  --dns-port <port>      port of the demo DNS server (default 0: ephemeral)
+  --out <dir|file>       where the tiles go (default: a new directory under ${tmpdir()})
+  --bbox <w,s,e,n>       bounding box (default -30,20,60,70)
+  --zoom <Z0-Z1>         zoom range (default 0-7: 1,325 tiles)
+  --format <dir|mbtiles> output format (default dir; mbtiles needs Node 22.13+)
+  --rate <N/s>           requests per second (default: unlimited, 32 in flight)
+  --report               also write reports/tiles-tiles.test.md with its charts and mosaic
   -h, --help             this help
 `
 
-/** Parses the script's arguments into runTileFetch options. @throws InvalidArgumentError */
-export function parseTileFetchArgs(argv: string[]): TileFetchOptions | 'help' {
-  const parsed = parseFlags(
-    argv,
-    {
-      count: { type: 'string', short: 'n' },
-      concurrency: { type: 'string', short: 'c' },
-      attempts: { type: 'string' },
-      profile: { type: 'string' },
-      report: { type: 'string' },
-      'no-report': { type: 'boolean', default: false },
-      'dns-port': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    HELP,
-  )
-  const { values, positionals } = parsed
-  if (values.help) return 'help'
-  if (positionals.length > 1)
-    throw new InvalidArgumentError(`give at most one URL, got ${positionals.length}\n\n${HELP}`)
-  if (values.report !== undefined && values['no-report'])
-    throw new InvalidArgumentError('give --report or --no-report, not both')
-  const options: TileFetchOptions = {}
-  if (positionals[0] !== undefined) options.url = positionals[0]
-  if (values.count !== undefined) options.count = positiveInt('--count', values.count, 1)
-  if (values.concurrency !== undefined) options.concurrency = positiveInt('--concurrency', values.concurrency, 32, 1000)
-  if (values.attempts !== undefined) options.maxAttempts = positiveInt('--attempts', values.attempts, 5, 100)
-  if (values.profile !== undefined) options.profile = values.profile
-  if (values.report !== undefined) options.reportPath = values.report
-  if (values['no-report']) options.reportPath = null
-  if (values['dns-port'] !== undefined) {
-    const port = Number(values['dns-port'])
-    if (!/^\d+$/.test(values['dns-port']) || port > 65535)
-      throw new InvalidArgumentError(
-        `--dns-port must be a port number (0-65535), got ${JSON.stringify(values['dns-port'])}`,
-      )
-    options.dnsPort = port
+export interface StartOptions {
+  out: string | undefined
+  tiles: TileSource
+  format: TileFormat | undefined
+  rate: number | undefined
+  report: boolean
+}
+
+/** Parses the script's arguments. @throws InvalidArgumentError */
+export function parseStartArgs(argv: string[]): StartOptions | 'help' {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        out: { type: 'string' },
+        bbox: { type: 'string', default: '-30,20,60,70' },
+        zoom: { type: 'string', default: '0-7' },
+        format: { type: 'string' },
+        rate: { type: 'string' },
+        report: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }))
+  } catch (err) {
+    throw new InvalidArgumentError(`${(err as Error).message}\n\n${HELP}`)
   }
-  return options
+  if (values.help) return 'help'
+  if (values.format !== undefined && values.format !== 'dir' && values.format !== 'mbtiles')
+    throw new InvalidArgumentError(`--format must be dir or mbtiles, got ${JSON.stringify(values.format)}`)
+  const { minZoom, maxZoom } = parseZoomRange(values.zoom)
+  return {
+    out: values.out,
+    tiles: bboxSource(parseBBox(values.bbox), minZoom, maxZoom),
+    format: values.format as TileFormat | undefined,
+    rate: values.rate === undefined ? undefined : parseRate(values.rate),
+    report: values.report,
+  }
+}
+
+/** Every tile in the store decodes as a PNG and is the origin's tile; returns the problems found. */
+async function verify(r: TileRunResult, tiles: TileSource): Promise<string[]> {
+  const store = await openTileStore({
+    format: r.format,
+    location: r.location,
+    extension: r.extension,
+    metadata: { name: 'check', format: 'png' },
+  })
+  const problems: string[] = []
+  try {
+    for (const t of tiles.tiles()) {
+      const body = await store.get(t)
+      const name = `${t.z}/${t.x}/${t.y}`
+      if (body === undefined) problems.push(`${name} is not stored`)
+      else if (!body.equals(tileBody(t.z, t.x, t.y))) problems.push(`${name} differs from the origin's tile`)
+      else if (PNG.sync.read(body).width !== 256) problems.push(`${name} is not a 256 px PNG`)
+    }
+  } finally {
+    await store.close()
+  }
+  return problems
+}
+
+async function mosaic(r: TileRunResult, tiles: TileSource): Promise<string | undefined> {
+  const z = mosaicZoom(tiles.tiles())
+  if (z === undefined) return undefined
+  const store = await openTileStore({
+    format: r.format,
+    location: r.location,
+    extension: r.extension,
+    metadata: { name: 'mosaic', format: 'png' },
+  })
+  try {
+    const m = await renderMosaic(store, tiles.tiles(), z)
+    if (m === undefined) return undefined
+    const file = r.format === 'dir' ? join(r.location, `preview-z${z}.png`) : `${r.location}.preview-z${z}.png`
+    await writeFile(file, m.png)
+    return file
+  } finally {
+    await store.close()
+  }
+}
+
+export async function start(o: StartOptions): Promise<number> {
+  const demo = await startDemoOrigin({ forbiddenIps: ['127.0.0.5'], dns: true })
+  try {
+    const out = o.out ?? (await mkdtemp(join(tmpdir(), 'hotconn-demo-tiles-')))
+    const template = demo.url('/tiles/{z}/{x}/{y}.png')
+    process.stdout.write(
+      `hotconn tiles ${template} --bbox … --zoom … --out ${out} (DNS 127.0.0.1:${demo.dns!.port}, demo CA)\n`,
+    )
+    const r = await fetchTiles({
+      template,
+      tiles: o.tiles,
+      out,
+      ...(o.format === undefined ? {} : { format: o.format }),
+      ...(o.rate === undefined ? {} : { rate: o.rate }),
+      pool: { ca: demo.caPem, dns: { servers: [`127.0.0.1:${demo.dns!.port}`] } },
+      progress: process.stderr,
+    })
+    const problems = [...(await verify(r, o.tiles)).slice(0, 10)]
+    // A rerun that finds every tile stored sends no request, so nothing can be blacklisted.
+    if (r.responses > 0 && !r.blacklisted.some((b) => b.ip === '127.0.0.5'))
+      problems.push('127.0.0.5 (answers 403) is not blacklisted at the end')
+    const preview = await mosaic(r, o.tiles)
+    process.stdout.write(
+      `${r.stored + r.skipped}/${r.total} tiles in ${r.format} ${r.location} (${r.stored} fetched, ${r.skipped} already there, ${r.failed} failed), ${r.responses} responses, ${r.retries} retries, ${(r.wallMs / 1000).toFixed(2)} s: ${r.tilesPerSecond.toFixed(0)} tiles/s\n` +
+        `statuses: ${JSON.stringify(r.statuses)}; blacklisted: ${r.blacklisted.map((b) => `${b.ip} (${b.reason})`).join(', ') || 'none'}\n` +
+        (preview === undefined ? '' : `preview: ${preview}\n`),
+    )
+    if (o.report) process.stdout.write(`report: ${(await writeTileReport(r, { tiles: o.tiles })).join(', ')}\n`)
+    process.stdout.write(problems.length === 0 ? 'OK\n' : `FAILED: ${problems.join('; ')}\n`)
+    return problems.length === 0 ? 0 : 1
+  } finally {
+    await demo.close()
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
   try {
-    const options = parseTileFetchArgs(argv)
-    if (options === 'help') {
+    const o = parseStartArgs(argv)
+    if (o === 'help') {
       process.stdout.write(HELP)
       return 0
     }
-    const result = await runTileFetch(options)
-    return result.ok ? 0 : 1
+    return await start(o)
   } catch (err) {
-    return exitCodeFor(err, process.stderr, 'tile-fetch')
+    if (!(err instanceof HotConnError)) throw err
+    process.stderr.write(`tile-fetch: ${err.code}: ${err.message}\n`)
+    return err.code === 'ERR_INVALID_ARGUMENT' ? 2 : 1
   }
 }
 
-runAsScript(import.meta.url, main)
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv.slice(2)).then((code) => (process.exitCode = code))
+}

@@ -23,3 +23,15 @@ export * from './fingerprint/index.js'
 export * from './tls/index.js'
 export * from './pool/index.js'
 export * from './tiles/index.js'
+export {
+  DEMO_CLIENT_HEADER,
+  startDemoOrigin,
+  startDnsServer,
+  tileBody,
+  type DemoOrigin,
+  type DemoOriginOptions,
+  type IpBehaviour,
+  type OriginFaults,
+  type OriginIpStats,
+  type OriginRequestEvent,
+} from './demo/index.js'

@@ -22,8 +22,8 @@ export interface DialerEvents {
   connected(ip: IpEntry): void
   /** A dial to `ip` failed with `err` (not when the pool is closing). */
   connectFailed(ip: IpEntry, err: Error): void
-  /** A connection of `ip` no longer holds a slot. */
-  slotFreed(ip: IpEntry): void
+  /** A connection of `ip` no longer holds a slot: why the pool closed it, 'peer', or null (failed dial, upgrade). */
+  slotFreed(ip: IpEntry, reason: string | null): void
   /** A connection of `host` stopped taking new streams (HTTP/2 GOAWAY): waiting requests go elsewhere. */
   changed(ip: IpEntry): void
 }
@@ -73,6 +73,7 @@ export class Dialer implements ConnectionDialer {
         signal: ac.signal,
         timeout: this.#config.pool.connectTimeoutMs,
         alpn: this.#alpnFor(ip),
+        profile: host.identity,
       })
     } catch (err) {
       this.#aborts.delete(ac)
@@ -84,7 +85,7 @@ export class Dialer implements ConnectionDialer {
         host.usage.failures++
         this.#events.connectFailed(ip, error)
       }
-      this.#events.slotFreed(ip)
+      this.#events.slotFreed(ip, null)
       throw err
     }
     this.#aborts.delete(ac)
@@ -104,6 +105,7 @@ export class Dialer implements ConnectionDialer {
   close(conn: Connection, reason: string): void {
     if (conn.state === 'closing' || conn.state === 'closed') return
     const ip = conn.entry
+    conn.closeReason = reason
     this.#ledger.markClosing(conn)
     publish('close', {
       host: ip.host.key,
@@ -114,7 +116,7 @@ export class Dialer implements ConnectionDialer {
     })
     if (conn.channel === null) {
       this.#ledger.drop(conn)
-      this.#events.slotFreed(ip)
+      this.#events.slotFreed(ip, reason)
       return
     }
     void conn.channel.close()
@@ -124,7 +126,7 @@ export class Dialer implements ConnectionDialer {
   detach(conn: Connection): void {
     conn.channel?.detach()
     this.#ledger.drop(conn)
-    this.#events.slotFreed(conn.entry)
+    this.#events.slotFreed(conn.entry, null)
   }
 
   /** Aborts every handshake under way with `reason`. */
@@ -152,7 +154,7 @@ export class Dialer implements ConnectionDialer {
     }
     this.#ledger.drop(conn)
     conn.channel?.destroy()
-    this.#events.slotFreed(ip)
+    this.#events.slotFreed(ip, conn.closeReason ?? 'peer')
   }
 
   /** ALPN for a new connection to `ip`: the profile's (h2, http/1.1), or http/1.1 only when HTTP/2 is off or the IP fell back. */
@@ -166,9 +168,9 @@ export class Dialer implements ConnectionDialer {
   #channelFor(conn: Connection, socket: Duplex): HttpChannel | H2Channel {
     const ip = conn.entry
     const origin = `https://${ip.host.key}`
-    const { http2, pool, tls } = this.#config
+    const { http2, pool } = this.#config
     const kind = http2.defaultHeaders
-    const profile = getHttpProfile(tls.profile)
+    const profile = getHttpProfile(ip.host.identity)
     const templates = kind === 'none' ? undefined : profile.headers[kind]
     const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol
     ip.h2 = alpn === 'h2'

@@ -8,7 +8,7 @@
  *        +-- drop            closing (close_notify sent) --drop--> closed
  */
 import { isIP } from 'node:net'
-import type { PoolConfig } from '../config/index.js'
+import type { PoolConfig, ProfileName } from '../config/index.js'
 import {
   Connection,
   Counts,
@@ -58,13 +58,16 @@ export class Ledger extends Counts {
     return this.#closed
   }
 
-  /** The entry of `origin` (created on first use). Throws InvalidArgumentError for a bad origin. */
-  host(origin: string | URL): HostEntry {
+  /**
+   * The partition of (`identity`, `origin`), created on first use; `identity` is an identity name
+   * (aliases resolved by the caller). Throws InvalidArgumentError for a bad origin.
+   */
+  host(origin: string | URL, identity: ProfileName): HostEntry {
     const o = parseOrigin(origin)
-    const key = hostKeyOf({ origin: o.key })
+    const key = hostKeyOf({ origin: o.key, identity })
     let host = this.hosts.get(key)
     if (host === undefined) {
-      host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0)
+      host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0, identity)
       this.hosts.set(key, host)
     }
     return host

@@ -6,6 +6,9 @@
  *   Housekeeper, HealthChecker, DnsRefresher, Warmer -> IpStates, Dialer, Ledger, Borrower
  *   IpStates, Dialer, DnsState -> PoolEvents (below) -> the part that acts on it
  */
+import type { ProfileName } from '../config/index.js'
+import { InvalidArgumentError } from '../errors.js'
+import { IDENTITY_REFS, isIdentityRef, resolveIdentityName } from '../fingerprint/identity/table.js'
 import type { BlacklistRecord } from './blacklist.js'
 import { Borrower } from './borrow.js'
 import { Dialer, type DialerEvents } from './dialer.js'
@@ -33,6 +36,8 @@ export class ConnectionManager {
   readonly warmer: Warmer
   readonly housekeeper: Housekeeper
   readonly refresher: DnsRefresher
+  /** config.tls.profile as an identity name. */
+  readonly #defaultIdentity: ProfileName
 
   constructor(options: ResolvedPoolOptions, connector: Connector, resolver: Resolver) {
     this.options = options
@@ -49,13 +54,15 @@ export class ConnectionManager {
         this.ips.connectFailed(ip)
         this.borrower.connectFailed(ip, err)
       },
-      slotFreed: (ip) => {
+      slotFreed: (ip, reason) => {
         this.ips.forget(ip)
         this.borrower.slotFreed(ip)
+        if (!this.ledger.closed) this.warmer.slotFreed(ip, reason)
       },
       changed: (ip) => this.borrower.reconcile(ip.host),
       resolved: (host, added) => this.#resolved(host, added),
     }
+    this.#defaultIdentity = resolveIdentityName(config.tls.profile)
     const ledger = (this.ledger = new Ledger(config.pool))
     const ips = (this.ips = new IpStates(config.blacklist, events))
     const dialer = (this.dialer = new Dialer(config, connector, ledger, events))
@@ -82,9 +89,23 @@ export class ConnectionManager {
     return this.ledger.closed
   }
 
-  /** The entry of `origin` (created on first use). Throws InvalidArgumentError for a bad origin. */
-  host(origin: string | URL): HostEntry {
-    return this.ledger.host(origin)
+  /**
+   * The partition of `origin` for `identity` (an identity name or alias; default the pool's,
+   * config.tls.profile), created on first use. Connections of different identities never mix.
+   * Throws InvalidArgumentError for a bad origin or an unknown identity.
+   */
+  host(origin: string | URL, identity?: string): HostEntry {
+    return this.ledger.host(origin, this.identityOf(identity))
+  }
+
+  /** The identity name `ref` stands for (default: the pool's). Throws InvalidArgumentError for an unknown name. */
+  identityOf(ref: string | undefined): ProfileName {
+    if (ref === undefined) return this.#defaultIdentity
+    if (!isIdentityRef(ref))
+      throw new InvalidArgumentError(
+        `unknown identity ${JSON.stringify(ref)}; known identities: ${IDENTITY_REFS.join(', ')}`,
+      )
+    return resolveIdentityName(ref)
   }
 
   /** Starts the background loops (health checks, housekeeping). */

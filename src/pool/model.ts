@@ -11,6 +11,7 @@
  * that is the egress's fault can later be blamed on an (egress, origin) key instead.
  */
 import type { Duplex } from 'node:stream'
+import type { ProfileName } from '../config/index.js'
 import type { PooledChannel } from '../http/pooled-channel.js'
 import { Fifo } from './fifo.js'
 import { IdleStack, type IdleLinks } from './idle-stack.js'
@@ -27,14 +28,16 @@ export type IpState = 'active' | 'draining' | 'blacklisted' | 'probing'
 
 /** What a pooled connection is keyed by (see the module comment). */
 export interface ConnKey {
+  /** The browser identity its ClientHello, HTTP/2 flight and headers are (`chrome-156-windows`, an alias resolved). */
+  readonly identity: string
   /** `hostname:port`. */
   readonly origin: string
   readonly ip: string
 }
 
-/** The key of a host partition in the pool's map. */
-export function hostKeyOf(key: Pick<ConnKey, 'origin'>): string {
-  return key.origin
+/** The key of a host partition in the pool's map: one per (identity, origin). */
+export function hostKeyOf(key: Pick<ConnKey, 'origin' | 'identity'>): string {
+  return `${key.identity} ${key.origin}`
 }
 
 /** A connection lent out by `getConnection()`; give it back with `putConnection()`. */
@@ -101,6 +104,8 @@ export class Connection implements PooledConnection, IdleLinks<Connection> {
   lastUsedAt = 0
   /** Lent out raw through getConnection (the caller owns the socket until putConnection). */
   lentRaw = false
+  /** Why the pool closed it (see CloseEvent.reason); null until then or when the peer closed it. */
+  closeReason: string | null = null
   idlePrev: Connection | null = null
   idleNext: Connection | null = null
   idleStack: object | null = null
@@ -111,7 +116,7 @@ export class Connection implements PooledConnection, IdleLinks<Connection> {
   }
 
   get key(): ConnKey {
-    return { origin: this.entry.host.key, ip: this.entry.address }
+    return { identity: this.entry.host.identity, origin: this.entry.host.key, ip: this.entry.address }
   }
   get host(): string {
     return this.entry.host.hostname
@@ -227,6 +232,8 @@ export interface Waiter extends Want {
 export class HostEntry extends Counts {
   /** `hostname:port`. */
   readonly key: string
+  /** The identity every connection of this partition goes out as (an identity name, aliases resolved). */
+  readonly identity: ProfileName
   readonly hostname: string
   readonly port: number
   readonly isIpLiteral: boolean
@@ -243,9 +250,10 @@ export class HostEntry extends Counts {
   /** Whether warm-up was asked for (new and healed IPs are then warmed too). */
   warm = false
 
-  constructor(key: string, hostname: string, port: number, isIpLiteral: boolean) {
+  constructor(key: string, hostname: string, port: number, isIpLiteral: boolean, identity: ProfileName) {
     super()
     this.key = key
+    this.identity = identity
     this.hostname = hostname
     this.port = port
     this.isIpLiteral = isIpLiteral

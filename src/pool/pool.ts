@@ -10,7 +10,7 @@ import { AsyncResource } from 'node:async_hooks'
 import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
-import type { Config } from '../config/index.js'
+import type { Config, ProfileName } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { DispatcherBase } from '../http/dispatcher-base.js'
 import { SocketError } from '../http/errors.js'
@@ -24,6 +24,12 @@ import { Connection, type HostEntry, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
+
+/** undici's dispatch options plus the identity a request goes out as. */
+export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
+  /** Identity name or alias (`firefox-153-linux`, `chrome-latest-android`); default config.tls.profile. */
+  identity?: ProfileName
+}
 
 /**
  * An undici Dispatcher over pools of hot TLS connections to every IP of each host it is asked for.
@@ -54,7 +60,9 @@ export class HotConnPool extends DispatcherBase {
   constructor(options: Config | HotConnPoolOptions = {}) {
     super()
     const resolved = resolvePoolOptions(options)
-    const connector = this.#watchConnections(resolved.connector ?? tlsConnector(resolved.config, resolved.ca))
+    const connector = this.#watchConnections(
+      resolved.connector ?? tlsConnector(resolved.config, resolved.ca, resolved.extraCa),
+    )
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
     this.#manager = new ConnectionManager(resolved, connector, resolver)
@@ -88,13 +96,17 @@ export class HotConnPool extends DispatcherBase {
   }
 
   /**
-   * Runs `opts` (`opts.origin` picks the host) on a pooled connection. Returns false when the
+   * Runs `opts` on a pooled connection: `opts.origin` picks the host, and `opts.identity` (an
+   * identity name or alias; default config.tls.profile) the partition: a request goes out only on
+   * connections of its identity (ClientHello, HTTP/2 flight, headers). `forIdentity()` makes a
+   * dispatcher that sets it, for fetch(). Throws InvalidArgumentError (to the handler) for an
+   * unknown identity. Returns false when the
    * request waits for a connection (the host's connections are all busy): `'drain'` follows once
    * the host's waiting requests all got one. Errors after acceptance go to the handler.
    */
   protected dispatchNow(opts: Dispatcher.DispatchOptions, handler: GuardedHandler): boolean {
     if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
-    const host = this.#manager.host(opts.origin)
+    const host = this.#manager.host(opts.origin, (opts as HotConnDispatchOptions).identity)
     // The request event is published in the caller's async context (the CLI attributes it with AsyncLocalStorage).
     const scope = channels.request.hasSubscribers ? new AsyncResource('hotconn:request') : null
     const request: PooledRequest = new PooledRequest(opts, handler, {
@@ -161,9 +173,26 @@ export class HotConnPool extends DispatcherBase {
    * skipping blacklisted IPs and counting connections already there. Rejects with a DnsError,
    * PoolClosedError or AllIpsBlacklistedError; per-IP connect failures are in the result.
    */
-  async warmup(origin: string | URL): Promise<WarmupResult> {
+  async warmup(origin: string | URL, options: { identity?: ProfileName } = {}): Promise<WarmupResult> {
     if (this.closed) throw new PoolClosedError()
-    return this.#manager.warmer.warmup(this.#manager.host(origin))
+    return this.#manager.warmer.warmup(this.#manager.host(origin, options.identity))
+  }
+
+  /**
+   * A dispatcher whose requests go out as `identity` (an identity name or alias), on this pool's
+   * connections of that identity: `fetch(url, { dispatcher: pool.forIdentity('firefox-153-linux') })`.
+   * It shares the pool (closing it closes the pool).
+   * @throws InvalidArgumentError for an unknown identity.
+   */
+  forIdentity(identity: ProfileName): Dispatcher {
+    const name = this.#manager.identityOf(identity)
+    return this.compose(
+      (dispatch) => (opts, handler) =>
+        dispatch(
+          { ...opts, identity: (opts as HotConnDispatchOptions).identity ?? name } as HotConnDispatchOptions,
+          handler,
+        ),
+    )
   }
 
   /**
@@ -171,10 +200,17 @@ export class HotConnPool extends DispatcherBase {
    * use: its `socket` speaks TLS application data to `ip`. Give it back with putConnection();
    * destroy the socket instead if it is no longer usable. Rejects like dispatch (ERR_POOL_*).
    */
-  async getConnection(host: string | URL, options: { signal?: AbortSignal } = {}): Promise<PooledConnection> {
+  async getConnection(
+    host: string | URL,
+    options: { signal?: AbortSignal; identity?: ProfileName } = {},
+  ): Promise<PooledConnection> {
     if (this.closed) throw new PoolClosedError()
     const { borrower, ledger } = this.#manager
-    const conn = await borrower.acquire(ledger.host(host), { use: 'raw', ...options })
+    const entry = this.#manager.host(host, options.identity)
+    const conn = await borrower.acquire(entry, {
+      use: 'raw',
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    })
     conn.lentRaw = true
     conn.channel?.lend()
     ledger.countUse(conn)
@@ -193,7 +229,7 @@ export class HotConnPool extends DispatcherBase {
 
   /** Per host and per IP: connections by state, handshakes, requests, reuse rate, p50/p99, failures, blacklist. */
   stats(): PoolStats {
-    return poolStats(this.#manager.ledger, this.#manager.ips)
+    return poolStats(this.#manager.ledger, this.#manager.ips, this.#manager.identityOf(undefined))
   }
 
   /** Runs one housekeeping pass now (idle timeout, max lifetime, trim, blacklist expiry). */

@@ -45,6 +45,8 @@ export interface IpStats extends UsageStats {
 export interface HostStats extends UsageStats {
   /** `hostname:port`. */
   host: string
+  /** The identity of this partition's connections (`chrome-156-windows`). */
+  identity: string
   /** Requests waiting for a connection. */
   pending: number
   ips: IpStats[]
@@ -97,6 +99,7 @@ function hostStats(host: HostEntry, states: IpStates): HostStats {
   const ips = host.list.map((ip) => ipStats(ip, states))
   return {
     host: host.key,
+    identity: host.identity,
     pending: host.waiters.size,
     ...usage(host, host.usage),
     ips,
@@ -104,11 +107,15 @@ function hostStats(host: HostEntry, states: IpStates): HostStats {
   }
 }
 
-export function poolStats(ledger: Ledger, states: IpStates): PoolStats {
+/**
+ * `hosts` is keyed by `hostname:port` for the pool's own identity and by `hostname:port identity`
+ * for partitions of other identities (requests with `identity` / `forIdentity()`).
+ */
+export function poolStats(ledger: Ledger, states: IpStates, defaultIdentity: string): PoolStats {
   const hosts: Record<string, HostStats> = {}
   let pending = 0
   for (const host of ledger.hosts.values()) {
-    hosts[host.key] = hostStats(host, states)
+    hosts[host.identity === defaultIdentity ? host.key : `${host.key} ${host.identity}`] = hostStats(host, states)
     pending += host.waiters.size
   }
   const { total, idle, inUse, connecting } = ledger

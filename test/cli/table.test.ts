@@ -30,6 +30,7 @@ const ips: IpStats[] = [
 ]
 const host: HostStats = {
   host: 'tiles.test:8443',
+  identity: 'chrome-156-windows',
   pending: 0,
   ...usage,
   ips,

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parseTileFetchArgs } from '../../examples/tile-fetch.js'
+import { parseStartArgs } from '../../examples/tile-fetch.js'
 
 function runScript(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -14,7 +15,7 @@ function runScript(args: string[]): Promise<{ code: number | null; stdout: strin
     let stderr = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill(), 60_000)
+    const timer = setTimeout(() => child.kill(), 90_000)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -23,7 +24,7 @@ function runScript(args: string[]): Promise<{ code: number | null; stdout: strin
   })
 }
 
-describe('examples/tile-fetch.ts', () => {
+describe('examples/tile-fetch.ts (npm start)', () => {
   let dir: string
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hotconn-example-'))
@@ -32,48 +33,34 @@ describe('examples/tile-fetch.ts', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('runs the job end to end and exits 0', async () => {
-    const report = join(dir, 'report.md')
-    const r = await runScript(['-n', '200', '--report', report])
-    expect(r.stderr).toMatch(/^200\/200 tiles 100%/m)
-    expect(r.stdout).toContain('200/200 tiles arrived')
-    expect(r.stdout).toMatch(/\nOK\n/)
+  it('fetches a bbox and zoom range into --out, checks every tile, exits 0 on its own; a rerun fetches nothing', async () => {
+    const out = join(dir, 'tiles')
+    const r = await runScript(['--out', out, '--bbox=-30,20,60,70', '--zoom', '0-5'])
+    expect(r.stderr).toMatch(/ (\d+)\/\1 tiles 100% \|/)
+    expect(r.stdout).toMatch(/^(\d+)\/\1 tiles in dir .* \(\1 fetched, 0 already there, 0 failed\)/m)
+    expect(r.stdout).toMatch(/blacklisted: 127\.0\.0\.5 \(HTTP 403/)
+    expect(r.stdout).toMatch(/\nOK\n$/)
     expect(r.code).toBe(0)
-    expect(await readFile(report, 'utf8')).toContain('Result: **PASS**')
-  }, 70_000)
+    expect(await readdir(out)).toEqual(expect.arrayContaining(['0', '5', 'preview-z5.png']))
+    const preview = PNG.sync.read(await readFile(join(out, 'preview-z5.png')))
+    expect(preview.width).toBeGreaterThan(256)
+    const again = await runScript(['--out', out, '--bbox=-30,20,60,70', '--zoom', '0-5'])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/\(0 fetched, (\d+) already there, 0 failed\)/)
+  }, 180_000)
 
   it('exits 2 for a usage error', async () => {
-    const r = await runScript(['-n', 'lots'])
+    const r = await runScript(['--zoom', 'lots'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('tile-fetch: ERR_INVALID_ARGUMENT: --count must be an integer')
-  }, 70_000)
+    expect(r.stderr).toContain('tile-fetch: ERR_INVALID_ARGUMENT: --zoom must be Z or Z0-Z1')
+  }, 90_000)
 
   it('parses its arguments', () => {
-    expect(parseTileFetchArgs([])).toEqual({})
-    expect(parseTileFetchArgs(['--help'])).toBe('help')
-    expect(
-      parseTileFetchArgs([
-        'https://example.com/t.png',
-        '-n',
-        '10',
-        '-c',
-        '4',
-        '--profile',
-        'firefox',
-        '--no-report',
-        '--dns-port',
-        '5353',
-      ]),
-    ).toEqual({
-      url: 'https://example.com/t.png',
-      count: 10,
-      concurrency: 4,
-      profile: 'firefox',
-      reportPath: null,
-      dnsPort: 5353,
-    })
-    expect(() => parseTileFetchArgs(['a', 'b'])).toThrow(/at most one URL/)
-    expect(() => parseTileFetchArgs(['--report', 'x', '--no-report'])).toThrow(/not both/)
-    expect(() => parseTileFetchArgs(['--dns-port', '70000'])).toThrow(/--dns-port must be a port number/)
+    expect(parseStartArgs(['--help'])).toBe('help')
+    const o = parseStartArgs(['--out', 'x', '--rate', '50/s', '--report', '--format', 'mbtiles'])
+    expect(o).toMatchObject({ out: 'x', rate: 50, report: true, format: 'mbtiles' })
+    expect(o !== 'help' && o.tiles.zooms).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    expect(() => parseStartArgs(['--format', 'zip'])).toThrow(/--format must be dir or mbtiles/)
+    expect(() => parseStartArgs(['--bogus'])).toThrow(/Unknown option/)
   })
 })

@@ -108,7 +108,7 @@ function setup(pool: NonNullable<ConfigInput['pool']>, ips = ['10.0.0.1', '10.0.
     borrower.connectFailed(ip, err)
   }
   const entries = hosts.map((name) => {
-    const host = ledger.host(name)
+    const host = ledger.host(name, 'chrome-156-windows')
     for (const a of ips) host.addIp(new IpEntry(host, a, 4))
     host.resolved = true
     return host
@@ -314,6 +314,26 @@ describe('Borrower', () => {
     expect(dialer.pending()).toHaveLength(1)
     dialer.pending()[0]?.succeed()
     expect(old).not.toContain(await retry)
+  })
+
+  it('fresh in a saturated pool: the requests behind it do not take every released connection', async () => {
+    const { dialer, acquire, warm, borrower, host } = setup({ maxConnsPerHost: 2, maxConnections: 2 })
+    await warm('10.0.0.1', '10.0.0.2')
+    const [x, y] = [await acquire(), await acquire()]
+    const fresh = acquire({ fresh: true })
+    const behind = acquire()
+    await tick()
+    expect(host.waiters.size).toBe(2)
+    borrower.requite(x, { reusable: true, statusCode: 200 })
+    // x is not fresh: it is closed to make room instead of going to the request behind.
+    expect(dialer.closed).toEqual([{ ip: x.ip, reason: 'evicted' }])
+    await tick()
+    expect(dialer.pending()).toHaveLength(1)
+    dialer.pending()[0]?.succeed()
+    const conn = await fresh
+    expect([x, y]).not.toContain(conn)
+    borrower.requite(y, { reusable: true, statusCode: 200 })
+    expect(await behind).toBe(y)
   })
 
   it('HTTP/2: one connection serves waiters up to its stream limit; fresh takes it only once proven since', async () => {

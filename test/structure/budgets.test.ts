@@ -4,13 +4,13 @@
  */
 import { describe, expect, it } from 'vitest'
 import { LONG_FILES, LONG_FUNCTIONS } from './allowlist.js'
-import { FILE_FAIL_LINES, FUNCTION_FAIL_LINES, functionSizes, sizeProblems } from './checks.js'
+import { FILE_FAIL_LINES, FUNCTION_FAIL_LINES, functionSizes, shrunk, sizeProblems } from './checks.js'
 import { readSourceTree, scanSource } from './source.js'
 
 describe('src/ size budgets', () => {
   const tree = readSourceTree()
 
-  it(`no function over ${FUNCTION_FAIL_LINES} lines but the listed ones, at their listed sizes`, () => {
+  it(`no function over ${FUNCTION_FAIL_LINES} lines but the listed ones, at most at their listed sizes`, () => {
     const problems = sizeProblems(functionSizes(tree.functions), FUNCTION_FAIL_LINES, LONG_FUNCTIONS, {
       list: 'LONG_FUNCTIONS',
       unit: 'function',
@@ -18,7 +18,7 @@ describe('src/ size budgets', () => {
     expect(problems).toEqual([])
   })
 
-  it(`no file over ${FILE_FAIL_LINES} lines but the listed ones, at their listed sizes`, () => {
+  it(`no file over ${FILE_FAIL_LINES} lines but the listed ones, at most at their listed sizes`, () => {
     const files = tree.fileSizes.map((f) => ({ at: f.file, lines: f.lines }))
     expect(sizeProblems(files, FILE_FAIL_LINES, LONG_FILES, { list: 'LONG_FILES', unit: 'file' })).toEqual([])
   })
@@ -66,7 +66,7 @@ describe('the size rules', () => {
     expect(functionSizes(fns)).toEqual([{ at: 'pool/a.ts:f', lines: 101 }])
   })
 
-  it('fail over the limit unless listed; a listed entry must match its size and still be over', () => {
+  it('fail over the limit unless listed; a listed entry must not grow and must still be over', () => {
     const listed = [{ at: 'pool/manager.ts', lines: 900, reason: 'test' }]
     expect(sizeProblems([{ at: 'pool/manager.ts', lines: 900 }], 400, listed, what)).toEqual([])
     expect(sizeProblems([{ at: 'pool/a.ts', lines: 401 }], 400, [], what)).toEqual([
@@ -75,9 +75,8 @@ describe('the size rules', () => {
     expect(sizeProblems([{ at: 'pool/manager.ts', lines: 901 }], 400, listed, what)).toEqual([
       'pool/manager.ts grew from 900 to 901 lines while over budget: split it, do not grow it',
     ])
-    expect(sizeProblems([{ at: 'pool/manager.ts', lines: 700 }], 400, listed, what)).toEqual([
-      'pool/manager.ts shrank from 900 to 700 lines: lower its entry in LONG_FILES to 700',
-    ])
+    expect(sizeProblems([{ at: 'pool/manager.ts', lines: 700 }], 400, listed, what)).toEqual([])
+    expect(shrunk([{ at: 'pool/manager.ts', lines: 700 }], listed)).toEqual(['pool/manager.ts: 900 -> 700 lines'])
     expect(sizeProblems([{ at: 'pool/manager.ts', lines: 400 }], 400, listed, what)).toEqual([
       'pool/manager.ts is 400 lines now, within the budget: remove its entry from LONG_FILES in test/structure/allowlist.ts',
     ])
