@@ -137,8 +137,39 @@ export interface ParsedCertificate {
   /** The subject's last commonName, for messages only (identity comes from subjectAltName). */
   readonly commonName: string | undefined
   readonly selfIssued: boolean
-  /** Whether this certificate's signature verifies with `issuer`'s key (RFC 5280 §6.1.3 (a)(1)). */
+  /** Whether this certificate's signature verifies with `issuer`'s key (RFC 5280 §6.1.3 (a)(1)); remembered. */
   signedBy(issuer: ParsedCertificate): boolean
+  /** The remembered result of `signedBy(issuer)`, or undefined when it was never checked. */
+  knownSignedBy(issuer: ParsedCertificate): boolean | undefined
+}
+
+/** Certificates of at most this size are kept by `parseCertificateCached`. */
+const CACHE_MAX_DER = 8 * 1024
+const CACHE_ENTRIES = 256
+const cache = new Map<string, ParsedCertificate>()
+
+/** Drops every certificate `parseCertificateCached` keeps (their parsed form, keys and checked signatures). */
+export function clearCertificateCache(): void {
+  cache.clear()
+}
+
+/**
+ * `parseCertificate` with a small LRU cache keyed by the DER: the intermediates (and leaves) of the hosts a
+ * pool talks to come back on every handshake, and their parsed form, imported key and checked signatures
+ * are reused. Errors are not cached.
+ */
+export function parseCertificateCached(der: Buffer | Uint8Array): ParsedCertificate {
+  if (der.byteLength > CACHE_MAX_DER) return parseCertificate(der)
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1')
+  let cert = cache.get(key)
+  if (cert) {
+    cache.delete(key)
+  } else {
+    cert = parseCertificate(Buffer.from(der))
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!)
+  }
+  cache.set(key, cert)
+  return cert
 }
 
 /** Parses one DER certificate. Throws TlsCertificateError('malformed') when it does not decode. */
@@ -199,6 +230,7 @@ function decode(der: Buffer, top: Der[], tbs: Der[], hasVersion: boolean, subjec
   const ext = (id: string) => extensions.get(id)
   let x509: X509Certificate | undefined
   let publicKey: KeyObject | undefined
+  const signatures = new WeakMap<ParsedCertificate, boolean>()
   const cert: ParsedCertificate = {
     der,
     get x509() {
@@ -251,13 +283,21 @@ function decode(der: Buffer, top: Der[], tbs: Der[], hasVersion: boolean, subjec
       subjectDer === issuerDer ||
       decodeName(subjectNode).text.toLowerCase() === decodeName(issuerNode).text.toLowerCase(),
     signedBy(issuerCert) {
-      return verifyCertificateSignature(
-        signatureAlgorithm,
-        sigAlgParams,
-        tbsBytes,
-        signatureValue,
-        issuerCert.publicKey,
-      )
+      let ok = signatures.get(issuerCert)
+      if (ok === undefined) {
+        ok = verifyCertificateSignature(
+          signatureAlgorithm,
+          sigAlgParams,
+          tbsBytes,
+          signatureValue,
+          issuerCert.publicKey,
+        )
+        signatures.set(issuerCert, ok)
+      }
+      return ok
+    },
+    knownSignedBy(issuerCert) {
+      return signatures.get(issuerCert)
     },
   }
   return cert
