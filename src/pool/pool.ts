@@ -6,20 +6,24 @@
  *   const res = await fetch('https://tiles.example.com/t/1/2/3.png', { dispatcher: pool })
  *   await pool.close()
  */
-import { Dispatcher, errors } from 'undici'
+import { AsyncResource } from 'node:async_hooks'
+import type { Duplex } from 'node:stream'
+import type { Dispatcher } from 'undici'
 import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config, ProfileName, Rotation } from '../config/index.js'
 import { poolEgressOf, type EgressInput } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { toLegacyHandler } from '../http/handler.js'
-import { runPooledRequest, type HttpLease } from '../http/request.js'
+import { DispatcherBase } from '../http/dispatcher-base.js'
+import { SocketError } from '../http/errors.js'
+import type { GuardedHandler } from '../http/guard.js'
+import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
 import { PoolClosedError } from './errors.js'
 import { channels, publish } from './events.js'
 import type { EgressChoice, Route } from './egress-route.js'
 import { ConnectionManager } from './manager.js'
 import { Connection, type PooledConnection } from './model.js'
-import { resolvePoolOptions, type HotConnPoolOptions } from './options.js'
+import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
 
@@ -44,11 +48,21 @@ export interface ForEgressOptions {
   stickyTtlMs?: number
 }
 
-export class HotConnPool extends Dispatcher {
+/**
+ * An undici Dispatcher over pools of hot TLS connections to every IP of each host it is asked for.
+ *
+ * Events, as undici's Pool emits them (`targets` is `[pool]`): `'connect' (origin: URL, targets)`
+ * when a connection's handshake completed, `'disconnect' (origin, targets, err)` when one closed,
+ * `'connectionError' (origin, targets, err)` when one could not be opened, and `'drain' (origin,
+ * targets)` after a `dispatch()` that returned false, once the host's waiting requests all got a
+ * connection.
+ */
+export class HotConnPool extends DispatcherBase {
   readonly #manager: ConnectionManager
   readonly #maxRetries: number
+  /** Requests accepted and not yet settled (destroy() fails them). */
+  readonly #requests = new Set<PooledRequest>()
   #closing: Promise<void> | null = null
-  #destroyed = false
 
   /** Same as `new HotConnPool(options)`, for symmetry with an async config load. */
   static async create(options: Config | HotConnPoolOptions = {}): Promise<HotConnPool> {
@@ -64,12 +78,13 @@ export class HotConnPool extends Dispatcher {
     super()
     const resolved = resolvePoolOptions(options)
     const egress = poolEgressOf(resolved.config.egress)
-    const connector =
+    const connector = this.#watchConnections(
       resolved.connector ??
-      tlsConnector(resolved.config, resolved.ca, resolved.extraCa, {
-        sources: egress.sources,
-        proxyCa: resolved.proxyCa,
-      })
+        tlsConnector(resolved.config, resolved.ca, resolved.extraCa, {
+          sources: egress.sources,
+          proxyCa: resolved.proxyCa,
+        }),
+    )
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
     this.#manager = new ConnectionManager(resolved, connector, resolver, egress)
@@ -81,52 +96,53 @@ export class HotConnPool extends Dispatcher {
     return this.#manager.options.config
   }
 
-  /** Whether close() or destroy() was called. */
-  get closed(): boolean {
-    return this.#closing !== null
-  }
-
-  get destroyed(): boolean {
-    return this.#destroyed
+  /** The connector, emitting 'connect', 'disconnect' and 'connectionError' for every connection it opens. */
+  #watchConnections(connector: Connector): Connector {
+    return async (o) => {
+      const origin = new URL(`https://${o.host}:${o.port}`)
+      let socket: Duplex
+      try {
+        socket = await connector(o)
+      } catch (err) {
+        this.emitEvent('connectionError', origin, [this], err)
+        throw err
+      }
+      this.emitEvent('connect', origin, [this])
+      socket.once('close', () => {
+        const cause = socket.errored ?? undefined
+        const err = new SocketError(`the connection to ${o.ip} closed`, cause !== undefined ? { cause } : {})
+        this.emitEvent('disconnect', origin, [this], err)
+      })
+      return socket
+    }
   }
 
   /**
-   * undici Dispatcher entry point (DispatcherBase contract): `opts.origin` picks the host, and
-   * `opts.identity` (an identity name or alias; default config.tls.profile) the partition: a
-   * request goes out only on connections of its identity (ClientHello, HTTP/2 flight, headers).
-   * `forIdentity()` makes a dispatcher that sets it, for fetch().
-   * @throws InvalidArgumentError (to the handler) for an unknown identity.
-   * Returns false when the request was refused at once (its error went to the handler) or the
-   * host's queue is full; errors after acceptance go to the handler.
+   * Runs `opts` on a pooled connection: `opts.origin` picks the host, `opts.identity` (an
+   * identity name or alias; default config.tls.profile) and `opts.egress` (default the pool's
+   * `[egress]`) the partition: a request goes out only on connections of its identity
+   * (ClientHello, HTTP/2 flight, headers) and egress. `forIdentity()` and `forEgress()` make
+   * dispatchers that set them, for fetch(). Throws InvalidArgumentError (to the handler) for an
+   * unknown identity or a bad egress. Returns false when the
+   * request waits for a connection (the host's connections are all busy): `'drain'` follows once
+   * the host's waiting requests all got one. Errors after acceptance go to the handler.
    */
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    if (handler === null || typeof handler !== 'object')
-      throw new errors.InvalidArgumentError('handler must be an object')
-    const legacy = toLegacyHandler(handler)
-    try {
-      if (opts === null || typeof opts !== 'object') throw new errors.InvalidArgumentError('opts must be an object.')
-      if (this.#destroyed) throw new errors.ClientDestroyedError()
-      if (this.#closing !== null) throw new PoolClosedError()
-      if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
-      const route = this.#route(opts.origin, opts as HotConnDispatchOptions)
-      runPooledRequest(opts, legacy, {
-        acquire: (signal, avoidIp, unprocessed) =>
-          this.#lease(
-            route,
-            opts,
-            signal,
-            unprocessed === true ? undefined : avoidIp,
-            avoidIp !== undefined || unprocessed === true,
-          ),
-        maxRetries: this.#maxRetries,
-        servername: route.first.hostname,
-      })
-      return this.#manager.borrower.hasRoom(route.first)
-    } catch (err) {
-      if (typeof legacy.onError !== 'function') throw err
-      legacy.onError(err as Error)
-      return false
-    }
+  protected dispatchNow(opts: Dispatcher.DispatchOptions, handler: GuardedHandler): boolean {
+    if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
+    const route = this.#route(opts.origin, opts as HotConnDispatchOptions)
+    // The request event is published in the caller's async context (the CLI attributes it with AsyncLocalStorage).
+    const scope = channels.request.hasSubscribers ? new AsyncResource('hotconn:request') : null
+    let attempts = 0
+    const request: PooledRequest = new PooledRequest(opts, handler, {
+      // A retry picks its egress again (the one that failed may be resting).
+      acquire: (signal, mode, avoidIp) => this.#lease(route, opts, signal, mode, avoidIp, attempts++ > 0, scope),
+      maxRetries: this.#maxRetries,
+      servername: route.first.hostname,
+      onSettled: () => this.#requests.delete(request),
+    })
+    this.#requests.add(request)
+    request.start()
+    return route.first.waiters.size === 0
   }
 
   /** The route of a request: its identity, its egress set and the partition of its first attempt. */
@@ -139,26 +155,36 @@ export class HotConnPool extends Dispatcher {
     route: Route,
     opts: Dispatcher.DispatchOptions,
     signal: AbortSignal,
+    mode: BorrowMode,
     avoidIp: string | undefined,
     retry: boolean,
+    scope: AsyncResource | null,
   ): Promise<HttpLease> {
     const { borrower, ledger, router } = this.#manager
-    // A retry after a failure before any response byte (avoidIp set) goes to a connection opened
-    // since, so that it cannot meet the same keep-alive race again.
-    const fresh = avoidIp !== undefined
-    const conn = await router.acquire(route, { signal, fresh, ...(fresh ? { avoidIp } : {}) }, retry)
+    let conn: Connection
+    try {
+      // 'fresh': a connection opened since, or an HTTP/2 one that completed a response since.
+      const fresh = mode === 'fresh'
+      const borrow = { signal, fresh, ...(fresh && avoidIp !== undefined ? { avoidIp } : {}) }
+      conn = await router.acquire(route, borrow, retry)
+    } finally {
+      const first = route.first
+      if (first.waiters.size === 0 && opts.origin != null && this.needsDrain(opts.origin)) this.drained(opts.origin)
+    }
     const host = conn.entry.host
+    // The keep-alive race is possible on a connection that sat idle in the pool (reused, or warmed).
+    const exposed = conn.requests > 0 || conn.idleSince > 0
     const reused = ledger.countUse(conn)
     if (conn.channel === null) throw new Error('unreachable: a checked-out connection has a channel')
     return {
       dispatcher: conn.channel.client,
-      reused,
+      reused: exposed,
       ip: conn.ip,
       release: (outcome) => {
         borrower.requite(conn, outcome)
         // The event object is built only when someone listens: this runs once per request.
         if (!channels.request.hasSubscribers) return
-        publish('request', {
+        const event = {
           host: host.key,
           egress: host.egress.id,
           ip: conn.ip,
@@ -169,8 +195,11 @@ export class HotConnPool extends Dispatcher {
           durationMs: outcome.durationMs,
           reused,
           connectionId: conn.id,
+          protocol: conn.channel?.protocol ?? 'http/1.1',
           ...tlsInfoOf(conn.socket),
-        })
+        }
+        if (scope === null) publish('request', event)
+        else scope.runInAsyncScope(() => publish('request', event))
       },
     }
   }
@@ -184,7 +213,7 @@ export class HotConnPool extends Dispatcher {
     origin: string | URL,
     options: { identity?: ProfileName; egress?: EgressChoice } = {},
   ): Promise<WarmupResult> {
-    if (this.#closing !== null) throw new PoolClosedError()
+    if (this.closed) throw new PoolClosedError()
     const m = this.#manager
     const identity = m.identityOf(options.identity)
     const set = m.router.setOf(options.egress)
@@ -242,7 +271,7 @@ export class HotConnPool extends Dispatcher {
     host: string | URL,
     options: { signal?: AbortSignal; identity?: ProfileName; egress?: EgressChoice } = {},
   ): Promise<PooledConnection> {
-    if (this.#closing !== null) throw new PoolClosedError()
+    if (this.closed) throw new PoolClosedError()
     const { ledger, router } = this.#manager
     const route = this.#route(host, options)
     const signal = options.signal
@@ -278,6 +307,26 @@ export class HotConnPool extends Dispatcher {
     return this.#manager.health.checkAll()
   }
 
+  /**
+   * close(): stops every loop, rejects waiting requests with ERR_POOL_CLOSED, lets in-flight
+   * requests finish, then closes every connection with close_notify. Settles when every socket
+   * closed; nothing of the pool holds the event loop afterwards.
+   */
+  protected closeNow(): Promise<void> {
+    return this.#shutdown(false)
+  }
+
+  /** destroy(err): like close() but destroys every socket at once; in-flight requests fail with `err` (default ERR_POOL_CLOSED). */
+  protected destroyNow(err: Error | null): Promise<void> {
+    const reason = err ?? new PoolClosedError('the pool was destroyed; create a new HotConnPool to send more requests')
+    for (const request of [...this.#requests]) request.destroy(reason)
+    return this.#shutdown(true)
+  }
+
+  protected closedError(): Error {
+    return new PoolClosedError()
+  }
+
   #shutdown(force: boolean): Promise<void> {
     if (this.#closing === null) {
       this.#closing = this.#manager.close(force)
@@ -285,31 +334,6 @@ export class HotConnPool extends Dispatcher {
       this.#manager.dialer.destroyAll()
     }
     return this.#closing
-  }
-
-  /**
-   * Stops every loop, rejects waiting requests with ERR_POOL_CLOSED, lets in-flight requests
-   * finish, then closes every connection with close_notify. Resolves when every socket is closed.
-   */
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    const done = this.#shutdown(false)
-    if (callback === undefined) return done
-    done.then(callback, callback)
-  }
-
-  /** Like close() but destroys every socket at once (in-flight requests fail). */
-  override destroy(err: Error | null, callback: () => void): void
-  override destroy(callback: () => void): void
-  override destroy(err: Error | null): Promise<void>
-  override destroy(): Promise<void>
-  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
-    const cb = typeof errOrCallback === 'function' ? errOrCallback : callback
-    this.#destroyed = true
-    const done = this.#shutdown(true)
-    if (cb === undefined) return done
-    done.then(cb, cb)
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * X.501 Names of a certificate (RFC 5280 §4.1.2.4): their attributes as text and the one-line form
- * for messages (RFC 4514 style), decoded once per Name and bounded in attributes.
+ * X.501 Names of certificates (RFC 5280 §4.1.2.4): each attribute as text, and the one-line form
+ * used in messages ("CN=a, O=b", RFC 4514 short names). Bounded: at most MAX_NAME_ATTRIBUTES
+ * attributes per Name.
  */
 import { children, encoding, oid, sequence, Tag, value, type Der } from './der.js'
 import { TlsCertificateError } from './errors.js'
@@ -43,7 +44,7 @@ function stringValue(v: Der): string {
   }
 }
 
-export interface DecodedName {
+interface DecodedName {
   /** "CN=a, O=b" in certificate order; '' for an empty Name. */
   readonly text: string
   readonly attributes: readonly { readonly type: string; readonly value: string }[]

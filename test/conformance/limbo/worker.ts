@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { TlsCertificateError } from '../../../src/tls/cert/errors.js'
-import { clearCertificateCache } from '../../../src/tls/cert/parse-cache.js'
+import { clearCertificateCache } from '../../../src/tls/cert/parse.js'
 import { verifyServerCertificateChain } from '../../../src/tls/cert/verify.js'
 import { loadServerCases, pemToDer, type LimboCase } from './cases.js'
 
