@@ -20,8 +20,8 @@ const now = (): number => performance.now()
 export interface DialerEvents {
   /** A dial to `ip` succeeded. */
   connected(ip: IpEntry): void
-  /** A dial to `ip` failed with `err` (not when the pool is closing). */
-  connectFailed(ip: IpEntry, err: Error): void
+  /** A dial to `ip`, started at `startedAt` (performance.now() ms), failed with `err` (not when the pool is closing). */
+  connectFailed(ip: IpEntry, err: Error, startedAt: number): void
   /** A connection of `ip` no longer holds a slot: why the pool closed it, 'peer', or null (failed dial, upgrade). */
   slotFreed(ip: IpEntry, reason: string | null): void
   /** A connection of `host` stopped taking new streams (HTTP/2 GOAWAY): waiting requests go elsewhere. */
@@ -85,7 +85,7 @@ export class Dialer implements ConnectionDialer {
       if (!this.#ledger.closed) {
         ip.usage.failures++
         host.usage.failures++
-        this.#events.connectFailed(ip, error)
+        this.#events.connectFailed(ip, error, started)
       }
       this.#events.slotFreed(ip, null)
       throw err

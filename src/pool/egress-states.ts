@@ -23,8 +23,11 @@ interface Health {
 export class EgressStates {
   readonly #health = new Map<string, Health>()
 
-  /** A connect through `egress` failed by its fault: one more failure in a row, and a backoff. */
-  connectFailed(egress: Egress, err: Error): void {
+  /**
+   * A connect through `egress` failed by its fault: one more failure in a row, and a backoff. A
+   * dial begun (`startedAt`, performance.now() ms) while the backoff ran is the same outage.
+   */
+  connectFailed(egress: Egress, err: Error, startedAt?: number): void {
     const t = now()
     let h = this.#health.get(egress.id)
     if (h === undefined) {
@@ -32,8 +35,7 @@ export class EgressStates {
       this.#health.set(egress.id, h)
     }
     if (t - h.failedAt > STRIKE_TTL_MS) h.failures = 0
-    // A dial forced while the backoff runs (no other egress could serve) is the same outage.
-    if (t >= h.retryAt) h.failures++
+    if (startedAt === undefined || startedAt >= h.retryAt || h.failures === 0) h.failures++
     h.failedAt = t
     h.lastError = err
     h.retryAt = t + Math.min(RETRY_BASE_MS * 2 ** Math.min(h.failures - 1, 16), RETRY_MAX_MS)

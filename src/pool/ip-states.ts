@@ -90,14 +90,19 @@ export class IpStates {
     this.#clearTimer(ip)
   }
 
-  /** A connect to `ip` failed: one more failure in a row, and a backoff before the next dial. */
-  connectFailed(ip: IpEntry): void {
+  /**
+   * A connect to `ip` failed: one more failure in a row, and a backoff before the next dial.
+   * `startedAt` (performance.now() ms) is when the failed dial began: a dial begun while a backoff
+   * ran (no other IP could take the request, or the pool's one retry of a request's dial) met the
+   * same outage, so it renews the backoff without counting again: one failure is one strike,
+   * whatever the retries.
+   */
+  connectFailed(ip: IpEntry, startedAt?: number): void {
     if (this.#stopped) return
     const t = now()
     if (t - ip.failedAt > STRIKE_TTL_MS) ip.connectFailures = 0
-    // A dial forced while the backoff runs (no other IP could take the request) meets the same
-    // outage: one failure is one strike, whatever the retries.
-    if (t >= ip.retryAt || ip.connectFailures === 0) ip.connectFailures++
+    const sameOutage = startedAt !== undefined && startedAt < ip.retryAt && ip.connectFailures > 0
+    if (!sameOutage) ip.connectFailures++
     ip.failedAt = t
     const delay = Math.min(RETRY_BASE_MS * 2 ** Math.min(ip.connectFailures - 1, 16), RETRY_MAX_MS)
     ip.retryAt = t + delay

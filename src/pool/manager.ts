@@ -61,7 +61,7 @@ export class ConnectionManager {
         this.ips.connected(ip)
         this.egresses.connected(ip.host.egress)
       },
-      connectFailed: (ip, err) => this.#connectFailed(ip, err),
+      connectFailed: (ip, err, startedAt) => this.#connectFailed(ip, err, startedAt),
       slotFreed: (ip, reason) => {
         this.ips.forget(ip)
         this.borrower.slotFreed(ip)
@@ -150,14 +150,14 @@ export class ConnectionManager {
    * fails only when no IP can serve), the egress (backoff; the partition's waiting requests move
    * to another egress), or nothing (certificate, configuration: the waiting request fails with it).
    */
-  #connectFailed(ip: IpEntry, err: Error): void {
+  #connectFailed(ip: IpEntry, err: Error, startedAt: number): void {
     switch (blameOfConnectError(err)) {
       case 'target':
-        this.ips.connectFailed(ip)
+        this.ips.connectFailed(ip, startedAt)
         this.borrower.connectFailed(ip, err)
         return
       case 'egress':
-        this.egresses.connectFailed(ip.host.egress, err)
+        this.egresses.connectFailed(ip.host.egress, err, startedAt)
         this.borrower.rejectWaiting(ip.host, err, true)
         return
       case 'none':
