@@ -1,0 +1,228 @@
+/**
+ * `runTileWorker()`: one fleet worker. Takes tile jobs from the BullMQ queue and fetches them as
+ * fetchTiles does (skip stored tiles, budget, checks, retries, store), with the fleet's shared
+ * parts: the per-host budget in Redis (RedisBudget), the shared IP view (RedisIpView) and counters
+ * in a Redis hash. Jobs of a worker that dies are retried by the others once their lock expires
+ * (BullMQ stalled jobs); tiles stored meanwhile are skipped, so only tiles in flight are fetched
+ * twice. While Redis is away the worker pauses (commands wait) and resumes when it is back.
+ */
+import type { Job, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { HotConnPool, type HotConnPoolOptions } from '../../pool/index.js'
+import { contentTypeForExtension, type ContentCheckOptions } from '../content.js'
+import { TileFetcher, type TileObserver, type TileOutcome } from '../fetch-tile.js'
+import { UNLIMITED, type RequestBudget } from '../rate.js'
+import { DEFAULT_RETRY, type RetryPolicy } from '../retry.js'
+import { RunStats } from '../run-stats.js'
+import { openTileStore, type TileFormat, type TileStore } from '../store.js'
+import { parseTemplate } from '../template.js'
+import { RedisBudget } from './budget.js'
+import { RedisIpView } from './ip-view.js'
+import type { TileJobData } from './queue.js'
+import { connectRedis, DEFAULT_QUEUE, fleetKeys } from './redis.js'
+
+export interface TileWorkerOptions {
+  redis: string
+  queue?: string
+  /** Output directory (or .mbtiles file): workers of one machine may share it. */
+  out: string
+  format?: TileFormat
+  /** Requests per second to each host for the whole fleet (a budget in Redis). */
+  rate?: number
+  /** Requests in flight in this worker. Default 32. */
+  concurrency?: number
+  /** A pool to use (yours: not closed at the end), or options for the worker's own. */
+  pool?: HotConnPool | HotConnPoolOptions
+  headers?: Readonly<Record<string, string>>
+  check?: ContentCheckOptions
+  retry?: Partial<RetryPolicy>
+  /** Name in shared records and counters. Default host-pid. */
+  id?: string
+  /** Job lock (ms): a dead worker's jobs go to others this long after it died. Default 30 000. */
+  lockMs?: number
+  /** Return once the queue has had no job for this long (ms); undefined = until `signal`. */
+  idleExitMs?: number
+  signal?: AbortSignal
+  observers?: readonly TileObserver[]
+}
+
+export interface TileWorkerResult {
+  id: string
+  jobs: number
+  stored: number
+  existed: number
+  skipped: number
+  failed: number
+  retries: number
+  /** Tiles fetched and stored from jobs delivered again (their first worker died or lost Redis). */
+  redeliveredStored: number
+  /** Blacklistings this worker shared, and received from others. */
+  ipsShared: number
+  ipsReceived: number
+}
+
+interface Parts {
+  o: TileWorkerOptions
+  id: string
+  queue: string
+  pool: HotConnPool
+  store: TileStore
+  budget: RequestBudget
+  view: RedisIpView
+  stats: RunStats
+  redis: Redis
+  counters: TileObserver
+  signal: AbortSignal
+  fetchers: Map<string, Promise<TileFetcher>>
+  result: TileWorkerResult
+}
+
+/** Runs a worker until `signal` aborts or the queue stays empty for `idleExitMs`. */
+export async function runTileWorker(o: TileWorkerOptions): Promise<TileWorkerResult> {
+  const parts = await setup(o)
+  const { Worker: BullWorker } = await import('bullmq')
+  const connection = await connectRedis(o.redis, `hotconn-worker-${parts.id}`)
+  const worker: Worker<TileJobData> = new BullWorker<TileJobData>(parts.queue, (job) => processJob(parts, job), {
+    connection,
+    concurrency: Math.max(1, Math.ceil((o.concurrency ?? 32) / 8)),
+    lockDuration: o.lockMs ?? 30_000,
+    stalledInterval: Math.max(500, Math.floor((o.lockMs ?? 30_000) / 2)),
+    maxStalledCount: 100,
+  })
+  worker.on('error', () => {}) // connection errors: the worker retries; jobs are retried by BullMQ
+  try {
+    await untilDone(parts)
+  } finally {
+    await worker.close(true).catch(() => {})
+    connection.disconnect()
+    await teardown(parts)
+  }
+  return { ...parts.result, ipsShared: parts.view.published, ipsReceived: parts.view.received }
+}
+
+async function setup(o: TileWorkerOptions): Promise<Parts> {
+  const id = o.id ?? `${process.pid}`
+  const queue = o.queue ?? DEFAULT_QUEUE
+  const redis = await connectRedis(o.redis, `hotconn-state-${id}`)
+  const sub = await connectRedis(o.redis, `hotconn-sub-${id}`)
+  const pool =
+    o.pool instanceof HotConnPool
+      ? o.pool
+      : new HotConnPool({ ...o.pool, pool: { maxConnsPerHost: o.concurrency ?? 32, ...o.pool?.pool } })
+  const format = o.format ?? (/\.mbtiles$/i.test(o.out) ? 'mbtiles' : 'dir')
+  const store = await openTileStore({
+    format,
+    location: o.out,
+    extension: '.png',
+    metadata: { name: queue, format: 'png' },
+  })
+  const view = new RedisIpView(redis, sub, pool, queue, id)
+  await view.start()
+  const keys = fleetKeys(queue)
+  const counters: TileObserver = {
+    tile: (t: TileOutcome) => void redis.hincrby(keys.stats, t.result, 1),
+    retry: () => void redis.hincrby(keys.stats, 'retries', 1),
+  }
+  const controller = new AbortController()
+  o.signal?.addEventListener('abort', () => controller.abort(o.signal?.reason), { once: true })
+  return {
+    o,
+    id,
+    queue,
+    pool,
+    store,
+    budget: o.rate === undefined ? UNLIMITED : new RedisBudget(redis, queue, o.rate),
+    view,
+    stats: new RunStats([]),
+    redis,
+    counters,
+    signal: controller.signal,
+    fetchers: new Map(),
+    result: {
+      id,
+      jobs: 0,
+      stored: 0,
+      existed: 0,
+      skipped: 0,
+      failed: 0,
+      retries: 0,
+      redeliveredStored: 0,
+      ipsShared: 0,
+      ipsReceived: 0,
+    },
+  }
+}
+
+async function teardown(p: Parts): Promise<void> {
+  p.result.retries = p.stats.retries
+  p.stats.close()
+  await p.view.close()
+  await p.store.close()
+  if (!(p.o.pool instanceof HotConnPool)) await p.pool.close()
+  p.redis.disconnect()
+}
+
+/** The fetcher of a template: made (and its hosts warmed, the shared IP view applied) on first use. */
+function fetcherFor(p: Parts, template: string, subdomains: readonly string[]): Promise<TileFetcher> {
+  let f = p.fetchers.get(template)
+  if (f === undefined) {
+    f = (async () => {
+      const t = parseTemplate(template, subdomains)
+      for (const origin of t.origins) await p.pool.warmup(origin)
+      await p.view.sync()
+      return new TileFetcher({
+        dispatcher: p.pool,
+        template: t,
+        store: p.store,
+        budget: p.budget,
+        retry: { ...DEFAULT_RETRY, ...p.o.retry },
+        check: p.o.check ?? { contentType: contentTypeForExtension(t.extension) },
+        headers: { ...p.o.headers },
+        strikeStatuses: p.pool.config.blacklist.statusCodes,
+        observers: [p.counters, ...(p.o.observers ?? [])],
+        stats: p.stats,
+        signal: p.signal,
+        maxBytes: 16 * 1024 * 1024,
+      })
+    })()
+    p.fetchers.set(template, f)
+    f.catch(() => p.fetchers.delete(template))
+  }
+  return f
+}
+
+async function processJob(p: Parts, job: Job<TileJobData>): Promise<void> {
+  const fetcher = await fetcherFor(p, job.data.template, job.data.subdomains)
+  const t = job.data.tiles
+  const tiles = Array.from({ length: t.length / 3 }, (_, i) => ({ z: t[3 * i]!, x: t[3 * i + 1]!, y: t[3 * i + 2]! }))
+  const outcomes = await Promise.all(tiles.map((tile) => fetcher.run(tile)))
+  p.result.jobs++
+  const again = (job.attemptsStarted ?? 1) > 1 || job.stalledCounter > 0
+  for (const o of outcomes) {
+    if (o.result === 'stored') p.result.stored++
+    else if (o.result === 'exists') p.result.existed++
+    else if (o.result === 'skipped') p.result.skipped++
+    else p.result.failed++
+    if (again && o.result === 'stored') p.result.redeliveredStored++
+  }
+  const failed = outcomes.filter((o) => o.result === 'failed')
+  if (failed.length > 0) throw new Error(`${failed.length} of ${tiles.length} tiles failed: ${failed[0]!.reason}`)
+}
+
+async function untilDone(p: Parts): Promise<void> {
+  const { Queue } = await import('bullmq')
+  const queue = new Queue(p.queue, { connection: p.redis })
+  let idleSince: number | undefined
+  try {
+    while (!p.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 250))
+      if (p.o.idleExitMs === undefined) continue
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized')
+      const busy = Object.values(counts).some((n) => n > 0)
+      if (busy) idleSince = undefined
+      else if ((idleSince ??= performance.now()) + p.o.idleExitMs <= performance.now()) return
+    }
+  } finally {
+    await queue.close().catch(() => {})
+  }
+}
