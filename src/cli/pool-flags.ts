@@ -23,6 +23,8 @@ import {
 import { parseServer } from '../config/values.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
 import { DnsResolver } from '../pool/dns.js'
+import { TlsCertificateError } from '../tls/cert/errors.js'
+import { errorMessage as utilErrorMessage } from '../util/error-code.js'
 import type { HotConnPoolOptions } from '../pool/index.js'
 import { parsePins, pinnedResolver } from './resolver.js'
 
@@ -38,7 +40,7 @@ export const POOL_FLAG_OPTIONS = {
 
 export const POOL_FLAG_HELP = `  --config <file>           TOML configuration (see config/config.toml)
   --profile <name>          TLS fingerprint profile: ${PROFILE_NAMES.join(', ')}
-  --ca <file>               PEM file of trusted roots (replaces the system roots)
+  --ca <file>               PEM file of trusted CAs (replaces the default roots)
   --insecure                do not verify the server certificate
   --resolve <host=ip,...>   answer <host> with these addresses (repeatable)
   --dns-server <ip:port>    DNS server to ask (repeatable; default: config, else the system resolver)
@@ -146,4 +148,17 @@ export function positiveInt(flag: string, text: string | undefined, fallback: nu
   return n
 }
 
-export { errorCode, errorMessage } from '../util/error-code.js'
+export { errorCode } from '../util/error-code.js'
+
+/**
+ * The useful message of an error (looking through fetch's "fetch failed" causes), with a certificate error's
+ * advice in the CLI's terms (--ca, --insecure) instead of the library's options.
+ */
+export function errorMessage(err: unknown): string {
+  let e: unknown = err
+  for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
+    if (e instanceof TlsCertificateError) return e.messageFor('cli')
+    e = (e as { cause?: unknown }).cause
+  }
+  return utilErrorMessage(err)
+}

@@ -1,6 +1,7 @@
 /** Running a CLI entry point as a script, and turning its errors into exit codes, in one place. */
 import { pathToFileURL } from 'node:url'
 import { HotConnError } from '../errors.js'
+import { TlsCertificateError } from '../tls/cert/errors.js'
 
 /**
  * Exit code for an error a command let through: 2 for a usage error (ERR_INVALID_ARGUMENT),
@@ -9,7 +10,8 @@ import { HotConnError } from '../errors.js'
  */
 export function exitCodeFor(err: unknown, stderr: { write(s: string): unknown }, prefix: string): number {
   if (!(err instanceof HotConnError)) throw err
-  stderr.write(`${prefix}: ${err.code}: ${err.message}\n`)
+  const message = err instanceof TlsCertificateError ? err.messageFor('cli') : err.message
+  stderr.write(`${prefix}: ${err.code}: ${message}\n`)
   return err.code === 'ERR_INVALID_ARGUMENT' ? 2 : 1
 }
 

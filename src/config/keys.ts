@@ -129,8 +129,18 @@ export const SECTIONS = {
     profile: { toml: 'profile', default: 'chrome-latest-windows', read: oneOf(PROFILE_NAMES) },
     /** Verify the server's certificate chain and name. TOML `verify`, default true. */
     verify: { toml: 'verify', default: true, read: bool() },
-    /** PEM file of extra trusted roots (path as written in the config). TOML `ca_file`, default none. */
+    /**
+     * PEM file of CA certificates that replace the default roots (Node's bundled Mozilla roots and
+     * NODE_EXTRA_CA_CERTS); path as written in the config. TOML `ca_file`, default none.
+     */
     caFile: { toml: 'ca_file', default: undefined, read: optional(text()) },
+    /** PEM file of CA certificates added to the roots in use (default roots, or ca_file). TOML `extra_ca_file`, default none. */
+    extraCaFile: { toml: 'extra_ca_file', default: undefined, read: optional(text()) },
+    /**
+     * Also trust the operating system's certificate store (`tls.getCACertificates('system')`, Node >= 22.15 /
+     * 23.8; ERR_TLS_UNSUPPORTED on an older Node). TOML `use_system_ca`, default false.
+     */
+    useSystemCa: { toml: 'use_system_ca', default: false, read: bool() },
     /**
      * Resume TLS sessions with tickets from earlier connections to the same host, as browsers do
      * (TLS 1.3 PSK, TLS 1.2 RFC 5077). Only verified connections store or use tickets.

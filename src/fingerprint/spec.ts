@@ -102,6 +102,13 @@ export interface ClientHelloSpec {
    * Chromium generates two independent keys.
    */
   readonly reuseX25519InHybrid: boolean
+  /**
+   * How the browser reuses a TLS 1.2 session ticket (RFC 5077 §3.4): `multi` offers the same ticket on every later
+   * connection until it expires or the server issues a newer one (Chromium 156); `single` offers each ticket once,
+   * so a resumption without a new ticket is followed by a full handshake (Firefox ESR 153). Loopback captures in
+   * test/fixtures/captures/tls12-tickets/.
+   */
+  readonly tls12TicketReuse: 'multi' | 'single'
 }
 
 /** A `ClientHelloSpec` resolved for one connection: GREASE values chosen, order fixed, ECH GREASE bytes drawn. */

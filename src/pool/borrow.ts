@@ -11,13 +11,9 @@ import { PoolClosedError, PoolExhaustedError } from './errors.js'
 import type { IpStates } from './ip-states.js'
 import type { Ledger } from './ledger.js'
 import type { Borrow, Connection, HostEntry, IpEntry, ReleaseOutcome, Waiter, Want } from './model.js'
-import { fits, hasIdle, pickIdle, pickOpenIp } from './select.js'
+import { connectingCapacity, fits, hasIdle, pickIdle, pickOpenIp } from './select.js'
 
 const now = (): number => performance.now()
-
-function usable(conn: Connection): boolean {
-  return conn.state === 'in_use' && conn.channel !== null && conn.channel.alive
-}
 
 export class Borrower {
   readonly #pool: PoolConfig
@@ -53,7 +49,7 @@ export class Borrower {
     // A connection handed over may have died before its borrower ran; bounded by the caps.
     for (let guard = this.#pool.maxConnsPerHost; ; guard--) {
       const conn = await this.#borrow(host, borrow)
-      if (usable(conn) || guard <= 0) return conn
+      if ((conn.state === 'in_use' && conn.channel?.alive === true) || guard <= 0) return conn
       this.requite(conn, { reusable: false, internal: true })
     }
   }
@@ -176,7 +172,7 @@ export class Borrower {
    * the connections being opened or that the caps still allow (max_pending = 0: wait only for those).
    */
   hasRoom(host: HostEntry): boolean {
-    const capacity = this.#ledger.headroom(host) + this.#connectingCapacity(host)
+    const capacity = this.#ledger.headroom(host) + connectingCapacity(host, this.#maxStreams)
     return host.waiters.size < this.#pool.maxPending + capacity
   }
 
@@ -187,11 +183,17 @@ export class Borrower {
   }
 
   #reconcileOne(host: HostEntry): void {
-    for (let node = host.waiters.first(); node !== null && hasIdle(host);) {
-      const next = node.next
+    for (let node = host.waiters.first(), next = node?.next ?? null; node !== null && hasIdle(host); node = next) {
+      next = node.next
       const conn = this.#take(host, node.value)
-      if (conn !== null && host.waiters.remove(node)) node.value.resolve(conn)
-      node = next
+      if (conn !== null) {
+        host.waiters.remove(node)
+        node.value.resolve(conn)
+      } else if (this.#ledger.headroom(host) === 0 && this.#evictFor(host, node.value)) {
+        // At the cap the idle connections would all go to the requests behind this one: one of
+        // them made room for it first.
+        break
+      }
     }
     if (host.waiters.size === 0) {
       this.#waitingHosts.delete(host)
@@ -205,9 +207,12 @@ export class Borrower {
       return
     }
     const head = host.waiters.peek()
-    for (let need = host.waiters.size - this.#connectingCapacity(host); need > 0; need--) {
+    for (let need = host.waiters.size - connectingCapacity(host, this.#maxStreams); need > 0; need--) {
       const ip = this.#pickOpen(host, head?.avoid)
-      if (ip === null) return this.#evictFor(host, head)
+      if (ip === null) {
+        this.#evictFor(host, head)
+        return
+      }
       void this.#dialer.open(ip).then(
         (conn) => this.offer(conn),
         () => {}, // counted, struck and reported through the Dialer's events
@@ -245,34 +250,37 @@ export class Borrower {
     )
   }
 
-  /** Requests the connections being opened for `host` will take: many per IP known to speak HTTP/2. */
-  #connectingCapacity(host: HostEntry): number {
-    let n = 0
-    for (const ip of host.list) n += ip.connecting * (ip.h2 ? this.#maxStreams : 1)
-    return n
-  }
-
-  /** Frees a slot for `host` by closing an idle connection the head request cannot use (one at a time). */
-  #evictFor(host: HostEntry, head: Waiter | undefined): void {
-    if (host.closing > 0 || this.#ledger.closing > 0) return // a slot is already on its way
-    if (host.total >= this.#pool.maxConnsPerHost) {
+  /**
+   * Frees a slot for `w` by closing an idle connection it cannot use, one at a time: of its host
+   * at the host cap (or when the per-IP caps bind, not on the IP it avoids), else of another host
+   * at max_connections. Returns whether it closed one.
+   */
+  #evictFor(host: HostEntry, w: Waiter | undefined): boolean {
+    if (host.closing > 0 || this.#ledger.closing > 0) return false // a slot is already on its way
+    const p = this.#pool
+    const global = this.#ledger.total >= p.maxConnections && host.total < p.maxConnsPerHost
+    if (!global) {
+      const perIp = host.total < p.maxConnsPerHost
       for (const ip of host.list) {
+        if (perIp && ip === w?.avoid) continue
         for (const victim of [ip.idleHttp.oldest(), ip.idleRaw.oldest()]) {
-          if (victim === null || (ip.state === 'active' && head !== undefined && fits(head, victim))) continue
+          if (victim === null || (ip.state === 'active' && w !== undefined && fits(w, victim))) continue
           this.#dialer.close(victim, ip.state === 'draining' ? 'drained' : 'evicted')
-          return
+          return true
         }
       }
-      return
+      return false
     }
-    if (this.#ledger.total < this.#pool.maxConnections) return
     for (const other of this.#ledger.hosts.values()) {
       if (other === host || other.idle === 0) continue
       for (const ip of other.list) {
         const victim = ip.idleHttp.oldest() ?? ip.idleRaw.oldest()
-        if (victim !== null) return this.#dialer.close(victim, 'evicted')
+        if (victim === null) continue
+        this.#dialer.close(victim, 'evicted')
+        return true
       }
     }
+    return false
   }
 
   #retireReason(conn: Connection, reusable: boolean): string | null {

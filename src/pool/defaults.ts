@@ -17,6 +17,7 @@ import type { Connector, Resolver } from './options.js'
 export function tlsConnector(
   config: Config,
   ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined,
+  extraCa?: string | Buffer | ReadonlyArray<string | Buffer> | undefined,
 ): Connector {
   const stores = config.tls.sessionResumption && config.tls.verify ? new Map<string, SessionTicketStore>() : undefined
   const storeOf = (profile: string): SessionTicketStore | undefined => {
@@ -39,6 +40,8 @@ export function tlsConnector(
       timeout: o.timeout,
       signal: o.signal,
       ...(ca !== undefined ? { ca } : {}),
+      ...(extraCa !== undefined ? { extraCa } : {}),
+      ...(config.tls.useSystemCa ? { useSystemCa: true } : {}),
     })
   }
 }

@@ -22,8 +22,8 @@ export interface DialerEvents {
   connected(ip: IpEntry): void
   /** A dial to `ip` failed with `err` (not when the pool is closing). */
   connectFailed(ip: IpEntry, err: Error): void
-  /** A connection of `ip` no longer holds a slot. */
-  slotFreed(ip: IpEntry): void
+  /** A connection of `ip` no longer holds a slot: why the pool closed it, 'peer', or null (failed dial, upgrade). */
+  slotFreed(ip: IpEntry, reason: string | null): void
   /** A connection of `host` stopped taking new streams (HTTP/2 GOAWAY): waiting requests go elsewhere. */
   changed(ip: IpEntry): void
 }
@@ -85,7 +85,7 @@ export class Dialer implements ConnectionDialer {
         host.usage.failures++
         this.#events.connectFailed(ip, error)
       }
-      this.#events.slotFreed(ip)
+      this.#events.slotFreed(ip, null)
       throw err
     }
     this.#aborts.delete(ac)
@@ -105,6 +105,7 @@ export class Dialer implements ConnectionDialer {
   close(conn: Connection, reason: string): void {
     if (conn.state === 'closing' || conn.state === 'closed') return
     const ip = conn.entry
+    conn.closeReason = reason
     this.#ledger.markClosing(conn)
     publish('close', {
       host: ip.host.key,
@@ -115,7 +116,7 @@ export class Dialer implements ConnectionDialer {
     })
     if (conn.channel === null) {
       this.#ledger.drop(conn)
-      this.#events.slotFreed(ip)
+      this.#events.slotFreed(ip, reason)
       return
     }
     void conn.channel.close()
@@ -125,7 +126,7 @@ export class Dialer implements ConnectionDialer {
   detach(conn: Connection): void {
     conn.channel?.detach()
     this.#ledger.drop(conn)
-    this.#events.slotFreed(conn.entry)
+    this.#events.slotFreed(conn.entry, null)
   }
 
   /** Aborts every handshake under way with `reason`. */
@@ -153,7 +154,7 @@ export class Dialer implements ConnectionDialer {
     }
     this.#ledger.drop(conn)
     conn.channel?.destroy()
-    this.#events.slotFreed(ip)
+    this.#events.slotFreed(ip, conn.closeReason ?? 'peer')
   }
 
   /** ALPN for a new connection to `ip`: the profile's (h2, http/1.1), or http/1.1 only when HTTP/2 is off or the IP fell back. */

@@ -19,7 +19,12 @@ export interface ConnectEvent {
 export interface CloseEvent {
   host: string
   ip: string
-  /** e.g. 'idle_timeout', 'max_lifetime', 'trim', 'health', 'blacklisted', 'drained', 'peer', 'pool_closed'. */
+  /**
+   * 'idle_timeout', 'max_lifetime', 'trim' (max_idle_conns), 'error' (a failed request or health
+   * check), 'peer' (the server closed it), 'goaway', 'blacklisted', 'drained', 'evicted' (room
+   * for a waiting request), 'rebalance' (room for an IP that came back), 'ip_draining' /
+   * 'ip_blacklisted' / 'ip_probing' (its IP changed state during the handshake), 'pool_closed'.
+   */
   reason: string
   /** ms the connection lived. */
   ageMs: number

@@ -1,4 +1,6 @@
 export { HotConnPool } from './pool.js'
+export { cookieJar } from './cookies.js'
+export type { HotConnDispatchOptions } from './pool.js'
 export { AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
 export type { ConnectionState, IpState, PooledConnection } from './model.js'
 export type { WarmupIpResult, WarmupResult } from './warmup.js'

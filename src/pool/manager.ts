@@ -54,9 +54,10 @@ export class ConnectionManager {
         this.ips.connectFailed(ip)
         this.borrower.connectFailed(ip, err)
       },
-      slotFreed: (ip) => {
+      slotFreed: (ip, reason) => {
         this.ips.forget(ip)
         this.borrower.slotFreed(ip)
+        if (!this.ledger.closed) this.warmer.slotFreed(ip, reason)
       },
       changed: (ip) => this.borrower.reconcile(ip.host),
       resolved: (host, added) => this.#resolved(host, added),

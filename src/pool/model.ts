@@ -104,6 +104,8 @@ export class Connection implements PooledConnection, IdleLinks<Connection> {
   lastUsedAt = 0
   /** Lent out raw through getConnection (the caller owns the socket until putConnection). */
   lentRaw = false
+  /** Why the pool closed it (see CloseEvent.reason); null until then or when the peer closed it. */
+  closeReason: string | null = null
   idlePrev: Connection | null = null
   idleNext: Connection | null = null
   idleStack: object | null = null

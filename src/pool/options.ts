@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { resolveConfig, SECTION_NAMES, type Config, type ConfigInput, type ProfileName } from '../config/index.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
+import { trustStoreFor } from '../tls/cert/roots.js'
 
 /** What the pool asks of a connector: one TLS connection to `ip`, SNI `servername`. */
 export interface ConnectorOptions {
@@ -58,8 +59,10 @@ export interface HotConnPoolOptions extends ConfigInput {
   connector?: Connector
   /** Resolves hosts; default: hotconn's DnsResolver with config.dns. */
   resolver?: Resolver
-  /** PEM trust anchors for the default connector (replace the system roots); default: config.tls.caFile. */
+  /** PEM trust anchors for the default connector (replace the default roots); default: config.tls.caFile. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** PEM trust anchors added to the roots in use by the default connector; default: config.tls.extraCaFile. */
+  extraCa?: string | Buffer | ReadonlyArray<string | Buffer>
   /** How long idle connections of an IP that left DNS are kept while healthy (ms). Default min(idle_timeout, 30 s). */
   drainGraceMs?: number
   /** Retries of an idempotent request that failed before any response byte. Default 1. */
@@ -75,6 +78,7 @@ export interface ResolvedPoolOptions {
   connector: Connector | undefined
   resolver: Resolver | undefined
   ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined
+  extraCa: string | Buffer | ReadonlyArray<string | Buffer> | undefined
   drainGraceMs: number
   maxRetries: number
   dnsMinRefreshMs: number
@@ -85,6 +89,7 @@ const EXTRA_KEYS = [
   'connector',
   'resolver',
   'ca',
+  'extraCa',
   'drainGraceMs',
   'maxRetries',
   'dnsMinRefreshMs',
@@ -132,28 +137,17 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
   if (resolver !== undefined && (resolver === null || typeof (resolver as Resolver).resolve !== 'function')) {
     throw new InvalidArgumentError('resolver must be an object with resolve(host) => Promise<{ addresses, minTtlMs }>')
   }
-  let ca = raw['ca'] as ResolvedPoolOptions['ca']
-  if (ca !== undefined) {
-    const list = Array.isArray(ca) ? ca : [ca]
-    if (!list.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) {
-      throw new InvalidArgumentError('ca must be a PEM string, a Buffer or an array of them')
-    }
-  } else if (config.tls.caFile !== undefined && connector === undefined) {
-    try {
-      ca = readFileSync(config.tls.caFile)
-    } catch (err) {
-      throw new ConfigError(
-        `tls.ca_file: cannot read ${config.tls.caFile}: ${(err as Error).message}; fix the path`,
-        'tls.ca_file',
-      )
-    }
-  }
+  const ca = trustAnchors(raw, 'ca', 'tls.ca_file', config.tls.caFile, connector === undefined)
+  const extraCa = trustAnchors(raw, 'extraCa', 'tls.extra_ca_file', config.tls.extraCaFile, connector === undefined)
+  // Fail at construction, not at the first connection: PEM that does not decode, no OS store on this Node.
+  if (connector === undefined && config.tls.verify) trustStoreFor({ ca, extraCa, useSystemCa: config.tls.useSystemCa })
   const p = config.pool
   return {
     config,
     connector: connector as Connector | undefined,
     resolver: resolver as Resolver | undefined,
     ca,
+    extraCa,
     drainGraceMs:
       raw['drainGraceMs'] === undefined
         ? Math.min(p.idleTimeoutMs, 30_000)
@@ -167,5 +161,29 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
       raw['warmupConcurrency'] === undefined
         ? 16
         : Math.max(1, nonNegativeInt('warmupConcurrency', raw['warmupConcurrency'])),
+  }
+}
+
+/** The `ca` / `extraCa` option, else the PEM file its config key names (read when the default connector is used). */
+function trustAnchors(
+  raw: Record<string, unknown>,
+  option: 'ca' | 'extraCa',
+  key: 'tls.ca_file' | 'tls.extra_ca_file',
+  file: string | undefined,
+  read: boolean,
+): ResolvedPoolOptions['ca'] {
+  const given = raw[option] as ResolvedPoolOptions['ca']
+  if (given !== undefined) {
+    const list = Array.isArray(given) ? given : [given]
+    if (!list.every((c) => typeof c === 'string' || Buffer.isBuffer(c))) {
+      throw new InvalidArgumentError(`${option} must be a PEM string, a Buffer or an array of them`)
+    }
+    return given
+  }
+  if (file === undefined || !read) return undefined
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    throw new ConfigError(`${key}: cannot read ${file}: ${(err as Error).message}; fix the path`, key)
   }
 }

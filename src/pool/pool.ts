@@ -46,7 +46,7 @@ export class HotConnPool extends Dispatcher {
   constructor(options: Config | HotConnPoolOptions = {}) {
     super()
     const resolved = resolvePoolOptions(options)
-    const connector = resolved.connector ?? tlsConnector(resolved.config, resolved.ca)
+    const connector = resolved.connector ?? tlsConnector(resolved.config, resolved.ca, resolved.extraCa)
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
     this.#manager = new ConnectionManager(resolved, connector, resolver)

@@ -114,3 +114,10 @@ export function hasIdle(host: HostEntry): boolean {
   for (const ip of host.list) if (ip.shared.size > 0) return true
   return false
 }
+
+/** Requests the connections being opened for `host` will take: `maxStreams` per IP known to speak HTTP/2. O(IPs). */
+export function connectingCapacity(host: HostEntry, maxStreams: number): number {
+  let n = 0
+  for (const ip of host.list) n += ip.connecting * (ip.h2 ? maxStreams : 1)
+  return n
+}

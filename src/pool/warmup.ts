@@ -28,11 +28,24 @@ export interface WarmupResult {
   ips: WarmupIpResult[]
 }
 
+/** Close reasons after which a warmed IP is not dialed again: the pool meant to let the connection go. */
+const RETIRED: ReadonlySet<string> = new Set([
+  'idle_timeout',
+  'trim',
+  'drained',
+  'blacklisted',
+  'evicted',
+  'rebalance',
+  'pool_closed',
+])
+
 export class Warmer {
   readonly #target: number
   readonly #concurrency: number
   readonly #parts: { ledger: Ledger; dialer: Dialer; borrower: Borrower; ips: IpStates }
   readonly #resolve: (host: HostEntry) => Promise<void>
+  /** IPs whose re-dial waits for a free slot. */
+  readonly #waitingRoom = new Set<IpEntry>()
 
   constructor(
     options: { warmConnsPerIp: number; warmupConcurrency: number },
@@ -88,12 +101,23 @@ export class Warmer {
 
   /**
    * Dials `ip` again after its connect backoff: up to the warm target when the host was warmed,
-   * else one connection when it holds none. A failure starts the next, longer backoff.
+   * else one connection when it holds none. When a cap blocks, the IP of the host holding the
+   * most connections gives up its oldest idle one and `ip` is dialed once a slot is free. A
+   * failure starts the next, longer backoff.
    */
   redial(ip: IpEntry): void {
     const { ledger, dialer, borrower } = this.#parts
     const target = ip.host.warm ? this.#target : 1
-    if (ledger.closed || ip.state !== 'active' || ip.total >= target || !ledger.canOpen(ip)) return
+    if (ledger.closed || ip.state !== 'active' || ip.total >= target) {
+      this.#waitingRoom.delete(ip)
+      return
+    }
+    if (!ledger.canOpen(ip)) {
+      this.#waitingRoom.add(ip)
+      this.#makeRoom(ip)
+      return
+    }
+    this.#waitingRoom.delete(ip)
     void dialer.open(ip).then(
       (conn) => {
         borrower.offer(conn)
@@ -101,5 +125,29 @@ export class Warmer {
       },
       () => {}, // the Dialer's events strike the IP and arm the next backoff
     )
+  }
+
+  /**
+   * A connection of `ip` is gone (`reason` as in CloseEvent, null for a failed dial): an IP
+   * waiting for room is dialed, and an IP of a warmed host that lost its last connection to the
+   * peer or an error (not to housekeeping) is warmed again, unless a backoff runs.
+   */
+  slotFreed(ip: IpEntry, reason: string | null): void {
+    for (const other of this.#waitingRoom) if (other.host === ip.host) this.redial(other)
+    if (reason === null || RETIRED.has(reason) || !ip.host.warm || ip.total > 0) return
+    if (ip.retryAt <= performance.now()) this.redial(ip)
+  }
+
+  /** Closes the oldest idle connection of the IP of `ip`'s host that holds the most connections (one at a time). */
+  #makeRoom(ip: IpEntry): void {
+    const host = ip.host
+    if (host.closing > 0) return // a slot is already on its way
+    let richest: IpEntry | null = null
+    for (const other of host.list) {
+      if (other === ip || other.idle === 0 || other.total <= ip.total + 1) continue
+      if (richest === null || other.total > richest.total) richest = other
+    }
+    const victim = richest === null ? null : (richest.idleHttp.oldest() ?? richest.idleRaw.oldest())
+    if (victim !== null) this.#parts.dialer.close(victim, 'rebalance')
   }
 }

@@ -9,6 +9,7 @@ import { AbortError, InvalidArgumentError } from '../errors.js'
 import { getProfile } from '../fingerprint/profiles/index.js'
 import { planClientHello } from '../fingerprint/plan.js'
 import type { ClientHelloSpec } from '../fingerprint/spec.js'
+import { trustStoreFor } from './cert/roots.js'
 import { verifyServerCertificateChain } from './cert/verify.js'
 import { TlsClosedError, TlsHandshakeTimeoutError } from './errors.js'
 import type { ChainVerifier, HandshakeResult } from './handshake/context.js'
@@ -31,8 +32,18 @@ export interface ConnectOptions {
    * ClientHelloSpec (e.g. `{ ...chrome, name: 'chrome-fixed-order', shuffle: 'none' }`). Default `chrome`.
    */
   readonly profile?: ProfileName | ClientHelloSpec
-  /** PEM or DER trust anchors that replace the system roots (`tls.rootCertificates`). */
+  /**
+   * PEM or DER trust anchors that replace the default roots (Node's bundled Mozilla roots plus
+   * NODE_EXTRA_CA_CERTS), like node:tls `ca`.
+   */
   readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** PEM or DER trust anchors added to the default roots (or to `ca`). */
+  readonly extraCa?: string | Buffer | ReadonlyArray<string | Buffer>
+  /**
+   * Also trust the operating system's certificate store (Node >= 22.15 / 23.8: `tls.getCACertificates('system')`).
+   * Default false; on an older Node, connect() rejects with TlsUnsupportedError (ERR_TLS_UNSUPPORTED).
+   */
+  readonly useSystemCa?: boolean
   /** Skip certificate and hostname verification. Emits a process warning once. */
   readonly insecure?: boolean
   /** Replaces the profile's ALPN list, e.g. `['http/1.1']`. */
@@ -53,7 +64,9 @@ export interface ConnectOptions {
    * Where tickets are stored and taken for resumption, keyed by (host, profile): TLS 1.3 tickets
    * (RFC 8446 §4.6.1, §2.2) offered as a PSK, and TLS 1.2 tickets (RFC 5077) sent in session_ticket
    * when no TLS 1.3 ticket is held. Only verified connections store or use tickets: a resumed
-   * handshake has no certificate to check. Each ticket is used once.
+   * handshake has no certificate to check. TLS 1.3 tickets are used once; a TLS 1.2 ticket is used
+   * once or reused as the profile's browser does (`tls12TicketReuse`), and a TLS 1.2 session without
+   * extended master secret is never resumed (RFC 7627 §5.3).
    */
   readonly sessionStore?: SessionTicketStore
 }
@@ -91,6 +104,12 @@ function validate(options: ConnectOptions): void {
   ) {
     throw new InvalidArgumentError('connect: alpn must be an array of non-empty protocol names of at most 255 bytes')
   }
+  // Before dialing: the trust options must be met (PEM that decodes, an OS store on this Node).
+  if (!options.insecure) trustStoreFor(trustOptions(options))
+}
+
+function trustOptions(options: ConnectOptions) {
+  return { ca: options.ca, extraCa: options.extraCa, useSystemCa: options.useSystemCa }
 }
 
 function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
@@ -104,15 +123,16 @@ function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
     }
     return undefined
   }
-  const ca = options.ca
+  const trust = trustOptions(options)
   return (chain, host) => {
-    verifyServerCertificateChain(chain, { host, ...(ca !== undefined ? { ca } : {}) })
+    verifyServerCertificateChain(chain, { host, ...trust })
   }
 }
 
 /**
  * Opens a TLS connection with a browser fingerprint and resolves when the handshake is complete.
- * @throws InvalidArgumentError for bad options (synchronously rejected);
+ * @throws InvalidArgumentError for bad options, TlsUnsupportedError (ERR_TLS_UNSUPPORTED) for `useSystemCa`
+ *   on a Node without the OS store (both reject before any connection is made);
  * @rejects ConnectError (ERR_CONNECT), TlsHandshakeTimeoutError, TlsCertificateError (ERR_TLS_BAD_CERTIFICATE),
  *   TlsAlertError, TlsProtocolError and the other TlsError subclasses, AbortError.
  */
@@ -129,8 +149,13 @@ export async function connect(options: ConnectOptions): Promise<ConnectedTlsSock
   const storeKey = SessionTicketStore.key(options.host, spec.name)
   const store = options.insecure ? undefined : options.sessionStore
   const resumption = store?.take(storeKey)
-  // RFC 5077 §3.4: a TLS 1.2 ticket needs a session id for the server to echo.
-  const tls12Resumption = resumption || spec.sessionIdLength === 0 ? undefined : store?.take12(storeKey)
+  // RFC 5077 §3.4: a TLS 1.2 ticket needs a session id for the server to echo; reused as the browser reuses it.
+  const tls12Resumption =
+    resumption || spec.sessionIdLength === 0
+      ? undefined
+      : spec.tls12TicketReuse === 'multi'
+        ? store?.get12(storeKey)
+        : store?.take12(storeKey)
   const socket = new TlsSocket(transport, {
     profile: spec.name,
     target: `${options.ip ?? options.host}:${options.port ?? 443}`,
@@ -160,12 +185,16 @@ export async function connect(options: ConnectOptions): Promise<ConnectedTlsSock
     await socket.handshakeComplete
     // A fatal record in the same read as the server's Finished can kill the socket before we return it.
     if (socket.destroyed) throw socket.errored ?? new TlsClosedError('connection closed right after the handshake')
+    // A reused TLS 1.2 ticket the server declined (or a failed handshake, below) is dropped, as a browser
+    // replaces its cached session.
+    if (store && tls12Resumption && !socket.info?.resumed) store.discard12(storeKey, tls12Resumption)
     const ticket12 = socket.tls12SessionTicket
     if (store && ticket12) store.add12(storeKey, ticket12)
     socket.off('error', swallow)
     return socket as ConnectedTlsSocket
   } catch (err) {
     socket.destroy()
+    if (store && tls12Resumption) store.discard12(storeKey, tls12Resumption)
     throw err
   } finally {
     clearTimeout(timer)

@@ -1,7 +1,8 @@
 /**
- * Session tickets kept per (host, profile) for a later resumption, each for at most its lifetime,
- * and single-use (RFC 8446 §C.4; hotconn applies the same rule to TLS 1.2 tickets): TLS 1.3
- * NewSessionTickets (RFC 8446 §4.6.1) and TLS 1.2 tickets (RFC 5077 §3.3) with their master secret.
+ * Session tickets kept per (host, profile) for a later resumption, each for at most its lifetime:
+ * TLS 1.3 NewSessionTickets (RFC 8446 §4.6.1), single-use (RFC 8446 §C.4), and TLS 1.2 tickets
+ * (RFC 5077 §3.3) with their master secret, taken once (`take12`) or reused (`get12`) as the
+ * profile's browser does. Only sessions with extended master secret are kept (RFC 7627 §5.3).
  */
 import { InvalidArgumentError } from '../errors.js'
 import { ticketPsk } from './crypto/key-schedule.js'
@@ -101,9 +102,28 @@ export class SessionTicketStore {
     })
   }
 
-  /** Removes and returns the newest unexpired TLS 1.2 ticket for `key`. */
+  /** Removes and returns the newest unexpired TLS 1.2 ticket for `key` (single use, Firefox ESR 153). */
   take12(key: string): StoredTicket12 | undefined {
     return this.pop(this.entries12, key)
+  }
+
+  /**
+   * The newest unexpired TLS 1.2 ticket for `key`, left in the store for later connections (Chromium 156
+   * reuses one ticket until it expires or the server issues a newer one). Expired ones are dropped.
+   */
+  get12(key: string): StoredTicket12 | undefined {
+    const t = this.pop(this.entries12, key)
+    if (t) this.push(this.entries12, key, t)
+    return t
+  }
+
+  /** Removes `ticket` from `key`: the server declined it (full handshake), so it will not resume again. */
+  discard12(key: string, ticket: StoredTicket12): void {
+    const list = this.entries12.get(key)
+    if (!list) return
+    const i = list.indexOf(ticket)
+    if (i >= 0) list.splice(i, 1)
+    if (list.length === 0) this.entries12.delete(key)
   }
 
   /** Unexpired TLS 1.2 tickets held for `key`. */

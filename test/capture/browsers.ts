@@ -11,7 +11,8 @@
  * destination, the page that caused the request (top: default referrer policy; next: `no-referrer`),
  * and the target site (-s same-site, -x cross-site). The browser walks
  * top (typed URL) → next (script navigation, same origin) → land on cdn (cross-site, no referrer)
- * → back on www (cross-site, with referrer) → `/r/empty/done`, then it is stopped.
+ * → back on www (cross-site, with referrer) → `/r/empty/done`, then it is stopped. `top` and `land` set a
+ * first-party cookie, so the requests after them carry `cookie`.
  */
 import { spawn, execFileSync } from 'node:child_process'
 import { X509Certificate, createHash } from 'node:crypto'
@@ -83,7 +84,14 @@ function route(path: string, authority: string): RouteResponse | undefined {
             : name === 'land'
               ? page('land', { subresources: false, next: `${origin(A)}/r/document/back` })
               : page('back', { subresources: false })
-      return { headers: { ...base, 'content-type': 'text/html; charset=utf-8' }, body: html }
+      // First-party cookies, so that the later requests show where each browser puts `cookie`.
+      const cookie: Record<string, string> =
+        name === 'top'
+          ? { 'set-cookie': 'sid=a1; Path=/; Secure; SameSite=Lax' }
+          : name === 'land'
+            ? { 'set-cookie': 'lid=b1; Path=/; Secure; SameSite=Lax' }
+            : {}
+      return { headers: { ...base, ...cookie, 'content-type': 'text/html; charset=utf-8' }, body: html }
     }
     case 'style': {
       const css = name!.endsWith('-x')

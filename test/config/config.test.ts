@@ -47,6 +47,8 @@ describe('defaults', () => {
       profile: 'chrome-latest-windows',
       verify: true,
       caFile: undefined,
+      extraCaFile: undefined,
+      useSystemCa: false,
       sessionResumption: true,
     })
     expect(c.dns).toEqual({ servers: [], refreshIntervalMs: 1_800_000, family: 0 })
@@ -95,6 +97,8 @@ warm_conns_per_ip = 2
 profile = "firefox"
 verify = false
 ca_file = "certs/ca.pem"
+extra_ca_file = "certs/extra.pem"
+use_system_ca = true
 [dns]
 servers = ["127.0.0.1:5353", "[::1]:53", "10.0.0.1"]
 family = 4
@@ -110,7 +114,14 @@ expect = [204, "2xx", "300-304"]
     expect(c.pool.idleTimeoutMs).toBe(90_000)
     expect(c.pool.maxLifetimeMs).toBe(120_000)
     expect(c.pool.warmConnsPerIp).toBe(2)
-    expect(c.tls).toEqual({ profile: 'firefox', verify: false, caFile: 'certs/ca.pem', sessionResumption: true })
+    expect(c.tls).toEqual({
+      profile: 'firefox',
+      verify: false,
+      caFile: 'certs/ca.pem',
+      extraCaFile: 'certs/extra.pem',
+      useSystemCa: true,
+      sessionResumption: true,
+    })
     expect(c.dns.servers).toEqual(['127.0.0.1:5353', '[::1]:53', '10.0.0.1'])
     expect(c.dns.family).toBe(4)
     expect(c.blacklist.statusCodes).toEqual([403, 429, 503])

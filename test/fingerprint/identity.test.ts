@@ -130,7 +130,11 @@ for (const c of CASES) {
               ...(initiatorOf(cap, r) !== undefined ? { initiator: initiatorOf(cap, r)! } : {}),
               userActivated: field(r, 'sec-fetch-user') !== undefined,
             })
-            const template = alpn === 'h2' ? plan.h2 : plan.h1
+            // A cookie is the caller's (or the jar's): it goes into the plan's `cookie` slot.
+            const cookie = field(r, 'cookie')
+            const template = (alpn === 'h2' ? plan.h2 : plan.h1).map(([n, v]) =>
+              n.toLowerCase() === 'cookie' && cookie !== undefined ? ([n, cookie] as const) : ([n, v] as const),
+            )
             const got = template
               .filter((p): p is readonly [string, string] => p[1] !== null)
               .map(([n, v]) => [n, v] as [string, string])

@@ -46,7 +46,8 @@ function requestCapture(
       exclusive: r.priority.exclusive,
       depends_on: r.priority.dependsOn,
       weight: r.priority.weight,
-      headers: r.headers,
+      // The capture's `cookie` is the page's (set by the capture server): not a default header.
+      headers: r.headers.filter(([n]) => n !== 'cookie'),
     },
   }
 }

@@ -316,6 +316,26 @@ describe('Borrower', () => {
     expect(old).not.toContain(await retry)
   })
 
+  it('fresh in a saturated pool: the requests behind it do not take every released connection', async () => {
+    const { dialer, acquire, warm, borrower, host } = setup({ maxConnsPerHost: 2, maxConnections: 2 })
+    await warm('10.0.0.1', '10.0.0.2')
+    const [x, y] = [await acquire(), await acquire()]
+    const fresh = acquire({ fresh: true })
+    const behind = acquire()
+    await tick()
+    expect(host.waiters.size).toBe(2)
+    borrower.requite(x, { reusable: true, statusCode: 200 })
+    // x is not fresh: it is closed to make room instead of going to the request behind.
+    expect(dialer.closed).toEqual([{ ip: x.ip, reason: 'evicted' }])
+    await tick()
+    expect(dialer.pending()).toHaveLength(1)
+    dialer.pending()[0]?.succeed()
+    const conn = await fresh
+    expect([x, y]).not.toContain(conn)
+    borrower.requite(y, { reusable: true, statusCode: 200 })
+    expect(await behind).toBe(y)
+  })
+
   it('HTTP/2: one connection serves waiters up to its stream limit; fresh takes it only once proven since', async () => {
     const { dialer, acquire, borrower, host } = setup({ maxConnsPerHost: 1, maxConnections: 1 }, ['10.0.0.1'])
     const borrows = [acquire(), acquire(), acquire()]

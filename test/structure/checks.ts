@@ -29,7 +29,7 @@ export function layerProblems(tree: Pick<SourceTree, 'files' | 'imports'>): stri
     if (from === undefined || to === undefined || to <= from) continue
     problems.push(
       `${edge.from}:${edge.line} imports ${edge.to}${edge.kind === 'runtime' ? '' : ` (${edge.kind})`}, but ` +
-        `${layerOf(edge.from)} sits below ${layerOf(edge.to)} (${LAYERS.flat().join(' < ')}): ` +
+        `${layerOf(edge.from)} sits below ${layerOf(edge.to)} (${LAYERS.map((g) => g.join(' ')).join(' < ')}): ` +
         'move the shared code down or pass it in from above',
     )
   }

@@ -19,12 +19,12 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['pool'],
   // The tile job: a user of the pool (sources, stores, retry and rate policy, reports).
   ['tiles'],
-  // The package entry: re-exports the library layers, nothing above them.
-  ['index.ts'],
-  // Test PKI (node-forge): for tests, demos and the CLI's local servers, never for the library.
+  // Test PKI (node-forge): for tests, the demo and the CLI's local servers, never for the library.
   ['testing'],
-  // The demo origin and DNS server the CLI's tile job runs against.
+  // The demo origin and DNS server that `npm start` runs against (exported for examples and tests).
   ['demo'],
+  // The package entry: re-exports the library layers and the demo, nothing above them.
+  ['index.ts'],
   // The command line.
   ['cli'],
 ]

@@ -62,12 +62,6 @@ describe('scripted TLS 1.2 server', () => {
       rule: 'bad_finished',
     },
     {
-      fault: { kind: 'no-extended-master-secret' },
-      error: TlsIncompatibleError,
-      alert: AlertDescription.handshake_failure,
-      rule: 'no_extended_master_secret',
-    },
-    {
       fault: { kind: 'no-renegotiation-info' },
       error: TlsIncompatibleError,
       alert: AlertDescription.handshake_failure,
@@ -107,6 +101,18 @@ describe('scripted TLS 1.2 server', () => {
       expect(conn.scriptError).toBeUndefined()
     })
   }
+
+  it('no extended_master_secret: completes with the standard master secret (RFC 7627 §5.4), keeps no ticket', async () => {
+    const srv = await start({ fault: { kind: 'no-extended-master-secret' } })
+    const socket = await connect({ ...base(srv.port), profile: 'chrome' })
+    const conn = await srv.nextConnection()
+    expect(socket.info).toMatchObject({ version: 'TLSv1.2', resumed: false, verified: true })
+    expect(await echo(socket, 'no ems')).toBe('no ems')
+    expect(socket.tls12SessionTicket).toBeUndefined()
+    socket.end()
+    await conn.closed
+    expect(conn.scriptError).toBeUndefined()
+  })
 
   it('HelloRequest after the handshake: answered with a no_renegotiation warning, the connection goes on', async () => {
     const srv = await start({ fault: { kind: 'hello-request' } })

@@ -71,11 +71,13 @@ describe('TLS 1.2 ticket resumption (RFC 5077) against node:https', () => {
           expect(res.status).toBe(200)
           expect(res.body.toString()).toBe(`hello ${opensslName} TLSv1.2`)
           expect(srv.reused.slice(-2)).toEqual([false, true])
-          // Single use: OpenSSL issues no new ticket on resumption, so the next connection is a full handshake.
-          expect(store.count12(key)).toBe(0)
+          // OpenSSL issues no new ticket on resumption. Chromium reuses the ticket, so the third connection
+          // resumes too; Firefox uses it once, so the third is a full handshake (captures/tls12-tickets).
+          const reuse = profile === 'chrome'
+          expect(store.count12(key)).toBe(reuse ? 1 : 0)
           const third = await connect(options(srv.port, pki, profile, store))
-          expect(third.info?.resumed).toBe(false)
-          expect(srv.reused.at(-1)).toBe(false)
+          expect(third.info?.resumed).toBe(reuse)
+          expect(srv.reused.at(-1)).toBe(reuse)
           third.destroy()
         })
       })
@@ -107,9 +109,11 @@ describe('TLS 1.2 ticket resumption: fallbacks and checks', () => {
         const store = new SessionTicketStore()
         const k = SessionTicketStore.key('tiles.test', profile)
         for (let i = 0; i < 2; i++) {
+          // chrome keeps the ticket in the store after offering it (get12); firefox takes it out.
           const first = await connect(options(srv.port, ecdsaPki, profile, store))
-          const ticket = first.tls12SessionTicket!.ticket
           first.destroy()
+          const ticket = profile === 'chrome' ? store.get12(k)?.ticket : first.tls12SessionTicket?.ticket
+          expect(ticket).toBeDefined()
           const captured = capture.nextCapture()
           await connect(options(capture.port, ecdsaPki, profile, store)).then(
             (x) => x.destroy(),
@@ -120,6 +124,7 @@ describe('TLS 1.2 ticket resumption: fallbacks and checks', () => {
           expect(hello.extensions.some((e) => e.type === 0x0029)).toBe(false)
           expect(hello.supportedVersions).toContain(0x0304)
           expect(hello.sessionId.length).toBe(32)
+          // The capture server fails the handshake: a reused ticket is dropped, a single-use one is spent.
           expect(store.count12(k)).toBe(0)
           hellos.push(hello)
         }
@@ -182,12 +187,23 @@ describe('TLS 1.2 ticket resumption: fallbacks and checks', () => {
     expect(store.count12(key)).toBe(1)
   })
 
-  it("aborts when the resumed session's extended master secret does not match the ServerHello (RFC 7627 §5.3)", async () => {
+  it('never offers a session without extended master secret (RFC 7627 §5.3): empty session_ticket, full handshake', async () => {
     const store = new SessionTicketStore()
     store.add12(key, { ...(await ticketFrom(srv.port)), extendedMasterSecret: false })
-    const err = await connect(options(srv.port, ecdsaPki, 'chrome', store)).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(TlsProtocolError)
-    expect((err as TlsProtocolError).rule).toBe('resumed_with_other_extended_master_secret')
+    const capture = await CaptureServer.listen({ host: '127.0.0.1', port: 0, timeout: 5_000 })
+    try {
+      const captured = capture.nextCapture()
+      await connect(options(capture.port, ecdsaPki, 'chrome', store)).then(
+        (x) => x.destroy(),
+        () => undefined,
+      )
+      expect((await captured)!.hello.extensions.find((e) => e.type === 0x0023)?.body.length).toBe(0)
+    } finally {
+      await capture.close()
+    }
+    const socket = await connect(options(srv.port, ecdsaPki, 'chrome', store))
+    expect(socket.info).toMatchObject({ resumed: false, verified: true })
+    socket.destroy()
   })
 
   it("aborts when the server resumes with another cipher suite than the session's (RFC 5246 §7.4.1.3)", async () => {

@@ -8,6 +8,7 @@
  * Observed rules the plans encode (see the captures' README):
  *  - subresources: `sec-ch-ua-platform`, `user-agent`, `sec-ch-ua`, `sec-ch-ua-mobile` first;
  *    navigations: `sec-ch-ua`, `sec-ch-ua-mobile`, `sec-ch-ua-platform`, `upgrade-insecure-requests`, `user-agent`;
+ *  - `cookie` (the caller's or the jar's) after `accept-language`;
  *  - `sec-fetch-storage-access: none` on cross-site no-cors requests; `origin` first on fonts,
  *    after `accept` on cross-origin fetches; `sec-fetch-user: ?1` on user-activated navigations;
  *  - no `priority` field over HTTP/1.1; HEADERS weight = Chromium's urgency table (u=0 256,
@@ -101,6 +102,7 @@ const H1_CASE: Readonly<Record<string, string>> = {
   origin: 'Origin',
   'accept-encoding': 'Accept-Encoding',
   'accept-language': 'Accept-Language',
+  cookie: 'Cookie',
 }
 
 /** Chromium's HTTP/1.1 head: Host, Connection, then the h2 fields (without `priority`) in wire case. */
@@ -123,6 +125,7 @@ export function chromium156Destinations(ua: ChromiumUaFields): Readonly<Record<D
   const tail = (dest: Destination): HeaderTemplate => [
     ['accept-encoding', ENCODING],
     ['accept-language', LANGUAGE],
+    ['cookie', null],
     ['priority', PRIORITY[dest]],
   ]
   const noCors = (dest: 'image' | 'script' | 'style'): HeaderTemplate => [

@@ -8,6 +8,7 @@
  *    `sec-fetch-mode`, `sec-fetch-site` (in that order) last, then `priority`, then `te: trailers` (h2);
  *  - HTTP/1.1: `Connection` after `Accept-Encoding` (after `Origin`/`Sec-Fetch-Storage-Access` when
  *    present; after `Referer` and `Origin` for fetch()), `Priority` kept, no `TE`;
+ *  - `cookie` (the caller's or the jar's) right after `referer` (after `Connection` for fetch() on HTTP/1.1);
  *  - `sec-fetch-storage-access: none` on cross-site no-cors requests; `origin` on cross-origin
  *    CORS requests only; fonts without `priority`, with `accept-encoding: identity`;
  *  - HEADERS never exclusive, on stream 0, weight by request class (document 42, style/script/fetch 22,
@@ -86,6 +87,7 @@ const H1_CASE: Readonly<Record<string, string>> = {
   referer: 'Referer',
   origin: 'Origin',
   priority: 'Priority',
+  cookie: 'Cookie',
 }
 
 /** HTTP/1.1 head: Host first, Connection right before `connectionBefore`, no `te`, wire case. */
@@ -119,6 +121,7 @@ export function firefox153Destinations(userAgent: string): Readonly<Record<Desti
     document: [
       ...head('document'),
       ['referer', null],
+      ['cookie', null],
       ['upgrade-insecure-requests', '1'],
       ...fetchTail('document', 'none'),
     ],
@@ -126,32 +129,41 @@ export function firefox153Destinations(userAgent: string): Readonly<Record<Desti
       ...head('image'),
       ['sec-fetch-storage-access', null],
       ['referer', null],
+      ['cookie', null],
       ...fetchTail('image', 'same-origin'),
     ],
     script: [
       ...head('script'),
       ['sec-fetch-storage-access', null],
       ['referer', null],
+      ['cookie', null],
       ...fetchTail('script', 'same-origin'),
     ],
     style: [
       ...head('style'),
       ['sec-fetch-storage-access', null],
       ['referer', null],
+      ['cookie', null],
       ...fetchTail('style', 'same-origin'),
     ],
-    font: [...head('font'), ['origin', null], ['referer', null], ...fetchTail('font', 'same-origin')],
-    empty: [...head('empty'), ['referer', null], ['origin', null], ...fetchTail('empty', 'same-origin')],
+    font: [...head('font'), ['origin', null], ['referer', null], ['cookie', null], ...fetchTail('font', 'same-origin')],
+    empty: [
+      ...head('empty'),
+      ['referer', null],
+      ['origin', null],
+      ['cookie', null],
+      ...fetchTail('empty', 'same-origin'),
+    ],
   }
   // Where HTTP/1.1's Connection goes: after Accept-Encoding and the storage-access/origin fields
-  // that follow it; after Referer and Origin for fetch().
+  // that follow it; after Referer and Origin (before Cookie) for fetch().
   const connectionBefore: Record<Destination, string> = {
     document: 'referer',
     image: 'referer',
     script: 'referer',
     style: 'referer',
     font: 'referer',
-    empty: 'sec-fetch-dest',
+    empty: 'cookie',
   }
   const plan = (dest: Destination): DestinationHeaders => ({
     mode: MODE[dest],

@@ -86,4 +86,6 @@ export const chrome: ClientHelloSpec = {
   ],
   shuffle: 'chromium',
   reuseX25519InHybrid: false,
+  // TLS 1.2 tickets, captures/tls12-tickets/chromium-ems.json: connections 2-7 offer the ticket of connection 1.
+  tls12TicketReuse: 'multi',
 }

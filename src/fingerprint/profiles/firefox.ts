@@ -75,4 +75,6 @@ export const firefox: ClientHelloSpec = {
   ],
   shuffle: 'none',
   reuseX25519InHybrid: true,
+  // TLS 1.2 tickets, captures/tls12-tickets/firefox-ems.json: full and resumed handshakes alternate.
+  tls12TicketReuse: 'single',
 }

@@ -56,6 +56,21 @@ export const ALERT_FOR_REASON: Readonly<Record<CertificateFailureReason, number>
 }
 
 /**
+ * What to do, in the library's terms: messages end with these phrases, and `messageFor('cli')` names the
+ * command line's flags instead.
+ */
+export const HINT = {
+  /** Where the missing trust anchor goes. */
+  ca: 'pass the issuing CA as ca (it replaces the default roots) or extraCa (added to them)',
+  insecure: 'or, for testing only, insecure: true',
+} as const
+
+const CLI_HINT: Readonly<Record<keyof typeof HINT, string>> = {
+  ca: 'pass the issuing CA with --ca <pem file>',
+  insecure: 'or, for testing only, --insecure',
+}
+
+/**
  * The server's certificate chain failed verification (code ERR_TLS_BAD_CERTIFICATE).
  * `reason` says which check failed, `subject` names the certificate (when one is to blame),
  * `alert` is the RFC 8446 §6.2 alert to send before closing; `rule` is `reason`.
@@ -69,5 +84,11 @@ export class TlsCertificateError extends TlsError {
     super('ERR_TLS_BAD_CERTIFICATE', reason, message, ALERT_FOR_REASON[reason], options)
     this.reason = reason
     this.subject = subject
+  }
+
+  /** The message with its advice in the terms of `surface`: library options, or the CLI's --ca / --insecure. */
+  messageFor(surface: 'library' | 'cli'): string {
+    if (surface === 'library') return this.message
+    return this.message.replace(HINT.ca, CLI_HINT.ca).replace(HINT.insecure, CLI_HINT.insecure)
   }
 }

@@ -6,14 +6,14 @@
  * signature is checked at most once.
  */
 import type { VerificationBudget } from './budget.js'
-import { TlsCertificateError } from './errors.js'
+import { HINT, TlsCertificateError } from './errors.js'
 import type { ParsedCertificate } from './parse.js'
 import type { TrustStore } from './roots.js'
 
 /** Paths longer than this many intermediates are not explored (Chrome and Go use similar bounds). */
 export const MAX_INTERMEDIATES = 8
 
-const INSECURE_HINT = 'or, for testing only, insecure: true'
+const INSECURE_HINT = HINT.insecure
 
 export interface PathSearch {
   readonly leaf: ParsedCertificate
@@ -56,7 +56,7 @@ export function buildPath(search: PathSearch): ParsedCertificate[] {
     if (!ok) {
       signatureFailure ??= new TlsCertificateError(
         'bad_signature',
-        `certificate "${child.subject}" names "${issuer.subject}" as its issuer but its signature does not verify with that certificate's key (RFC 5280 §6.1.3 (a)(1)); the chain is corrupt or forged — pass the right issuing CA as ca, ${INSECURE_HINT}`,
+        `certificate "${child.subject}" names "${issuer.subject}" as its issuer but its signature does not verify with that certificate's key (RFC 5280 §6.1.3 (a)(1)); the chain is corrupt or forged — ${HINT.ca}, ${INSECURE_HINT}`,
         child.subject,
       )
     }
@@ -104,7 +104,7 @@ export function buildPath(search: PathSearch): ParsedCertificate[] {
   if (signatureFailure) throw signatureFailure
   throw new TlsCertificateError(
     'untrusted',
-    `certificate "${leaf.subject}" does not chain to a trusted root (RFC 5280 §6.1): no issuer of it or of the intermediates sent (top: "${topIssuer(leaf, pool)}") is in ${search.source}; pass the issuing CA as ca, ${INSECURE_HINT}`,
+    `certificate "${leaf.subject}" does not chain to a trusted root (RFC 5280 §6.1): no issuer of it or of the intermediates sent (top: "${topIssuer(leaf, pool)}") is in ${search.source}; ${HINT.ca}, ${INSECURE_HINT}`,
     leaf.subject,
   )
 }

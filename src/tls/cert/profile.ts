@@ -7,13 +7,13 @@
  * Certigna), a non-critical basicConstraints (Chunghwa Telecom ePKI Root) or no subjectKeyIdentifier (TWCA
  * Global Root CA), and browsers accept them, so those three rules apply to intermediates only.
  */
-import { TlsCertificateError, type CertificateFailureReason } from './errors.js'
+import { HINT, TlsCertificateError, type CertificateFailureReason } from './errors.js'
 import { KeyUsageBit, OID, type ParsedCertificate } from './parse.js'
 
 /** Where a certificate sits on the candidate path. `trustedLeaf`: the leaf is itself a trust anchor. */
 export type CertificateRole = 'leaf' | 'intermediate' | 'anchor' | 'trustedLeaf'
 
-const INSECURE_HINT = 'or, for testing only, insecure: true'
+const INSECURE_HINT = HINT.insecure
 
 /** Public key algorithms accepted on certificates (BR §6.1.5, §7.1.3.1; RFC 8410 EdDSA; FIPS 204 ML-DSA). */
 const KEY_ALGORITHMS = new Map([

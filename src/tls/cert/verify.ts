@@ -10,22 +10,32 @@
 import type { KeyObject, X509Certificate } from 'node:crypto'
 import { InvalidArgumentError } from '../../errors.js'
 import { VerificationBudget } from './budget.js'
-import { TlsCertificateError } from './errors.js'
+import { HINT, TlsCertificateError } from './errors.js'
 import { matchesHostname } from './hostname.js'
 import { formatIp } from './ip.js'
 import { nameConstraintViolation } from './name-constraints.js'
 import { KeyUsageBit, OID, parseCertificate, type ParsedCertificate } from './parse.js'
 import { buildPath } from './path.js'
 import { checkProfile, type CertificateRole } from './profile.js'
-import { systemTrustStore, trustStoreFrom, type TrustAnchorInput, type TrustStore } from './roots.js'
+import { trustStoreFor, type TrustAnchorInput } from './roots.js'
 
 export interface VerifyServerCertificateOptions {
-  /** The name the client connected to (DNS name or IP literal); checked per RFC 6125. */
+  /** The name the client connected to (DNS name or IP literal); checked per RFC 9525. */
   host: string
-  /** Trust anchors (PEM text, or PEM/DER bytes, or a list) replacing the system roots (`tls.rootCertificates`). */
-  ca?: TrustAnchorInput
+  /**
+   * Trust anchors (PEM text, or PEM/DER bytes, or a list) that replace the default roots (Node's bundled
+   * Mozilla roots plus NODE_EXTRA_CA_CERTS), like node:tls `ca`.
+   */
+  ca?: TrustAnchorInput | undefined
+  /** Trust anchors added to the default roots (or to `ca`). */
+  extraCa?: TrustAnchorInput | undefined
+  /**
+   * Also trust the operating system's store (`tls.getCACertificates('system')`, Node >= 22.15 / 23.8).
+   * Default false. On an older Node: TlsUnsupportedError (ERR_TLS_UNSUPPORTED).
+   */
+  useSystemCa?: boolean | undefined
   /** Time at which validity is checked. Default: now. */
-  now?: Date
+  now?: Date | undefined
 }
 
 /**
@@ -93,7 +103,7 @@ const KNOWN_EXTENSIONS = new Set<string>([
   OID.issuerAltName,
 ])
 
-const INSECURE_HINT = 'or, for testing only, insecure: true'
+const INSECURE_HINT = HINT.insecure
 
 /**
  * Verifies the server's chain (`chain`: DER certificates as in the TLS Certificate message, leaf
@@ -156,31 +166,8 @@ function checkOptions(chain: readonly Uint8Array[], options: VerifyServerCertifi
     throw new InvalidArgumentError('host must be a non-empty string (the DNS name or IP the certificate must match)')
   const now = options.now ?? new Date()
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new InvalidArgumentError('now must be a valid Date')
-  const store = options.ca === undefined ? systemTrustStore() : cachedStore(options.ca)
-  const source = options.ca === undefined ? 'the system roots (tls.rootCertificates)' : 'the ca option'
+  const { store, source } = trustStoreFor(options)
   return { host: options.host, now, store, source }
-}
-
-// The same `ca` value is usually passed for every connection: parse it once.
-const objectStores = new WeakMap<object, TrustStore>()
-const stringStores = new Map<string, TrustStore>()
-
-function cachedStore(ca: TrustAnchorInput): TrustStore {
-  if (typeof ca === 'string') {
-    let store = stringStores.get(ca)
-    if (!store) {
-      store = trustStoreFrom(ca)
-      if (stringStores.size >= 16) stringStores.delete(stringStores.keys().next().value!)
-      stringStores.set(ca, store)
-    }
-    return store
-  }
-  let store = objectStores.get(ca)
-  if (!store) {
-    store = trustStoreFrom(ca)
-    objectStores.set(ca, store)
-  }
-  return store
 }
 
 /** RFC 5280 §6.1.3-6.1.4 checks on a path that ends at a trust anchor. `path[0]` is the leaf. */

@@ -70,9 +70,10 @@ function ticketToOffer(
 /**
  * RFC 5077 §3.4: the TLS 1.2 ticket goes in session_ticket with a fresh random session id (this
  * connection's, `spec.sessionIdLength` bytes), only when no TLS 1.3 PSK is offered and the session id is not empty.
+ * A session without extended master secret is never offered (RFC 7627 §5.3).
  */
 export function tls12TicketToOffer(options: ClientHandshakeOptions, sessionId: Buffer): StoredTicket12 | undefined {
   const ticket = options.tls12Resumption
-  if (!ticket || options.resumption || sessionId.length === 0) return undefined
+  if (!ticket || !ticket.extendedMasterSecret || options.resumption || sessionId.length === 0) return undefined
   return ticket
 }

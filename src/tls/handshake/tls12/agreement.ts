@@ -51,7 +51,7 @@ export interface ServerHello12Offer {
 /**
  * @throws TlsProtocolError when the server broke a rule (unoffered suite or extension, downgrade
  *   sentinel, bad renegotiation_info); TlsIncompatibleError when it lacks what hotconn requires
- *   (TLS 1.2, secure renegotiation, extended master secret).
+ *   (TLS 1.2, secure renegotiation).
  */
 export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): ServerHello12Agreement {
   const offered = offer.offered
@@ -68,13 +68,8 @@ export function checkServerHello12(sh: ServerHello, offer: ServerHello12Offer): 
   checkRenegotiationInfo(sh)
   checkAcknowledgements(sh)
   const extendedMasterSecret = sh.extensions.has(ExtensionType.extended_master_secret)
-  if (offered.extensionTypes.has(ExtensionType.extended_master_secret) && !extendedMasterSecret) {
-    throw new TlsIncompatibleError(
-      'no_extended_master_secret',
-      'server did not negotiate extended_master_secret, which hotconn requires in TLS 1.2 (RFC 7627 §5.4: without it the session is open to triple-handshake attacks); upgrade the server to TLS 1.3 or enable EMS',
-      AlertDescription.handshake_failure,
-    )
-  }
+  // RFC 7627 §5.4: without extended_master_secret the handshake goes on with the standard master secret,
+  // as Chromium 156 and Firefox ESR 153 do; the session is never resumed (RFC 7627 §5.3, tls12/finished.ts).
   checkPointFormats(sh.extensions.get(ExtensionType.ec_point_formats))
   const alpn = decodeIfPresent(sh.extensions, ExtensionType.application_layer_protocol_negotiation, decodeSelectedAlpn)
   checkSelectedAlpn(alpn, offer.alpn)

@@ -90,10 +90,13 @@ function result(state: ExpectFinished): HandshakeResult12 {
   }
 }
 
-/** The ticket the server issued, with this session's master secret (RFC 5077 §3.3; an empty one means none). */
+/**
+ * The ticket the server issued, with this session's master secret (RFC 5077 §3.3; an empty one means none).
+ * None for a session without extended master secret: it is never resumed (RFC 7627 §5.3).
+ */
 function issuedTicket(keys: Keys12, ticket: ExpectFinished['ticket']): Tls12SessionTicket | undefined {
-  if (!ticket || ticket.ticket.length === 0) return undefined
   const { agreed } = keys.session
+  if (!ticket || ticket.ticket.length === 0 || !agreed.extendedMasterSecret) return undefined
   return {
     ticket: ticket.ticket,
     lifetimeHint: ticket.lifetimeHint,
