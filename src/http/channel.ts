@@ -162,6 +162,8 @@ export class HttpChannel implements PooledChannel {
       }
       socket.once('close', done)
       socket.on('error', noop)
+      // An idle socket is unref'd (undici does so); while it closes it holds the process, for at most graceMs.
+      ;(socket as Duplex & { ref?: () => void }).ref?.()
       timer = setTimeout(() => socket.destroy(), graceMs)
       timer.unref()
       try {
