@@ -32,6 +32,10 @@ export class RedisIpView {
   readonly #onLocal = (m: unknown): void => void this.#publish(m as BlacklistEvent)
   readonly #onMessage = (_channel: string, text: string): void => this.#impose(JSON.parse(text) as Shared)
 
+  /**
+   * @param redis commands (shared with the caller)
+   * @param sub a connection of the view's own for pub/sub: close() disconnects it
+   */
   constructor(redis: Redis, sub: Redis, pool: HotConnPool, queue: string, workerId: string) {
     this.#redis = redis
     this.#sub = sub
@@ -63,6 +67,7 @@ export class RedisIpView {
     diagnostics.unsubscribe(channels.blacklist.name as string, this.#onLocal)
     this.#sub.off('message', this.#onMessage)
     await this.#sub.unsubscribe(this.#keys.ipChannel).catch(() => {})
+    this.#sub.disconnect()
   }
 
   async #publish(e: BlacklistEvent): Promise<void> {

@@ -16,6 +16,8 @@ export function fleetKeys(queue: string): {
   ipPattern: string
   ipChannel: string
   stats: string
+  jobTiles(job: string): string
+  jobDone(job: string): string
 } {
   const base = `hotconn:${queue}`
   return {
@@ -24,6 +26,8 @@ export function fleetKeys(queue: string): {
     ipPattern: `${base}:ip:*`,
     ipChannel: `${base}:ip-events`,
     stats: `${base}:stats`,
+    jobTiles: (job) => `${base}:job:${job}`,
+    jobDone: (job) => `${base}:done:${job}`,
   }
 }
 

@@ -10,7 +10,7 @@ import type { Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { HotConnPool, type HotConnPoolOptions } from '../../pool/index.js'
 import { contentTypeForExtension, type ContentCheckOptions } from '../content.js'
-import { TileFetcher, type TileObserver, type TileOutcome } from '../fetch-tile.js'
+import { TileFetcher, type FetcherDeps, type TileObserver } from '../fetch-tile.js'
 import { UNLIMITED, type RequestBudget } from '../rate.js'
 import { DEFAULT_RETRY, type RetryPolicy } from '../retry.js'
 import { RunStats } from '../run-stats.js'
@@ -19,7 +19,8 @@ import { parseTemplate } from '../template.js'
 import { RedisBudget } from './budget.js'
 import { RedisIpView } from './ip-view.js'
 import type { TileJobData } from './queue.js'
-import { connectRedis, DEFAULT_QUEUE, fleetKeys } from './redis.js'
+import { FleetCounters, type FleetTotals } from './counters.js'
+import { connectRedis, DEFAULT_QUEUE } from './redis.js'
 
 export interface TileWorkerOptions {
   redis: string
@@ -48,17 +49,21 @@ export interface TileWorkerOptions {
 
 export interface TileWorkerResult {
   id: string
+  /** Job attempts this worker ran to the end. */
   jobs: number
+  /** Tiles by outcome in this worker (see TileOutcome). */
   stored: number
   existed: number
   skipped: number
   failed: number
   retries: number
-  /** Tiles fetched and stored from jobs delivered again (their first worker died or lost Redis). */
-  redeliveredStored: number
+  /** Tiles this worker fetched in jobs delivered again (their first worker died or lost its lock). */
+  refetched: number
   /** Blacklistings this worker shared, and received from others. */
   ipsShared: number
   ipsReceived: number
+  /** The whole fleet's counters when this worker stopped. */
+  fleet: FleetTotals
 }
 
 interface Parts {
@@ -71,10 +76,10 @@ interface Parts {
   view: RedisIpView
   stats: RunStats
   redis: Redis
-  counters: TileObserver
+  counters: FleetCounters
   signal: AbortSignal
-  fetchers: Map<string, Promise<TileFetcher>>
-  result: TileWorkerResult
+  fetchers: Map<string, Promise<Omit<FetcherDeps, 'store'>>>
+  result: Omit<TileWorkerResult, 'fleet'>
 }
 
 /** Runs a worker until `signal` aborts or the queue stays empty for `idleExitMs`. */
@@ -82,22 +87,25 @@ export async function runTileWorker(o: TileWorkerOptions): Promise<TileWorkerRes
   const parts = await setup(o)
   const { Worker: BullWorker } = await import('bullmq')
   const connection = await connectRedis(o.redis, `hotconn-worker-${parts.id}`)
+  const lockMs = o.lockMs ?? 30_000
   const worker: Worker<TileJobData> = new BullWorker<TileJobData>(parts.queue, (job) => processJob(parts, job), {
     connection,
     concurrency: Math.max(1, Math.ceil((o.concurrency ?? 32) / 8)),
-    lockDuration: o.lockMs ?? 30_000,
-    stalledInterval: Math.max(500, Math.floor((o.lockMs ?? 30_000) / 2)),
+    lockDuration: lockMs,
+    stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
     maxStalledCount: 100,
   })
   worker.on('error', () => {}) // connection errors: the worker retries; jobs are retried by BullMQ
+  let fleet: FleetTotals | undefined
   try {
     await untilDone(parts)
+    fleet = await parts.counters.totals()
   } finally {
     await worker.close(true).catch(() => {})
     connection.disconnect()
     await teardown(parts)
   }
-  return { ...parts.result, ipsShared: parts.view.published, ipsReceived: parts.view.received }
+  return { ...parts.result, ipsShared: parts.view.published, ipsReceived: parts.view.received, fleet }
 }
 
 async function setup(o: TileWorkerOptions): Promise<Parts> {
@@ -118,11 +126,6 @@ async function setup(o: TileWorkerOptions): Promise<Parts> {
   })
   const view = new RedisIpView(redis, sub, pool, queue, id)
   await view.start()
-  const keys = fleetKeys(queue)
-  const counters: TileObserver = {
-    tile: (t: TileOutcome) => void redis.hincrby(keys.stats, t.result, 1),
-    retry: () => void redis.hincrby(keys.stats, 'retries', 1),
-  }
   const controller = new AbortController()
   o.signal?.addEventListener('abort', () => controller.abort(o.signal?.reason), { once: true })
   return {
@@ -135,7 +138,7 @@ async function setup(o: TileWorkerOptions): Promise<Parts> {
     view,
     stats: new RunStats([]),
     redis,
-    counters,
+    counters: new FleetCounters(redis, queue),
     signal: controller.signal,
     fetchers: new Map(),
     result: {
@@ -146,7 +149,7 @@ async function setup(o: TileWorkerOptions): Promise<Parts> {
       skipped: 0,
       failed: 0,
       retries: 0,
-      redeliveredStored: 0,
+      refetched: 0,
       ipsShared: 0,
       ipsReceived: 0,
     },
@@ -162,28 +165,27 @@ async function teardown(p: Parts): Promise<void> {
   p.redis.disconnect()
 }
 
-/** The fetcher of a template: made (and its hosts warmed, the shared IP view applied) on first use. */
-function fetcherFor(p: Parts, template: string, subdomains: readonly string[]): Promise<TileFetcher> {
+/** What a template's fetchers share: made (its hosts warmed, the shared IP view applied) on first use. */
+function depsFor(p: Parts, template: string, subdomains: readonly string[]): Promise<Omit<FetcherDeps, 'store'>> {
   let f = p.fetchers.get(template)
   if (f === undefined) {
     f = (async () => {
       const t = parseTemplate(template, subdomains)
       for (const origin of t.origins) await p.pool.warmup(origin)
       await p.view.sync()
-      return new TileFetcher({
+      return {
         dispatcher: p.pool,
         template: t,
-        store: p.store,
         budget: p.budget,
         retry: { ...DEFAULT_RETRY, ...p.o.retry },
         check: p.o.check ?? { contentType: contentTypeForExtension(t.extension) },
         headers: { ...p.o.headers },
         strikeStatuses: p.pool.config.blacklist.statusCodes,
-        observers: [p.counters, ...(p.o.observers ?? [])],
+        observers: p.o.observers ?? [],
         stats: p.stats,
         signal: p.signal,
         maxBytes: 16 * 1024 * 1024,
-      })
+      }
     })()
     p.fetchers.set(template, f)
     f.catch(() => p.fetchers.delete(template))
@@ -191,24 +193,34 @@ function fetcherFor(p: Parts, template: string, subdomains: readonly string[]): 
   return f
 }
 
+/**
+ * One attempt of one job: its tiles through a fetcher whose store records them in the job's
+ * counters; throws when a tile failed (BullMQ retries the job, stored tiles are skipped then).
+ */
 async function processJob(p: Parts, job: Job<TileJobData>): Promise<void> {
-  const fetcher = await fetcherFor(p, job.data.template, job.data.subdomains)
+  const deps = await depsFor(p, job.data.template, job.data.subdomains)
+  const id = `${job.id}:${job.timestamp}`
+  const fetcher = new TileFetcher({ ...deps, store: p.counters.store(p.store, id) })
   const t = job.data.tiles
   const tiles = Array.from({ length: t.length / 3 }, (_, i) => ({ z: t[3 * i]!, x: t[3 * i + 1]!, y: t[3 * i + 2]! }))
   const outcomes = await Promise.all(tiles.map((tile) => fetcher.run(tile)))
+  const attempt = job.attemptsMade + 1
+  const again = attempt > 1 || job.attemptsStarted > 1 || job.stalledCounter > 0
+  const failed = outcomes.filter((o) => o.result === 'failed')
+  const final = failed.length === 0 || attempt >= (job.opts.attempts ?? 1)
+  await p.counters.record(id, attempt, outcomes, again, final)
   p.result.jobs++
-  const again = (job.attemptsStarted ?? 1) > 1 || job.stalledCounter > 0
   for (const o of outcomes) {
     if (o.result === 'stored') p.result.stored++
     else if (o.result === 'exists') p.result.existed++
     else if (o.result === 'skipped') p.result.skipped++
     else p.result.failed++
-    if (again && o.result === 'stored') p.result.redeliveredStored++
+    if (again && o.attempts > 0) p.result.refetched++
   }
-  const failed = outcomes.filter((o) => o.result === 'failed')
   if (failed.length > 0) throw new Error(`${failed.length} of ${tiles.length} tiles failed: ${failed[0]!.reason}`)
 }
 
+/** Resolves when the signal aborts, or once the queue has had no waiting, active or delayed job for idleExitMs. */
 async function untilDone(p: Parts): Promise<void> {
   const { Queue } = await import('bullmq')
   const queue = new Queue(p.queue, { connection: p.redis })
@@ -217,7 +229,7 @@ async function untilDone(p: Parts): Promise<void> {
     while (!p.signal.aborted) {
       await new Promise((r) => setTimeout(r, 250))
       if (p.o.idleExitMs === undefined) continue
-      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized')
+      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'waiting-children')
       const busy = Object.values(counts).some((n) => n > 0)
       if (busy) idleSince = undefined
       else if ((idleSince ??= performance.now()) + p.o.idleExitMs <= performance.now()) return
