@@ -29,6 +29,8 @@ export interface TileOutcome {
 export interface TileObserver {
   /** A run of `total` tiles starts. */
   start?(total: number): void
+  /** A request for `tile` is about to be sent (every attempt). */
+  request?(tile: TileCoord): void
   response?(host: string, status: number | undefined, code: string | undefined, ms: number, bytes: number): void
   tile?(outcome: TileOutcome): void
   retry?(host: string): void
@@ -78,6 +80,7 @@ export class TileFetcher {
       attempt++
       d.signal.throwIfAborted()
       await d.budget.take(host, d.signal)
+      for (const o of d.observers) o.request?.(tile)
       last = await this.#attempt(url, host)
       if (last.body !== undefined) {
         const result = await d.store.put(tile, last.body)

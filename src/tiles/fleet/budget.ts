@@ -1,11 +1,11 @@
 /**
  * The fleet's shared request budget: GCRA (see ../rate.ts) run in Redis by one Lua script, on the
  * Redis server's clock, so every worker on every machine draws its slots from one schedule per
- * host. One round trip per request; the wait happens in the worker.
+ * host. One round trip per slot; the wait happens in the worker (a slot missed by more than
+ * LATE_MS is given up, see waitForSlot).
  */
 import type { Redis } from 'ioredis'
-import { setTimeout as sleep } from 'node:timers/promises'
-import type { RequestBudget } from '../rate.js'
+import { waitForSlot, type RequestBudget } from '../rate.js'
 import { fleetKeys } from './redis.js'
 
 // KEYS[1] = the host's theoretical arrival time (ms); ARGV[1] = interval (ms).
@@ -34,9 +34,10 @@ export class RedisBudget implements RequestBudget {
     this.#keys = fleetKeys(queue)
   }
 
-  async take(host: string, signal?: AbortSignal): Promise<void> {
-    const wait = Number(await this.#redis.eval(RESERVE, 1, this.#keys.budget(host), String(this.#intervalMs)))
-    if (wait > 0) await sleep(wait, undefined, signal === undefined ? {} : { signal })
+  take(host: string, signal?: AbortSignal): Promise<void> {
+    const key = this.#keys.budget(host)
+    const interval = String(this.#intervalMs)
+    return waitForSlot(async () => Number(await this.#redis.eval(RESERVE, 1, key, interval)), signal)
   }
 
   async close(): Promise<void> {}

@@ -10,8 +10,10 @@
  *    second completion adds nothing.
  * HSET of the same value and the guarded script are idempotent, so a replayed command changes
  * nothing, unlike HINCRBY. Totals: stored, exists (another job stored the tile first), skipped
- * (stored before the job ran), failed, retries, refetched (tiles fetched again by a job delivered
- * again after its worker died or lost its lock).
+ * (stored before the job ran), failed, retries, refetched (tiles requested again by a later
+ * delivery of their job: its worker died or lost its lock, or its previous attempt failed). A
+ * request is marked in the job's hash before it is sent (not awaited: the command is written to
+ * the socket first), so a tile that was in flight in a killed worker counts as refetched.
  */
 import type { Redis } from 'ioredis'
 import type { TileCoord } from '../coords.js'
@@ -61,6 +63,15 @@ redis.call('DEL', KEYS[1])
 return 1
 `
 
+// KEYS[1] job hash; ARGV[1] tile, ARGV[2] delivery. A request marked by another delivery makes the tile refetched.
+const REQUESTED = `
+local seen = redis.call('HGET', KEYS[1], 'q' .. ARGV[1])
+if seen and seen ~= ARGV[2] then redis.call('HSET', KEYS[1], 'x' .. ARGV[1], '1') end
+redis.call('HSET', KEYS[1], 'q' .. ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], 86400000)
+return 1
+`
+
 const tileField = (t: TileCoord): string => `${t.z}/${t.x}/${t.y}`
 
 export class FleetCounters {
@@ -91,24 +102,21 @@ export class FleetCounters {
     }
   }
 
+  /** Marks a request for `tile` by `delivery` (one worker's run of the job) of `job`; not awaited. */
+  requested(job: string, delivery: string, tile: TileCoord): void {
+    this.#redis.eval(REQUESTED, 1, this.#keys.jobTiles(job), tileField(tile), delivery).catch(() => {})
+  }
+
   /**
    * Records the outcomes of attempt `attempt` (1, 2, …) of `job`; with `final`, adds the job to the totals.
-   * @param refetched the job was delivered before (its fetches are fetches again)
    */
-  async record(
-    job: string,
-    attempt: number,
-    outcomes: readonly TileOutcome[],
-    refetched: boolean,
-    final: boolean,
-  ): Promise<void> {
+  async record(job: string, attempt: number, outcomes: readonly TileOutcome[], final: boolean): Promise<void> {
     const key = this.#keys.jobTiles(job)
     const args: string[] = []
     for (const o of outcomes) {
       const f = tileField(o.tile)
       if (o.result !== 'stored') args.push(`t${f}`, CODES[o.result])
       if (o.attempts > 1) args.push(`r${attempt}:${f}`, String(o.attempts - 1))
-      if (refetched && o.attempts > 0) args.push(`x${f}`, '1')
     }
     if (args.length > 0) await this.#redis.eval(RECORD, 1, key, ...args)
     if (final) await this.#redis.eval(FINISH, 3, key, this.#keys.jobDone(job), this.#keys.stats)

@@ -29,6 +29,8 @@ export class RedisIpView {
   /** Shared blacklistings received (for the run's counters). */
   received = 0
   published = 0
+  /** The blacklistings this worker published and imposed (at most 100): epoch ms, IP, the worker that saw it. */
+  readonly log: Array<{ at: number; host: string; ip: string; by: string }> = []
   readonly #onLocal = (m: unknown): void => void this.#publish(m as BlacklistEvent)
   readonly #onMessage = (_channel: string, text: string): void => this.#impose(JSON.parse(text) as Shared)
 
@@ -79,6 +81,7 @@ export class RedisIpView {
     const shared: Shared = { host: e.host, ip: e.ip, until: e.until, reason: e.reason, by: this.#id }
     const text = JSON.stringify(shared)
     this.published++
+    if (this.log.length < 100) this.log.push({ at: Date.now(), host: e.host, ip: e.ip, by: this.#id })
     await this.#redis
       .multi()
       .set(this.#keys.ip(e.host, e.ip), text, 'PX', ttl)
@@ -90,8 +93,11 @@ export class RedisIpView {
     if (s.by === this.#id) return
     const key = `${s.host} ${s.ip} ${s.until}`
     this.#imposed.add(key)
-    if (this.#pool.blacklistIp(`https://${s.host}`, s.ip, { until: s.until, reason: `${s.reason} (seen by ${s.by})` }))
+    if (
+      this.#pool.blacklistIp(`https://${s.host}`, s.ip, { until: s.until, reason: `${s.reason} (seen by ${s.by})` })
+    ) {
       this.received++
-    else this.#imposed.delete(key)
+      if (this.log.length < 100) this.log.push({ at: Date.now(), host: s.host, ip: s.ip, by: s.by })
+    } else this.#imposed.delete(key)
   }
 }

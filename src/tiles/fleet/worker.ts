@@ -57,11 +57,15 @@ export interface TileWorkerResult {
   skipped: number
   failed: number
   retries: number
-  /** Tiles this worker fetched in jobs delivered again (their first worker died or lost its lock). */
-  refetched: number
+  /** Tiles this worker fetched in jobs delivered before (their worker died or lost its lock, or an attempt failed). */
+  redelivered: number
   /** Blacklistings this worker shared, and received from others. */
   ipsShared: number
   ipsReceived: number
+  /** Those blacklistings (at most 100): when (epoch ms), which IP, which worker saw it first. */
+  ipLog: Array<{ at: number; host: string; ip: string; by: string }>
+  /** CPU time of this process (user + system, ms) from start to stop. */
+  cpuMs: number
   /** The whole fleet's counters when this worker stopped. */
   fleet: FleetTotals
 }
@@ -79,7 +83,7 @@ interface Parts {
   counters: FleetCounters
   signal: AbortSignal
   fetchers: Map<string, Promise<Omit<FetcherDeps, 'store'>>>
-  result: Omit<TileWorkerResult, 'fleet'>
+  result: Omit<TileWorkerResult, 'fleet' | 'ipsShared' | 'ipsReceived' | 'ipLog' | 'cpuMs'>
 }
 
 /** Runs a worker until `signal` aborts or the queue stays empty for `idleExitMs`. */
@@ -105,7 +109,10 @@ export async function runTileWorker(o: TileWorkerOptions): Promise<TileWorkerRes
     connection.disconnect()
     await teardown(parts)
   }
-  return { ...parts.result, ipsShared: parts.view.published, ipsReceived: parts.view.received, fleet }
+  const { published, received, log } = parts.view
+  const cpu = process.cpuUsage()
+  const cpuMs = Math.round((cpu.user + cpu.system) / 1000)
+  return { ...parts.result, ipsShared: published, ipsReceived: received, ipLog: [...log], cpuMs, fleet }
 }
 
 async function setup(o: TileWorkerOptions): Promise<Parts> {
@@ -149,9 +156,7 @@ async function setup(o: TileWorkerOptions): Promise<Parts> {
       skipped: 0,
       failed: 0,
       retries: 0,
-      refetched: 0,
-      ipsShared: 0,
-      ipsReceived: 0,
+      redelivered: 0,
     },
   }
 }
@@ -200,22 +205,25 @@ function depsFor(p: Parts, template: string, subdomains: readonly string[]): Pro
 async function processJob(p: Parts, job: Job<TileJobData>): Promise<void> {
   const deps = await depsFor(p, job.data.template, job.data.subdomains)
   const id = `${job.id}:${job.timestamp}`
-  const fetcher = new TileFetcher({ ...deps, store: p.counters.store(p.store, id) })
+  const delivery = `${p.id}:${job.attemptsStarted}`
+  const marker: TileObserver = { request: (tile) => p.counters.requested(id, delivery, tile) }
+  const store = p.counters.store(p.store, id)
+  const fetcher = new TileFetcher({ ...deps, store, observers: [marker, ...deps.observers] })
   const t = job.data.tiles
   const tiles = Array.from({ length: t.length / 3 }, (_, i) => ({ z: t[3 * i]!, x: t[3 * i + 1]!, y: t[3 * i + 2]! }))
   const outcomes = await Promise.all(tiles.map((tile) => fetcher.run(tile)))
   const attempt = job.attemptsMade + 1
-  const again = attempt > 1 || job.attemptsStarted > 1 || job.stalledCounter > 0
+  const again = job.attemptsStarted > 1 || job.stalledCounter > 0
   const failed = outcomes.filter((o) => o.result === 'failed')
   const final = failed.length === 0 || attempt >= (job.opts.attempts ?? 1)
-  await p.counters.record(id, attempt, outcomes, again, final)
+  await p.counters.record(id, attempt, outcomes, final)
   p.result.jobs++
   for (const o of outcomes) {
     if (o.result === 'stored') p.result.stored++
     else if (o.result === 'exists') p.result.existed++
     else if (o.result === 'skipped') p.result.skipped++
     else p.result.failed++
-    if (again && o.attempts > 0) p.result.refetched++
+    if (again && o.attempts > 0) p.result.redelivered++
   }
   if (failed.length > 0) throw new Error(`${failed.length} of ${tiles.length} tiles failed: ${failed[0]!.reason}`)
 }
