@@ -3,6 +3,7 @@
  * are exactly the types derived from the key table, and they are closed.
  */
 import type { SECTIONS } from '../../src/config/keys.js'
+import type { Reader } from '../../src/config/values.js'
 import { resolveConfig } from '../../src/config/resolve.js'
 import type {
   Config,
@@ -21,6 +22,19 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 type Exact<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 const is = <T extends true>(): T | undefined => undefined
 
+/** The rows (section.key) whose default is not a valid input of their reader. */
+type BadDefaults<Table> = {
+  [S in keyof Table]: {
+    [K in keyof Table[S]]: Table[S][K] extends { default: infer D; read: Reader<any, infer I> }
+      ? [D] extends [I | undefined]
+        ? never
+        : `${S & string}.${K & string}`
+      : `${S & string}.${K & string}`
+  }[keyof Table[S]]
+}[keyof Table]
+
+is<Exact<BadDefaults<typeof SECTIONS>, never>>()
+is<Exact<BadDefaults<{ pool: { x: { toml: 'x'; default: 'ten'; read: Reader<number, number> } } }>, 'pool.x'>>()
 is<Same<Config, ConfigOf<typeof SECTIONS>>>()
 is<Same<ConfigInput, ConfigInputOf<typeof SECTIONS>>>()
 is<Same<NonNullable<ConfigInput['pool']>, NonNullable<ConfigInputOf<typeof SECTIONS>['pool']>>>()

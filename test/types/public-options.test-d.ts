@@ -48,7 +48,12 @@ export async function poolOptions(): Promise<void> {
   // @ts-expect-error a string where a count is expected
   resolveConfig({ pool: { maxPending: '10' } })
   const options: HotConnPoolOptions = { tls: { verify: false }, MaxIdleConns: 3, warmupConcurrency: 4 }
-  new HotConnPool(options)
+  const pool = new HotConnPool(options)
+  pool.forIdentity('firefox-153-linux')
+  // @ts-expect-error misspelt identity
+  pool.forIdentity('firefox-153-linx')
+  // @ts-expect-error misspelt identity
+  await pool.warmup('https://example.com', { identity: 'chrom' })
 }
 
 export async function connectOptions(): Promise<void> {
