@@ -191,7 +191,11 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
     const backAt = performance.now()
     const live = [w1, w2, w4]
     await Promise.race([Promise.all(live.map((w) => w.exited)), sleep(Math.max(0, deadline - performance.now()))])
-    for (const w of live) expect(w.child.exitCode, `worker exit; stderr: ${w.err}`).toBe(0)
+    for (const w of live)
+      expect(
+        w.child.exitCode,
+        `worker exit (${served()} of ${TILES} tiles served); stdout: ${w.out.slice(-2000)}; stderr: ${w.err}`,
+      ).toBe(0)
 
     const cpu = process.cpuUsage(cpu0)
     // Every tile stored exactly once, byte-exact.

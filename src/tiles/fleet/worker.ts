@@ -6,6 +6,7 @@
  * (BullMQ stalled jobs); tiles stored meanwhile are skipped, so only tiles in flight are fetched
  * twice. While Redis is away the worker pauses (commands wait) and resumes when it is back.
  */
+import { setMaxListeners } from 'node:events'
 import type { Job, Worker } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { HotConnPool, type HotConnPoolOptions } from '../../pool/index.js'
@@ -134,6 +135,7 @@ async function setup(o: TileWorkerOptions): Promise<Parts> {
   const view = new RedisIpView(redis, sub, pool, queue, id)
   await view.start()
   const controller = new AbortController()
+  setMaxListeners(Math.max(100, (o.concurrency ?? 32) * 4), controller.signal) // one per request waiting
   o.signal?.addEventListener('abort', () => controller.abort(o.signal?.reason), { once: true })
   return {
     o,
@@ -232,6 +234,7 @@ async function processJob(p: Parts, job: Job<TileJobData>): Promise<void> {
 async function untilDone(p: Parts): Promise<void> {
   const { Queue } = await import('bullmq')
   const queue = new Queue(p.queue, { connection: p.redis })
+  queue.on('error', () => {}) // Redis away: the counts below wait for it
   let idleSince: number | undefined
   try {
     while (!p.signal.aborted) {
