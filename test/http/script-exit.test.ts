@@ -55,16 +55,20 @@ describe.each([
     await origin.close()
   })
 
-  it('exits on its own with code 0 within 10 s after await pool.close()', async () => {
-    const r = await runScript(origin)
-    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' })
-    const lines = r.out.trim().split('\n')
-    expect(lines.slice(0, 3).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
-      '200 2048',
-      '200 2048',
-      '200 2048',
-    ])
-    expect(lines[3]).toBe('closed')
-    expect(r.ms).toBeLessThan(10_000)
-  }, 30_000)
+  it.each(['close', 'destroy'] as const)(
+    'exits on its own with code 0 within 10 s after await pool.%s()',
+    async (end) => {
+      const r = await runScript(origin, end)
+      expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' })
+      const lines = r.out.trim().split('\n')
+      expect(lines.slice(0, 3).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+        '200 2048',
+        '200 2048',
+        '200 2048',
+      ])
+      expect(lines[3]).toBe('closed')
+      expect(r.ms).toBeLessThan(10_000)
+    },
+    30_000,
+  )
 })
