@@ -20,6 +20,13 @@ import { Connection, type HostEntry, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
+import {
+  FetchDispatcherBase,
+  type AnyDispatchHandler,
+  type AnyDispatchOptions,
+  type AnyInterceptor,
+  type FetchDispatcher,
+} from './fetch-dispatcher.js'
 
 /** undici's dispatch options plus the identity a request goes out as. */
 export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
@@ -27,7 +34,7 @@ export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
   identity?: ProfileName
 }
 
-export class HotConnPool extends Dispatcher {
+export class HotConnPool extends FetchDispatcherBase {
   readonly #manager: ConnectionManager
   readonly #maxRetries: number
   #closing: Promise<void> | null = null
@@ -76,7 +83,10 @@ export class HotConnPool extends Dispatcher {
    * Returns false when the request was refused at once (its error went to the handler) or the
    * host's queue is full; errors after acceptance go to the handler.
    */
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  override dispatch(options: AnyDispatchOptions, anyHandler: AnyDispatchHandler): boolean {
+    // One object shape at run time: undici 7's types and the global fetch's describe the same calls.
+    const opts = options as Dispatcher.DispatchOptions
+    const handler = anyHandler as Dispatcher.DispatchHandler
     if (handler === null || typeof handler !== 'object')
       throw new errors.InvalidArgumentError('handler must be an object')
     const legacy = toLegacyHandler(handler)
@@ -153,15 +163,26 @@ export class HotConnPool extends Dispatcher {
    * It shares the pool (closing it closes the pool).
    * @throws InvalidArgumentError for an unknown identity.
    */
-  forIdentity(identity: ProfileName): Dispatcher {
+  forIdentity(identity: ProfileName): FetchDispatcher {
     const name = this.#manager.identityOf(identity)
-    return this.compose(
-      (dispatch) => (opts, handler) =>
-        dispatch(
-          { ...opts, identity: (opts as HotConnDispatchOptions).identity ?? name } as HotConnDispatchOptions,
-          handler,
-        ),
-    )
+    const withIdentity: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+      dispatch(
+        { ...opts, identity: (opts as HotConnDispatchOptions).identity ?? name } as HotConnDispatchOptions,
+        handler,
+      )
+    return this.compose(withIdentity)
+  }
+
+  /**
+   * undici's `compose()`: a dispatcher whose requests go through `interceptors` (outermost first),
+   * then this pool. Like the pool it is usable with undici's API and Node's global fetch.
+   */
+  override compose(interceptors: AnyInterceptor[]): FetchDispatcher
+  override compose(...interceptors: AnyInterceptor[]): FetchDispatcher
+  override compose(...args: AnyInterceptor[] | [AnyInterceptor[]]): FetchDispatcher {
+    // undici's compose() wraps a legacy handler before the first interceptor, so the result takes
+    // the global fetch's calls as the pool does (see fetch-dispatcher.ts).
+    return super.compose(...(args as Dispatcher.DispatcherComposeInterceptor[])) as FetchDispatcher
   }
 
   /**
