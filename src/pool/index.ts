@@ -1,5 +1,5 @@
 export { HotConnPool } from './pool.js'
-export { cookieJar } from './cookies.js'
+export { cookieJar, type SyncCookieJar } from './cookies.js'
 export type { HotConnDispatchOptions } from './pool.js'
 export type {
   AnyDispatchHandler,
