@@ -3,32 +3,47 @@
  * Messages say what happened and what to do about it.
  */
 
-/** Stable error codes. New codes may be added; existing ones never change meaning. */
-export type HotConnErrorCode =
-  | 'ERR_TLS_ALERT'
-  | 'ERR_TLS_BAD_CERTIFICATE'
-  | 'ERR_TLS_HANDSHAKE_TIMEOUT'
-  | 'ERR_TLS_PROTOCOL'
-  | 'ERR_TLS_DECODE'
-  | 'ERR_TLS_BAD_RECORD_MAC'
-  | 'ERR_TLS_RECORD_OVERFLOW'
-  | 'ERR_TLS_INCOMPATIBLE'
-  | 'ERR_TLS_TRUNCATED'
-  | 'ERR_TLS_CLOSED'
-  | 'ERR_TLS_UNSUPPORTED'
-  | 'ERR_TLS_INTERNAL'
-  | 'ERR_ABORTED'
-  | 'ERR_CONNECT'
-  | 'ERR_POOL_EXHAUSTED'
-  | 'ERR_POOL_CLOSED'
-  | 'ERR_ALL_IPS_BLACKLISTED'
-  | 'ERR_DNS'
-  | 'ERR_CONFIG'
-  | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_HTTP'
-  | 'ERR_IDENTITY_MISMATCH'
-  | 'ERR_TILE_STORE'
-  | 'ERR_FLEET'
+/**
+ * Stable error codes. New codes may be added; existing ones never change meaning. The `UND_ERR_*`
+ * codes are undici's, for the failures undici defines (so undici's tooling, e.g. the `errorCodes` of
+ * `interceptors.retry`, recognises them); the `ERR_*` codes are hotconn's own. README lists each
+ * with its meaning and what to do.
+ */
+export const HOTCONN_ERROR_CODES = [
+  'ERR_TLS_ALERT',
+  'ERR_TLS_BAD_CERTIFICATE',
+  'ERR_TLS_HANDSHAKE_TIMEOUT',
+  'ERR_TLS_PROTOCOL',
+  'ERR_TLS_DECODE',
+  'ERR_TLS_BAD_RECORD_MAC',
+  'ERR_TLS_RECORD_OVERFLOW',
+  'ERR_TLS_INCOMPATIBLE',
+  'ERR_TLS_TRUNCATED',
+  'ERR_TLS_CLOSED',
+  'ERR_TLS_UNSUPPORTED',
+  'ERR_TLS_INTERNAL',
+  'ERR_ABORTED',
+  'ERR_CONNECT',
+  'ERR_POOL_EXHAUSTED',
+  'ERR_POOL_CLOSED',
+  'ERR_ALL_IPS_BLACKLISTED',
+  'ERR_DNS',
+  'ERR_CONFIG',
+  'ERR_INVALID_ARGUMENT',
+  'ERR_HTTP_PROTOCOL',
+  'ERR_IDENTITY_MISMATCH',
+  'ERR_TILE_STORE',
+  'ERR_FLEET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_ABORTED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_NOT_SUPPORTED',
+] as const
+
+export type HotConnErrorCode = (typeof HOTCONN_ERROR_CODES)[number]
 
 export interface HotConnErrorOptions {
   cause?: unknown

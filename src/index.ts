@@ -8,12 +8,21 @@
  *   await pool.close()
  */
 export * from './errors.js'
+export {
+  BodyTimeoutError,
+  HeadersTimeoutError,
+  HttpProtocolError,
+  NotSupportedError,
+  RequestAbortedError,
+  RequestContentLengthMismatchError,
+  ResponseContentLengthMismatchError,
+  SocketError,
+} from './http/errors.js'
 export * from './config/index.js'
 export * from './fingerprint/index.js'
 export * from './tls/index.js'
 export * from './pool/index.js'
 export * from './tiles/index.js'
-export { Http2StreamError } from './http/index.js'
 export {
   DEMO_CLIENT_HEADER,
   startDemoOrigin,

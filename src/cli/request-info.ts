@@ -2,15 +2,13 @@
  * Which connection carried a request: the IP, the negotiated TLS parameters and whether the
  * connection had carried a request before.
  *
- * The pool's 'hotconn:pool:request' event names the IP but not the connection, and nothing ties
- * it to one `fetch()` call, so this reads undici's own diagnostics channel
- * 'undici:client:sendHeaders' ({ request, headers, socket }, published as a request's headers are
- * written) and attributes each event to the `track()` call whose async context wrote it
- * (AsyncLocalStorage). `socket` is the pooled TLS socket (hotconn's TlsSocket, whose `info`
- * holds the negotiated parameters, or a node:tls TLSSocket).
+ * Reads the pool's 'hotconn:pool:request' event (published once per attempt, on HTTP/1.1 and
+ * HTTP/2 alike, in the async context of the `dispatch()` that started the request) and attributes
+ * each event to the `track()` call whose async context made the request (AsyncLocalStorage).
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import diagnostics from 'node:diagnostics_channel'
+import type { RequestEvent } from '../pool/events.js'
 
 /** The connection a request went out on; null fields when unknown. */
 export interface RequestConnectionInfo {
@@ -32,15 +30,6 @@ interface Store {
   info: RequestConnectionInfo | null
 }
 
-interface SocketLike {
-  remoteAddress?: string
-  alpnProtocol?: string | false | null
-  info?: { version?: string; cipherSuite?: string; group?: string; alpn?: string | false }
-  getProtocol?(): string | null
-  getCipher?(): { standardName?: string; name?: string } | undefined
-  getEphemeralKeyInfo?(): { name?: string } | object | null
-}
-
 const UNKNOWN: RequestConnectionInfo = {
   ip: null,
   protocol: null,
@@ -50,19 +39,15 @@ const UNKNOWN: RequestConnectionInfo = {
   reused: null,
 }
 
-function describeSocket(socket: SocketLike, reused: boolean): RequestConnectionInfo {
-  const info = socket.info
-  const alpn = info?.alpn ?? socket.alpnProtocol
-  const cipher = info?.cipherSuite ?? socket.getCipher?.()?.standardName ?? socket.getCipher?.()?.name
-  const eph = socket.getEphemeralKeyInfo?.()
-  const group = info?.group ?? (eph !== null && eph !== undefined && 'name' in eph ? eph.name : undefined)
+function describe(event: RequestEvent): RequestConnectionInfo {
+  const tls = event.tls
   return {
-    ip: socket.remoteAddress ?? null,
-    protocol: typeof alpn === 'string' && alpn !== '' ? alpn : 'http/1.1',
-    tlsVersion: info?.version ?? socket.getProtocol?.() ?? null,
-    cipher: cipher ?? null,
-    group: group ?? null,
-    reused,
+    ip: event.ip,
+    protocol: typeof tls?.alpn === 'string' && tls.alpn !== '' ? tls.alpn : event.protocol,
+    tlsVersion: tls?.version ?? null,
+    cipher: tls?.cipherSuite ?? null,
+    group: tls?.group ?? null,
+    reused: event.reused,
   }
 }
 
@@ -72,21 +57,15 @@ function describeSocket(socket: SocketLike, reused: boolean): RequestConnectionI
  */
 export class RequestTracker {
   readonly #als = new AsyncLocalStorage<Store>()
-  /** Requests written per socket, to tell first use from reuse. */
-  readonly #uses = new WeakMap<object, number>()
-  readonly #onSendHeaders = (message: unknown): void => {
-    const socket = (message as { socket?: SocketLike }).socket
-    if (socket === undefined || socket === null) return
-    const uses = this.#uses.get(socket) ?? 0
-    this.#uses.set(socket, uses + 1)
+  readonly #onRequest = (message: unknown): void => {
     const store = this.#als.getStore()
-    // A retried request (keep-alive race) is written twice: the last connection wins.
-    if (store !== undefined) store.info = describeSocket(socket, uses > 0)
+    // A retried request (keep-alive race) is published per attempt: the last connection wins.
+    if (store !== undefined) store.info = describe(message as RequestEvent)
   }
   #disposed = false
 
   constructor() {
-    diagnostics.subscribe('undici:client:sendHeaders', this.#onSendHeaders)
+    diagnostics.subscribe('hotconn:pool:request', this.#onRequest)
   }
 
   /**
@@ -110,6 +89,6 @@ export class RequestTracker {
   dispose(): void {
     if (this.#disposed) return
     this.#disposed = true
-    diagnostics.unsubscribe('undici:client:sendHeaders', this.#onSendHeaders)
+    diagnostics.unsubscribe('hotconn:pool:request', this.#onRequest)
   }
 }

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import { Client, type Dispatcher } from 'undici'
 import type { HeaderTemplate } from '../fingerprint/http.js'
+import { SocketError } from './errors.js'
 import { flatHeaders, headerPairs, mergeDefaultHeaders, withoutFetchDefaults } from './headers.js'
 import { headLayout, rewriteHeadsOn } from './h1-head.js'
 import type { PooledChannel } from './pooled-channel.js'
@@ -28,12 +29,9 @@ export interface HttpChannelOptions {
   defaultHeaders?: HeaderTemplate
 }
 
-/** Error given to undici when it asks for a second transport: a pinned Client never reconnects. */
-export class ChannelClosedError extends Error {
-  readonly code = 'UND_ERR_SOCKET'
-  constructor() {
-    super('the pooled connection is closed; the pool opens a new one for the next request')
-  }
+/** Error given to undici when it asks for a second transport: a pinned Client never reconnects (the request was not sent). */
+function channelClosed(): SocketError {
+  return new SocketError('the pooled connection is closed; the request was not sent', { unprocessed: true })
 }
 
 export class HttpChannel implements PooledChannel {
@@ -125,7 +123,7 @@ export class HttpChannel implements PooledChannel {
           // callback lands inside its resume loop and the request would never be written.
           queueMicrotask(() => {
             if (this.#handedOut || !this.alive) {
-              cb(new ChannelClosedError(), null)
+              cb(channelClosed(), null)
               return
             }
             this.#handedOut = true
@@ -162,8 +160,9 @@ export class HttpChannel implements PooledChannel {
       }
       socket.once('close', done)
       socket.on('error', noop)
+      // The timer holds the event loop through the close_notify exchange (undici unrefs an idle
+      // socket): a script that ends with `await pool.close()` must not exit before it settles.
       timer = setTimeout(() => socket.destroy(), graceMs)
-      timer.unref()
       try {
         socket.end()
       } catch {

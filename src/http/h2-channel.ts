@@ -3,25 +3,24 @@
  * bytes pass through an H2Shaper, so that the connection preface, SETTINGS, WINDOW_UPDATEs,
  * stream ids, HEADERS priority fields, pseudo-header order and header order are the browser
  * profile's. The session is created on the first request (as a browser's preconnected socket,
- * nothing is sent before), then carries up to `maxStreams` requests at once.
+ * nothing is sent before), then carries up to `maxStreams` requests at once (H2Request each).
  */
 import {
   connect as http2Connect,
   constants as h2c,
   type ClientHttp2Session,
   type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
+  type ClientSessionRequestOptions,
 } from 'node:http2'
-import { Readable, type Duplex } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import { Dispatcher } from 'undici'
-import { InvalidArgumentError } from '../errors.js'
+import type { Duplex } from 'node:stream'
+import type { Dispatcher } from 'undici'
 import { headersPriority, type HeaderTemplate, type Http2Fingerprint, type RequestKind } from '../fingerprint/http.js'
-import { Http2StreamError, REFUSED_STREAM, h2ErrorName } from './h2/errors.js'
+import { DispatcherBase } from './dispatcher-base.js'
+import { SocketError, h2CodeError } from './errors.js'
+import type { GuardedHandler } from './guard.js'
 import { H2Shaper, localHttp2Settings } from './h2/shaper.js'
-import { toLegacyHandler, type LegacyHandler } from './handler.js'
-import { headerPairs, mergeDefaultHeaders, withoutFetchDefaults, type HeaderPairs } from './headers.js'
+import { h2RequestHead, hasBody } from './h2-headers.js'
+import { H2Request, type H2StreamHost } from './h2-request.js'
 import type { PooledChannel } from './pooled-channel.js'
 
 export interface H2ChannelOptions {
@@ -47,82 +46,68 @@ export interface H2ChannelOptions {
   onSuccess?: () => void
 }
 
-/** Header fields that are connection-specific and must not appear in HTTP/2 (RFC 9113 §8.2.2). */
-const CONNECTION_SPECIFIC = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-])
-
-function noop(): void {}
-
-function rawHeaderBuffers(headers: IncomingHttpHeaders): Buffer[] {
-  const out: Buffer[] = []
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith(':') || value === undefined) continue
-    for (const v of Array.isArray(value) ? value : [value]) out.push(Buffer.from(name), Buffer.from(String(v)))
-  }
-  return out
-}
-
-/** `opts.path` split off an absolute URL if one was given. */
-function requestPath(path: string): string {
-  return path.startsWith('/') || path === '*' ? path : new URL(path).pathname + new URL(path).search
-}
-
-class H2Dispatcher extends Dispatcher {
-  constructor(private readonly channel: H2Channel) {
+/** The Dispatcher of one HTTP/2 connection (what the pool's requests and health checks dispatch to). */
+class H2Dispatcher extends DispatcherBase {
+  readonly #channel: H2Channel
+  constructor(channel: H2Channel) {
     super()
+    this.#channel = channel
   }
-
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    this.channel.request(opts, toLegacyHandler(handler))
+  protected dispatchNow(opts: Dispatcher.DispatchOptions, handler: GuardedHandler): boolean {
+    new H2Request(this.#channel, opts, handler).start()
     return true
   }
-
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    const p = this.channel.close()
-    if (callback === undefined) return p
-    p.then(callback, callback)
+  protected closeNow(): Promise<void> {
+    return this.#channel.close()
   }
-
-  override destroy(err: Error | null, callback: () => void): void
-  override destroy(callback: () => void): void
-  override destroy(err: Error | null): Promise<void>
-  override destroy(): Promise<void>
-  override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
-    this.channel.destroy()
-    const cb = typeof a === 'function' ? a : b
-    if (cb === undefined) return Promise.resolve()
-    queueMicrotask(cb)
+  protected destroyNow(): Promise<void> {
+    this.#channel.destroy()
+    return Promise.resolve()
+  }
+  protected closedError(): Error {
+    return new SocketError('the HTTP/2 connection is closed; the request was not sent', { unprocessed: true })
   }
 }
 
-export class H2Channel implements PooledChannel {
+export class H2Channel implements PooledChannel, H2StreamHost {
   readonly socket: Duplex
   readonly protocol = 'h2' as const
   readonly multiplexed = true
+  readonly headersTimeoutMs: number
+  readonly bodyTimeoutMs: number
   readonly #options: H2ChannelOptions
   readonly #authority: string
   #session: ClientHttp2Session | null = null
   #dispatcher: H2Dispatcher | null = null
+  /** Open streams by node:http2 stream id (the frame watcher reports END_STREAM to them). */
+  readonly #streams = new Map<number, H2Request>()
+  /** Every request with an open stream. */
+  readonly #open = new Set<H2Request>()
+  #peerGone = false
   #active = 0
   #draining = false
   #goawayLast = Infinity
   #lent = false
+  #socketError: Error | null = null
+  /** The socket closed under open streams: the session goes once they end. */
+  #destroyWhenIdle = false
 
   constructor(socket: Duplex, options: H2ChannelOptions) {
     this.socket = socket
     this.#options = options
-    const url = new URL(options.origin)
-    this.#authority = url.host
-    // Nothing reads the socket until the session exists: the server's SETTINGS wait in it.
-    socket.on('error', noop)
+    this.headersTimeoutMs = options.headersTimeoutMs ?? 300_000
+    this.bodyTimeoutMs = options.bodyTimeoutMs ?? 300_000
+    this.#authority = new URL(options.origin).host
+    // Nothing reads the socket until the session exists: the server's SETTINGS wait in it. Its
+    // error (a TLS truncation, a reset) is what the streams it cuts report, as on HTTP/1.1.
+    socket.on('error', (err: Error) => {
+      this.#socketError ??= err
+    })
+  }
+
+  /** The error that broke the TLS socket, if one did. */
+  get connectionError(): Error | null {
+    return this.#socketError
   }
 
   get attached(): boolean {
@@ -167,7 +152,9 @@ export class H2Channel implements PooledChannel {
     if (this.#session !== null) return this.#session
     if (this.#lent) throw new Error('the socket is lent out raw')
     const fp = this.#options.fingerprint
-    const shaper = new H2Shaper(this.socket, fp)
+    const shaper = new H2Shaper(this.socket, fp, (id) => this.#streams.get(id)?.markEndStream())
+    // node:http2 read everything the server sent and the end of the connection.
+    shaper.once('end', () => this.#onPeerGone())
     const session = http2Connect(this.#options.origin, {
       createConnection: () => shaper,
       settings: localHttp2Settings(fp),
@@ -175,14 +162,7 @@ export class H2Channel implements PooledChannel {
     })
     this.#session = session
     if (fp.connectionWindowIncrement > 0) session.setLocalWindowSize(65_535 + fp.connectionWindowIncrement)
-    session.on('goaway', (code: number, lastStreamId: number) => {
-      this.#goawayLast = Math.min(this.#goawayLast, lastStreamId)
-      if (code !== h2c.NGHTTP2_NO_ERROR)
-        this.#options.onFailure?.(
-          new Http2StreamError(`server sent GOAWAY ${h2ErrorName(code)}`, { unprocessed: false, h2Code: code }),
-        )
-      this.#drain({ goawayCode: code })
-    })
+    session.on('goaway', (code: number, lastStreamId: number) => this.#onGoaway(code, lastStreamId))
     session.on('error', (err: Error) => {
       this.#options.onFailure?.(err)
       this.#drain({ error: err })
@@ -190,6 +170,13 @@ export class H2Channel implements PooledChannel {
     session.on('close', () => this.#drain({}))
     session.unref()
     return session
+  }
+
+  /** RFC 9113 §6.8: streams up to `lastStreamId` run to their end; those above were not processed. */
+  #onGoaway(code: number, lastStreamId: number): void {
+    this.#goawayLast = Math.min(this.#goawayLast, lastStreamId)
+    if (code !== h2c.NGHTTP2_NO_ERROR) this.#options.onFailure?.(h2CodeError(code, 'the server sent GOAWAY'))
+    this.#drain({ goawayCode: code })
   }
 
   #drain(reason: { goawayCode?: number; error?: Error }): void {
@@ -201,19 +188,14 @@ export class H2Channel implements PooledChannel {
   /** Sends a PING (RFC 9113 §6.7) and resolves with the round trip in ms; rejects on timeout or a closed session. */
   ping(timeoutMs: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      let session: ClientHttp2Session
-      try {
-        session = this.#ensureSession()
-      } catch (err) {
-        reject(err as Error)
-        return
-      }
-      const timer = setTimeout(
-        () => reject(new Http2StreamError(`no PING ack within ${timeoutMs} ms`, { unprocessed: false })),
-        timeoutMs,
-      )
+      const timer = setTimeout(() => reject(new SocketError(`no HTTP/2 PING ack within ${timeoutMs} ms`)), timeoutMs)
       timer.unref()
+      const fail = (err: Error): void => {
+        clearTimeout(timer)
+        reject(err)
+      }
       try {
+        const session = this.#ensureSession()
         session.ref()
         const sent = session.ping((err, durationMs) => {
           clearTimeout(timer)
@@ -221,233 +203,64 @@ export class H2Channel implements PooledChannel {
           if (err) reject(err)
           else resolve(durationMs)
         })
-        if (!sent) {
-          clearTimeout(timer)
-          reject(new Http2StreamError('too many PINGs in flight', { unprocessed: false }))
-        }
-      } catch (err) {
-        clearTimeout(timer)
-        reject(err as Error)
-      }
-    })
-  }
-
-  /** The request's header list: pseudo-headers in the profile's order, then the merged fields. */
-  #headers(opts: Dispatcher.DispatchOptions): { headers: OutgoingHttpHeaders; priority: string | undefined } {
-    let authority = this.#authority
-    const fields: HeaderPairs = []
-    for (const [name, value] of withoutFetchDefaults(headerPairs(opts.headers))) {
-      const lower = name.toLowerCase()
-      if (lower === 'host') authority = value
-      if (CONNECTION_SPECIFIC.has(lower)) continue
-      if (lower === 'te' && value.trim().toLowerCase() !== 'trailers') continue
-      fields.push([lower, value])
-    }
-    const template = this.#options.defaultHeaders
-    const pairs = template === undefined ? fields : mergeDefaultHeaders(fields, template)
-    const pseudo: Record<string, string> = {
-      ':method': String(opts.method ?? 'GET').toUpperCase(),
-      ':authority': authority,
-      ':scheme': 'https',
-      ':path': requestPath(opts.path),
-    }
-    const headers: OutgoingHttpHeaders = {}
-    for (const p of this.#options.fingerprint.pseudoHeaderOrder) headers[p] = pseudo[p]
-    let priority: string | undefined
-    for (const [name, value] of pairs) {
-      if (name === 'priority') priority = value
-      const cur = headers[name]
-      headers[name] = cur === undefined ? value : Array.isArray(cur) ? [...cur, value] : [String(cur), value]
-    }
-    return { headers, priority }
-  }
-
-  /** Runs one request; every outcome goes to `handler` (legacy undici API), never thrown. */
-  request(opts: Dispatcher.DispatchOptions, handler: LegacyHandler): void {
-    let done = false
-    let stream: ClientHttp2Stream | null = null
-    let headersTimer: NodeJS.Timeout | undefined
-    let bodyTimer: NodeJS.Timeout | undefined
-    let responded = false
-    const clearTimers = (): void => {
-      clearTimeout(headersTimer)
-      clearTimeout(bodyTimer)
-    }
-    const finish = (): void => {
-      clearTimers()
-      this.#active--
-      if (this.#active === 0) this.#session?.unref()
-    }
-    const fail = (err: Error): void => {
-      if (done) return
-      done = true
-      if (stream !== null) {
-        finish()
-        if (!stream.closed && !stream.destroyed) stream.close(h2c.NGHTTP2_CANCEL)
-      }
-      handler.onError?.(err)
-    }
-
-    if (opts.upgrade || String(opts.method).toUpperCase() === 'CONNECT') {
-      fail(new InvalidArgumentError('HTTP/2 connections of the pool do not carry CONNECT or Upgrade requests'))
-      return
-    }
-    let session: ClientHttp2Session
-    let built: { headers: OutgoingHttpHeaders; priority: string | undefined }
-    try {
-      session = this.#ensureSession()
-      built = this.#headers(opts)
-    } catch (err) {
-      fail(err as Error)
-      return
-    }
-    const body = opts.body
-    const hasBody =
-      body !== undefined &&
-      body !== null &&
-      !(typeof body === 'string' && body.length === 0) &&
-      !(body instanceof Uint8Array && body.length === 0)
-    if (
-      hasBody &&
-      built.headers['content-length'] === undefined &&
-      (typeof body === 'string' || body instanceof Uint8Array)
-    ) {
-      built.headers['content-length'] = String(Buffer.byteLength(body as string | Uint8Array))
-    }
-    const prio = headersPriority(this.#options.fingerprint.priority, this.#options.kind ?? 'image', built.priority)
-    try {
-      stream = session.request(built.headers, {
-        endStream: !hasBody,
-        weight: prio.weight,
-        exclusive: prio.exclusive,
-        parent: prio.dependsOn,
-      } as import('node:http2').ClientSessionRequestOptions)
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      const unprocessed = code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION'
-      fail(
-        unprocessed
-          ? new Http2StreamError('the HTTP/2 connection is going away; the request was not sent', {
-              unprocessed,
-              cause: err,
-            })
-          : (err as Error),
-      )
-      return
-    }
-    const s = stream
-    this.#active++
-    if (this.#active === 1) session.ref()
-    const headersTimeout = opts.headersTimeout ?? this.#options.headersTimeoutMs ?? 300_000
-    const bodyTimeout = opts.bodyTimeout ?? this.#options.bodyTimeoutMs ?? 300_000
-    if (headersTimeout > 0) {
-      headersTimer = setTimeout(
-        () => fail(new Http2StreamError(`no response headers within ${headersTimeout} ms`, { unprocessed: false })),
-        headersTimeout,
-      )
-      headersTimer.unref()
-    }
-    const armBody = (): void => {
-      if (bodyTimeout <= 0) return
-      clearTimeout(bodyTimer)
-      bodyTimer = setTimeout(
-        () => fail(new Http2StreamError(`no response body data within ${bodyTimeout} ms`, { unprocessed: false })),
-        bodyTimeout,
-      )
-      bodyTimer.unref()
-    }
-
-    try {
-      handler.onConnect?.((err?: Error) => fail(err ?? new Error('request aborted')))
-    } catch (err) {
-      fail(err as Error)
-      return
-    }
-    if (done) return
-
-    let trailers: Buffer[] = []
-    s.on('response', (headers: IncomingHttpHeaders) => {
-      if (done) return
-      responded = true
-      clearTimeout(headersTimer)
-      armBody()
-      const status = Number(headers[':status'])
-      let goOn: boolean | undefined
-      try {
-        handler.onResponseStarted?.()
-        goOn = handler.onHeaders?.(status, rawHeaderBuffers(headers), () => s.resume(), '')
+        if (!sent) fail(new SocketError('too many HTTP/2 PINGs in flight'))
       } catch (err) {
         fail(err as Error)
-        return
       }
-      // node:http2 may emit DATA before 'response'; the body is read only from here on.
-      s.on('data', (chunk: Buffer) => {
-        if (done) return
-        armBody()
-        let goOn: boolean | undefined
-        try {
-          goOn = handler.onData?.(chunk)
-        } catch (err) {
-          fail(err as Error)
-          return
-        }
-        if (goOn === false) s.pause()
-      })
-      if (goOn === false) s.pause()
     })
-    s.on('trailers', (headers: IncomingHttpHeaders) => {
-      trailers = rawHeaderBuffers(headers)
-    })
-    s.on('end', () => {
-      if (done) return
-      done = true
-      finish()
-      this.#options.onSuccess?.()
-      handler.onComplete?.(trailers)
-    })
-    s.on('error', (err: Error) => fail(this.#streamError(s, err, responded)))
-    s.on('close', () => {
-      if (!done) fail(this.#streamError(s, undefined, responded))
-    })
-
-    if (hasBody) void this.#sendBody(s, body, handler).catch((err: Error) => fail(err))
-    else handler.onRequestSent?.()
   }
 
-  async #sendBody(
-    s: ClientHttp2Stream,
-    body: NonNullable<Dispatcher.DispatchOptions['body']>,
-    handler: LegacyHandler,
-  ): Promise<void> {
-    if (typeof body === 'string' || body instanceof Uint8Array) {
-      const size = Buffer.byteLength(body)
-      s.end(body)
-      handler.onBodySent?.(size, size)
-      handler.onRequestSent?.()
-      return
+  // ---- H2StreamHost: what each H2Request uses ----
+
+  openStream(opts: Dispatcher.DispatchOptions, request: H2Request): ClientHttp2Stream {
+    const session = this.#ensureSession()
+    const head = h2RequestHead(opts, this.#authority, this.#options.fingerprint, this.#options.defaultHeaders)
+    const fp = this.#options.fingerprint
+    const prio = headersPriority(fp.priority, this.#options.kind ?? 'image', head.priority)
+    const options: ClientSessionRequestOptions & { parent?: number } = {
+      endStream: !hasBody(opts.body),
+      weight: prio.weight,
+      exclusive: prio.exclusive,
+      parent: prio.dependsOn,
     }
-    const source = body instanceof Readable ? body : Readable.from(body as unknown as AsyncIterable<Uint8Array>)
-    await pipeline(source, s)
-    handler.onRequestSent?.()
+    const stream = session.request(head.headers, options)
+    this.#open.add(request)
+    this.#active++
+    if (this.#active === 1) session.ref()
+    const register = (): void => {
+      if (stream.id !== undefined && !stream.closed && !stream.destroyed) this.#streams.set(stream.id, request)
+    }
+    if (stream.id !== undefined) register()
+    else stream.once('ready', register)
+    return stream
   }
 
-  #streamError(s: ClientHttp2Stream, cause: Error | undefined, responded: boolean): Http2StreamError {
-    const code = s.rstCode
-    const beyondGoaway = s.id !== undefined && s.id > this.#goawayLast
-    const unprocessed = !responded && (code === REFUSED_STREAM || beyondGoaway)
-    const what =
-      code !== undefined && code !== h2c.NGHTTP2_NO_ERROR
-        ? `reset with ${h2ErrorName(code)}`
-        : 'closed before the response ended'
-    if (!responded && !unprocessed && code !== h2c.NGHTTP2_CANCEL) this.#options.onFailure?.(cause ?? new Error(what))
-    return new Http2StreamError(
-      `HTTP/2 stream ${what}${unprocessed ? ' (not processed by the server; safe to retry)' : ''}`,
-      {
-        unprocessed,
-        ...(code !== undefined ? { h2Code: code } : {}),
-        ...(cause !== undefined ? { cause } : {}),
-      },
-    )
+  streamFinished(request: H2Request, stream: ClientHttp2Stream, ok: boolean, failure?: Error): void {
+    if (stream.id !== undefined) this.#streams.delete(stream.id)
+    if (!this.#open.delete(request)) return
+    this.#active--
+    if (this.#active === 0) {
+      this.#session?.unref()
+      if (this.#destroyWhenIdle || this.#peerGone) this.destroy()
+    }
+    if (ok) this.#options.onSuccess?.()
+    else if (failure !== undefined) this.#options.onFailure?.(failure)
+  }
+
+  beyondGoaway(id: number): boolean {
+    return id > this.#goawayLast
+  }
+
+  /**
+   * The connection ended (close_notify, FIN, reset) and node:http2 has read every byte that came
+   * before: a stream the server ended (END_STREAM) completes as its reader consumes it; every other
+   * one can get no more data and fails now. The session goes when the last stream is done.
+   */
+  #onPeerGone(): void {
+    this.#peerGone = true
+    this.#drain({})
+    for (const request of [...this.#open]) request.connectionEnded()
+    if (this.#active === 0) this.destroy()
   }
 
   /**
@@ -461,11 +274,11 @@ export class H2Channel implements PooledChannel {
         queueMicrotask(resolve)
         return
       }
+      // Held (not unref'd): a script that ends with pool.close() waits for close_notify.
       const timer = setTimeout(() => {
         this.#session?.destroy()
         socket.destroy()
       }, graceMs)
-      timer.unref()
       socket.once('close', () => {
         clearTimeout(timer)
         resolve()
@@ -480,8 +293,22 @@ export class H2Channel implements PooledChannel {
     })
   }
 
+  /**
+   * Destroys the connection. After the peer closed it, open streams first read what already
+   * arrived (a response the server completed before closing is delivered whole), then the session
+   * goes; otherwise at once.
+   */
   destroy(): void {
+    if (this.#session !== null && this.socket.destroyed && this.#active > 0) {
+      this.#destroyWhenIdle = true
+      return
+    }
     this.#session?.destroy()
     this.socket.destroy()
+  }
+
+  /** Whether the peer's end of the connection was read (no stream can get more data). */
+  get peerGone(): boolean {
+    return this.#peerGone
   }
 }

@@ -12,26 +12,57 @@
  * With undici's redirect interceptor outside it (as above), a redirect's own `Set-Cookie` is stored
  * and the next hop carries the jar's cookies for its URL, so cross-host redirects behave as in a browser.
  */
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { InvalidArgumentError } from '../errors.js'
-import { toLegacyHandler, type LegacyHandler } from '../http/handler.js'
 import { flatHeaders, headerPairs } from '../http/headers.js'
+import { toCurrentHandler } from '../http/legacy-handler.js'
 
-/**
- * `set-cookie` values of undici raw headers (`[name, value, …]`, Buffers or strings; a repeated
- * field may arrive as one entry whose value is the array of its values).
- */
-function setCookies(raw: readonly (Buffer | string | readonly (Buffer | string)[])[] | null | undefined): string[] {
-  const out: string[] = []
-  if (raw == null) return out
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (String(raw[i]).toLowerCase() !== 'set-cookie') continue
-    const value = raw[i + 1]!
-    if (Array.isArray(value)) for (const v of value) out.push(String(v))
-    else out.push(String(value))
+/** `set-cookie` values of parsed response headers (one string, or an array for a repeated field). */
+function setCookies(headers: IncomingHttpHeaders): string[] {
+  const v = headers['set-cookie'] as string | string[] | undefined
+  return v === undefined ? [] : Array.isArray(v) ? v : [v]
+}
+
+/** Passes every callback to the inner handler; stores the response's cookies on the way (undici 7's handler API). */
+class CookieHandler implements Dispatcher.DispatchHandler {
+  readonly #inner: Dispatcher.DispatchHandler
+  readonly #store: (headers: IncomingHttpHeaders) => void
+  constructor(inner: Dispatcher.DispatchHandler, store: (headers: IncomingHttpHeaders) => void) {
+    this.#inner = inner
+    this.#store = store
   }
-  return out
+  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+    this.#inner.onRequestStart?.(controller, context)
+  }
+  onRequestUpgrade(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    socket: Duplex,
+  ): void {
+    this.#store(headers)
+    this.#inner.onRequestUpgrade?.(controller, statusCode, headers, socket)
+  }
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    this.#store(headers)
+    this.#inner.onResponseStart?.(controller, statusCode, headers, statusMessage)
+  }
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#inner.onResponseData?.(controller, chunk)
+  }
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
+    this.#inner.onResponseEnd?.(controller, trailers)
+  }
+  onResponseError(controller: Dispatcher.DispatchController, err: Error): void {
+    this.#inner.onResponseError?.(controller, err)
+  }
 }
 
 /**
@@ -61,32 +92,9 @@ export function cookieJar(jar: SyncCookieJar): Dispatcher.DispatcherComposeInter
     const own = pairs.some(([n]) => n.toLowerCase() === 'cookie')
     const cookie = own ? '' : jar.getCookieStringSync(url)
     const headers = cookie === '' ? opts.headers : flatHeaders([...pairs, ['cookie', cookie]])
-    const inner = toLegacyHandler(handler)
-    const store = (raw: readonly (Buffer | string)[] | null): void => {
-      for (const value of setCookies(raw)) jar.setCookieSync(value, url, { ignoreError: true })
+    const store = (response: IncomingHttpHeaders): void => {
+      for (const value of setCookies(response)) jar.setCookieSync(value, url, { ignoreError: true })
     }
-    // Methods are called on `inner` (class-based handlers keep their `this`).
-    const wrapped: LegacyHandler = {
-      onConnect: (abort, context) => inner.onConnect?.(abort, context),
-      onResponseStarted: () => inner.onResponseStarted?.(),
-      onBodySent: (size, total) => inner.onBodySent?.(size, total),
-      onRequestSent: () => inner.onRequestSent?.(),
-      onHeaders: (statusCode, rawHeaders, resume, statusText) => {
-        store(rawHeaders)
-        return inner.onHeaders?.(statusCode, rawHeaders, resume, statusText) ?? true
-      },
-      onData: (chunk) => inner.onData?.(chunk) ?? true,
-      onComplete: (trailers) => inner.onComplete?.(trailers),
-      onError: (err) => inner.onError?.(err),
-      ...(inner.onUpgrade !== undefined
-        ? {
-            onUpgrade: (statusCode: number, rawHeaders: Buffer[] | string[] | null, socket: Duplex) => {
-              store(rawHeaders)
-              inner.onUpgrade?.(statusCode, rawHeaders, socket)
-            },
-          }
-        : {}),
-    }
-    return dispatch({ ...opts, headers }, wrapped as unknown as Dispatcher.DispatchHandler)
+    return dispatch({ ...opts, headers }, new CookieHandler(toCurrentHandler(handler), store))
   }
 }

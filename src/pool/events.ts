@@ -51,6 +51,8 @@ export interface RequestEvent {
   reused: boolean
   /** Pool-wide id of the connection that carried the request (as in PooledConnection.id). */
   connectionId: number
+  /** The protocol the request went over ('h2' or 'http/1.1'). */
+  protocol: 'h2' | 'http/1.1'
   /** What the connection negotiated (TLS version, cipher suite, group, ALPN), when it is a TlsSocket. */
   tls?: TlsConnectionInfo
 }

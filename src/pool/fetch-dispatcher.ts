@@ -6,13 +6,14 @@
  * different declaration from undici 7's `Dispatcher`, which hotconn extends, and not assignable
  * from it (nor is undici 7's own `Agent`). At run time both speak the same contract: Node's
  * bundled undici calls `dispatch(opts, handler)` with a handler of the legacy callbacks, which
- * undici 7's dispatchers (and this pool) accept, and `compose()` wraps such a handler before the
- * first interceptor. So the pool's type is undici 7's Dispatcher *and* the global fetch's
+ * DispatcherBase adapts to the current API (http/legacy-handler.ts), and `compose()` wraps such a
+ * handler before the first interceptor. So the pool's type is undici 7's Dispatcher *and* the global fetch's
  * Dispatcher, read from the consumer's own global `RequestInit`: whatever @types/node the consumer
  * has, `fetch(url, { dispatcher: pool })` type-checks, with undici's fetch and Node's alike. Without
  * a `dispatcher` in the global RequestInit (DOM lib, no @types/node fetch) it is undici's alone.
  */
-import { Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
+import { DispatcherBase } from '../http/dispatcher-base.js'
 
 type GlobalRequestInit = NonNullable<Parameters<typeof globalThis.fetch>[1]>
 type DispatcherOf<I> = 'dispatcher' extends keyof I
@@ -40,7 +41,8 @@ type ComposeArgs<D> = D extends { compose(...dispatchers: infer A): unknown } ? 
 export type AnyInterceptor = Dispatcher.DispatcherComposeInterceptor | ComposeArgs<GlobalFetchDispatcher>
 
 /**
- * undici's Dispatcher class, typed as a FetchDispatcher for the classes that extend it (the same
- * constructor at run time).
+ * hotconn's DispatcherBase, typed as a FetchDispatcher too for the classes that extend it (the
+ * same constructor at run time).
  */
-export const FetchDispatcherBase = Dispatcher as unknown as abstract new () => FetchDispatcher
+export const FetchDispatcherBase = DispatcherBase as unknown as abstract new () => DispatcherBase &
+  GlobalFetchDispatcher

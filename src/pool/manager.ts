@@ -85,10 +85,6 @@ export class ConnectionManager {
     this.refresher = new DnsRefresher(ledger, this.dns)
   }
 
-  get closed(): boolean {
-    return this.ledger.closed
-  }
-
   /**
    * The partition of `origin` for `identity` (an identity name or alias; default the pool's,
    * config.tls.profile), created on first use. Connections of different identities never mix.
@@ -128,12 +124,9 @@ export class ConnectionManager {
     const err = new PoolClosedError()
     this.borrower.rejectAll(err)
     this.dialer.abortAll(err)
-    for (const host of this.ledger.hosts.values()) {
-      for (const conn of this.ledger.idleConnections(host)) this.dialer.close(conn, 'pool_closed')
-    }
-    // Raw loans are the pool's sockets too: they close now, with close_notify.
+    // Idle connections close now, and raw loans too (the pool's sockets): with close_notify.
     for (const conn of this.ledger.all()) {
-      if (conn.lentRaw && conn.state === 'in_use') this.dialer.close(conn, 'pool_closed')
+      if (conn.state === 'idle' || (conn.lentRaw && conn.state === 'in_use')) this.dialer.close(conn, 'pool_closed')
     }
     if (force) this.dialer.destroyAll()
     return done

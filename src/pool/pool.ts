@@ -6,27 +6,24 @@
  *   const res = await fetch('https://tiles.example.com/t/1/2/3.png', { dispatcher: pool })
  *   await pool.close()
  */
-import { Dispatcher, errors } from 'undici'
+import { AsyncResource } from 'node:async_hooks'
+import type { Duplex } from 'node:stream'
+import type { Dispatcher } from 'undici'
 import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config, ProfileName } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { toLegacyHandler } from '../http/handler.js'
-import { runPooledRequest, type HttpLease } from '../http/request.js'
+import { SocketError } from '../http/errors.js'
+import type { GuardedHandler } from '../http/guard.js'
+import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
 import { PoolClosedError } from './errors.js'
 import { channels, publish } from './events.js'
 import { ConnectionManager } from './manager.js'
 import { Connection, type HostEntry, type PooledConnection } from './model.js'
-import { resolvePoolOptions, type HotConnPoolOptions } from './options.js'
+import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
-import {
-  FetchDispatcherBase,
-  type AnyDispatchHandler,
-  type AnyDispatchOptions,
-  type AnyInterceptor,
-  type FetchDispatcher,
-} from './fetch-dispatcher.js'
+import { FetchDispatcherBase, type AnyInterceptor, type FetchDispatcher } from './fetch-dispatcher.js'
 
 /** undici's dispatch options plus the identity a request goes out as. */
 export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
@@ -34,11 +31,21 @@ export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
   identity?: ProfileName
 }
 
+/**
+ * An undici Dispatcher over pools of hot TLS connections to every IP of each host it is asked for.
+ *
+ * Events, as undici's Pool emits them (`targets` is `[pool]`): `'connect' (origin: URL, targets)`
+ * when a connection's handshake completed, `'disconnect' (origin, targets, err)` when one closed,
+ * `'connectionError' (origin, targets, err)` when one could not be opened, and `'drain' (origin,
+ * targets)` after a `dispatch()` that returned false, once the host's waiting requests all got a
+ * connection.
+ */
 export class HotConnPool extends FetchDispatcherBase {
   readonly #manager: ConnectionManager
   readonly #maxRetries: number
+  /** Requests accepted and not yet settled (destroy() fails them). */
+  readonly #requests = new Set<PooledRequest>()
   #closing: Promise<void> | null = null
-  #destroyed = false
 
   /** Same as `new HotConnPool(options)`, for symmetry with an async config load. */
   static async create(options: Config | HotConnPoolOptions = {}): Promise<HotConnPool> {
@@ -53,7 +60,9 @@ export class HotConnPool extends FetchDispatcherBase {
   constructor(options: Config | HotConnPoolOptions = {}) {
     super()
     const resolved = resolvePoolOptions(options)
-    const connector = resolved.connector ?? tlsConnector(resolved.config, resolved.ca, resolved.extraCa)
+    const connector = this.#watchConnections(
+      resolved.connector ?? tlsConnector(resolved.config, resolved.ca, resolved.extraCa),
+    )
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
     this.#manager = new ConnectionManager(resolved, connector, resolver)
@@ -65,73 +74,82 @@ export class HotConnPool extends FetchDispatcherBase {
     return this.#manager.options.config
   }
 
-  /** Whether close() or destroy() was called. */
-  get closed(): boolean {
-    return this.#closing !== null
-  }
-
-  get destroyed(): boolean {
-    return this.#destroyed
+  /** The connector, emitting 'connect', 'disconnect' and 'connectionError' for every connection it opens. */
+  #watchConnections(connector: Connector): Connector {
+    return async (o) => {
+      const origin = new URL(`https://${o.host}:${o.port}`)
+      let socket: Duplex
+      try {
+        socket = await connector(o)
+      } catch (err) {
+        this.emitEvent('connectionError', origin, [this], err)
+        throw err
+      }
+      this.emitEvent('connect', origin, [this])
+      socket.once('close', () => {
+        const cause = socket.errored ?? undefined
+        const err = new SocketError(`the connection to ${o.ip} closed`, cause !== undefined ? { cause } : {})
+        this.emitEvent('disconnect', origin, [this], err)
+      })
+      return socket
+    }
   }
 
   /**
-   * undici Dispatcher entry point (DispatcherBase contract): `opts.origin` picks the host, and
-   * `opts.identity` (an identity name or alias; default config.tls.profile) the partition: a
-   * request goes out only on connections of its identity (ClientHello, HTTP/2 flight, headers).
-   * `forIdentity()` makes a dispatcher that sets it, for fetch().
-   * @throws InvalidArgumentError (to the handler) for an unknown identity.
-   * Returns false when the request was refused at once (its error went to the handler) or the
-   * host's queue is full; errors after acceptance go to the handler.
+   * Runs `opts` on a pooled connection: `opts.origin` picks the host, and `opts.identity` (an
+   * identity name or alias; default config.tls.profile) the partition: a request goes out only on
+   * connections of its identity (ClientHello, HTTP/2 flight, headers). `forIdentity()` makes a
+   * dispatcher that sets it, for fetch(). Throws InvalidArgumentError (to the handler) for an
+   * unknown identity. Returns false when the
+   * request waits for a connection (the host's connections are all busy): `'drain'` follows once
+   * the host's waiting requests all got one. Errors after acceptance go to the handler.
    */
-  override dispatch(options: AnyDispatchOptions, anyHandler: AnyDispatchHandler): boolean {
-    // One object shape at run time: undici 7's types and the global fetch's describe the same calls.
-    const opts = options as Dispatcher.DispatchOptions
-    const handler = anyHandler as Dispatcher.DispatchHandler
-    if (handler === null || typeof handler !== 'object')
-      throw new errors.InvalidArgumentError('handler must be an object')
-    const legacy = toLegacyHandler(handler)
-    try {
-      if (opts === null || typeof opts !== 'object') throw new errors.InvalidArgumentError('opts must be an object.')
-      if (this.#destroyed) throw new errors.ClientDestroyedError()
-      if (this.#closing !== null) throw new PoolClosedError()
-      if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
-      const host = this.#manager.host(opts.origin, (opts as HotConnDispatchOptions).identity)
-      runPooledRequest(opts, legacy, {
-        acquire: (signal, avoidIp, unprocessed) =>
-          this.#lease(host, opts, signal, unprocessed === true ? undefined : avoidIp),
-        maxRetries: this.#maxRetries,
-        servername: host.hostname,
-      })
-      return this.#manager.borrower.hasRoom(host)
-    } catch (err) {
-      if (typeof legacy.onError !== 'function') throw err
-      legacy.onError(err as Error)
-      return false
-    }
+  protected dispatchNow(opts: Dispatcher.DispatchOptions, handler: GuardedHandler): boolean {
+    if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
+    const host = this.#manager.host(opts.origin, (opts as HotConnDispatchOptions).identity)
+    // The request event is published in the caller's async context (the CLI attributes it with AsyncLocalStorage).
+    const scope = channels.request.hasSubscribers ? new AsyncResource('hotconn:request') : null
+    const request: PooledRequest = new PooledRequest(opts, handler, {
+      acquire: (signal, mode, avoidIp) => this.#lease(host, opts, signal, mode, avoidIp, scope),
+      maxRetries: this.#maxRetries,
+      servername: host.hostname,
+      onSettled: () => this.#requests.delete(request),
+    })
+    this.#requests.add(request)
+    request.start()
+    return host.waiters.size === 0
   }
 
   async #lease(
     host: HostEntry,
     opts: Dispatcher.DispatchOptions,
     signal: AbortSignal,
-    avoidIp?: string,
+    mode: BorrowMode,
+    avoidIp: string | undefined,
+    scope: AsyncResource | null,
   ): Promise<HttpLease> {
     const { borrower, ledger } = this.#manager
-    // A retry after a failure before any response byte (avoidIp set) goes to a connection opened
-    // since, so that it cannot meet the same keep-alive race again.
-    const fresh = avoidIp !== undefined
-    const conn = await borrower.acquire(host, { signal, fresh, ...(fresh ? { avoidIp } : {}) })
+    let conn: Connection
+    try {
+      // 'fresh': a connection opened since, or an HTTP/2 one that completed a response since.
+      const fresh = mode === 'fresh'
+      conn = await borrower.acquire(host, { signal, fresh, ...(fresh && avoidIp !== undefined ? { avoidIp } : {}) })
+    } finally {
+      if (host.waiters.size === 0 && opts.origin != null && this.needsDrain(opts.origin)) this.drained(opts.origin)
+    }
+    // The keep-alive race is possible on a connection that sat idle in the pool (reused, or warmed).
+    const exposed = conn.requests > 0 || conn.idleSince > 0
     const reused = ledger.countUse(conn)
     if (conn.channel === null) throw new Error('unreachable: a checked-out connection has a channel')
     return {
       dispatcher: conn.channel.client,
-      reused,
+      reused: exposed,
       ip: conn.ip,
       release: (outcome) => {
         borrower.requite(conn, outcome)
         // The event object is built only when someone listens: this runs once per request.
         if (!channels.request.hasSubscribers) return
-        publish('request', {
+        const event = {
           host: host.key,
           ip: conn.ip,
           method: String(opts.method),
@@ -141,8 +159,11 @@ export class HotConnPool extends FetchDispatcherBase {
           durationMs: outcome.durationMs,
           reused,
           connectionId: conn.id,
+          protocol: conn.channel?.protocol ?? 'http/1.1',
           ...tlsInfoOf(conn.socket),
-        })
+        }
+        if (scope === null) publish('request', event)
+        else scope.runInAsyncScope(() => publish('request', event))
       },
     }
   }
@@ -153,7 +174,7 @@ export class HotConnPool extends FetchDispatcherBase {
    * PoolClosedError or AllIpsBlacklistedError; per-IP connect failures are in the result.
    */
   async warmup(origin: string | URL, options: { identity?: ProfileName } = {}): Promise<WarmupResult> {
-    if (this.#closing !== null) throw new PoolClosedError()
+    if (this.closed) throw new PoolClosedError()
     return this.#manager.warmer.warmup(this.#manager.host(origin, options.identity))
   }
 
@@ -194,7 +215,7 @@ export class HotConnPool extends FetchDispatcherBase {
     host: string | URL,
     options: { signal?: AbortSignal; identity?: ProfileName } = {},
   ): Promise<PooledConnection> {
-    if (this.#closing !== null) throw new PoolClosedError()
+    if (this.closed) throw new PoolClosedError()
     const { borrower, ledger } = this.#manager
     const entry = this.#manager.host(host, options.identity)
     const conn = await borrower.acquire(entry, {
@@ -232,6 +253,26 @@ export class HotConnPool extends FetchDispatcherBase {
     return this.#manager.health.checkAll()
   }
 
+  /**
+   * close(): stops every loop, rejects waiting requests with ERR_POOL_CLOSED, lets in-flight
+   * requests finish, then closes every connection with close_notify. Settles when every socket
+   * closed; nothing of the pool holds the event loop afterwards.
+   */
+  protected closeNow(): Promise<void> {
+    return this.#shutdown(false)
+  }
+
+  /** destroy(err): like close() but destroys every socket at once; in-flight requests fail with `err` (default ERR_POOL_CLOSED). */
+  protected destroyNow(err: Error | null): Promise<void> {
+    const reason = err ?? new PoolClosedError('the pool was destroyed; create a new HotConnPool to send more requests')
+    for (const request of [...this.#requests]) request.destroy(reason)
+    return this.#shutdown(true)
+  }
+
+  protected closedError(): Error {
+    return new PoolClosedError()
+  }
+
   #shutdown(force: boolean): Promise<void> {
     if (this.#closing === null) {
       this.#closing = this.#manager.close(force)
@@ -239,31 +280,6 @@ export class HotConnPool extends FetchDispatcherBase {
       this.#manager.dialer.destroyAll()
     }
     return this.#closing
-  }
-
-  /**
-   * Stops every loop, rejects waiting requests with ERR_POOL_CLOSED, lets in-flight requests
-   * finish, then closes every connection with close_notify. Resolves when every socket is closed.
-   */
-  override close(): Promise<void>
-  override close(callback: () => void): void
-  override close(callback?: () => void): Promise<void> | void {
-    const done = this.#shutdown(false)
-    if (callback === undefined) return done
-    done.then(callback, callback)
-  }
-
-  /** Like close() but destroys every socket at once (in-flight requests fail). */
-  override destroy(err: Error | null, callback: () => void): void
-  override destroy(callback: () => void): void
-  override destroy(err: Error | null): Promise<void>
-  override destroy(): Promise<void>
-  override destroy(errOrCallback?: Error | null | (() => void), callback?: () => void): Promise<void> | void {
-    const cb = typeof errOrCallback === 'function' ? errOrCallback : callback
-    this.#destroyed = true
-    const done = this.#shutdown(true)
-    if (cb === undefined) return done
-    done.then(cb, cb)
   }
 }
 

@@ -15,7 +15,7 @@ import { TlsClosedError, TlsHandshakeTimeoutError } from './errors.js'
 import type { ChainVerifier, HandshakeResult } from './handshake/context.js'
 import { appendKeyLog } from './keylog.js'
 import type { NewSessionTicket } from './messages/simple.js'
-import { SessionTicketStore } from './session-cache.js'
+import { SessionTicketStore, type StoredTicket12 } from './session-cache.js'
 import { TlsSocket, type TlsConnectionInfo } from './socket.js'
 
 export interface ConnectOptions {
@@ -130,6 +130,19 @@ function chainVerifier(options: ConnectOptions): ChainVerifier | undefined {
 }
 
 /**
+ * The TLS 1.2 ticket to offer (RFC 5077 §3.4: it needs a session id for the server to echo), taken once or
+ * left in the store as the profile's browser reuses it (captures/tls12-tickets).
+ */
+function tls12Ticket(
+  store: SessionTicketStore | undefined,
+  key: string,
+  spec: ClientHelloSpec,
+): StoredTicket12 | undefined {
+  if (!store || spec.sessionIdLength === 0) return undefined
+  return spec.tls12TicketReuse === 'multi' ? store.get12(key) : store.take12(key)
+}
+
+/**
  * Opens a TLS connection with a browser fingerprint and resolves when the handshake is complete.
  * @throws InvalidArgumentError for bad options, TlsUnsupportedError (ERR_TLS_UNSUPPORTED) for `useSystemCa`
  *   on a Node without the OS store (both reject before any connection is made);
@@ -149,13 +162,7 @@ export async function connect(options: ConnectOptions): Promise<ConnectedTlsSock
   const storeKey = SessionTicketStore.key(options.host, spec.name)
   const store = options.insecure ? undefined : options.sessionStore
   const resumption = store?.take(storeKey)
-  // RFC 5077 §3.4: a TLS 1.2 ticket needs a session id for the server to echo; reused as the browser reuses it.
-  const tls12Resumption =
-    resumption || spec.sessionIdLength === 0
-      ? undefined
-      : spec.tls12TicketReuse === 'multi'
-        ? store?.get12(storeKey)
-        : store?.take12(storeKey)
+  const tls12Resumption = resumption ? undefined : tls12Ticket(store, storeKey, spec)
   const socket = new TlsSocket(transport, {
     profile: spec.name,
     target: `${options.ip ?? options.host}:${options.port ?? 443}`,

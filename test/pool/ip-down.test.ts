@@ -42,9 +42,11 @@ describe('an IP goes dark', () => {
     await workers
     expect({ failures, errors: errors.slice(0, 3) }).toEqual({ failures: 0, errors: [] })
     expect(t.origin.stats(a).requests).toBe(aRequests)
-    const st = pool.stats().hosts[host]
-    const ipA = st?.ips.find((i) => i.ip === a)
-    // Connections to A were refused: A is struck out and blacklisted, or at least holds nothing.
+    // Connections to A were refused: A is struck out and blacklisted, or at least holds nothing
+    // (the pool re-dials A in the background with a backoff, so a refused dial may be under way).
+    const ipAOf = () => pool.stats().hosts[host]?.ips.find((i) => i.ip === a)
+    await waitFor(() => ipAOf()?.connections === 0, 'no connection to A', 1000)
+    const ipA = ipAOf()
     expect(ipA?.connections).toBe(0)
     expect(ipA?.state === 'blacklisted' || (ipA?.failures ?? 0) > 0).toBe(true)
     await pool.close()

@@ -98,8 +98,9 @@ describe('error classes', () => {
     }
   })
 
-  it('the package exports Http2StreamError and the TLS error classes', () => {
-    expect(hotconn.Http2StreamError).toBeTypeOf('function')
+  it('the package exports the HTTP request errors (an HTTP/2 stream reset is a SocketError with h2Code) and the TLS error classes', () => {
+    expect(hotconn.SocketError).toBeTypeOf('function')
+    expect(hotconn.HeadersTimeoutError).toBeTypeOf('function')
     expect(hotconn.TlsCertificateError).toBe(TlsCertificateError)
     expect(hotconn.TlsProtocolError).toBe(TlsProtocolError)
   })

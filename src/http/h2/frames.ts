@@ -165,3 +165,41 @@ export class FrameSplitter {
     for (const b of this.rewrite.frame({ type: p.type, flags: p.flags, streamId: p.streamId, payload })) out.push(b)
   }
 }
+
+/**
+ * Watches a server's frame stream without changing it and reports every stream whose last frame
+ * arrived (END_STREAM on DATA or HEADERS, RFC 9113 §5.1): node:http2 ends a stream's readable side
+ * the same way whether the peer ended it or the connection broke, and only the frames tell. Reads
+ * frame headers only (payloads are skipped, not copied); bounded state whatever the chunking.
+ */
+export class EndStreamWatcher {
+  #header = Buffer.alloc(FRAME_HEADER_LENGTH)
+  #have = 0
+  /** Payload bytes of the current frame still to skip. */
+  #skip = 0
+
+  constructor(private readonly onEndStream: (streamId: number) => void) {}
+
+  push(chunk: Buffer): void {
+    let off = 0
+    while (off < chunk.length) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, chunk.length - off)
+        this.#skip -= n
+        off += n
+        continue
+      }
+      const n = Math.min(FRAME_HEADER_LENGTH - this.#have, chunk.length - off)
+      chunk.copy(this.#header, this.#have, off, off + n)
+      this.#have += n
+      off += n
+      if (this.#have < FRAME_HEADER_LENGTH) return
+      this.#have = 0
+      const h = this.#header
+      const type = h[3] as number
+      this.#skip = h.readUIntBE(0, 3)
+      if ((type === FrameType.DATA || type === FrameType.HEADERS) && ((h[4] as number) & Flag.END_STREAM) !== 0)
+        this.onEndStream(h.readUInt32BE(5) & 0x7fffffff)
+    }
+  }
+}

@@ -18,6 +18,7 @@ import { Duplex } from 'node:stream'
 import type { Http2Fingerprint } from '../../fingerprint/http.js'
 import {
   CLIENT_PREFACE,
+  EndStreamWatcher,
   Flag,
   FrameSplitter,
   FrameType,
@@ -166,22 +167,38 @@ export class H2Shaper extends Duplex {
   readonly #socket: SocketLike
   readonly #out: FrameSplitter
   readonly #in: FrameSplitter | null
+  readonly #watcher: EndStreamWatcher | null
   #paused = false
 
   /**
    * @param socket the TLS socket (ALPN h2 negotiated), not yet read by anyone else
    * @param fp the profile's HTTP/2 fingerprint
+   * @param onEndStream called with the (node:http2-side) id of every stream the server ended
+   *   (END_STREAM), before node:http2 reads that frame
    */
-  constructor(socket: SocketLike, fp: Http2Fingerprint) {
-    super({ allowHalfOpen: false })
+  constructor(socket: SocketLike, fp: Http2Fingerprint, onEndStream?: (streamId: number) => void) {
+    super({ allowHalfOpen: true })
     this.#socket = socket
     const offset = fp.firstStreamId - 1
     this.#out = new FrameSplitter(new Outbound(fp, offset), CLIENT_PREFACE.length)
     this.#in = offset === 0 ? null : new FrameSplitter(new Inbound(fp.firstStreamId, offset))
+    this.#watcher = onEndStream === undefined ? null : new EndStreamWatcher(onEndStream)
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
-    socket.on('end', () => this.push(null))
-    socket.on('error', (err: Error) => this.destroy(err))
-    socket.on('close', () => this.destroy())
+    // However the socket ends, node:http2 reads what already arrived, then the end of stream: the
+    // shaper stays open (half-open) so that the streams can consume their data; its owner
+    // destroys it when they are done. The socket's error is for the owner to report.
+    socket.on('end', () => this.#eof())
+    socket.on('error', () => this.#eof())
+    socket.on('close', () => this.#eof())
+  }
+
+  #eofPushed = false
+
+  /** End of stream after the bytes already pushed (once); lets the socket flow to its end. */
+  #eof(): void {
+    if (this.#eofPushed || this.destroyed) return
+    this.#eofPushed = true
+    this.push(null)
   }
 
   #onData(chunk: Buffer): void {
@@ -193,6 +210,7 @@ export class H2Shaper extends Duplex {
       return
     }
     for (const p of parts) {
+      this.#watcher?.push(p)
       if (!this.push(p) && !this.#paused) {
         this.#paused = true
         this.#socket.pause()

@@ -36,6 +36,7 @@ import {
   type GeneralNames,
   type NameConstraints,
 } from './general-names.js'
+import { attributeValues, decodeName, nameToString, OID_COMMON_NAME, OID_EMAIL_ADDRESS } from './name.js'
 import {
   decodeSubjectPublicKey,
   importPublicKey,
@@ -44,6 +45,7 @@ import {
 } from './public-key.js'
 
 export type { GeneralNames, NameConstraints } from './general-names.js'
+export { MAX_NAME_ATTRIBUTES } from './name.js'
 
 /** RFC 5280 §4.2 extension OIDs. */
 export const OID = {
@@ -137,8 +139,39 @@ export interface ParsedCertificate {
   /** The subject's last commonName, for messages only (identity comes from subjectAltName). */
   readonly commonName: string | undefined
   readonly selfIssued: boolean
-  /** Whether this certificate's signature verifies with `issuer`'s key (RFC 5280 §6.1.3 (a)(1)). */
+  /** Whether this certificate's signature verifies with `issuer`'s key (RFC 5280 §6.1.3 (a)(1)); remembered. */
   signedBy(issuer: ParsedCertificate): boolean
+  /** The remembered result of `signedBy(issuer)`, or undefined when it was never checked. */
+  knownSignedBy(issuer: ParsedCertificate): boolean | undefined
+}
+
+/** Certificates of at most this size are kept by `parseCertificateCached`. */
+const CACHE_MAX_DER = 8 * 1024
+const CACHE_ENTRIES = 256
+const cache = new Map<string, ParsedCertificate>()
+
+/** Drops every certificate `parseCertificateCached` keeps (their parsed form, keys and checked signatures). */
+export function clearCertificateCache(): void {
+  cache.clear()
+}
+
+/**
+ * `parseCertificate` with a small LRU cache keyed by the DER: the intermediates (and leaves) of the hosts a
+ * pool talks to come back on every handshake, and their parsed form, imported key and checked signatures
+ * are reused. Errors are not cached.
+ */
+export function parseCertificateCached(der: Buffer | Uint8Array): ParsedCertificate {
+  if (der.byteLength > CACHE_MAX_DER) return parseCertificate(der)
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1')
+  let cert = cache.get(key)
+  if (cert) {
+    cache.delete(key)
+  } else {
+    cert = parseCertificate(Buffer.from(der))
+    if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!)
+  }
+  cache.set(key, cert)
+  return cert
 }
 
 /** Parses one DER certificate. Throws TlsCertificateError('malformed') when it does not decode. */
@@ -199,6 +232,7 @@ function decode(der: Buffer, top: Der[], tbs: Der[], hasVersion: boolean, subjec
   const ext = (id: string) => extensions.get(id)
   let x509: X509Certificate | undefined
   let publicKey: KeyObject | undefined
+  const signatures = new WeakMap<ParsedCertificate, boolean>()
   const cert: ParsedCertificate = {
     der,
     get x509() {
@@ -251,13 +285,21 @@ function decode(der: Buffer, top: Der[], tbs: Der[], hasVersion: boolean, subjec
       subjectDer === issuerDer ||
       decodeName(subjectNode).text.toLowerCase() === decodeName(issuerNode).text.toLowerCase(),
     signedBy(issuerCert) {
-      return verifyCertificateSignature(
-        signatureAlgorithm,
-        sigAlgParams,
-        tbsBytes,
-        signatureValue,
-        issuerCert.publicKey,
-      )
+      let ok = signatures.get(issuerCert)
+      if (ok === undefined) {
+        ok = verifyCertificateSignature(
+          signatureAlgorithm,
+          sigAlgParams,
+          tbsBytes,
+          signatureValue,
+          issuerCert.publicKey,
+        )
+        signatures.set(issuerCert, ok)
+      }
+      return ok
+    },
+    knownSignedBy(issuerCert) {
+      return signatures.get(issuerCert)
     },
   }
   return cert
@@ -360,95 +402,4 @@ function decodeTime(node: Der): Date {
     throw new Error(`validity time ${JSON.stringify(text)} is not a valid date`)
   if (year < 100) date.setUTCFullYear(year)
   return date
-}
-
-const OID_COMMON_NAME = '2.5.4.3'
-const OID_EMAIL_ADDRESS = '1.2.840.113549.1.9.1'
-
-/** Short names for the one-line form (RFC 4514 §3, plus the PKIX ones OpenSSL prints). */
-const ATTRIBUTE_NAMES: Readonly<Record<string, string>> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.5': 'serialNumber',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.9': 'street',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '0.9.2342.19200300.100.1.25': 'DC',
-  '0.9.2342.19200300.100.1.1': 'UID',
-  [OID_EMAIL_ADDRESS]: 'emailAddress',
-}
-
-/** Directory string contents as text: BMPString UTF-16BE, UniversalString UTF-32BE, UTF8String, else latin1. */
-function stringValue(v: Der): string {
-  const raw = value(v)
-  switch (v.tag) {
-    case Tag.bmpString:
-      if (raw.length % 2) throw new Error('BMPString has an odd length')
-      return Buffer.from(raw).swap16().toString('utf16le')
-    case Tag.universalString: {
-      if (raw.length % 4) throw new Error('UniversalString length is not a multiple of 4')
-      let s = ''
-      for (let i = 0; i < raw.length; i += 4) s += String.fromCodePoint(Math.min(raw.readUInt32BE(i), 0x10ffff))
-      return s
-    }
-    case Tag.utf8String:
-      return raw.toString('utf8')
-    default:
-      return raw.toString('latin1')
-  }
-}
-
-interface DecodedName {
-  /** "CN=a, O=b" in certificate order; '' for an empty Name. */
-  readonly text: string
-  readonly attributes: readonly { readonly type: string; readonly value: string }[]
-}
-
-const decodedNames = new WeakMap<Der, DecodedName>()
-
-/**
- * Attributes a Name may hold. Real subjects hold fewer than a dozen; thousands (x509-limbo's
- * `pathological::nc-dos-*`) only serve to make name-constraint checks quadratic.
- */
-export const MAX_NAME_ATTRIBUTES = 64
-
-/** One pass over a Name: its attributes as text and its one-line form. */
-function decodeName(name: Der): DecodedName {
-  let decoded = decodedNames.get(name)
-  if (decoded) return decoded
-  const attributes: { type: string; value: string }[] = []
-  const parts: string[] = []
-  for (const rdn of children(name)) {
-    for (const atv of children(rdn)) {
-      const [t, v, extra] = sequence(atv, 'AttributeTypeAndValue')
-      if (!v || extra) throw new Error('AttributeTypeAndValue must have a type and a value')
-      if (attributes.length === MAX_NAME_ATTRIBUTES)
-        throw new TlsCertificateError(
-          'limit_exceeded',
-          `a certificate Name holds more than ${MAX_NAME_ATTRIBUTES} attributes; hotconn stops there so a hostile certificate cannot stall the process`,
-        )
-      const type = oid(t)
-      const text = v.constructed ? '#' + encoding(v).toString('hex') : stringValue(v)
-      attributes.push({ type, value: text })
-      parts.push(`${ATTRIBUTE_NAMES[type] ?? type}=${text.replace(/[,\\]/g, (c) => '\\' + c)}`)
-    }
-  }
-  decoded = { text: parts.join(', '), attributes }
-  decodedNames.set(name, decoded)
-  return decoded
-}
-
-/** String values of every attribute `type` in a Name, in order. */
-function attributeValues(name: Der, type: string): string[] {
-  return decodeName(name)
-    .attributes.filter((a) => a.type === type)
-    .map((a) => a.value)
-}
-
-/** The one-line form for messages, cut at 200 characters. */
-function nameToString(name: Der): string {
-  const text = decodeName(name).text
-  return text.length > 200 ? text.slice(0, 200) + '…' : text
 }

@@ -36,23 +36,23 @@ export function buildPath(search: PathSearch): ParsedCertificate[] {
   const { leaf, pool, store, budget } = search
   let pathFailure: TlsCertificateError | undefined
   let signatureFailure: TlsCertificateError | undefined
-  const signatures = new Map<ParsedCertificate, Map<ParsedCertificate, boolean>>()
+  const failedKeys = new Set<ParsedCertificate>()
 
   const signedBy = (child: ParsedCertificate, issuer: ParsedCertificate): boolean => {
-    let byIssuer = signatures.get(child)
-    if (!byIssuer) signatures.set(child, (byIssuer = new Map()))
-    const known = byIssuer.get(issuer)
-    if (known !== undefined) return known
-    budget.spend('signatureChecks')
-    let ok = false
-    try {
-      ok = child.signedBy(issuer)
-    } catch (err) {
-      // The issuer's key does not import: that issuer cannot have signed anything.
-      if (!(err instanceof TlsCertificateError)) throw err
-      ok = false
+    if (failedKeys.has(issuer)) return false
+    let ok = child.knownSignedBy(issuer)
+    if (ok === undefined) {
+      // Only signatures actually checked count: results are remembered with the (cached) certificates.
+      budget.spend('signatureChecks')
+      try {
+        ok = child.signedBy(issuer)
+      } catch (err) {
+        // The issuer's key does not import: that issuer cannot have signed anything.
+        if (!(err instanceof TlsCertificateError)) throw err
+        failedKeys.add(issuer)
+        ok = false
+      }
     }
-    byIssuer.set(issuer, ok)
     if (!ok) {
       signatureFailure ??= new TlsCertificateError(
         'bad_signature',

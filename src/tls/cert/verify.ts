@@ -14,7 +14,7 @@ import { HINT, TlsCertificateError } from './errors.js'
 import { matchesHostname } from './hostname.js'
 import { formatIp } from './ip.js'
 import { nameConstraintViolation } from './name-constraints.js'
-import { KeyUsageBit, OID, parseCertificate, type ParsedCertificate } from './parse.js'
+import { KeyUsageBit, OID, parseCertificateCached, type ParsedCertificate } from './parse.js'
 import { buildPath } from './path.js'
 import { checkProfile, type CertificateRole } from './profile.js'
 import { trustStoreFor, type TrustAnchorInput } from './roots.js'
@@ -125,7 +125,7 @@ export function verifyServerCertificateChain(
       'the server sent an empty Certificate message (RFC 8446 §4.4.2.4); it has no certificate configured for this name — check the host/SNI',
     )
   }
-  const leaf = parseCertificate(chain[0]!)
+  const leaf = parseCertificateCached(chain[0]!)
   const { pool, malformed } = parsePool(chain.slice(1))
   const budget = new VerificationBudget()
   let path: ParsedCertificate[]
@@ -147,7 +147,7 @@ function parsePool(ders: readonly Uint8Array[]): { pool: ParsedCertificate[]; ma
   let malformed: TlsCertificateError | undefined
   for (const der of ders) {
     try {
-      pool.push(parseCertificate(der))
+      pool.push(parseCertificateCached(der))
     } catch (err) {
       if (!(err instanceof TlsCertificateError)) throw err
       malformed ??= err

@@ -93,13 +93,18 @@ export function summarize(results: readonly CaseResult[]): Summary {
 
 export const pct = (t: Tally): string => (t.cases === 0 ? '-' : `${((100 * t.agree) / t.cases).toFixed(2)} %`)
 
-/** The rule a case tests: the first sentence of its description, on one line. */
+/** The rule a case tests: its description without diagrams and quotes, first sentences, on one line. */
 export function ruleOf(r: CaseResult): string {
-  const text = r.description.replace(/\s+/g, ' ').trim()
-  const end = text.search(/\.(\s|$)/)
-  const first = end < 0 ? text : text.slice(0, end + 1)
-  const rule = first.length > 220 ? first.slice(0, 217) + '…' : first
-  return rule.replace(/\|/g, '\\|')
+  const text = r.description
+    .replace(/```[\s\S]*?```/g, ' ')
+    .replace(/^>.*$/gm, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+  const sentences = text.split(/(?<=[.:])\s+(?=[A-Z*`])/)
+  // "Produces the following invalid chain:" says nothing of the rule: take what follows too.
+  const take = /^(Produces|Tests)\b/.test(sentences[0] ?? '') ? 2 : 1
+  const rule = sentences.slice(0, take).join(' ').trim()
+  return (rule.length > 240 ? rule.slice(0, 237) + '…' : rule).replace(/\|/g, '\\|')
 }
 
 function timingRow(name: string, p: Percentiles): string {
@@ -155,7 +160,8 @@ export function renderReport(s: Summary, ctx: ReportContext): string {
     'name checks; PEM decoding of the case is not counted), one case after the other in a child process after a',
     'warm-up of 20 cases, with a garbage collection every 50 cases outside the timed calls. The machine is shared',
     'with other test runs, which stretches wall time: a case whose first run took over 5 ms is run twice more and',
-    'its best run counted ("best of 3"); the first runs are shown too.',
+    'its best run counted ("best of 3"); the first runs are shown too. Every run starts cold: the certificate',
+    'cache is emptied and the trust anchors are parsed again.',
     `Load average when the run ended: ${loadavg()
       .map((l) => l.toFixed(1))
       .join(', ')}.`,

@@ -1,0 +1,188 @@
+/**
+ * A response is complete only when the protocol says so (issue 16, items 1-3): origins that
+ * misbehave on purpose (TCP resets and FINs mid-body, GOAWAY below and at a stream, a graceful
+ * close right after the response, RST_STREAM of each code before and after the response, bodies
+ * shorter and longer than content-length), driven through undici's fetch, request and stream APIs
+ * on HTTP/2 and HTTP/1.1, with fast and slow readers. Every body is checked byte for byte against
+ * what its path must return: 0 wrong bodies, 0 hangs, 0 crashes, every cut response an error with
+ * a code.
+ */
+import { Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fetch, request, stream } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HotConnPool } from '../../src/pool/index.js'
+import { bodyFor, startFaultyOrigin, type FaultyOrigin } from '../helpers/faulty-h2-origin.js'
+import { loopbackIps } from '../pool/helpers/fixtures.js'
+
+type Api = 'fetch' | 'request' | 'stream'
+type Reader = (pool: HotConnPool, url: string, slow: boolean) => Promise<Buffer>
+
+const readers: Record<Api, Reader> = {
+  async fetch(pool, url, slow) {
+    const res = await fetch(url, { dispatcher: pool })
+    const chunks: Buffer[] = []
+    for await (const c of res.body!) {
+      chunks.push(Buffer.from(c))
+      if (slow) await sleep(1)
+    }
+    return Buffer.concat(chunks)
+  },
+  async request(pool, url, slow) {
+    const res = await request(url, { dispatcher: pool })
+    const chunks: Buffer[] = []
+    for await (const c of res.body) {
+      chunks.push(c as Buffer)
+      if (slow) await sleep(1)
+    }
+    return Buffer.concat(chunks)
+  },
+  async stream(pool, url, slow) {
+    const chunks: Buffer[] = []
+    await stream(
+      url,
+      { dispatcher: pool, method: 'GET' },
+      () =>
+        new Writable({
+          highWaterMark: 1024,
+          write(chunk: Buffer, _enc, cb) {
+            chunks.push(chunk)
+            if (slow) setTimeout(cb, 1)
+            else cb()
+          },
+        }),
+    )
+    return Buffer.concat(chunks)
+  },
+}
+
+/** The code of a failure: the error's, or (fetch wraps errors in TypeError) its cause's. */
+function codeOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } }
+  const code = typeof e.code === 'string' ? e.code : e.cause?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+interface Tally {
+  right: number
+  wrong: string[]
+  hung: string[]
+  errors: Map<string, number>
+}
+
+async function runFault(pool: HotConnPool, origin: FaultyOrigin, h2: boolean, fault: string, size: number) {
+  const tally: Tally = { right: 0, wrong: [], hung: [], errors: new Map() }
+  const jobs: Array<Promise<void>> = []
+  let id = 0
+  for (const api of ['fetch', 'request', 'stream'] as Api[]) {
+    for (const slow of [false, true]) {
+      for (let k = 0; k < 2; k++) {
+        const path = `/${fault}/${size}/${h2 ? 2 : 1}-${api}-${slow ? 's' : 'f'}-${id++}`
+        const job = readers[api](pool, origin.url(h2, path), slow).then(
+          (body) => {
+            if (body.equals(bodyFor(path, size))) tally.right++
+            else tally.wrong.push(`${api} ${path}: ${body.length} bytes`)
+          },
+          (err: unknown) => {
+            const code = codeOf(err) ?? `no code: ${String(err)}`
+            tally.errors.set(code, (tally.errors.get(code) ?? 0) + 1)
+          },
+        )
+        let timer: NodeJS.Timeout | undefined
+        const hang = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            tally.hung.push(`${api} ${path}`)
+            resolve()
+          }, 15_000)
+        })
+        jobs.push(Promise.race([job, hang]).finally(() => clearTimeout(timer)))
+      }
+    }
+  }
+  await Promise.all(jobs)
+  return {
+    total: id,
+    right: tally.right,
+    wrong: tally.wrong,
+    hung: tally.hung,
+    errors: Object.fromEntries(tally.errors),
+  }
+}
+
+/** Faults after which every request must succeed with the right body (the pool retries what was never processed). */
+const COMPLETE = ['ok', 'goaway-below', 'goaway-at', 'close-after', 'rst-before-refused_stream']
+/**
+ * Faults that cut the response: every request must fail, with one of these codes. A TCP reset is
+ * UND_ERR_SOCKET (ECONNRESET) or, when the FIN of a dying server comes first, ERR_TLS_TRUNCATED; a
+ * RST_STREAM after a partial body is UND_ERR_SOCKET, or a content-length mismatch when node's
+ * server ended the stream (END_STREAM) before resetting it.
+ */
+const SOCKET = ['UND_ERR_SOCKET', 'ERR_TLS_TRUNCATED']
+const MISMATCH = ['UND_ERR_RES_CONTENT_LENGTH_MISMATCH']
+const CUT_H2: Record<string, string[]> = {
+  'cut-reset': SOCKET,
+  'cut-fin': ['ERR_TLS_TRUNCATED'],
+  'rst-before-no_error': ['UND_ERR_SOCKET'],
+  'rst-before-internal_error': ['UND_ERR_SOCKET'],
+  'rst-after-no_error': ['UND_ERR_SOCKET', ...MISMATCH],
+  'rst-after-internal_error': ['UND_ERR_SOCKET', ...MISMATCH],
+  'rst-after-refused_stream': ['UND_ERR_SOCKET', ...MISMATCH],
+  short: MISMATCH,
+  long: MISMATCH,
+}
+const CUT_H1: Record<string, string[]> = {
+  'cut-reset': SOCKET,
+  'cut-fin': ['ERR_TLS_TRUNCATED'],
+  // undici: a mismatch on a `Connection: close` response, "other side closed" on a keep-alive one.
+  short: ['UND_ERR_SOCKET', ...MISMATCH],
+}
+
+let origin: FaultyOrigin
+const pools: HotConnPool[] = []
+beforeAll(async () => {
+  origin = await startFaultyOrigin(loopbackIps(1)[0] as string)
+})
+afterAll(async () => {
+  for (const p of pools) await p.close()
+  await origin.close()
+})
+
+function newPool(h2: boolean): HotConnPool {
+  const pool = new HotConnPool({
+    ca: origin.caPem,
+    http2: { enabled: h2 },
+    pool: { warmConnsPerIp: 0, maxConnsPerHost: 4, maxConnections: 8, maxIdleConns: 4 },
+    resolver: {
+      resolve: async () => ({ addresses: [{ address: origin.ip, family: 4, ttlMs: 60_000 }], minTtlMs: 60_000 }),
+    },
+  })
+  pools.push(pool)
+  return pool
+}
+
+describe.each([
+  ['HTTP/2', true],
+  ['HTTP/1.1', false],
+])('end of stream over %s', (_name, h2) => {
+  const cut = h2 ? CUT_H2 : CUT_H1
+  const complete = h2 ? COMPLETE : ['ok']
+
+  it.each(complete)('%s: every response complete and byte-for-byte right', async (fault) => {
+    const pool = newPool(h2)
+    for (const size of [2_000, 200_000]) {
+      const r = await runFault(pool, origin, h2, fault, size)
+      expect({ size, ...r }).toEqual({ size, total: r.total, right: r.total, wrong: [], hung: [], errors: {} })
+    }
+  })
+
+  it.each(Object.entries(cut))('%s: every response an error with code %j', async (fault, codes) => {
+    const pool = newPool(h2)
+    const r = await runFault(pool, origin, h2, fault, 200_000)
+    expect({ ...r, errors: {} }).toEqual({ total: r.total, right: 0, wrong: [], hung: [], errors: {} })
+    expect(Object.values(r.errors).reduce((a, b) => a + b, 0)).toBe(r.total)
+    for (const code of Object.keys(r.errors)) expect(codes).toContain(code)
+    // The pool goes on serving after the fault.
+    const ok = await runFault(pool, origin, h2, 'ok', 5_000)
+    expect(ok.right).toBe(ok.total)
+  })
+})
