@@ -14,6 +14,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 function runScript(
   origin: DemoOrigin,
+  end: 'close' | 'destroy',
 ): Promise<{ code: number | string | null; ms: number; out: string; err: string }> {
   const env = {
     ...process.env,
@@ -22,6 +23,7 @@ function runScript(
       ca: origin.caPem,
       dns: `127.0.0.1:${origin.dns?.port}`,
     }),
+    HOTCONN_TEST_END: end,
   }
   const started = performance.now()
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
