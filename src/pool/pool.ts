@@ -12,7 +12,6 @@ import type { Dispatcher } from 'undici'
 import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config, ProfileName } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { DispatcherBase } from '../http/dispatcher-base.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
 import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
@@ -24,6 +23,7 @@ import { Connection, type HostEntry, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
+import { FetchDispatcherBase, type AnyInterceptor, type FetchDispatcher } from './fetch-dispatcher.js'
 
 /** undici's dispatch options plus the identity a request goes out as. */
 export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
@@ -40,7 +40,7 @@ export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
  * targets)` after a `dispatch()` that returned false, once the host's waiting requests all got a
  * connection.
  */
-export class HotConnPool extends DispatcherBase {
+export class HotConnPool extends FetchDispatcherBase {
   readonly #manager: ConnectionManager
   readonly #maxRetries: number
   /** Requests accepted and not yet settled (destroy() fails them). */
@@ -184,15 +184,26 @@ export class HotConnPool extends DispatcherBase {
    * It shares the pool (closing it closes the pool).
    * @throws InvalidArgumentError for an unknown identity.
    */
-  forIdentity(identity: ProfileName): Dispatcher {
+  forIdentity(identity: ProfileName): FetchDispatcher {
     const name = this.#manager.identityOf(identity)
-    return this.compose(
-      (dispatch) => (opts, handler) =>
-        dispatch(
-          { ...opts, identity: (opts as HotConnDispatchOptions).identity ?? name } as HotConnDispatchOptions,
-          handler,
-        ),
-    )
+    const withIdentity: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+      dispatch(
+        { ...opts, identity: (opts as HotConnDispatchOptions).identity ?? name } as HotConnDispatchOptions,
+        handler,
+      )
+    return this.compose(withIdentity)
+  }
+
+  /**
+   * undici's `compose()`: a dispatcher whose requests go through `interceptors` (outermost first),
+   * then this pool. Like the pool it is usable with undici's API and Node's global fetch.
+   */
+  override compose(interceptors: AnyInterceptor[]): FetchDispatcher
+  override compose(...interceptors: AnyInterceptor[]): FetchDispatcher
+  override compose(...args: AnyInterceptor[] | [AnyInterceptor[]]): FetchDispatcher {
+    // undici's compose() wraps a legacy handler before the first interceptor, so the result takes
+    // the global fetch's calls as the pool does (see fetch-dispatcher.ts).
+    return super.compose(...(args as Dispatcher.DispatcherComposeInterceptor[])) as FetchDispatcher
   }
 
   /**
