@@ -13,7 +13,6 @@ import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config, ProfileName, Rotation } from '../config/index.js'
 import { poolEgressOf, type EgressInput } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { DispatcherBase } from '../http/dispatcher-base.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
 import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
@@ -26,6 +25,7 @@ import { Connection, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
+import { FetchDispatcherBase, type AnyInterceptor, type FetchDispatcher } from './fetch-dispatcher.js'
 
 /** undici's dispatch options plus the identity a request goes out as and the way it leaves. */
 export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
@@ -57,7 +57,7 @@ export interface ForEgressOptions {
  * targets)` after a `dispatch()` that returned false, once the host's waiting requests all got a
  * connection.
  */
-export class HotConnPool extends DispatcherBase {
+export class HotConnPool extends FetchDispatcherBase {
   readonly #manager: ConnectionManager
   readonly #maxRetries: number
   /** Requests accepted and not yet settled (destroy() fails them). */
@@ -230,19 +230,15 @@ export class HotConnPool extends DispatcherBase {
    * It shares the pool (closing it closes the pool).
    * @throws InvalidArgumentError for a bad egress
    */
-  forEgress(egress: EgressInput | readonly EgressInput[], options: ForEgressOptions = {}): Dispatcher {
+  forEgress(egress: EgressInput | readonly EgressInput[], options: ForEgressOptions = {}): FetchDispatcher {
     const { config, router } = { config: this.config, router: this.#manager.router }
     const set = router.newSet(Array.isArray(egress) ? egress : [egress as EgressInput], {
       rotation: options.rotation ?? config.egress.rotation,
       stickyTtlMs: options.stickyTtlMs ?? config.egress.stickyTtlMs,
     })
-    return this.compose(
-      (dispatch) => (opts, handler) =>
-        dispatch(
-          { ...opts, egress: (opts as HotConnDispatchOptions).egress ?? set } as HotConnDispatchOptions,
-          handler,
-        ),
-    )
+    const withEgress: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+      dispatch({ ...opts, egress: (opts as HotConnDispatchOptions).egress ?? set } as HotConnDispatchOptions, handler)
+    return this.compose(withEgress)
   }
 
   /**
@@ -251,15 +247,26 @@ export class HotConnPool extends DispatcherBase {
    * It shares the pool (closing it closes the pool).
    * @throws InvalidArgumentError for an unknown identity.
    */
-  forIdentity(identity: ProfileName): Dispatcher {
+  forIdentity(identity: ProfileName): FetchDispatcher {
     const name = this.#manager.identityOf(identity)
-    return this.compose(
-      (dispatch) => (opts, handler) =>
-        dispatch(
-          { ...opts, identity: (opts as HotConnDispatchOptions).identity ?? name } as HotConnDispatchOptions,
-          handler,
-        ),
-    )
+    const withIdentity: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+      dispatch(
+        { ...opts, identity: (opts as HotConnDispatchOptions).identity ?? name } as HotConnDispatchOptions,
+        handler,
+      )
+    return this.compose(withIdentity)
+  }
+
+  /**
+   * undici's `compose()`: a dispatcher whose requests go through `interceptors` (outermost first),
+   * then this pool. Like the pool it is usable with undici's API and Node's global fetch.
+   */
+  override compose(interceptors: AnyInterceptor[]): FetchDispatcher
+  override compose(...interceptors: AnyInterceptor[]): FetchDispatcher
+  override compose(...args: AnyInterceptor[] | [AnyInterceptor[]]): FetchDispatcher {
+    // undici's compose() wraps a legacy handler before the first interceptor, so the result takes
+    // the global fetch's calls as the pool does (see fetch-dispatcher.ts).
+    return super.compose(...(args as Dispatcher.DispatcherComposeInterceptor[])) as FetchDispatcher
   }
 
   /**
@@ -290,6 +297,20 @@ export class HotConnPool extends DispatcherBase {
     const alive = conn.channel?.alive === true
     if (alive) conn.channel?.unlend()
     this.#manager.borrower.requite(conn, { reusable: alive, internal: true })
+  }
+
+  /**
+   * Blacklists `ip` of `origin` until `until` (epoch ms) on another's word, e.g. a fleet's shared
+   * view of the host: its idle connections close, requests go to the other IPs, and after `until`
+   * it is re-probed as usual. Blacklistings of this pool are published on `hotconn:pool:blacklist`.
+   * @returns false when the pool does not know `ip` for `origin` (not resolved yet) or the time has passed.
+   */
+  blacklistIp(origin: string | URL, ip: string, record: { until: number; reason: string }): boolean {
+    if (this.#closing !== null) return false
+    const entry = this.#manager.host(origin).list.find((i) => i.address === ip)
+    if (entry === undefined || record.until <= Date.now()) return false
+    this.#manager.ips.impose(entry, record)
+    return true
   }
 
   /** Per host and per IP: connections by state, handshakes, requests, reuse rate, p50/p99, failures, blacklist. */
