@@ -3,8 +3,8 @@
  * Starts the origin (https://tiles.test on 127.0.0.2-5, a DNS server on 127.0.0.1; 127.0.0.5
  * answers 403), fetches every tile of a bounding box over a zoom range with fetchTiles — what
  * `hotconn tiles <template> --bbox … --zoom … --out DIR` does — then checks every stored tile
- * (a PNG that decodes and is the origin's tile byte for byte) and that the 403 IP ended
- * blacklisted, and writes a preview mosaic beside the tiles. Exit code 0 when all of that holds,
+ * (a PNG, the origin's tile byte for byte) and that the 403 IP ended blacklisted, and writes a
+ * preview mosaic beside the tiles (every tile of its zoom level must decode). Exit code 0 when all of that holds,
  * 1 otherwise, 2 for a usage error. Nothing in the repository is written unless --report is given.
  *
  *   npm start
@@ -14,7 +14,6 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { PNG } from 'pngjs'
 import {
   bboxSource,
   fetchTiles,
@@ -26,6 +25,7 @@ import {
   parseRate,
   parseZoomRange,
   renderMosaic,
+  sniffImage,
   startDemoOrigin,
   tileBody,
   writeTileReport,
@@ -90,7 +90,7 @@ export function parseStartArgs(argv: string[]): StartOptions | 'help' {
   }
 }
 
-/** Every tile in the store decodes as a PNG and is the origin's tile; returns the problems found. */
+/** Every tile in the store is a PNG and the origin's tile; returns the problems found. */
 async function verify(r: TileRunResult, tiles: TileSource): Promise<string[]> {
   const store = await openTileStore({
     format: r.format,
@@ -105,7 +105,7 @@ async function verify(r: TileRunResult, tiles: TileSource): Promise<string[]> {
       const name = `${t.z}/${t.x}/${t.y}`
       if (body === undefined) problems.push(`${name} is not stored`)
       else if (!body.equals(tileBody(t.z, t.x, t.y))) problems.push(`${name} differs from the origin's tile`)
-      else if (PNG.sync.read(body).width !== 256) problems.push(`${name} is not a 256 px PNG`)
+      else if (sniffImage(body) !== 'png') problems.push(`${name} is not a PNG`)
     }
   } finally {
     await store.close()
@@ -113,7 +113,8 @@ async function verify(r: TileRunResult, tiles: TileSource): Promise<string[]> {
   return problems
 }
 
-async function mosaic(r: TileRunResult, tiles: TileSource): Promise<string | undefined> {
+/** Draws the preview mosaic beside the tiles; returns its file and how many of its tiles did not decode. */
+async function mosaic(r: TileRunResult, tiles: TileSource): Promise<{ file: string; undecodable: number } | undefined> {
   const z = mosaicZoom(tiles.tiles())
   if (z === undefined) return undefined
   const store = await openTileStore({
@@ -127,7 +128,7 @@ async function mosaic(r: TileRunResult, tiles: TileSource): Promise<string | und
     if (m === undefined) return undefined
     const file = r.format === 'dir' ? join(r.location, `preview-z${z}.png`) : `${r.location}.preview-z${z}.png`
     await writeFile(file, m.png)
-    return file
+    return { file, undecodable: m.undecodable }
   } finally {
     await store.close()
   }
@@ -155,10 +156,12 @@ export async function start(o: StartOptions): Promise<number> {
     if (r.responses > 0 && !r.blacklisted.some((b) => b.ip === '127.0.0.5'))
       problems.push('127.0.0.5 (answers 403) is not blacklisted at the end')
     const preview = await mosaic(r, o.tiles)
+    if (preview !== undefined && preview.undecodable > 0)
+      problems.push(`${preview.undecodable} tiles of the preview do not decode as PNG`)
     process.stdout.write(
       `${r.stored + r.skipped}/${r.total} tiles in ${r.format} ${r.location} (${r.stored} fetched, ${r.skipped} already there, ${r.failed} failed), ${r.responses} responses, ${r.retries} retries, ${(r.wallMs / 1000).toFixed(2)} s: ${r.tilesPerSecond.toFixed(0)} tiles/s\n` +
         `statuses: ${JSON.stringify(r.statuses)}; blacklisted: ${r.blacklisted.map((b) => `${b.ip} (${b.reason})`).join(', ') || 'none'}\n` +
-        (preview === undefined ? '' : `preview: ${preview}\n`),
+        (preview === undefined ? '' : `preview: ${preview.file}\n`),
     )
     if (o.report) process.stdout.write(`report: ${(await writeTileReport(r, { tiles: o.tiles })).join(', ')}\n`)
     process.stdout.write(problems.length === 0 ? 'OK\n' : `FAILED: ${problems.join('; ')}\n`)

@@ -1,4 +1,4 @@
-export { loadConfig, parseConfig } from './load.js'
+export { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from './load.js'
 export { configToInput, defaultConfig, isExpectedStatus, resolveConfig } from './resolve.js'
 export { formatDuration, MAX_DURATION_MS, parseDurationString } from './duration.js'
 export { SECTION_NAMES, type SectionName } from './keys.js'

@@ -1,6 +1,7 @@
 /** Reading configuration from TOML text or a TOML file. */
 
 import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { parse, TomlError } from 'smol-toml'
 import { ConfigError } from '../errors.js'
 import { ConfigContext } from './context.js'
@@ -35,16 +36,25 @@ export function parseConfig(tomlText: string, sourceName = 'config'): Config {
 }
 
 /**
+ * The `config/config.toml` shipped with hotconn (in the package, beside `dist/`; in a checkout, at
+ * the repository root): every key with its default and documentation. Copy it to start a config.
+ */
+export const DEFAULT_CONFIG_PATH: string = fileURLToPath(new URL('../../config/config.toml', import.meta.url))
+
+/**
  * Reads and parses a TOML config file (UTF-8).
+ * @param path file to read; default DEFAULT_CONFIG_PATH (the packaged config/config.toml, which
+ *   sets every key to its default)
  * @throws ConfigError when the file cannot be read, or as parseConfig
  */
-export async function loadConfig(path: string): Promise<Config> {
+export async function loadConfig(path: string | URL = DEFAULT_CONFIG_PATH): Promise<Config> {
+  const name = path instanceof URL ? fileURLToPath(path) : path
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = await readFile(name, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error'
-    throw new ConfigError(`cannot read config file ${path} (${code}); check the path and its permissions`)
+    throw new ConfigError(`cannot read config file ${name} (${code}); check the path and its permissions`)
   }
-  return parseConfig(text, path)
+  return parseConfig(text, name)
 }

@@ -15,7 +15,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import type { CookieJar } from 'tough-cookie'
 import { InvalidArgumentError } from '../errors.js'
 import { flatHeaders, headerPairs } from '../http/headers.js'
 import { toCurrentHandler } from '../http/legacy-handler.js'
@@ -67,11 +66,23 @@ class CookieHandler implements Dispatcher.DispatchHandler {
 }
 
 /**
+ * What cookieJar() needs of a jar: a tough-cookie `CookieJar` (`new CookieJar()` from the
+ * tough-cookie package, which you install; hotconn does not load it), or any object with these two
+ * synchronous methods of its API.
+ */
+export interface SyncCookieJar {
+  /** The `cookie` field for `url` ('' when none applies). */
+  getCookieStringSync(url: string): string
+  /** Stores one `Set-Cookie` value received from `url`; with `ignoreError` a rejected cookie is dropped silently. */
+  setCookieSync(cookie: string, url: string, options: { ignoreError: boolean }): unknown
+}
+
+/**
  * The interceptor. Cookies the jar rejects (a bad domain, a `Secure` cookie over http) are
  * dropped, as a browser drops them.
  * @throws InvalidArgumentError when `jar` has no getCookieStringSync/setCookieSync (not a tough-cookie jar).
  */
-export function cookieJar(jar: CookieJar): Dispatcher.DispatcherComposeInterceptor {
+export function cookieJar(jar: SyncCookieJar): Dispatcher.DispatcherComposeInterceptor {
   if (typeof jar?.getCookieStringSync !== 'function' || typeof jar.setCookieSync !== 'function')
     throw new InvalidArgumentError('cookieJar(jar): jar must be a tough-cookie CookieJar')
   return (dispatch) => (opts, handler) => {

@@ -1,6 +1,13 @@
 export { HotConnPool } from './pool.js'
-export { cookieJar } from './cookies.js'
+export { cookieJar, type SyncCookieJar } from './cookies.js'
 export type { HotConnDispatchOptions } from './pool.js'
+export type {
+  AnyDispatchHandler,
+  AnyDispatchOptions,
+  AnyInterceptor,
+  FetchDispatcher,
+  GlobalFetchDispatcher,
+} from './fetch-dispatcher.js'
 export { AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
 export type { ConnectionState, IpState, PooledConnection } from './model.js'
 export type { WarmupIpResult, WarmupResult } from './warmup.js'

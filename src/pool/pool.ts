@@ -12,7 +12,6 @@ import type { Dispatcher } from 'undici'
 import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config, ProfileName } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { DispatcherBase } from '../http/dispatcher-base.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
 import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
@@ -25,6 +24,7 @@ import { Connection, type HostEntry, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
+import { FetchDispatcherBase, type AnyInterceptor, type FetchDispatcher } from './fetch-dispatcher.js'
 
 /** undici's dispatch options plus the identity a request goes out as and its Fetch destination. */
 export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions, IdentityDispatchOptions {
@@ -44,7 +44,7 @@ export type RequestDefaults = Pick<HotConnDispatchOptions, 'identity' | 'destina
  * targets)` after a `dispatch()` that returned false, once the host's waiting requests all got a
  * connection.
  */
-export class HotConnPool extends DispatcherBase {
+export class HotConnPool extends FetchDispatcherBase {
   readonly #manager: ConnectionManager
   readonly #maxRetries: number
   /** Requests accepted and not yet settled (destroy() fails them). */
@@ -189,7 +189,7 @@ export class HotConnPool extends DispatcherBase {
    * It shares the pool (closing it closes the pool).
    * @throws InvalidArgumentError for an unknown identity.
    */
-  forIdentity(identity: ProfileName): Dispatcher {
+  forIdentity(identity: ProfileName): FetchDispatcher {
     return this.forRequests({ identity })
   }
 
@@ -199,10 +199,10 @@ export class HotConnPool extends DispatcherBase {
    * `fetch(url, { dispatcher: pool.forRequests({ destination: 'document' }) })`. It shares the pool.
    * @throws InvalidArgumentError for an unknown identity.
    */
-  forRequests(defaults: RequestDefaults): Dispatcher {
+  forRequests(defaults: RequestDefaults): FetchDispatcher {
     const identity = defaults.identity === undefined ? undefined : this.#manager.identityOf(defaults.identity)
     const destination = defaults.destination
-    return this.compose((dispatch) => (opts, handler) => {
+    const withDefaults: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
       const o = opts as HotConnDispatchOptions
       return dispatch(
         {
@@ -212,7 +212,20 @@ export class HotConnPool extends DispatcherBase {
         } as HotConnDispatchOptions,
         handler,
       )
-    })
+    }
+    return this.compose(withDefaults)
+  }
+
+  /**
+   * undici's `compose()`: a dispatcher whose requests go through `interceptors` (outermost first),
+   * then this pool. Like the pool it is usable with undici's API and Node's global fetch.
+   */
+  override compose(interceptors: AnyInterceptor[]): FetchDispatcher
+  override compose(...interceptors: AnyInterceptor[]): FetchDispatcher
+  override compose(...args: AnyInterceptor[] | [AnyInterceptor[]]): FetchDispatcher {
+    // undici's compose() wraps a legacy handler before the first interceptor, so the result takes
+    // the global fetch's calls as the pool does (see fetch-dispatcher.ts).
+    return super.compose(...(args as Dispatcher.DispatcherComposeInterceptor[])) as FetchDispatcher
   }
 
   /**
@@ -245,6 +258,20 @@ export class HotConnPool extends DispatcherBase {
     const alive = conn.channel?.alive === true
     if (alive) conn.channel?.unlend()
     this.#manager.borrower.requite(conn, { reusable: alive, internal: true })
+  }
+
+  /**
+   * Blacklists `ip` of `origin` until `until` (epoch ms) on another's word, e.g. a fleet's shared
+   * view of the host: its idle connections close, requests go to the other IPs, and after `until`
+   * it is re-probed as usual. Blacklistings of this pool are published on `hotconn:pool:blacklist`.
+   * @returns false when the pool does not know `ip` for `origin` (not resolved yet) or the time has passed.
+   */
+  blacklistIp(origin: string | URL, ip: string, record: { until: number; reason: string }): boolean {
+    if (this.#closing !== null) return false
+    const entry = this.#manager.host(origin).list.find((i) => i.address === ip)
+    if (entry === undefined || record.until <= Date.now()) return false
+    this.#manager.ips.impose(entry, record)
+    return true
   }
 
   /** Per host and per IP: connections by state, handshakes, requests, reuse rate, p50/p99, failures, blacklist. */

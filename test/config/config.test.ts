@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import {
+  DEFAULT_CONFIG_PATH,
   defaultConfig,
   isExpectedStatus,
   isProfileName,
@@ -254,6 +256,12 @@ DNSUpdateInterval = "7s"
     const e = configError(() => parseConfig('[pool]\nmax_idle_conns = = 3\n', 'c.toml'))
     expect(e.line).toBe(2)
     expect(e.message).toMatch(/^c\.toml:2:\d+: TOML syntax error/)
+  })
+
+  it('loadConfig() with no path reads the config/config.toml beside the sources (the packaged one in an install)', async () => {
+    expect(DEFAULT_CONFIG_PATH).toBe(CONFIG_TOML)
+    expect(await loadConfig()).toEqual(await loadConfig(CONFIG_TOML))
+    expect(await loadConfig(pathToFileURL(CONFIG_TOML))).toEqual(defaultConfig())
   })
 
   it('loadConfig reports a missing file', async () => {

@@ -3,7 +3,8 @@
  * `openssl s_server` is forced to that single choice and hotconn does a handshake plus a GET; then
  * certificate kinds (RSA, ECDSA P-256/P-384, RSA-PSS-signed, a chain with an intermediate), nginx
  * with TLS 1.2 only and TLS 1.3 only, and resumption against both. X25519MLKEM768 needs OpenSSL 3.5,
- * so those rows use Node 24's https server (project-local node@24). Writes reports/interop.md.
+ * so those rows use Node 24's https server (project-local node@24). Writes reports/interop.md when
+ * run with `npm run test:interop -- --report`, else a temporary file (its path is printed).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -23,6 +24,7 @@ import { createCA, createIntermediate, issueLeaf, type TestLeaf } from '../../sr
 import { httpGet } from '../helpers/servers.js'
 import { PROJECT_ROOT, node24, node24Missing } from '../helpers/node24.js'
 import { freePort, startProcess, tempDir, waitForPort, which, type Proc } from './helpers.js'
+import { interopReportPath } from './report-target.js'
 
 const OPENSSL = which('openssl')
 const NGINX = which('nginx')
@@ -199,7 +201,9 @@ afterAll(() => {
     ),
     '',
   ]
-  writeFileSync(resolve(PROJECT_ROOT, 'reports/interop.md'), lines.join('\n'))
+  const target = interopReportPath(PROJECT_ROOT)
+  writeFileSync(target, lines.join('\n'))
+  console.log(`interop matrix: ${pass} of ${rows.length} pass; table in ${target}`)
 })
 
 describe.skipIf(!OPENSSL)('interop matrix: openssl s_server', () => {

@@ -1,0 +1,98 @@
+/**
+ * The package's dependencies match its imports: every runtime dependency is loaded by the shipped
+ * code (src/, bin/), and the shipped code loads nothing that a user's install would lack (only
+ * builtins, dependencies and peer dependencies). Examples use the public API: `hotconn` (and its
+ * subpath exports) and builtins, nothing else.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { listCode, scanFile, scanPackageImports, type PackageImport } from './package-imports.js'
+
+const ROOT = join(import.meta.dirname, '../..')
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string
+  dependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
+  exports: Record<string, unknown>
+}
+const dependencies = Object.keys(manifest.dependencies ?? {})
+const peers = Object.keys(manifest.peerDependencies ?? {})
+const where = (i: PackageImport): string => `${i.file}:${i.line} ${i.specifier}`
+const scan = (dir: string): PackageImport[] => listCode(join(ROOT, dir)).flatMap((p) => scanFile(ROOT, p))
+
+/**
+ * Dependencies of a layer that is being built and not yet loaded by src/ (each with the layer that
+ * loads it): the fleet mode's Redis clients.
+ */
+const ANNOUNCED: Readonly<Record<string, string>> = {
+  bullmq: 'src/tiles/fleet (job queue)',
+  ioredis: 'src/tiles/fleet (shared budgets and IP view)',
+}
+
+const shipped = [...scan('src'), ...scan('bin')]
+const loaded = shipped.filter((i) => i.kind !== 'type')
+
+describe('dependencies', () => {
+  it('the scan tells runtime, dynamic and type imports apart and names the package', () => {
+    const text = [
+      "import { a } from 'pkg-a/deep/path.js'",
+      "import type { B } from '@scope/b'",
+      "import { type C } from 'c'",
+      "export * from 'd'",
+      "export type { E } from 'e'",
+      "import './local.js'",
+      "const f = await import('f')",
+      "const g = require('g')",
+      "type H = import('h').H",
+      "import { readFile } from 'node:fs/promises'",
+      "import { EventEmitter } from 'events'",
+    ].join('\n')
+    const found = scanPackageImports('x.ts', text).map((i) => `${i.pkg} ${i.kind}`)
+    expect(found).toEqual([
+      'pkg-a runtime',
+      '@scope/b type',
+      'c runtime',
+      'd runtime',
+      'e type',
+      'f dynamic',
+      'g runtime',
+      'h type',
+      'node: runtime',
+      'node: runtime',
+    ])
+    expect(loaded.some((i) => i.pkg === 'undici' && i.file.startsWith('src/'))).toBe(true)
+  })
+
+  it('every runtime dependency is loaded by src/ or bin/', () => {
+    const used = new Set(loaded.map((i) => i.pkg))
+    const unused = dependencies.filter((d) => !used.has(d) && !(d in ANNOUNCED))
+    expect(unused).toEqual([])
+  })
+
+  it('an announced dependency is still a dependency (drop it from ANNOUNCED once src/ loads it)', () => {
+    expect(Object.keys(ANNOUNCED).filter((d) => !dependencies.includes(d))).toEqual([])
+  })
+
+  it('src/ and bin/ load only builtins, dependencies and peer dependencies', () => {
+    const allowed = new Set(['node:', ...dependencies, ...peers])
+    expect(loaded.filter((i) => !allowed.has(i.pkg)).map(where)).toEqual([])
+  })
+
+  it('types in src/ come from builtins, dependencies, peer dependencies or @types/node', () => {
+    // A published declaration that names a devDependency's types fails to compile for users.
+    const allowed = new Set(['node:', ...dependencies, ...peers])
+    const types = shipped.filter((i) => i.kind === 'type' && !allowed.has(i.pkg))
+    expect(types.map(where)).toEqual([])
+  })
+
+  it('examples/ import only hotconn (its subpath exports) and builtins', () => {
+    const subpaths = new Set(Object.keys(manifest.exports).map((k) => (k === '.' ? '' : k.slice(1))))
+    const bad = scan('examples').filter((i) => {
+      if (i.pkg === 'node:') return false
+      if (i.pkg !== manifest.name) return true
+      return !subpaths.has(i.specifier.slice(manifest.name.length))
+    })
+    expect(bad.map(where)).toEqual([])
+  })
+})
