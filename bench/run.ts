@@ -7,14 +7,21 @@
  *   npm run bench -- --scenario hot,cold   # some scenarios only (hot, tiles, cold, rtt, scale)
  *   hotconn bench [same options]           # the same from the CLI
  *
- * Options: --quick, --scenario <ids>, --no-peers, --no-install, --no-profile, --out <dir>,
+ * Options: --quick, --scenario <ids>, --no-peers, --no-install, --no-profile, --origin <kind>, --out <dir>,
  * --report-only <perf.json> (re-render perf.md and the charts from a saved result).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { runHarness, SCENARIOS, type HarnessResult, type ScenarioId } from './perf/harness.js'
+import {
+  ORIGINS,
+  runHarness,
+  SCENARIOS,
+  type HarnessResult,
+  type OriginChoice,
+  type ScenarioId,
+} from './perf/harness.js'
 import { renderCharts, renderReport } from './perf/report.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -26,6 +33,7 @@ export const BENCH_HELP = `Usage: hotconn bench [options]   (or: npm run bench -
   --no-peers            leave out impit, wreq-js and got-scraping
   --no-install          do not npm-install missing peers into .cache/peers
   --no-profile          no CPU profile where hotconn is slower than undici + node:tls
+  --origin <kind>       auto (nginx when installed, else node:https), nginx, or node (default: auto)
   --out <dir>           where perf.md, perf.json and the charts go (default: reports/ for a full run)
   --report-only <json>  re-render perf.md and the charts from a saved perf.json (no measuring)
 `
@@ -38,6 +46,7 @@ export interface BenchArgs {
   profile: boolean
   out: string | undefined
   reportOnly: string | undefined
+  origin: OriginChoice
   help: boolean
 }
 
@@ -55,6 +64,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'no-profile': { type: 'boolean', default: false },
       out: { type: 'string' },
       'report-only': { type: 'string' },
+      origin: { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
@@ -65,7 +75,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   for (const id of ids)
     if (!(SCENARIOS as readonly string[]).includes(id))
       throw new Error(`unknown scenario ${JSON.stringify(id)}; choose from ${SCENARIOS.join(', ')}`)
+  const origin = values.origin ?? 'auto'
+  if (!(ORIGINS as readonly string[]).includes(origin))
+    throw new Error(`unknown origin ${JSON.stringify(origin)}; choose from ${ORIGINS.join(', ')}`)
   return {
+    origin: origin as OriginChoice,
     quick: values.quick === true,
     scenarios: ids.length > 0 ? (ids as ScenarioId[]) : [...SCENARIOS],
     peers: values['no-peers'] !== true,
@@ -105,6 +119,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     peers: args.peers,
     install: args.install,
     profile: args.profile,
+    origin: args.origin,
     profileDir: join(out ?? join(ROOT, 'scratch'), 'perf-profiles'),
     log,
   })

@@ -26,6 +26,8 @@ export interface BenchServerOptions {
 
 export interface BenchServer {
   readonly port: number
+  /** The groups the server actually set (those of `ecdhCurve` its OpenSSL knows), colon-separated. */
+  readonly groups: string
   close(): Promise<void>
 }
 
@@ -51,8 +53,13 @@ const handler = (req, res) => {
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 5 })
   res.end('hello')
 }
+const tls = require('node:tls')
+// Only the groups this OpenSSL knows (X25519MLKEM768 needs OpenSSL >= 3.5): an unknown one makes
+// createSecureContext throw, and a server that cannot start must say so, not die.
+const known = (g) => { try { tls.createSecureContext({ ecdhCurve: g }); return true } catch { return false } }
+const groups = String(data.ecdhCurve).split(':').filter(known)
 const options = {
-  key: data.keyPem, cert: data.certPem, ecdhCurve: data.ecdhCurve,
+  key: data.keyPem, cert: data.certPem, ecdhCurve: groups.join(':'),
   ciphers: data.ciphers, minVersion: data.tlsVersion || 'TLSv1.3', maxVersion: data.tlsVersion || 'TLSv1.3',
   keepAliveTimeout: 120000,
   ...(data.noTickets ? { secureOptions: constants.SSL_OP_NO_TICKET } : {}),
@@ -67,9 +74,10 @@ const listen = (host, port) => new Promise((resolve, reject) => {
   server.listen(port, host, () => { servers.push(server); resolve(server.address().port) })
 })
 ;(async () => {
+  if (groups.length === 0) throw new Error('none of the groups ' + data.ecdhCurve + ' is known to OpenSSL ' + process.versions.openssl)
   const port = await listen(hosts[0], 0)
   for (const h of hosts.slice(1)) await listen(h, port)
-  channel.postMessage({ port })
+  channel.postMessage({ port, groups: groups.join(':') })
 })().catch((err) => { channel.postMessage({ error: String(err && err.message || err) }) })
 channel.on('message', (msg) => {
   if (msg === 'close') {
@@ -83,16 +91,25 @@ channel.on('message', (msg) => {
 
 interface Endpoint {
   postMessage(msg: unknown): void
-  once(event: 'message', listener: (msg: { port?: number; error?: string; closed?: boolean }) => void): void
+  once(
+    event: 'message',
+    listener: (msg: { port?: number; groups?: string; error?: string; closed?: boolean }) => void,
+  ): void
   once(event: 'error', listener: (err: Error) => void): void
   stop(): Promise<unknown>
+  /** Errors the worker or child raised after it was started (kept, never thrown). */
+  readonly failures: Error[]
 }
 
 function spawnEndpoint(options: BenchServerOptions): Endpoint {
+  const failures: Error[] = []
   const data = { ...options, hosts: [...(options.hosts ?? ['127.0.0.1'])] }
   if (options.node === undefined) {
     const worker = new Worker(SERVER_SOURCE, { eval: true, workerData: data })
+    // A worker (or child) that fails later must not take the measuring process down with an unhandled 'error'.
+    worker.on('error', (err) => failures.push(err))
     return {
+      failures,
       postMessage: (m) => worker.postMessage(m),
       once: (e: string, f: (x: never) => void) => void worker.once(e, f as (...a: unknown[]) => void),
       stop: () => worker.terminate(),
@@ -104,7 +121,13 @@ function spawnEndpoint(options: BenchServerOptions): Endpoint {
     env: { ...process.env, HOTCONN_BENCH_SERVER: JSON.stringify(data) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   })
+  child.on('error', (err) => failures.push(err))
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && code !== null) failures.push(new Error(`bench server under ${options.node} exited with ${code}`))
+    else if (signal !== null && signal !== 'SIGTERM') failures.push(new Error(`bench server killed by ${signal}`))
+  })
   return {
+    failures,
     postMessage: (m) => child.send(m as string),
     once: (e: string, f: (x: never) => void) => void child.once(e, f as (...a: unknown[]) => void),
     stop: () =>
@@ -118,10 +141,12 @@ function spawnEndpoint(options: BenchServerOptions): Endpoint {
 
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const endpoint = spawnEndpoint(options)
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, groups } = await new Promise<{ port: number; groups: string }>((resolve, reject) => {
     endpoint.once('error', reject)
     endpoint.once('message', (msg) =>
-      msg.port !== undefined ? resolve(msg.port) : reject(new Error(`bench server: ${msg.error ?? 'no port'}`)),
+      msg.port !== undefined
+        ? resolve({ port: msg.port, groups: msg.groups ?? options.ecdhCurve })
+        : reject(new Error(`bench server: ${msg.error ?? 'no port'}`)),
     )
   }).catch(async (err: unknown) => {
     await endpoint.stop()
@@ -129,6 +154,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   })
   return {
     port,
+    groups,
     close: async () => {
       const closed = new Promise<void>((resolve) => endpoint.once('message', () => resolve()))
       endpoint.postMessage('close')

@@ -1,6 +1,6 @@
 /**
  * The performance harness behind `npm run bench` and `hotconn bench`: starts the origins (Debian's
- * nginx when installed, else node:https in a worker), installs the peer clients, records every
+ * nginx when installed, else node:https in a child process), installs the peer clients, records every
  * client's JA4, runs the scenarios and returns raw results (report.ts renders them).
  *
  * Scenarios (ids for --scenario): hot (1 KB, sequential and concurrency 16), tiles (256 KB,
@@ -44,6 +44,9 @@ import { acquireRelease, memoryAndWarmup, type AcquireResult, type MemoryResult 
 
 export const SCENARIOS = ['hot', 'tiles', 'cold', 'rtt', 'scale'] as const
 export type ScenarioId = (typeof SCENARIOS)[number]
+/** auto: Debian's nginx when installed, else node:https; nginx: nginx or fail; node: node:https even with nginx. */
+export const ORIGINS = ['auto', 'nginx', 'node'] as const
+export type OriginChoice = (typeof ORIGINS)[number]
 
 export interface HarnessOptions {
   readonly root: string
@@ -56,6 +59,8 @@ export interface HarnessOptions {
   readonly profile: boolean
   /** Where .cpuprofile files go (created when needed). */
   readonly profileDir: string
+  /** Which origin serves the hot, tiles, cold x25519 and scale scenarios (default auto). */
+  readonly origin?: OriginChoice
   readonly log: (message: string) => void
 }
 
@@ -139,6 +144,8 @@ export interface HarnessResult {
 interface Origin {
   readonly kind: 'nginx' | 'node:https'
   readonly version: string
+  /** One line for the report: what served the requests and why. */
+  readonly note: string
   readonly port: number
   stop(): Promise<void>
 }
@@ -146,9 +153,11 @@ interface Origin {
 async function startOrigin(
   pki: { certPem: string; keyPem: string },
   ips: readonly string[],
+  choice: OriginChoice,
   log: (m: string) => void,
 ): Promise<Origin> {
-  const v = nginxVersion()
+  const v = choice === 'node' ? undefined : nginxVersion()
+  if (choice === 'nginx' && v === undefined) throw new Error('--origin nginx: nginx is not installed')
   if (v !== undefined) {
     try {
       const ng: NginxOrigin = await startNginx({
@@ -158,8 +167,15 @@ async function startOrigin(
         sizes: [SMALL, TILE],
         groups: 'X25519',
       })
-      return { kind: 'nginx', version: `nginx ${ng.version}`, port: ng.port, stop: () => ng.stop() }
+      return {
+        kind: 'nginx',
+        version: `nginx ${ng.version}`,
+        port: ng.port,
+        stop: () => ng.stop(),
+        note: `nginx ${ng.version} (Debian), 1 worker process, TLS 1.3 only, ssl_ecdh_curve X25519, no session tickets or cache, HTTP/1.1, static files, access log off`,
+      }
     } catch (err) {
+      if (choice === 'nginx') throw err
       log(`nginx could not start (${(err as Error).message}); falling back to node:https`)
     }
   }
@@ -170,12 +186,16 @@ async function startOrigin(
     ciphers: SUITE,
     hosts: ips,
     noTickets: true,
+    // A child process, not a worker: the clients' CPU (process.cpuUsage) must not include the origin's.
+    node: process.execPath,
   })
+  const why = choice === 'node' ? '--origin node' : v === undefined ? 'nginx not installed' : 'nginx failed to start'
   return {
     kind: 'node:https',
-    version: `node:https ${process.version} (worker thread)`,
+    version: `node:https ${process.version} (child process)`,
     port: s.port,
     stop: () => s.close(),
+    note: `node:https ${process.version} in a child process (${why}), TLS 1.3 only, groups ${s.groups}, no session tickets, HTTP/1.1`,
   }
 }
 
@@ -219,12 +239,15 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     clients.push({ name: k.name, role: k.role, detail: k.detail, ja4: typeof ja4 === 'string' ? { error: ja4 } : ja4 })
   }
 
-  log(nginxVersion() ? 'starting nginx…' : 'nginx not installed: starting node:https origin…')
-  const origin = await startOrigin(pki, [MAIN_IP, ...SCALE_IPS], log)
-  const originNote =
-    origin.kind === 'nginx'
-      ? `${origin.version} (Debian), 1 worker process, TLS 1.3 only, ssl_ecdh_curve X25519, no session tickets or cache, HTTP/1.1, static files, access log off`
-      : `${origin.version}, TLS 1.3 only, x25519, no session tickets (nginx not installed)`
+  const choice = o.origin ?? 'auto'
+  log(
+    choice !== 'node' && nginxVersion()
+      ? 'starting nginx…'
+      : `${choice === 'node' ? '--origin node' : 'nginx not installed'}: starting node:https origin…`,
+  )
+  const origin = await startOrigin(pki, [MAIN_IP, ...SCALE_IPS], choice, log)
+  const originNote = origin.note
+  log(`origin: ${originNote}`)
   const target: Target = { host: HOST, ip: MAIN_IP, port: origin.port, caPem: pki.caPem }
   const load: LoadScenario[] = []
   const coldSkipped: Record<string, string> = {}
@@ -343,25 +366,36 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
         coldSkipped['cold-x25519mlkem768'] =
           `no Node with OpenSSL >= 3.5 to serve X25519MLKEM768 (this is ${process.version}, OpenSSL ${process.versions.openssl}; nginx links the system OpenSSL); \`npm install node@24\` provides one project-locally`
       } else {
-        const hybrid = await startBenchServer({
-          keyPem: pki.keyPem,
-          certPem: pki.certPem,
-          ecdhCurve: 'X25519MLKEM768:X25519',
-          ciphers: SUITE,
-          hosts: [HYBRID_IP],
-          noTickets: true,
-          ...(node !== process.execPath ? { node } : {}),
-        })
+        let hybrid: BenchServer | undefined
         try {
-          const v = node === process.execPath ? process.version : node.replace(o.root + '/', '')
-          await coldLoad(
-            'cold-x25519mlkem768',
-            'Cold: new connection per 1 KB request, server groups X25519MLKEM768 then x25519',
-            { ...target, ip: HYBRID_IP, port: hybrid.port },
-            `node:https under ${v} in a child process (OpenSSL >= 3.5; the system nginx links OpenSSL ${tlsLibVersion()} without ML-KEM), ecdhCurve X25519MLKEM768:X25519, TLS 1.3 only, no session tickets; each client gets X25519MLKEM768 if it offers a share for it, else x25519`,
-          )
-        } finally {
-          await hybrid.close()
+          hybrid = await startBenchServer({
+            keyPem: pki.keyPem,
+            certPem: pki.certPem,
+            ecdhCurve: 'X25519MLKEM768:X25519',
+            ciphers: SUITE,
+            hosts: [HYBRID_IP],
+            noTickets: true,
+            ...(node !== process.execPath ? { node } : {}),
+          })
+          if (!hybrid.groups.startsWith('X25519MLKEM768')) throw new Error(`its OpenSSL set only ${hybrid.groups}`)
+        } catch (err) {
+          await hybrid?.close()
+          hybrid = undefined
+          coldSkipped['cold-x25519mlkem768'] = `the X25519MLKEM768 origin did not start: ${oneLine(err)}`
+          log(`  ${coldSkipped['cold-x25519mlkem768']}`)
+        }
+        if (hybrid !== undefined) {
+          try {
+            const v = node === process.execPath ? process.version : node.replace(o.root + '/', '')
+            await coldLoad(
+              'cold-x25519mlkem768',
+              'Cold: new connection per 1 KB request, server groups X25519MLKEM768 then x25519',
+              { ...target, ip: HYBRID_IP, port: hybrid.port },
+              `node:https under ${v} in a child process (OpenSSL >= 3.5; the system nginx links OpenSSL ${tlsLibVersion()} without ML-KEM), ecdhCurve ${hybrid.groups}, TLS 1.3 only, no session tickets; each client gets X25519MLKEM768 if it offers a share for it, else x25519`,
+            )
+          } finally {
+            await hybrid.close()
+          }
         }
       }
     }
@@ -415,7 +449,8 @@ async function rttScenario(
   log: (m: string) => void,
 ): Promise<RttScenario | string> {
   log(`Hot vs cold with ${ONE_WAY_MS} ms one-way delay: trying netns + veth + tc netem…`)
-  const netem = await setupNetem(ONE_WAY_MS)
+  const netem =
+    loopbackOrigin.kind === 'nginx' ? await setupNetem(ONE_WAY_MS) : 'the loopback origin is not nginx (see Origin)'
   let path: NetemPath | undefined
   let relay: DelayRelay | undefined
   let nsOrigin: NginxOrigin | undefined

@@ -48,6 +48,14 @@ export interface LoadRow {
   readonly opsPerSec: number[]
   readonly summary: Summary
   readonly latency: LatencySummary
+  /**
+   * CPU time of this process (user + sys, process.cpuUsage) per request, µs, one value per round:
+   * the client's own work (the origin is another process), including its native threads.
+   */
+  readonly cpuUsPerOp: number[]
+  readonly cpu: Summary
+  /** The baseline's CPU per request over this client's, paired per round (> 1 = less CPU); absent on the baseline. */
+  readonly cpuRatio?: PairedRatio
   /** Every timed request's latency, ms (kept for charts; rounded to µs). */
   readonly latenciesMs: number[]
   /** Against the baseline row (throughput, paired per round); absent on the baseline. */
@@ -130,6 +138,7 @@ export async function compareLoad(
     }
   }
   const rounds = new Map<string, number[][]>(live.map((e) => [e.name, []]))
+  const cpu = new Map<string, number[]>(live.map((e) => [e.name, []]))
   let recording = false
   const broken = new Set<string>()
   const contenders: Contender[] = live.map((e) => ({
@@ -137,6 +146,7 @@ export async function compareLoad(
     async run(count) {
       if (broken.has(e.name)) return 1
       const lat: number[] = []
+      const c0 = process.cpuUsage()
       try {
         await runGets(e.client, spec.path, count, spec.concurrency, lat)
       } catch (err) {
@@ -144,7 +154,11 @@ export async function compareLoad(
         drop(e.name, err)
         return 1
       }
-      if (recording) rounds.get(e.name)!.push(lat)
+      const used = process.cpuUsage(c0)
+      if (recording) {
+        rounds.get(e.name)!.push(lat)
+        cpu.get(e.name)!.push((used.user + used.system) / count)
+      }
       return undefined
     },
   }))
@@ -160,10 +174,16 @@ export async function compareLoad(
   const results = await interleave(contenders, { rounds: spec.rounds, count, warmup: 0 })
   const kept = live.filter((e) => !broken.has(e.name))
   const base = results[baseline]
+  const baseCpu = cpu.get(baseline)
   const rows: LoadRow[] = kept.map((e) => {
     const ops = results[e.name]!
     const lat = rounds.get(e.name)!
+    const cpuUs = cpu.get(e.name)!
+    const paired = e.name !== baseline && baseCpu !== undefined && !broken.has(baseline)
     return {
+      cpuUsPerOp: cpuUs,
+      cpu: summarize(cpuUs),
+      ...(paired ? { cpuRatio: pairedRatio(baseCpu, cpuUs) } : {}),
       name: e.name,
       role: e.role,
       opsPerSec: ops,

@@ -114,6 +114,8 @@ function loadTable(s: LoadScenario): string {
     ...(tput ? ['MiB/s'] : []),
     'p50 ms',
     'p99 ms',
+    `CPU µs per ${s.unit === 'handshakes/s' ? 'handshake' : 'request'}`,
+    'CPU vs baseline (paired)',
     `vs ${BASELINE} (paired median)`,
     'paired min – max',
   ]
@@ -125,6 +127,8 @@ function loadTable(s: LoadScenario): string {
     ...(tput ? [fmt((row.summary.median * s.bytesPerOp) / MiB, 1)] : []),
     ms(row.latency.p50),
     ms(row.latency.p99),
+    row.cpu ? fmt(row.cpu.median, 0) : '–',
+    row.cpuRatio ? times(row.cpuRatio.pairedMedian) : row.cpu ? '1.00×' : '–',
     row.ratio ? times(row.ratio.pairedMedian) : '1.00× (baseline)',
     row.ratio ? `${times(row.ratio.pairedMin)} – ${times(row.ratio.pairedMax)}` : '',
   ])
@@ -218,8 +222,13 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
           row.name,
           times(row.ratio.pairedMedian),
           `${times(row.ratio.pairedMin)} – ${times(row.ratio.pairedMax)}`,
+          row.cpu && row.cpuRatio ? `${fmt(row.cpu.median, 0)} µs (${times(row.cpuRatio.pairedMedian)})` : '',
         ])
   }
+  const pad = (rows: string[][], from: number): void => {
+    for (const x of rows.slice(from)) while (x.length < 5) x.push('')
+  }
+  const loadRows = sumRows.length
   if (r.rtt)
     for (const row of r.rtt.rows)
       sumRows.push([
@@ -251,13 +260,17 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
       `${times(r.memory.heapRatio.pairedMin)} – ${times(r.memory.heapRatio.pairedMax)}`,
     ])
   }
+  pad(sumRows, loadRows)
   parts.push(
     '## Summary',
     '',
-    "Throughput ratios are against undici + node:tls (> 1 = faster); the RTT rows are each client's own cold/hot latency ratio.",
+    "Throughput ratios are against undici + node:tls (> 1 = faster); the RTT rows are each client's own cold/hot latency ratio. CPU per operation is user + sys of this process (the client; the origin runs in another process) per request or handshake, median over the rounds, with the baseline's CPU per operation over the client's in brackets (> 1 = less CPU than the baseline).",
     '',
   )
-  parts.push(markdownTable(['scenario', 'client', 'paired median', 'paired min – max'], sumRows), '')
+  parts.push(
+    markdownTable(['scenario', 'client', 'paired median', 'paired min – max', 'CPU per op (vs baseline)'], sumRows),
+    '',
+  )
 
   if (ctx.chartFiles.length > 0) {
     parts.push('## Charts', '')
