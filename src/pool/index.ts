@@ -9,7 +9,7 @@ export type {
   FetchDispatcher,
   GlobalFetchDispatcher,
 } from './fetch-dispatcher.js'
-export { AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
+export { AllEgressBlockedError, AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
 export type { ConnectionState, IpState, PooledConnection } from './model.js'
 export type { WarmupIpResult, WarmupResult } from './warmup.js'
 export type {

@@ -143,6 +143,8 @@ export class HotConnPool extends FetchDispatcherBase {
       acquire: (signal, mode, avoidIp) => this.#lease(route, opts, signal, mode, avoidIp, attempts++ > 0, scope),
       maxRetries: this.#maxRetries,
       servername: route.first.hostname,
+      headersTimeoutMs: this.config.pool.headersTimeoutMs,
+      bodyTimeoutMs: this.config.pool.bodyTimeoutMs,
       onSettled: () => this.#requests.delete(request),
     })
     this.#requests.add(request)
