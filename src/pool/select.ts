@@ -115,9 +115,19 @@ export function hasIdle(host: HostEntry): boolean {
   return false
 }
 
-/** Requests the connections being opened for `host` will take: `maxStreams` per IP known to speak HTTP/2. O(IPs). */
-export function connectingCapacity(host: HostEntry, maxStreams: number): number {
+/**
+ * Requests the connections being opened for `host` will take: `maxStreams` per IP known to speak
+ * HTTP/2 and not in its HTTP/2 fallback, and while no handshake of the host has completed (ALPN
+ * unknown) as if HTTP/2 would be chosen, so that a cold host gets one connection, as a browser
+ * opens one per origin, until the answer says h2 (multiplex on it) or http/1.1 (open more, up to
+ * the caps). `now`: performance.now() ms. O(IPs).
+ */
+export function connectingCapacity(host: HostEntry, maxStreams: number, now = performance.now()): number {
+  if (maxStreams <= 1) return host.connecting
   let n = 0
-  for (const ip of host.list) n += ip.connecting * (ip.h2 ? maxStreams : 1)
+  for (const ip of host.list) {
+    const multiplexes = (ip.h2 || !host.alpnKnown) && ip.h1Until <= now
+    n += ip.connecting * (multiplexes ? maxStreams : 1)
+  }
   return n
 }
