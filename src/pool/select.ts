@@ -117,16 +117,23 @@ export function hasIdle(host: HostEntry): boolean {
 
 /**
  * Requests the connections being opened for `host` will take: `maxStreams` per IP known to speak
- * HTTP/2 and not in its HTTP/2 fallback, and while no handshake of the host has completed (ALPN
- * unknown) as if HTTP/2 would be chosen, so that a cold host gets one connection, as a browser
- * opens one per origin, until the answer says h2 (multiplex on it) or http/1.1 (open more, up to
- * the caps). `now`: performance.now() ms. O(IPs).
+ * HTTP/2 and not in its HTTP/2 fallback. While no handshake of the host has completed (ALPN
+ * unknown), `unknown` says how to count them: `'h2'` when deciding what to dial, so that a cold
+ * host gets one connection, as a browser opens one per origin, until the answer says h2 (multiplex
+ * on it) or http/1.1 (open more, up to the caps); `'http/1.1'` when deciding how many requests may
+ * wait (max_pending stays a bound). `now`: performance.now() ms. O(IPs).
  */
-export function connectingCapacity(host: HostEntry, maxStreams: number, now = performance.now()): number {
+export function connectingCapacity(
+  host: HostEntry,
+  maxStreams: number,
+  unknown: 'h2' | 'http/1.1',
+  now = performance.now(),
+): number {
   if (maxStreams <= 1) return host.connecting
+  const guessH2 = unknown === 'h2' && !host.alpnKnown
   let n = 0
   for (const ip of host.list) {
-    const multiplexes = (ip.h2 || !host.alpnKnown) && ip.h1Until <= now
+    const multiplexes = (ip.h2 || guessH2) && ip.h1Until <= now
     n += ip.connecting * (multiplexes ? maxStreams : 1)
   }
   return n
