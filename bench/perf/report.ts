@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fmt, markdownTable } from '../lib/markdown.js'
-import { BASELINE, HOTCONN } from './clients.js'
+import { HOTCONN } from './clients.js'
 import type { HarnessResult, LoadScenario } from './harness.js'
 import { PROFILE_BELOW } from './harness.js'
 import { barPanelsSvg, boxPlotSvg, type BoxSeries } from './svg.js'
@@ -116,7 +116,7 @@ function loadTable(s: LoadScenario): string {
     'p99 ms',
     `CPU µs per ${s.unit === 'handshakes/s' ? 'handshake' : 'request'}`,
     'CPU vs baseline (paired)',
-    `vs ${BASELINE} (paired median)`,
+    `vs ${r.baseline} (paired median)`,
     'paired min – max',
   ]
   const rows = r.rows.map((row) => [
@@ -264,7 +264,7 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
   parts.push(
     '## Summary',
     '',
-    "Throughput ratios are against undici + node:tls (> 1 = faster); the RTT rows are each client's own cold/hot latency ratio. CPU per operation is user + sys of this process (the client; the origin runs in another process) per request or handshake, median over the rounds, with the baseline's CPU per operation over the client's in brackets (> 1 = less CPU than the baseline).",
+    "Throughput ratios are against undici + node:tls (> 1 = faster; the HTTP/2 rows against undici with allowH2); the RTT rows are each client's own cold/hot latency ratio. CPU per operation is user + sys of this process (the client; the origin runs in another process) per request or handshake, median over the rounds, with the baseline's CPU per operation over the client's in brackets (> 1 = less CPU than the baseline).",
     '',
   )
   parts.push(
@@ -308,6 +308,10 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
   }
   section('## 1. Hot small requests (1 KB)', ['hot-seq', 'hot-c16'])
   section('## 2. Tiles (256 KB, concurrency 8)', ['tiles-c8'])
+  section('## 2b. HTTP/2 origin: hot requests and tiles', ['h2-hot-c16', 'h2-tiles-c8'], (s) => [
+    '',
+    `Ratios in this section are against ${s.result.baseline}: undici's own HTTP/2 client over node:tls on the same h2 origin. hotconn speaks h2 through node:http2 over its TlsSocket (ALPN h2 from the chrome profile).`,
+  ])
   section(
     '## 3. Cold: a new connection (full TLS 1.3 handshake) per request',
     ['cold-x25519', 'cold-x25519mlkem768'],
