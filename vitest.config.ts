@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^hotconn$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }] },
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/interop/**', 'test/conformance/**'],
+    exclude: ['test/interop/**', 'test/conformance/**', 'test/package/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -30,6 +30,7 @@ import {
   TILE_FLAG_OPTIONS,
   tileSourceFromFlags,
 } from './tile-flags.js'
+import { enqueueCommand, workerCommand } from './tile-fleet.js'
 import { formatTileSummary } from './tile-summary.js'
 
 const HELP = `Usage: hotconn tiles <template> (--bbox w,s,e,n --zoom Z0-Z1 | --list FILE) --out DIR [options]
@@ -37,6 +38,7 @@ const HELP = `Usage: hotconn tiles <template> (--bbox w,s,e,n --zoom Z0-Z1 | --l
   directory tree (z/x/y.ext) or an MBTiles file. Tiles already stored are skipped, so an
   interrupted run continues where it stopped. Template placeholders: {z} {x} {y} {-y} (TMS row)
   {q} (quadkey) {s} (subdomain).
+  Fleet mode on Redis: 'hotconn tiles enqueue --help' and 'hotconn tiles worker --help'.
 
 Options:
 ${TILE_FLAG_HELP}  --report                  write reports/tiles-<host>.md with charts and a mosaic
@@ -64,6 +66,8 @@ const OPTIONS = {
 } as const
 
 async function run(argv: string[], io: CliIO): Promise<number> {
+  if (argv[0] === 'enqueue') return enqueueCommand(argv.slice(1), io)
+  if (argv[0] === 'worker') return workerCommand(argv.slice(1), io)
   const { values, positionals } = parseFlags(argv, OPTIONS, HELP)
   if (values.help) {
     io.stdout.write(HELP)

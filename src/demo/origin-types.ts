@@ -1,6 +1,6 @@
 /** The public shapes of the embedded demo origin (see origin.ts). */
 import type { DnsServer } from './dns-server.js'
-import type { TestKeyType } from '../testing/pki.js'
+import type { TestKeyType } from '../testing/key-type.js'
 
 export interface DemoOriginOptions {
   /** Addresses to serve on, one server each (default 127.0.0.2 … 127.0.0.5). */

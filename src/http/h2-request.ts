@@ -205,11 +205,18 @@ export class H2Request {
     this.#handler.onResponseEnd(this.#controller, responseFields(this.#trailers) as UndiciHeaders)
   }
 
-  /** Fails the request for a stream that ended without a complete response; a failure before any response counts against HTTP/2 on this IP. */
+  /**
+   * Fails the request for a stream that ended without a complete response. A failure before any
+   * response counts against HTTP/2 on this IP, unless the server reset the stream on a live
+   * connection: that RST_STREAM is its answer to this request, not a sign that HTTP/2 fails here
+   * (only HTTP_1_1_REQUIRED, RFC 9113 §7, asks for HTTP/1.1).
+   */
   #failStream(cause: Error | undefined): void {
     const err = this.#streamError(cause)
+    const code = this.#stream?.rstCode
+    const answered = code !== undefined && code !== h2c.NGHTTP2_HTTP_1_1_REQUIRED && this.#host.connectionError === null
     const h2Failure =
-      this.#state === 'sent' && !isUnprocessed(err) && this.#stream?.rstCode !== h2c.NGHTTP2_CANCEL ? err : undefined
+      this.#state === 'sent' && !isUnprocessed(err) && code !== h2c.NGHTTP2_CANCEL && !answered ? err : undefined
     this.#fail(err, h2Failure)
   }
 

@@ -93,6 +93,11 @@ export class Blacklist {
     return record
   }
 
+  /** Blacklists `key` with a record decided elsewhere (another process's pool). */
+  impose(key: string, record: BlacklistRecord): void {
+    this.#entries.set(key, { strikes: this.#threshold, record: { ...record } })
+  }
+
   /** A success on `key`: its strikes start over. */
   success(key: string): void {
     const e = this.#entries.get(key)

@@ -169,6 +169,17 @@ export class IpStates {
     this.#events.readmitted(ip)
   }
 
+  /**
+   * Blacklists `ip` on another's word (a fleet's shared view: another process's pool blacklisted it)
+   * until `record.until`; then it is probed like any expired IP. No-op when already blacklisted,
+   * when the record has expired, or once stopped.
+   */
+  impose(ip: IpEntry, record: BlacklistRecord): void {
+    if (this.#stopped || ip.state === 'blacklisted' || record.until <= Date.now()) return
+    this.blacklist.impose(ip.blameKey, record)
+    this.#blacklist(ip, record)
+  }
+
   /** The re-probe of `ip` failed: blacklisted again for the ttl. */
   probeFailed(ip: IpEntry, reason: string): void {
     if (ip.state !== 'probing' || this.#stopped) return

@@ -238,6 +238,20 @@ export class HotConnPool extends FetchDispatcherBase {
     this.#manager.borrower.requite(conn, { reusable: alive, internal: true })
   }
 
+  /**
+   * Blacklists `ip` of `origin` until `until` (epoch ms) on another's word, e.g. a fleet's shared
+   * view of the host: its idle connections close, requests go to the other IPs, and after `until`
+   * it is re-probed as usual. Blacklistings of this pool are published on `hotconn:pool:blacklist`.
+   * @returns false when the pool does not know `ip` for `origin` (not resolved yet) or the time has passed.
+   */
+  blacklistIp(origin: string | URL, ip: string, record: { until: number; reason: string }): boolean {
+    if (this.#closing !== null) return false
+    const entry = this.#manager.host(origin).list.find((i) => i.address === ip)
+    if (entry === undefined || record.until <= Date.now()) return false
+    this.#manager.ips.impose(entry, record)
+    return true
+  }
+
   /** Per host and per IP: connections by state, handshakes, requests, reuse rate, p50/p99, failures, blacklist. */
   stats(): PoolStats {
     return poolStats(this.#manager.ledger, this.#manager.ips, this.#manager.identityOf(undefined))

@@ -26,6 +26,7 @@ import {
   type ExtensionSpec,
 } from './pki-extensions.js'
 
+import type { TestKeyType } from './key-type.js'
 export type { CertificateOverrides, ExtraAltName, NameConstraintsSpec } from './pki-extensions.js'
 
 const { asn1, pki } = forge
@@ -36,23 +37,7 @@ const forgeUntyped = forge as unknown as {
   pki: { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }
 }
 
-/**
- * Key algorithms the test PKI can generate. `rsa-pss` is an RSASSA-PSS key (RFC 4055), SHA-256, salt 32.
- * `ml-dsa-65` (FIPS 204) needs a Node.js with ML-DSA in node:crypto (>= 24.7). `rsa-1024`, `rsa-2052`,
- * `ecdsa-p192` and `dsa` are keys the web PKI forbids (BR §6.1.5), for negative tests; `dsa` signs nothing.
- */
-export type TestKeyType =
-  | 'rsa'
-  | 'ecdsa-p256'
-  | 'ecdsa-p384'
-  | 'ecdsa-p521'
-  | 'ed25519'
-  | 'rsa-pss'
-  | 'ml-dsa-65'
-  | 'rsa-1024'
-  | 'rsa-2052'
-  | 'ecdsa-p192'
-  | 'dsa'
+export type { TestKeyType } from './key-type.js'
 
 /** RFC 5280 §4.2.1.3 key usage bit names. */
 export type KeyUsageName =

@@ -4,7 +4,7 @@
  * store. Every outcome is counted in RunStats and reported to the observer.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fetch, type Dispatcher } from 'undici'
+import { interceptors, request, type Dispatcher } from 'undici'
 import { errorCode } from '../util/error-code.js'
 import { checkContent, type ContentCheckOptions } from './content.js'
 import type { TileCoord } from './coords.js'
@@ -29,6 +29,8 @@ export interface TileOutcome {
 export interface TileObserver {
   /** A run of `total` tiles starts. */
   start?(total: number): void
+  /** A request for `tile` is about to be sent (every attempt). */
+  request?(tile: TileCoord): void
   response?(host: string, status: number | undefined, code: string | undefined, ms: number, bytes: number): void
   tile?(outcome: TileOutcome): void
   retry?(host: string): void
@@ -58,9 +60,12 @@ interface Attempt {
 
 export class TileFetcher {
   readonly #d: FetcherDeps
+  /** The pool, following redirects (at most 5) and decoding content-encodings, as fetch() does. */
+  readonly #dispatcher: Dispatcher
 
   constructor(deps: FetcherDeps) {
     this.#d = deps
+    this.#dispatcher = deps.dispatcher.compose(interceptors.redirect({ maxRedirections: 5 }), interceptors.decompress())
   }
 
   /** Fetches and stores one tile; never throws but for the store's errors and an abort. */
@@ -75,6 +80,7 @@ export class TileFetcher {
       attempt++
       d.signal.throwIfAborted()
       await d.budget.take(host, d.signal)
+      for (const o of d.observers) o.request?.(tile)
       last = await this.#attempt(url, host)
       if (last.body !== undefined) {
         const result = await d.store.put(tile, last.body)
@@ -97,18 +103,16 @@ export class TileFetcher {
     const d = this.#d
     const sent = performance.now()
     try {
-      const res = await fetch(url, { dispatcher: d.dispatcher, headers: d.headers, signal: d.signal })
+      // undici's Dispatcher API, not fetch(): the same request on the wire for a fraction of fetch's work
+      // (no WHATWG Request, Headers and streams per tile).
+      const res = await request(url, { dispatcher: this.#dispatcher, headers: d.headers, signal: d.signal })
       const body = await readBounded(res, d.maxBytes)
       const ms = performance.now() - sent
-      d.stats.response(res.status, undefined, ms, body.length)
-      for (const o of d.observers) o.response?.(host, res.status, undefined, ms, body.length)
-      const result: AttemptResult = {
-        kind: 'status',
-        status: res.status,
-        retryAfter: res.headers.get('retry-after') ?? undefined,
-      }
-      if (res.status < 200 || res.status > 299) return { result, reason: `HTTP ${res.status}` }
-      const bad = checkContent(res.headers.get('content-type'), body, d.check)
+      d.stats.response(res.statusCode, undefined, ms, body.length)
+      for (const o of d.observers) o.response?.(host, res.statusCode, undefined, ms, body.length)
+      const result: AttemptResult = { kind: 'status', status: res.statusCode, retryAfter: header(res, 'retry-after') }
+      if (res.statusCode < 200 || res.statusCode > 299) return { result, reason: `HTTP ${res.statusCode}` }
+      const bad = checkContent(header(res, 'content-type') ?? null, body, d.check)
       return bad === undefined ? { result, body, reason: '' } : { result: { kind: 'bad_content' }, reason: bad }
     } catch (err) {
       if (d.signal.aborted) throw d.signal.reason
@@ -126,22 +130,32 @@ export class TileFetcher {
   }
 }
 
-/** The body, or an error with code ERR_HTTP once it passes `max` bytes (the rest is not read). */
-async function readBounded(res: Response | Awaited<ReturnType<typeof fetch>>, max: number): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? NaN)
+type Response = Dispatcher.ResponseData
+
+/** A response header's value (the first one when repeated). */
+function header(res: Response, name: string): string | undefined {
+  const v = res.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+/** The body, or an error with code ERR_TILE_TOO_LARGE once it passes `max` bytes (the rest is not read). */
+async function readBounded(res: Response, max: number): Promise<Buffer> {
+  const declared = Number(header(res, 'content-length') ?? NaN)
   if (declared > max) {
-    await res.body?.cancel()
+    res.body.destroy()
     throw Object.assign(new Error(`body of ${declared} bytes is over the limit of ${max}`), {
       code: 'ERR_TILE_TOO_LARGE',
     })
   }
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of res.body ?? []) {
-    size += (chunk as Uint8Array).length
-    if (size > max)
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length
+    if (size > max) {
+      res.body.destroy()
       throw Object.assign(new Error(`body over the limit of ${max} bytes`), { code: 'ERR_TILE_TOO_LARGE' })
-    chunks.push(Buffer.from(chunk as Uint8Array))
+    }
+    chunks.push(chunk as Buffer)
   }
-  return Buffer.concat(chunks)
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
 }

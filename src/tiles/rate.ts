@@ -5,6 +5,10 @@
  * burst at a window edge, as fixed-window counters allow), which is what a server's rate limit
  * measures. `LocalBudget` keeps the slots in memory; the fleet's Redis budget runs the same
  * reservation in Redis so that every worker draws from one budget.
+ *
+ * A request whose wait ended more than LATE_MS after its slot (the process was busy or
+ * descheduled) gives the slot up and reserves another, at most MAX_FORFEITS times: sent late, it
+ * would go out together with the requests of the slots after it, a burst above the rate.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { InvalidArgumentError } from '../errors.js'
@@ -18,6 +22,25 @@ export interface RequestBudget {
   take(host: string, signal?: AbortSignal): Promise<void>
   /** Releases timers and connections. */
   close(): Promise<void>
+}
+
+/** How late (ms) a request may leave after its slot. */
+export const LATE_MS = 50
+/** Slots one request gives up at most before it leaves late. */
+export const MAX_FORFEITS = 8
+
+/**
+ * Waits for slots from `reserve` (which returns the wait in ms) until one is met within LATE_MS.
+ * Rejects with the signal's reason when `signal` aborts first.
+ */
+export async function waitForSlot(reserve: () => Promise<number> | number, signal?: AbortSignal): Promise<void> {
+  for (let forfeits = 0; ; forfeits++) {
+    const wait = await reserve()
+    if (wait <= 0) return
+    const due = performance.now() + wait
+    await sleep(wait, undefined, signal === undefined ? {} : { signal })
+    if (performance.now() - due <= LATE_MS || forfeits === MAX_FORFEITS) return
+  }
 }
 
 /** A budget with no limit. */
@@ -41,11 +64,13 @@ export class LocalBudget implements RequestBudget {
     this.#intervalMs = 1000 / perSecond
   }
 
-  async take(host: string, signal?: AbortSignal): Promise<void> {
-    const now = performance.now()
-    const { slot, tat } = gcraReserve(this.#tat.get(host) ?? now, now, this.#intervalMs)
-    this.#tat.set(host, tat)
-    if (slot > now) await sleep(slot - now, undefined, signal === undefined ? {} : { signal })
+  take(host: string, signal?: AbortSignal): Promise<void> {
+    return waitForSlot(() => {
+      const now = performance.now()
+      const { slot, tat } = gcraReserve(this.#tat.get(host) ?? now, now, this.#intervalMs)
+      this.#tat.set(host, tat)
+      return slot - now
+    }, signal)
   }
 
   async close(): Promise<void> {}

@@ -106,9 +106,9 @@ export class TlsClientConnection {
     this.guard(() => this.handshake.start())
   }
 
-  /** Feeds bytes from the transport. Never throws: errors go to `events.error`. */
+  /** Feeds bytes from the transport. Never throws: errors go to `events.error`. Ignored after close_notify. */
   receive(chunk: Buffer): void {
-    if (this.dead) return
+    if (this.dead || this.peerClosedFlag) return
     this.records.push(chunk)
     this.pump()
   }

@@ -95,10 +95,17 @@ export class TlsAlertError extends TlsError {
   }
 }
 
-/** The transport ended without close_notify (RFC 8446 §6.1): the data may be truncated. */
+/**
+ * The transport ended without close_notify (RFC 8446 §6.1) after the handshake: a FIN, a TCP reset
+ * (ECONNRESET, in `cause`) or a transport closed under the connection. The data received may be
+ * truncated: a response delimited by the connection's end is incomplete.
+ */
 export class TlsTruncatedError extends TlsError {
-  constructor(message = 'connection closed without close_notify (RFC 8446 §6.1); the data received may be truncated') {
-    super('ERR_TLS_TRUNCATED', 'truncated', message, undefined)
+  constructor(
+    message = 'connection closed without close_notify (RFC 8446 §6.1); the data received may be truncated',
+    options?: { cause?: unknown },
+  ) {
+    super('ERR_TLS_TRUNCATED', 'truncated', message, undefined, options)
   }
 }
 

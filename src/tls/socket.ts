@@ -2,6 +2,13 @@
  * TlsSocket: a Duplex of application data over hotconn's TLS client, shaped like node:tls's
  * TLSSocket where undici and node:http2 look (alpnProtocol, ref/unref, remoteAddress, setNoDelay,
  * getPeerCertificate, getProtocol, getCipher). Writing ends with close_notify on `end()`.
+ *
+ * End of stream, as node:net delivers it: after the handshake, the connection's end (close_notify:
+ * `'end'`; anything else: `'error'`) reaches the reader after every byte already pushed, in a later
+ * tick (end-of-stream.ts). A FIN, a TCP reset or a transport closed without close_notify is `TlsTruncatedError`
+ * (RFC 8446 §6.1). Once the transport is gone, writes are dropped: the failure is the reader's.
+ * The transport is any Duplex (a TCP socket, a proxy tunnel); the socket uses only its stream
+ * events and, when present, node:net's ref/unref, setNoDelay, setKeepAlive, setTimeout and addresses.
  */
 import { X509Certificate } from 'node:crypto'
 import type { Socket } from 'node:net'
@@ -9,6 +16,7 @@ import { Duplex } from 'node:stream'
 import { ConnectError } from '../errors.js'
 import { groupName, signatureSchemeName } from './constants.js'
 import { TlsClientConnection } from './connection.js'
+import { EndOfStream } from './end-of-stream.js'
 import { TlsClosedError, TlsTruncatedError } from './errors.js'
 import type {
   ClientHandshakeOptions,
@@ -72,6 +80,8 @@ export class TlsSocket extends Duplex {
   private readonly handshakePromise: Promise<void>
   private transportPaused = false
   private readonly verified: boolean
+  /** How the connection ended after the handshake, delivered to the reader after the data. */
+  private readonly eos = new EndOfStream(this)
 
   /** Resolves when the handshake completes, rejects with the error that ended it. */
   get handshakeComplete(): Promise<void> {
@@ -104,10 +114,11 @@ export class TlsSocket extends Duplex {
           transport.pause()
         }
       },
-      peerClosed: () => this.push(null),
+      peerClosed: () => this.connectionEnded(null),
       error: (err) => {
         rejectHandshake(err)
-        this.destroy(err)
+        if (this.handshakeInfo) this.connectionEnded(err)
+        else this.destroy(err)
       },
       ...(options.keylog ? { keylog: options.keylog } : {}),
       ...(options.onTicket ? { ticket: options.onTicket } : {}),
@@ -116,14 +127,7 @@ export class TlsSocket extends Duplex {
     transport.on('data', (chunk: Buffer) => this.conn.receive(chunk))
     transport.on('end', () => this.onTransportEnd())
     transport.on('error', (err: Error) => this.onTransportError(err))
-    transport.on('close', () => {
-      if (!this.destroyed)
-        this.destroy(
-          this.handshakeInfo
-            ? undefined
-            : new ConnectError('connection closed by the server before the TLS handshake completed'),
-        )
-    })
+    transport.on('close', () => this.onTransportClose())
     transport.on('timeout', () => this.emit('timeout'))
     this.conn.start()
   }
@@ -144,26 +148,60 @@ export class TlsSocket extends Duplex {
   }
 
   private onTransportEnd(): void {
-    if (this.conn.isPeerClosed || this.destroyed) return
+    if (this.destroyed || this.eos.ended) return
     // RFC 8446 §6.1: end of stream without close_notify is a truncation.
-    this.destroy(
-      this.handshakeInfo
-        ? new TlsTruncatedError()
-        : new ConnectError('server closed the connection during the TLS handshake; it may not accept this ClientHello'),
-    )
+    if (this.handshakeInfo) this.connectionEnded(new TlsTruncatedError())
+    else
+      this.destroy(
+        new ConnectError('server closed the connection during the TLS handshake; it may not accept this ClientHello'),
+      )
   }
 
   private onTransportError(err: Error): void {
-    if (this.destroyed) return
+    if (this.destroyed || this.eos.ended) return
     const code = (err as NodeJS.ErrnoException).code
-    this.destroy(
-      this.handshakeInfo
-        ? err
-        : new ConnectError(
-            `cannot connect to ${this.options.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
-            { cause: err },
-          ),
-    )
+    if (!this.handshakeInfo) {
+      this.destroy(
+        new ConnectError(
+          `cannot connect to ${this.options.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
+          { cause: err },
+        ),
+      )
+    } else if (code === 'ECONNRESET') {
+      this.connectionEnded(
+        new TlsTruncatedError(
+          'connection reset (ECONNRESET) without close_notify (RFC 8446 §6.1); the data received may be truncated',
+          { cause: err },
+        ),
+      )
+    } else this.connectionEnded(err)
+  }
+
+  private onTransportClose(): void {
+    if (this.destroyed || this.eos.ended) return
+    if (this.handshakeInfo)
+      this.connectionEnded(
+        new TlsTruncatedError(
+          'transport closed without close_notify (RFC 8446 §6.1); the data received may be truncated',
+        ),
+      )
+    else this.destroy(new ConnectError('connection closed by the server before the TLS handshake completed'))
+  }
+
+  /**
+   * The connection ended after the handshake: `null` for close_notify, else the error. Nothing more
+   * is read (after an error the transport goes at once); the reader gets the end after the data.
+   */
+  private connectionEnded(ending: Error | null): void {
+    if (this.destroyed || this.eos.ended) return
+    if (ending !== null) this.transport.destroy()
+    this.eos.end(ending)
+  }
+
+  override read(size?: number): unknown {
+    const chunk: unknown = super.read(size)
+    this.eos.afterRead(chunk)
+    return chunk
   }
 
   /** Negotiated parameters; undefined until the handshake completes. */
@@ -288,6 +326,12 @@ export class TlsSocket extends Duplex {
       this.handshakePromise.then(() => this.writeChunk(chunk, callback), callback)
       return
     }
+    const transport = this.transport
+    // The transport is gone: the reader gets the connection's end after the data (see the file comment).
+    if (transport.destroyed) {
+      callback()
+      return
+    }
     let ok: boolean
     try {
       ok = this.conn.writeApplicationData(chunk)
@@ -295,8 +339,17 @@ export class TlsSocket extends Duplex {
       callback(err as Error)
       return
     }
-    if (ok) callback()
-    else this.transport.once('drain', () => callback())
+    if (ok || transport.destroyed) {
+      callback()
+      return
+    }
+    const done = (): void => {
+      transport.off('drain', done)
+      transport.off('close', done)
+      callback()
+    }
+    transport.on('drain', done)
+    transport.on('close', done)
   }
 
   override _final(callback: (error?: Error | null) => void): void {

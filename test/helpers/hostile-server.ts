@@ -63,6 +63,10 @@ export type HostileFault =
   | { readonly kind: 'oversized-plaintext'; readonly bytes: number }
   /** After the handshake, some application data, then TCP FIN without close_notify. */
   | { readonly kind: 'truncate' }
+  /** After the handshake, in one TCP write: a good record ("partial "), then one with a flipped ciphertext byte. */
+  | { readonly kind: 'data-then-flip' }
+  /** After the handshake, in one TCP write: "complete", close_notify, then another record ("ignored"); then FIN. */
+  | { readonly kind: 'data-after-close-notify' }
   /** ServerHello, then silence. */
   | { readonly kind: 'stall-after-server-hello' }
   /** EncryptedExtensions carries an extension of this type with an empty body. */
@@ -484,6 +488,22 @@ async function afterHandshake(c: Conn, fault: HostileFault | undefined): Promise
       return c.write(c.seal(ContentType.application_data, Buffer.alloc(fault.bytes, 0x61)))
     case 'truncate':
       c.write(c.seal(ContentType.application_data, Buffer.from('partial ')))
+      return void c.socket.end()
+    case 'data-then-flip':
+      return c.write(
+        Buffer.concat([
+          c.seal(ContentType.application_data, Buffer.from('partial ')),
+          flipByte(c.seal(ContentType.application_data, Buffer.from('tampered')), 5 + 2),
+        ]),
+      )
+    case 'data-after-close-notify':
+      c.write(
+        Buffer.concat([
+          c.seal(ContentType.application_data, Buffer.from('complete')),
+          c.seal(ContentType.alert, Buffer.of(AlertLevel.warning, AlertDescription.close_notify)),
+          c.seal(ContentType.application_data, Buffer.from('ignored')),
+        ]),
+      )
       return void c.socket.end()
   }
   // Echo until the client closes (its close_notify is answered in Conn.route).

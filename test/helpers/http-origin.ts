@@ -43,6 +43,8 @@ export interface HttpOrigin {
   url(path?: string, ip?: string): string
   /** Requests seen per path. */
   readonly hits: Map<string, number>
+  /** TCP connections accepted so far (all IPs). */
+  readonly accepted: number
   /** A pool for this origin: HTTP/2 when `h2`, else HTTP/1.1 only. */
   pool(h2: boolean, options?: HotConnPoolOptions): HotConnPool
   /** undici's Agent over node:tls for this origin (`allowH2` when `h2`). */
@@ -68,9 +70,11 @@ export async function startHttpOrigin(
   const servers: Http2SecureServer[] = []
   const sockets = new Set<Socket>()
   const closers: Array<() => Promise<void>> = []
+  let accepted = 0
   for (const ip of ips) {
     const server = createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem, allowHTTP1: true })
     server.on('connection', (s: Socket) => {
+      accepted++
       sockets.add(s)
       s.once('close', () => sockets.delete(s))
       s.on('error', () => {})
@@ -111,6 +115,9 @@ export async function startHttpOrigin(
     ips,
     caPem: ca.certPem,
     hits,
+    get accepted() {
+      return accepted
+    },
     url: (path = '/', ip?: string) => `https://${ip ?? hostname}:${port}${path}`,
     pool(h2, extra = {}) {
       const p = new HotConnPool({

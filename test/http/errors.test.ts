@@ -8,12 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import * as hotconn from '../../src/index.js'
 import { HOTCONN_ERROR_CODES, HotConnError } from '../../src/errors.js'
-import {
-  BodyTimeoutError,
-  HeadersTimeoutError,
-  ResponseContentLengthMismatchError,
-  SocketError,
-} from '../../src/http/errors.js'
+import { BodyTimeoutError, HeadersTimeoutError, ResponseContentLengthMismatchError } from '../../src/http/errors.js'
 import { TlsTruncatedError } from '../../src/tls/errors.js'
 import { startHttpOrigin, type HttpOrigin } from '../helpers/http-origin.js'
 
@@ -80,7 +75,8 @@ const cases: Array<[string, string, abstract new (...a: never[]) => Error, strin
     undiciErrors.HeadersTimeoutError,
   ],
   ['body timeout', '/stall-body', BodyTimeoutError, 'UND_ERR_BODY_TIMEOUT', undiciErrors.BodyTimeoutError],
-  ['TCP reset mid-body', '/reset', SocketError, 'UND_ERR_SOCKET', undiciErrors.SocketError],
+  // After the handshake a reset without close_notify is a truncation, like a FIN (RFC 8446 §6.1).
+  ['TCP reset mid-body', '/reset', TlsTruncatedError, 'ERR_TLS_TRUNCATED', undefined],
   ['FIN without close_notify mid-body', '/cut', TlsTruncatedError, 'ERR_TLS_TRUNCATED', undefined],
   [
     'body shorter than content-length',

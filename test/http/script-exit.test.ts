@@ -14,6 +14,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 function runScript(
   origin: DemoOrigin,
+  end: 'close' | 'destroy',
 ): Promise<{ code: number | string | null; ms: number; out: string; err: string }> {
   const env = {
     ...process.env,
@@ -22,6 +23,7 @@ function runScript(
       ca: origin.caPem,
       dns: `127.0.0.1:${origin.dns?.port}`,
     }),
+    HOTCONN_TEST_END: end,
   }
   const started = performance.now()
   const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
@@ -55,16 +57,20 @@ describe.each([
     await origin.close()
   })
 
-  it('exits on its own with code 0 within 10 s after await pool.close()', async () => {
-    const r = await runScript(origin)
-    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' })
-    const lines = r.out.trim().split('\n')
-    expect(lines.slice(0, 3).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
-      '200 2048',
-      '200 2048',
-      '200 2048',
-    ])
-    expect(lines[3]).toBe('closed')
-    expect(r.ms).toBeLessThan(10_000)
-  }, 30_000)
+  it.each(['close', 'destroy'] as const)(
+    'exits on its own with code 0 within 10 s after await pool.%s()',
+    async (end) => {
+      const r = await runScript(origin, end)
+      expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' })
+      const lines = r.out.trim().split('\n')
+      expect(lines.slice(0, 3).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+        '200 2048',
+        '200 2048',
+        '200 2048',
+      ])
+      expect(lines[3]).toBe('closed')
+      expect(r.ms).toBeLessThan(10_000)
+    },
+    30_000,
+  )
 })
