@@ -259,6 +259,22 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
       times(r.memory.heapRatio.pairedMedian),
       `${times(r.memory.heapRatio.pairedMin)} – ${times(r.memory.heapRatio.pairedMax)}`,
     ])
+    const hx = r.memory.heapExternalRatio
+    if (hx)
+      sumRows.push([
+        `Heap + external per idle connection (bytes, lower is better)`,
+        `${HOTCONN} vs node:tls`,
+        times(hx.pairedMedian),
+        `${times(hx.pairedMin)} – ${times(hx.pairedMax)}`,
+      ])
+    const hu = r.memory.heapExternalVsUndici
+    if (hu)
+      sumRows.push([
+        `Heap + external per idle connection (bytes, lower is better)`,
+        `${HOTCONN} vs undici Agent + node:tls`,
+        times(hu.pairedMedian),
+        `${times(hu.pairedMin)} – ${times(hu.pairedMax)}`,
+      ])
   }
   pad(sumRows, loadRows)
   parts.push(
@@ -438,10 +454,16 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
           'external + ArrayBuffer bytes per conn',
           'RSS bytes per conn',
         ],
-        [row('hotconn (HotConnPool.warmup)', mm.hotconn), row('node:tls (tls.connect, 16 at a time)', mm.nodeTls)],
+        [
+          row('hotconn (HotConnPool.warmup)', mm.hotconn),
+          row('node:tls (tls.connect, 16 at a time)', mm.nodeTls),
+          ...(mm.undiciPooled && mm.undiciPooled.length > 0
+            ? [row('undici Agent + node:tls (idle keep-alive after one GET each)', mm.undiciPooled)]
+            : []),
+        ],
       ),
       '',
-      `Mean of ${mm.rounds} round(s), hotconn and node:tls alternating; memory is the difference of process.memoryUsage() after full GCs before and after opening, divided by the count. hotconn / node:tls: warm-up speed ${times(mm.warmupRatio.pairedMedian)}, heap per connection ${times(mm.heapRatio.pairedMedian)}, RSS per connection ${times(mm.rssRatio.pairedMedian)}. node:tls keeps most of a connection's state in OpenSSL's C heap (RSS, not V8 heap); hotconn keeps it in JS objects, so compare RSS as well as heap. Warm-up concurrency ${mm.concurrency} on both sides (HotConnPool's default warmupConcurrency), ${mm.connections / mm.ips} connections per IP.`,
+      `Mean of ${mm.rounds} round(s), hotconn and node:tls alternating; memory is the difference of process.memoryUsage() after full GCs before and after opening, divided by the count. hotconn / node:tls: warm-up speed ${times(mm.warmupRatio.pairedMedian)}, heap per connection ${times(mm.heapRatio.pairedMedian)}, RSS per connection ${times(mm.rssRatio.pairedMedian)}. node:tls keeps most of a connection's state in OpenSSL's C heap (RSS, not V8 heap); hotconn keeps it in JS objects, so compare RSS as well as heap. Warm-up concurrency ${mm.concurrency} on both sides (HotConnPool's default warmupConcurrency), ${mm.connections / mm.ips} connections per IP.${mm.heapExternalRatio ? ` Heap + external per connection: hotconn / node:tls ${times(mm.heapExternalRatio.pairedMedian)}` : ''}${mm.heapExternalVsUndici ? `, hotconn / undici Agent ${times(mm.heapExternalVsUndici.pairedMedian)} (the undici row is a pooled connection as a user of undici holds it: a TLSSocket plus its undici Client; its warm-up time includes one GET per connection and is not compared).` : ''}`,
       '',
     )
   } else if (r.memorySkipped) parts.push(`**Heap / warm-up skipped**: ${r.memorySkipped}`, '')
