@@ -9,8 +9,9 @@ import { Client, type Dispatcher } from 'undici'
 import type { HeaderTemplate } from '../fingerprint/http.js'
 import { SocketError } from './errors.js'
 import { flatHeaders, headerPairs, mergeDefaultHeaders, withoutFetchDefaults } from './headers.js'
-import { headLayout, rewriteHeadsOn } from './h1-head.js'
+import { headLayout, rewriteHeadsOn, type HeadLayout } from './h1-head.js'
 import type { PooledChannel } from './pooled-channel.js'
+import { wirePlanOf } from './request-headers.js'
 
 export interface HttpChannelOptions {
   /** Origin the Client speaks for, `https://host[:port]`; gives the Host header. */
@@ -22,9 +23,9 @@ export interface HttpChannelOptions {
   /** Deadline between two body chunks (ms). Default 300 000 (undici's). */
   bodyTimeoutMs?: number
   /**
-   * The profile's default HTTP/1.1 headers, merged into every request (see mergeDefaultHeaders).
-   * When the template places `Host` and `Connection`, every request head is laid out like the
-   * browser's (src/http/h1-head.ts).
+   * The profile's default HTTP/1.1 headers, merged into every request that carries no plan of its
+   * own (see mergeDefaultHeaders and request-headers.ts). When the template places `Host` and
+   * `Connection`, the request head is laid out like the browser's (src/http/h1-head.ts).
    */
   defaultHeaders?: HeaderTemplate
 }
@@ -44,6 +45,9 @@ export class HttpChannel implements PooledChannel {
   #options: HttpChannelOptions
   #handedOut = false
   #stopRewriting: (() => void) | null = null
+  /** Layout of the request being sent (one at a time: pipelining 1). */
+  #layout: HeadLayout | undefined
+  readonly #defaultLayout: HeadLayout | undefined
   #unwatch: (() => void) | null
   readonly #onDead: () => void
 
@@ -56,6 +60,7 @@ export class HttpChannel implements PooledChannel {
     this.#options = options
     this.#onDead = onDead
     this.#unwatch = watchUnattached(socket, onDead)
+    this.#defaultLayout = options.defaultHeaders && headLayout(options.defaultHeaders)
   }
 
   /** Stops watching the socket while its borrower reads and writes it raw. */
@@ -83,26 +88,21 @@ export class HttpChannel implements PooledChannel {
     return !s.destroyed && s.writable && !s.readableEnded && !s.writableEnded
   }
 
-  /** The Client pinned to this socket (with the default headers merged in), created on first use. */
+  /**
+   * The Client pinned to this socket, created on first use; each request's fields are merged with
+   * its plan's HTTP/1.1 template (or the channel's default one) and its head laid out to match.
+   */
   get client(): Dispatcher {
     if (this.#dispatcher === null) {
-      const client = this.#undiciClient()
-      const template = this.#options.defaultHeaders
-      this.#dispatcher =
-        template === undefined || template.length === 0
-          ? client
-          : client.compose(
-              (dispatch) => (opts, handler) =>
-                dispatch(
-                  {
-                    ...opts,
-                    headers: flatHeaders(
-                      mergeDefaultHeaders(withoutFetchDefaults(headerPairs(opts.headers)), template),
-                    ),
-                  },
-                  handler,
-                ),
-            )
+      const fallback = this.#options.defaultHeaders
+      this.#dispatcher = this.#undiciClient().compose((dispatch) => (opts, handler) => {
+        const plan = wirePlanOf(opts)
+        const template = plan?.h1 ?? fallback
+        this.#layout = plan !== undefined ? plan.layout : this.#defaultLayout
+        if (template === undefined || template.length === 0) return dispatch(opts, handler)
+        const fields = mergeDefaultHeaders(withoutFetchDefaults(headerPairs(opts.headers)), template)
+        return dispatch({ ...opts, headers: flatHeaders(fields) }, handler)
+      })
     }
     return this.#dispatcher
   }
@@ -127,8 +127,7 @@ export class HttpChannel implements PooledChannel {
               return
             }
             this.#handedOut = true
-            const layout = this.#options.defaultHeaders && headLayout(this.#options.defaultHeaders)
-            if (layout) this.#stopRewriting = rewriteHeadsOn(socket, layout)
+            this.#stopRewriting = rewriteHeadsOn(socket, () => this.#layout)
             // undici types the callback with net.Socket; any connected Duplex works in undici 7.
             cb(null, socket as unknown as TLSSocket)
           })

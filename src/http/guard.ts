@@ -24,6 +24,11 @@ export class GuardedHandler implements Dispatcher.DispatchHandler {
     this.#h = handler
   }
 
+  /** The handler this guard wraps (the user's, or its adapter for a legacy handler). */
+  get inner(): Dispatcher.DispatchHandler {
+    return this.#h
+  }
+
   /** Whether the request ended (onResponseEnd or onResponseError delivered). */
   get settled(): boolean {
     return this.#settled

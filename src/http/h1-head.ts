@@ -64,14 +64,16 @@ export function rewriteRequestHead(head: string, layout: HeadLayout): string {
 
 /**
  * Rewrites every request head written to `socket` from now on (the socket must belong to one
- * HTTP/1.1 client). Returns a function that stops it.
+ * HTTP/1.1 client, one request at a time) with the layout `layout()` gives for the request being
+ * written (none: the head goes as undici wrote it). Returns a function that stops it.
  */
-export function rewriteHeadsOn(socket: Duplex, layout: HeadLayout): () => void {
+export function rewriteHeadsOn(socket: Duplex, layout: () => HeadLayout | undefined): () => void {
   const original = socket.write
   const patched = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {
+    const current = isRequestHead(chunk) ? layout() : undefined
     return (original as (...a: unknown[]) => boolean).call(
       this,
-      isRequestHead(chunk) ? rewriteRequestHead(chunk, layout) : chunk,
+      current !== undefined ? rewriteRequestHead(chunk as string, current) : chunk,
       ...rest,
     )
   }

@@ -22,13 +22,14 @@ import { H2Shaper, localHttp2Settings } from './h2/shaper.js'
 import { h2RequestHead, hasBody } from './h2-headers.js'
 import { H2Request, type H2StreamHost } from './h2-request.js'
 import type { PooledChannel } from './pooled-channel.js'
+import { wirePlanOf } from './request-headers.js'
 
 export interface H2ChannelOptions {
   /** `https://host[:port]`; gives `:authority`. */
   origin: string
   /** The profile's HTTP/2 first flight. */
   fingerprint: Http2Fingerprint
-  /** The profile's default HTTP/2 headers for `kind`, merged into every request; none if omitted. */
+  /** The profile's default HTTP/2 headers for `kind`, merged into every request without a plan of its own (request-headers.ts); none if omitted. */
   defaultHeaders?: HeaderTemplate
   /** Request kind for the HEADERS weight when a request has no `priority` header. Default 'image'. */
   kind?: RequestKind
@@ -214,9 +215,11 @@ export class H2Channel implements PooledChannel, H2StreamHost {
 
   openStream(opts: Dispatcher.DispatchOptions, request: H2Request): ClientHttp2Stream {
     const session = this.#ensureSession()
-    const head = h2RequestHead(opts, this.#authority, this.#options.fingerprint, this.#options.defaultHeaders)
+    const plan = wirePlanOf(opts)
+    const template = plan !== undefined ? plan.h2 : this.#options.defaultHeaders
+    const head = h2RequestHead(opts, this.#authority, this.#options.fingerprint, template)
     const fp = this.#options.fingerprint
-    const prio = headersPriority(fp.priority, this.#options.kind ?? 'image', head.priority)
+    const prio = headersPriority(fp.priority, plan?.destination ?? this.#options.kind ?? 'image', head.priority)
     const options: ClientSessionRequestOptions & { parent?: number } = {
       endStream: !hasBody(opts.body),
       weight: prio.weight,

@@ -8,7 +8,8 @@
  */
 import type { ProfileName } from '../config/index.js'
 import { InvalidArgumentError } from '../errors.js'
-import { IDENTITY_REFS, isIdentityRef, resolveIdentityName } from '../fingerprint/identity/table.js'
+import { IDENTITY_REFS, getIdentity, isIdentityRef, resolveIdentityName } from '../fingerprint/identity/table.js'
+import { headerPlanner, type HeaderPlanner } from '../http/request-headers.js'
 import type { BlacklistRecord } from './blacklist.js'
 import { Borrower } from './borrow.js'
 import { Dialer, type DialerEvents } from './dialer.js'
@@ -92,6 +93,15 @@ export class ConnectionManager {
    */
   host(origin: string | URL, identity?: string): HostEntry {
     return this.ledger.host(origin, this.identityOf(identity))
+  }
+
+  /** The header planner of `host`'s identity, with the pool's default destination (`[http2] default_headers`). */
+  headerPlanner(host: HostEntry): HeaderPlanner {
+    const kind = this.options.config.http2.defaultHeaders
+    return headerPlanner(
+      getIdentity(host.identity),
+      kind === 'none' ? undefined : kind === 'navigation' ? 'document' : kind,
+    )
   }
 
   /** The identity name `ref` stands for (default: the pool's). Throws InvalidArgumentError for an unknown name. */

@@ -15,6 +15,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
 import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
+import { prepareRequest, type IdentityDispatchOptions } from '../http/request-headers.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
 import { PoolClosedError } from './errors.js'
 import { channels, publish } from './events.js'
@@ -25,11 +26,14 @@ import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
 import { FetchDispatcherBase, type AnyInterceptor, type FetchDispatcher } from './fetch-dispatcher.js'
 
-/** undici's dispatch options plus the identity a request goes out as. */
-export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions {
+/** undici's dispatch options plus the identity a request goes out as and its Fetch destination. */
+export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions, IdentityDispatchOptions {
   /** Identity name or alias (`firefox-153-linux`, `chrome-latest-android`); default config.tls.profile. */
   identity?: ProfileName
 }
+
+/** What `forRequests()` sets on every request that does not set it itself. */
+export type RequestDefaults = Pick<HotConnDispatchOptions, 'identity' | 'destination'>
 
 /**
  * An undici Dispatcher over pools of hot TLS connections to every IP of each host it is asked for.
@@ -107,12 +111,15 @@ export class HotConnPool extends FetchDispatcherBase {
   protected dispatchNow(opts: Dispatcher.DispatchOptions, handler: GuardedHandler): boolean {
     if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
     const host = this.#manager.host(opts.origin, (opts as HotConnDispatchOptions).identity)
+    opts = prepareRequest(opts, this.#manager.headerPlanner(host), handler.inner)
     // The request event is published in the caller's async context (the CLI attributes it with AsyncLocalStorage).
     const scope = channels.request.hasSubscribers ? new AsyncResource('hotconn:request') : null
     const request: PooledRequest = new PooledRequest(opts, handler, {
       acquire: (signal, mode, avoidIp) => this.#lease(host, opts, signal, mode, avoidIp, scope),
       maxRetries: this.#maxRetries,
       servername: host.hostname,
+      headersTimeoutMs: this.config.pool.headersTimeoutMs,
+      bodyTimeoutMs: this.config.pool.bodyTimeoutMs,
       onSettled: () => this.#requests.delete(request),
     })
     this.#requests.add(request)
@@ -185,13 +192,30 @@ export class HotConnPool extends FetchDispatcherBase {
    * @throws InvalidArgumentError for an unknown identity.
    */
   forIdentity(identity: ProfileName): FetchDispatcher {
-    const name = this.#manager.identityOf(identity)
-    const withIdentity: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
-      dispatch(
-        { ...opts, identity: (opts as HotConnDispatchOptions).identity ?? name } as HotConnDispatchOptions,
+    return this.forRequests({ identity })
+  }
+
+  /**
+   * A dispatcher that sets `defaults` (identity, Fetch destination) on every request that does not
+   * set them itself, for fetch(), which passes no dispatch options of its own:
+   * `fetch(url, { dispatcher: pool.forRequests({ destination: 'document' }) })`. It shares the pool.
+   * @throws InvalidArgumentError for an unknown identity.
+   */
+  forRequests(defaults: RequestDefaults): FetchDispatcher {
+    const identity = defaults.identity === undefined ? undefined : this.#manager.identityOf(defaults.identity)
+    const destination = defaults.destination
+    const withDefaults: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+      const o = opts as HotConnDispatchOptions
+      return dispatch(
+        {
+          ...opts,
+          ...(identity !== undefined && o.identity === undefined ? { identity } : {}),
+          ...(destination !== undefined && o.destination === undefined ? { destination } : {}),
+        } as HotConnDispatchOptions,
         handler,
       )
-    return this.compose(withIdentity)
+    }
+    return this.compose(withDefaults)
   }
 
   /**

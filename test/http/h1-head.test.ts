@@ -71,7 +71,8 @@ describe('HTTP/1.1 heads through the pool vs the captures', () => {
       try {
         const before = rec.connections.length
         const origin = `https://127.0.0.1:${rec.port}`
-        const headers = c.kind === 'image' ? { referer: 'https://tiles.test/' } : {}
+        // The captured image is same-origin (Sec-Fetch-Site: same-origin): its page is the target's origin.
+        const headers = c.kind === 'image' ? { referer: `${origin}/` } : {}
         const res = await request(`${origin}${c.path}`, { dispatcher: pool, headers })
         await res.body.dump()
         const conn = rec.connections[before]!

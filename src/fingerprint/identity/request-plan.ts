@@ -2,28 +2,38 @@
  * The header plan of one request: an identity's template for the request's Fetch destination with
  * the contextual fields resolved the way the browser resolves them (WHATWG Fetch, Fetch Metadata
  * Request Headers, Referrer Policy), checked against the captures in `test/fixtures/captures/*-requests/`:
- *  - `sec-fetch-site`: `none` for a navigation without referer (typed URL); otherwise the relation
- *    of the initiator (the referer's origin, or the target's origin when no referer is given) to the
- *    target: `same-origin`, `same-site` (same scheme and registrable domain, Public Suffix List via
- *    tldts) or `cross-site`;
- *  - `referer`: the caller's when given (sent as given: pass what the browser would, e.g. only the
- *    origin for a cross-origin request under `strict-origin-when-cross-origin`); for a subresource
- *    without one, the target's origin + `/` (as a same-origin page at `/` would send); none for a
+ *  - `sec-fetch-site`: `none` for a navigation without referer (typed URL, also after redirects);
+ *    otherwise the least-same relation of the initiator (the referer's origin, or the first URL's
+ *    origin when no referer is given) to every URL of the redirect chain: `same-origin`, `same-site`
+ *    (same scheme and registrable domain, Public Suffix List via tldts) or `cross-site`;
+ *  - `referer`: the caller's when given (sent as given on the first request: pass what the browser
+ *    would, e.g. only the origin for a cross-origin request); after a redirect, the caller's
+ *    referrer under `strict-origin-when-cross-origin` for the new URL; for a subresource without
+ *    one, the first URL's origin + `/` (as a same-origin page at `/` would send); none for a
  *    navigation without one;
  *  - `origin`: per the destination's rule for GET/HEAD (Chromium's fonts always, CORS requests when
- *    cross-origin), always for other methods;
+ *    cross-origin), always for other methods; `null` once a redirect tainted it (Fetch §4.4);
  *  - `sec-fetch-storage-access: none` on cross-site no-cors requests;
- *  - `sec-fetch-user: ?1` on navigations unless `userActivated: false` (a script navigation).
+ *  - `sec-fetch-user: ?1` on navigations unless `userActivated: false` (a script navigation);
+ *  - to a URL that is not potentially trustworthy (plain http to anything but loopback): no
+ *    `sec-fetch-*` and no client hints (Chromium and Gecko send both to secure contexts only), and
+ *    `accept-encoding: gzip, deflate` (Chromium advertises br and zstd over TLS and to localhost
+ *    only; Firefox's `network.http.accept-encoding` for http, `.secure` for https).
  * A caller's `user-agent` must belong to the identity's browser family (see `reconcileUserAgent`).
  */
-import { getDomain } from 'tldts'
 import { IdentityMismatchError, InvalidArgumentError } from '../../errors.js'
 import type { HeaderTemplate } from '../http.js'
 import { chromiumBrands, secChUa, secChUaMobile, secChUaPlatform, type ClientHints } from './client-hints.js'
+import {
+  chainSite,
+  potentiallyTrustworthy,
+  strictOriginWhenCrossOrigin,
+  taintedOrigin,
+  type FetchSite,
+} from './referrer.js'
 import type { Destination, RequestIdentity } from './types.js'
 
-/** Fetch Metadata `Sec-Fetch-Site` values. */
-export type FetchSite = 'none' | 'same-origin' | 'same-site' | 'cross-site'
+export { fetchSite, type FetchSite } from './referrer.js'
 
 /** What the plan depends on besides the identity. */
 export interface RequestContext {
@@ -46,6 +56,11 @@ export interface RequestContext {
   readonly userActivated?: boolean
   /** The caller's `user-agent`, if the caller gave one. */
   readonly userAgent?: string
+  /**
+   * The URLs this request was redirected from, first one first (`url` is where it goes now): the
+   * referer, `sec-fetch-site` and `origin` are then the browser's for a redirected request.
+   */
+  readonly redirects?: readonly (string | URL)[]
 }
 
 /** A request's header plan: templates with every contextual value resolved. */
@@ -73,20 +88,6 @@ function parseUrl(value: string | URL, what: string): URL {
   } catch {
     throw new InvalidArgumentError(`${what} must be an absolute URL, got ${JSON.stringify(String(value))}`)
   }
-}
-
-/** Registrable domain ("site") of a host: eTLD+1, or the host itself for IPs and single labels. */
-function siteOf(host: string): string {
-  const bare = host.startsWith('[') ? host.slice(1, -1) : host
-  return getDomain(bare, { allowPrivateDomains: true }) ?? bare
-}
-
-/** How `initiator` relates to `target` (Fetch Metadata §2.1; schemeful same-site). */
-export function fetchSite(initiator: URL, target: URL): Exclude<FetchSite, 'none'> {
-  if (initiator.origin === target.origin) return 'same-origin'
-  if (initiator.protocol === target.protocol && siteOf(initiator.hostname) === siteOf(target.hostname))
-    return 'same-site'
-  return 'cross-site'
 }
 
 type UaFamily = 'chromium' | 'firefox' | 'safari' | 'other'
@@ -143,6 +144,8 @@ export function reconcileUserAgent(identity: RequestIdentity, ua: string | undef
 }
 
 const HINT_FIELDS = new Set(['sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform'])
+/** Fields browsers send to potentially trustworthy URLs only: Fetch Metadata and client hints. */
+const SECURE_ONLY = /^sec-(?:fetch|ch)-/i
 
 /**
  * Resolves `identity`'s template for `ctx.destination` into the request's plan.
@@ -158,17 +161,28 @@ export function planRequestHeaders(identity: RequestIdentity, ctx: RequestContex
     ctx.referer === undefined || ctx.referer === null || ctx.referer === ''
       ? undefined
       : parseUrl(ctx.referer, 'referer')
+  const chain = [...(ctx.redirects ?? []).map((u) => parseUrl(u, 'redirect URL')), target]
+  const first = chain[0]!
   const from = ctx.initiator !== undefined ? parseUrl(ctx.initiator, 'initiator') : given
   const navigation = ctx.destination === 'document'
-  const referer =
-    given !== undefined ? (ctx.referer as string) : navigation || ctx.referer === null ? undefined : `${target.origin}/`
-  const initiator = from ?? target
-  const site: FetchSite = navigation && from === undefined ? 'none' : fetchSite(initiator, target)
-  const crossOrigin = initiator.origin !== target.origin
+  const redirected = chain.length > 1
+  let referer: string | undefined
+  if (given !== undefined) referer = redirected ? strictOriginWhenCrossOrigin(given, target) : (ctx.referer as string)
+  else if (!navigation && ctx.referer !== null) {
+    const page = new URL(`${first.origin}/`)
+    referer = redirected ? strictOriginWhenCrossOrigin(page, target) : page.href
+  }
+  const initiator = from ?? first
+  const site: FetchSite = navigation && from === undefined ? 'none' : chainSite(initiator, chain)
+  const crossOrigin = chain.some((u) => u.origin !== initiator.origin)
   const sendOrigin =
     (method !== 'GET' && method !== 'HEAD') ||
     dest.origin === 'always' ||
     (dest.origin === 'cross-origin' && crossOrigin)
+  const originValue = taintedOrigin(initiator, chain) ? 'null' : initiator.origin
+  const secure = potentiallyTrustworthy(target)
+  const plainEncoding =
+    target.protocol === 'http:' && (!secure || identity.browser === 'firefox') ? 'gzip, deflate' : undefined
   const hints = reconcileUserAgent(identity, ctx.userAgent)
   const hintValues: Record<string, string> | undefined =
     hints === undefined
@@ -179,26 +193,30 @@ export function planRequestHeaders(identity: RequestIdentity, ctx: RequestContex
           'sec-ch-ua-platform': secChUaPlatform(hints.platform),
         }
   const resolve = (template: HeaderTemplate): HeaderTemplate =>
-    template.map(([name, value]): readonly [string, string | null] => {
-      const n = name.toLowerCase()
-      switch (n) {
-        case 'sec-fetch-site':
-          return [name, site]
-        case 'referer':
-          return [name, referer ?? null]
-        case 'origin':
-          return [name, sendOrigin ? initiator.origin : null]
-        case 'sec-fetch-storage-access':
-          return [name, site === 'cross-site' && dest.mode === 'no-cors' ? 'none' : null]
-        case 'sec-fetch-user':
-          return [name, navigation && ctx.userActivated !== false ? '?1' : null]
-        case 'user-agent':
-          return [name, ctx.userAgent ?? value]
-        default:
-          if (HINT_FIELDS.has(n)) return [name, hintValues === undefined ? null : (hintValues[n] ?? null)]
-          return [name, value]
-      }
-    })
+    (secure ? template : template.filter(([name]) => !SECURE_ONLY.test(name))).map(
+      ([name, value]): readonly [string, string | null] => {
+        const n = name.toLowerCase()
+        switch (n) {
+          case 'sec-fetch-site':
+            return [name, site]
+          case 'referer':
+            return [name, referer ?? null]
+          case 'origin':
+            return [name, sendOrigin ? originValue : null]
+          case 'sec-fetch-storage-access':
+            return [name, site === 'cross-site' && dest.mode === 'no-cors' ? 'none' : null]
+          case 'sec-fetch-user':
+            return [name, navigation && ctx.userActivated !== false ? '?1' : null]
+          case 'user-agent':
+            return [name, ctx.userAgent ?? value]
+          case 'accept-encoding':
+            return [name, plainEncoding !== undefined && value !== 'identity' ? plainEncoding : value]
+          default:
+            if (HINT_FIELDS.has(n)) return [name, hintValues === undefined ? null : (hintValues[n] ?? null)]
+            return [name, value]
+        }
+      },
+    )
   return {
     destination: ctx.destination,
     site,
