@@ -7,6 +7,8 @@
  *   --insecure            do not verify the server certificate (tls.verify = false)
  *   --resolve host=ip,... pin a host to addresses (repeatable); other hosts use DNS
  *   --dns-server ip:port  DNS server (repeatable; overrides dns.servers)
+ *   --headers-timeout D   deadline for a response head, e.g. 10s (overrides pool.headers_timeout)
+ *   --body-timeout D      deadline between body chunks, e.g. 10s (overrides pool.body_timeout)
  *
  * Every value is checked before anything connects; errors are InvalidArgumentError (exit 2).
  */
@@ -36,6 +38,8 @@ export const POOL_FLAG_OPTIONS = {
   insecure: { type: 'boolean', default: false },
   resolve: { type: 'string', multiple: true },
   'dns-server': { type: 'string', multiple: true },
+  'headers-timeout': { type: 'string' },
+  'body-timeout': { type: 'string' },
 } as const
 
 export const POOL_FLAG_HELP = `  --config <file>           TOML configuration (see config/config.toml)
@@ -44,6 +48,8 @@ export const POOL_FLAG_HELP = `  --config <file>           TOML configuration (s
   --insecure                do not verify the server certificate
   --resolve <host=ip,...>   answer <host> with these addresses (repeatable)
   --dns-server <ip:port>    DNS server to ask (repeatable; default: config, else the system resolver)
+  --headers-timeout <dur>   give up on a response head after this long, e.g. 10s (default: config, else 30s)
+  --body-timeout <dur>      give up on a body that sends nothing for this long (default: config, else 30s)
 `
 
 /** The shared flags as parseArgs returns them. */
@@ -54,6 +60,8 @@ export interface PoolFlags {
   insecure?: boolean | undefined
   resolve?: string[] | undefined
   'dns-server'?: string[] | undefined
+  'headers-timeout'?: string | undefined
+  'body-timeout'?: string | undefined
 }
 
 /** A resolved Config plus the pool plug-ins the flags set; pass it to `new HotConnPool()`. */
@@ -103,7 +111,16 @@ export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOver
     const base = flags.config === undefined ? {} : configToInput(await loadConfig(flags.config))
     config = resolveConfig({
       ...base,
-      pool: { ...base.pool, ...overrides },
+      pool: {
+        ...base.pool,
+        ...(flags['headers-timeout'] === undefined
+          ? {}
+          : { headersTimeoutMs: durationFlag('--headers-timeout', flags['headers-timeout']) }),
+        ...(flags['body-timeout'] === undefined
+          ? {}
+          : { bodyTimeoutMs: durationFlag('--body-timeout', flags['body-timeout']) }),
+        ...overrides,
+      },
       tls: {
         ...base.tls,
         ...(flags.profile === undefined ? {} : { profile: flags.profile }),
@@ -121,6 +138,17 @@ export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOver
   if (ca !== undefined) options.ca = ca
   if (pins.size > 0) options.resolver = pinnedResolver(pins, () => new DnsResolver(config.dns))
   return options
+}
+
+/** A duration flag ("10s", "1500ms"), read as the config reads durations. @throws InvalidArgumentError */
+function durationFlag(flag: string, text: string): number {
+  try {
+    return resolveConfig({ pool: { headersTimeoutMs: text } }).pool.headersTimeoutMs
+  } catch {
+    throw new InvalidArgumentError(
+      `${flag} must be a positive duration such as "500ms", "10s" or "1m", got ${JSON.stringify(text)}`,
+    )
+  }
 }
 
 /** `https://host[:port]` of a URL given on the command line. @throws InvalidArgumentError */

@@ -123,6 +123,22 @@ export const SECTIONS = {
     maxPending: { toml: 'max_pending', default: 1000, read: int(0) },
     /** How long a request may wait for a connection (ms). TOML `pending_timeout`, default 30 s. */
     pendingTimeoutMs: { toml: 'pending_timeout', default: '30s', read: duration() },
+    /**
+     * How long a request waits for the response head once sent (ms), unless the request
+     * sets `headersTimeout`. TOML `headers_timeout`, default 30 s. undici's 300 s lets one mute server
+     * hold a crawler's slot for five minutes; a server that has not started answering a tile or page
+     * within 30 s is stalled (Go's Transport users set ResponseHeaderTimeout to 10-30 s, and a browser
+     * user gives up on a blank page well before 300 s). A timed-out request is never retried by the pool.
+     * Ends with HeadersTimeoutError (UND_ERR_HEADERS_TIMEOUT) on HTTP/1.1 and HTTP/2.
+     */
+    headersTimeoutMs: { toml: 'headers_timeout', default: '30s', read: duration() },
+    /**
+     * How long a response body may go without data (ms, between chunks), unless the
+     * request sets `bodyTimeout`. TOML `body_timeout`, default 30 s: a transfer that makes no progress
+     * for 30 s is stalled (the same reasoning as headers_timeout); a slow but moving body is not cut.
+     * Ends with BodyTimeoutError (UND_ERR_BODY_TIMEOUT) on HTTP/1.1 and HTTP/2, never retried.
+     */
+    bodyTimeoutMs: { toml: 'body_timeout', default: '30s', read: duration() },
   },
   tls: {
     /** Browser identity, one of PROFILE_NAMES. TOML `profile`, default "chrome-latest-windows". */

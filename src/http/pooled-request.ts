@@ -70,9 +70,12 @@ export interface PooledRequestOptions {
   servername: string
   /** Called once when the request settled (its handler got its last callback, or is about to). */
   onSettled?: () => void
+  /** The pool's deadlines (ms; config `pool.headers_timeout`, `pool.body_timeout`) for a request that sets none. */
+  headersTimeoutMs?: number
+  bodyTimeoutMs?: number
 }
 
-/** undici's deadlines, which the pool's connections keep unless a request sets its own (ms). */
+/** undici's deadlines, for a request and a pool that set none (ms). */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000
 export const DEFAULT_BODY_TIMEOUT_MS = 300_000
 
@@ -109,6 +112,7 @@ export class PooledRequest {
   readonly controller: RequestController
   readonly #options: PooledRequestOptions
   readonly #wire: Dispatcher.DispatchOptions
+  readonly #timeouts: { readonly headersMs: number; readonly bodyMs: number }
   readonly #acquireAbort = new AbortController()
   readonly #tries: Tries = { race: 0, unprocessed: 0 }
   #attempt: Attempt | null = null
@@ -118,7 +122,17 @@ export class PooledRequest {
     this.opts = opts
     this.handler = handler
     this.#options = options
-    this.#wire = { ...opts, servername: options.servername } as Dispatcher.DispatchOptions
+    // The request's deadlines, else the pool's, else undici's: both protocols read them from the wire options.
+    this.#timeouts = {
+      headersMs: opts.headersTimeout ?? options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+      bodyMs: opts.bodyTimeout ?? options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    }
+    this.#wire = {
+      ...opts,
+      headersTimeout: this.#timeouts.headersMs,
+      bodyTimeout: this.#timeouts.bodyMs,
+      servername: options.servername,
+    } as Dispatcher.DispatchOptions
     this.controller = new RequestController({
       abort: (reason) => this.#abort(reason),
       pause: () => this.#attempt?.pause(),
@@ -170,10 +184,7 @@ export class PooledRequest {
   /** Called by the attempt that failed: retries as nextStep says, or reports the error. */
   attemptFailed(attempt: Attempt, raw: Error, responseStarted: boolean): void {
     const aborted = this.controller.aborted
-    const timeouts = {
-      headersMs: this.opts.headersTimeout ?? DEFAULT_HEADERS_TIMEOUT_MS,
-      bodyMs: this.opts.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_MS,
-    }
+    const timeouts = { headersMs: this.#timeouts.headersMs, bodyMs: this.#timeouts.bodyMs }
     const error = aborted ? (this.controller.reason ?? raw) : toRequestError(raw, timeouts)
     attempt.lease.release({ ...attempt.facts(), reusable: false, error, beforeResponse: !responseStarted, aborted })
     if (this.done || attempt !== this.#attempt) return

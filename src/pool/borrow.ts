@@ -154,7 +154,11 @@ export class Borrower {
     for (const other of this.#waitingHosts) if (other !== ip.host) this.reconcile(other)
   }
 
-  /** A connect failure fails the head request only when every IP fails (else another IP is tried). */
+  /**
+   * A connect failure fails the head request only when every IP fails (else another IP is tried);
+   * a fast failure (refused, reset) gets one more try, a timeout none: a request waits for at most
+   * one connect_timeout, not one per try.
+   */
   connectFailed(ip: IpEntry, err: Error): void {
     const host = ip.host
     const head = host.waiters.peek()
@@ -162,7 +166,7 @@ export class Borrower {
     const t = now()
     if (host.list.some((i) => i.state === 'active' && !this.#ips.backingOff(i, t))) return
     head.failures++
-    if (head.failures < 2) return
+    if (head.failures < 2 && (err as { code?: unknown }).code !== 'ERR_TLS_HANDSHAKE_TIMEOUT') return
     host.waiters.shift()
     head.reject(err)
   }

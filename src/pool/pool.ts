@@ -118,6 +118,8 @@ export class HotConnPool extends FetchDispatcherBase {
       acquire: (signal, mode, avoidIp) => this.#lease(host, opts, signal, mode, avoidIp, scope),
       maxRetries: this.#maxRetries,
       servername: host.hostname,
+      headersTimeoutMs: this.config.pool.headersTimeoutMs,
+      bodyTimeoutMs: this.config.pool.bodyTimeoutMs,
       onSettled: () => this.#requests.delete(request),
     })
     this.#requests.add(request)

@@ -44,6 +44,8 @@ describe('defaults', () => {
       connectTimeoutMs: 10_000,
       maxPending: 1000,
       pendingTimeoutMs: 30_000,
+      headersTimeoutMs: 30_000,
+      bodyTimeoutMs: 30_000,
     })
     expect(c.tls).toEqual({
       profile: 'chrome-latest-windows',

@@ -23,16 +23,16 @@ const WITH_ROW = {
   ...SECTIONS,
   pool: {
     ...SECTIONS.pool,
-    /** How long a response's headers may take (ms). TOML `headers_timeout`, default 30 s. */
-    headersTimeoutMs: { toml: 'headers_timeout', alias: 'HeadersTimeout', default: '30s', read: duration() },
+    /** How long a transfer may stall (ms). TOML `stall_timeout`, default 30 s. */
+    stallTimeoutMs: { toml: 'stall_timeout', alias: 'StallTimeout', default: '30s', read: duration() },
   },
 } as const satisfies SectionsTable
 
 /** The one line the new row needs in config.toml (in [pool], and in the alias list). */
 function documentRow(text: string): string {
   return text
-    .replace('# Setting an alias', '#   HeadersTimeout -> pool.headers_timeout\n# Setting an alias')
-    .replace('[tls]', '# How long a response\'s headers may take.\nheaders_timeout = "30s"\n\n[tls]')
+    .replace('# Setting an alias', '#   StallTimeout -> pool.stall_timeout\n# Setting an alias')
+    .replace('[tls]', '# How long a transfer may stall.\nstall_timeout = "30s"\n\n[tls]')
 }
 
 function parseWith(text: string): ConfigOf<typeof WITH_ROW> {
@@ -46,12 +46,12 @@ function resolveWith(input: ConfigInputOf<typeof WITH_ROW>): ConfigOf<typeof WIT
 describe('a new row in the key table', () => {
   it('is read with its default, its TOML name, its alias and its camelCase name', () => {
     const c = parseWith('')
-    expect(c.pool.headersTimeoutMs).toBe(30_000)
-    expect({ ...c.pool, headersTimeoutMs: undefined }).toEqual({ ...defaultConfig().pool, headersTimeoutMs: undefined })
-    expect(parseWith('[pool]\nheaders_timeout = "5s"\n').pool.headersTimeoutMs).toBe(5_000)
-    expect(parseWith('HeadersTimeout = 2000\n').pool.headersTimeoutMs).toBe(2_000)
-    expect(resolveWith({ pool: { headersTimeoutMs: '1m' } }).pool.headersTimeoutMs).toBe(60_000)
-    expect(resolveWith({ HeadersTimeout: '3s' }).pool.headersTimeoutMs).toBe(3_000)
+    expect(c.pool.stallTimeoutMs).toBe(30_000)
+    expect({ ...c.pool, stallTimeoutMs: undefined }).toEqual({ ...defaultConfig().pool, stallTimeoutMs: undefined })
+    expect(parseWith('[pool]\nstall_timeout = "5s"\n').pool.stallTimeoutMs).toBe(5_000)
+    expect(parseWith('StallTimeout = 2000\n').pool.stallTimeoutMs).toBe(2_000)
+    expect(resolveWith({ pool: { stallTimeoutMs: '1m' } }).pool.stallTimeoutMs).toBe(60_000)
+    expect(resolveWith({ StallTimeout: '3s' }).pool.stallTimeoutMs).toBe(3_000)
     expect(Object.isFrozen(c.pool)).toBe(true)
   })
 
@@ -64,35 +64,35 @@ describe('a new row in the key table', () => {
       }
       throw new Error('expected a ConfigError')
     }
-    const zero = bad(() => parseWith('[pool]\n\nheaders_timeout = 0\n'))
-    expect({ key: zero.key, line: zero.line }).toEqual({ key: 'pool.headers_timeout', line: 3 })
+    const zero = bad(() => parseWith('[pool]\n\nstall_timeout = 0\n'))
+    expect({ key: zero.key, line: zero.line }).toEqual({ key: 'pool.stall_timeout', line: 3 })
     expect(zero.message).toContain('must be a positive duration')
-    const typo = bad(() => parseWith('[pool]\nheader_timeout = "1s"\n'))
-    expect(typo.message).toContain('did you mean headers_timeout')
-    const twice = bad(() => parseWith('HeadersTimeout = "1s"\n[pool]\nheaders_timeout = "2s"\n'))
-    expect(twice.key).toBe('pool.headers_timeout')
+    const typo = bad(() => parseWith('[pool]\nstal_timeout = "1s"\n'))
+    expect(typo.message).toContain('did you mean stall_timeout')
+    const twice = bad(() => parseWith('StallTimeout = "1s"\n[pool]\nstall_timeout = "2s"\n'))
+    expect(twice.key).toBe('pool.stall_timeout')
     // @ts-expect-error the derived input type has the new key's names only
-    expect(bad(() => resolveWith({ pool: { headersTimeout: 5 } })).key).toBe('pool.headersTimeout')
+    expect(bad(() => resolveWith({ pool: { stallTimeout: 5 } })).key).toBe('pool.stallTimeout')
   })
 
   it('round-trips through the input the CLI builds from a loaded file', () => {
-    const c = parseWith('[pool]\nheaders_timeout = "7s"\nmax_idle_conns = 3\n')
+    const c = parseWith('[pool]\nstall_timeout = "7s"\nmax_idle_conns = 3\n')
     const input = tableToInput(WITH_ROW, c)
-    expect(input.pool?.headersTimeoutMs).toBe(7_000)
+    expect(input.pool?.stallTimeoutMs).toBe(7_000)
     expect(resolveWith(input)).toEqual(c)
   })
 
   it('is typed in the Config and the input', () => {
-    const ms: number = parseWith('').pool.headersTimeoutMs
-    const input: ConfigInputOf<typeof WITH_ROW> = { pool: { headers_timeout: '1s', HeadersTimeout: 2 } }
-    expect([ms, input.pool?.headers_timeout]).toEqual([30_000, '1s'])
+    const ms: number = parseWith('').pool.stallTimeoutMs
+    const input: ConfigInputOf<typeof WITH_ROW> = { pool: { stall_timeout: '1s', StallTimeout: 2 } }
+    expect([ms, input.pool?.stall_timeout]).toEqual([30_000, '1s'])
   })
 
   it('needs exactly one line in config.toml (plus its alias in the alias list)', async () => {
     const shipped = await readFile(CONFIG_TOML, 'utf8')
     expect(documentationProblems(shipped, WITH_ROW)).toEqual([
-      'pool.headers_timeout has no line in [pool]',
-      'pool.headers_timeout\'s alias HeadersTimeout is not in the alias list ("HeadersTimeout -> pool.headers_timeout")',
+      'pool.stall_timeout has no line in [pool]',
+      'pool.stall_timeout\'s alias StallTimeout is not in the alias list ("StallTimeout -> pool.stall_timeout")',
     ])
     const documented = documentRow(shipped)
     expect(documentationProblems(documented, WITH_ROW)).toEqual([])

@@ -40,5 +40,5 @@ describe('keep-alive race', () => {
     // The server really did close connections under the pool.
     expect(pool.stats().hosts[`tiles.test:${t.origin.port}`]?.handshakes).toBeGreaterThan(50)
     await pool.close()
-  })
+  }, 120_000)
 })

@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 function runScript(
   origin: DemoOrigin,
   end: 'close' | 'destroy',
-): Promise<{ code: number | string | null; ms: number; out: string; err: string }> {
+): Promise<{ code: number | string | null; ms: number; sinceFetches: number; out: string; err: string }> {
   const env = {
     ...process.env,
     HOTCONN_TEST_ORIGIN: JSON.stringify({
@@ -33,14 +33,21 @@ function runScript(
   })
   let out = ''
   let err = ''
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  // When the third response line arrives the script calls close() or destroy(): the exit is timed
+  // from there, so that the child's start-up (tsx compiling the script) does not count.
+  let fetchesDone = Number.NaN
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+    if (Number.isNaN(fetchesDone) && out.split('\n').length > 3) fetchesDone = performance.now()
+  })
   child.stderr.on('data', (d: Buffer) => (err += d.toString()))
   // A script that never exits is killed after 20 s (and fails the 10 s bound below).
   const killer = setTimeout(() => child.kill('SIGKILL'), 20_000)
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       clearTimeout(killer)
-      resolve({ code: code ?? signal, ms: performance.now() - started, out, err })
+      const now = performance.now()
+      resolve({ code: code ?? signal, ms: now - started, sinceFetches: now - fetchesDone, out, err })
     })
   })
 }
@@ -69,7 +76,7 @@ describe.each([
         '200 2048',
       ])
       expect(lines[3]).toBe('closed')
-      expect(r.ms).toBeLessThan(10_000)
+      expect(r.sinceFetches).toBeLessThan(10_000)
     },
     30_000,
   )

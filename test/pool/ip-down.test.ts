@@ -32,12 +32,12 @@ describe('an IP goes dark', () => {
       }
     }
     const workers = Promise.all(Array.from({ length: 6 }, worker))
-    await waitFor(() => done >= 150, 'traffic before the outage')
+    await waitFor(() => done >= 150, 'traffic before the outage', 15_000)
     expect(t.origin.stats(a).requests).toBeGreaterThan(0)
     await t.origin.stopIp(a)
     const aRequests = t.origin.stats(a).requests
     const mark = done
-    await waitFor(() => done >= mark + 400, 'traffic after the outage')
+    await waitFor(() => done >= mark + 400, 'traffic after the outage', 15_000)
     stop = true
     await workers
     expect({ failures, errors: errors.slice(0, 3) }).toEqual({ failures: 0, errors: [] })
