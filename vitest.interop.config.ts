@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
  * Tests that measure rates at an origin (a budget held over 1 s windows): they run after the
  * others, one file at a time, so that no other test shares the machine's cores with them.
  */
-const TIMED = ['test/interop/tile-rate.test.ts', 'test/interop/fleet.test.ts']
+const TIMED = ['test/interop/tile-rate.test.ts', 'test/interop/fleet.test.ts', 'test/interop/fleet-budget.test.ts']
 
 export default defineConfig({
   test: {

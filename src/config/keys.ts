@@ -191,7 +191,10 @@ export const SECTIONS = {
     expect: { toml: 'expect', default: ['2xx', '3xx'], read: statusRanges() },
   },
   http2: {
-    /** Offer h2 in ALPN (before http/1.1, as browsers do). TOML `enabled`, default true. */
+    /**
+     * Multiplex over HTTP/2. ALPN offers h2, http/1.1 either way (the browser's hello); false: a
+     * server that picks h2 gets one stream per connection. TOML `enabled`, default true.
+     */
     enabled: { toml: 'enabled', default: true, read: bool() },
     /** Streams one HTTP/2 connection carries at once at most; the server's SETTINGS_MAX_CONCURRENT_STREAMS may lower it. Default 100. */
     maxConcurrentStreams: {
@@ -199,9 +202,9 @@ export const SECTIONS = {
       default: 100,
       read: int(1, 2 ** 31 - 1),
     },
-    /** HTTP/2 failures in a row to an IP after which it is dialed with ALPN http/1.1 only. Default 3. */
+    /** HTTP/2 failures in a row to an IP after which its new connections carry one stream at a time. Default 3. */
     fallbackThreshold: { toml: 'fallback_threshold', default: 3, read: int(1) },
-    /** How long an IP stays on HTTP/1.1 after that (ms). TOML `fallback_ttl`, default 10 min. */
+    /** How long an IP stays without multiplexing after that (ms). TOML `fallback_ttl`, default 10 min. */
     fallbackTtlMs: { toml: 'fallback_ttl', default: '10m', read: duration() },
     /**
      * The identity's default request headers (user-agent, sec-ch-ua, sec-fetch-*, accept, …) by Fetch

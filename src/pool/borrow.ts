@@ -176,7 +176,7 @@ export class Borrower {
    * the connections being opened or that the caps still allow (max_pending = 0: wait only for those).
    */
   hasRoom(host: HostEntry): boolean {
-    const capacity = this.#ledger.headroom(host) + connectingCapacity(host, this.#maxStreams)
+    const capacity = this.#ledger.headroom(host) + connectingCapacity(host, this.#maxStreams, 'http/1.1')
     return host.waiters.size < this.#pool.maxPending + capacity
   }
 
@@ -211,7 +211,7 @@ export class Borrower {
       return
     }
     const head = host.waiters.peek()
-    for (let need = host.waiters.size - connectingCapacity(host, this.#maxStreams); need > 0; need--) {
+    for (let need = host.waiters.size - connectingCapacity(host, this.#maxStreams, 'h2'); need > 0; need--) {
       const ip = this.#pickOpen(host, head?.avoid)
       if (ip === null) {
         this.#evictFor(host, head)

@@ -70,7 +70,8 @@ export class ConnectionManager {
     const minRefreshMs = options.dnsMinRefreshMs
     this.dns = new DnsState({ dns: config.dns, minRefreshMs }, { resolver, ledger, ips }, events)
     const resolve = (host: HostEntry): Promise<void> => this.dns.ensureResolved(host)
-    const streams = { maxConcurrentStreams: config.http2.maxConcurrentStreams }
+    // HTTP/2 off: a server that picks h2 anyway gets one stream per connection (dialer.ts).
+    const streams = { maxConcurrentStreams: config.http2.enabled ? config.http2.maxConcurrentStreams : 1 }
     this.borrower = new Borrower(
       { pool: config.pool, drainGraceMs: options.drainGraceMs, ...streams },
       { ledger, dialer, ips, resolve },

@@ -161,7 +161,7 @@ export class IpEntry extends Counts {
   h2 = false
   /** HTTP/2 failures in a row (http2.fallback_threshold). */
   h2Failures = 0
-  /** performance.now() ms until which new connections offer only http/1.1 (HTTP/2 fallback). */
+  /** performance.now() ms until which new connections carry one stream at a time (HTTP/2 fallback). */
   h1Until = 0
   /** performance.now() ms the IP started draining. */
   drainingSince = 0
@@ -249,6 +249,8 @@ export class HostEntry extends Counts {
   nextRefreshAt = Infinity
   /** Whether warm-up was asked for (new and healed IPs are then warmed too). */
   warm = false
+  /** Whether a connection of this host completed its handshake (its ALPN answer is known). */
+  alpnKnown = false
 
   constructor(key: string, hostname: string, port: number, isIpLiteral: boolean, identity: ProfileName) {
     super()

@@ -21,7 +21,10 @@ export interface ConnectorOptions {
   signal: AbortSignal
   /** TCP connect + handshake deadline (ms). */
   timeout: number
-  /** ALPN protocols to offer instead of the profile's (`['http/1.1']` when HTTP/2 is off or fell back for this IP). */
+  /**
+   * ALPN protocols to offer instead of the profile's. The pool never sets it: the ClientHello is
+   * the identity's on every path (HTTP/2 off, HTTP/2 fallback, retries, resumption).
+   */
   alpn?: readonly string[]
   /**
    * The identity of the connection's partition (an identity name: `chrome-156-windows`): its

@@ -38,7 +38,7 @@ export interface IpStats extends UsageStats {
   streams?: number
   /** Whether the last connection opened to the IP negotiated HTTP/2. */
   http2?: boolean
-  /** Set while the IP is dialed with http/1.1 only after HTTP/2 failures (http2.fallback_threshold): until when. */
+  /** Set while new connections to the IP carry one stream at a time after HTTP/2 failures (http2.fallback_threshold): until when. */
   http1FallbackUntil?: Date
 }
 

@@ -1,46 +1,28 @@
 /**
  * Fleet mode on a real redis-server (Debian's, started here on a random loopback port with its own
- * config; AOF with fsync on every write, so a restart keeps the queue and the counters): 3 worker
+ * config; AOF on, and a restart is a clean shutdown, so it keeps the queue and the counters): 3 worker
  * processes (`hotconn tiles worker`) fetch the demo tiles with one shared budget. Mid-run one
  * worker is SIGKILLed and replaced, and Redis is stopped and started again; 127.0.0.5 answers 403
  * to worker 1 only, and the others must stop using it within 1 s of worker 1 blacklisting it.
- * Everything is measured at the origin. Sizes from HOTCONN_FLEET_TILES (default 20000) and
+ * Everything is measured at the origin, which runs in a process of its own. Sizes from HOTCONN_FLEET_TILES (default 20000) and
  * HOTCONN_FLEET_RATE (default 500 req/s).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tileBody } from '../../src/demo/index.js'
 import { enqueueTiles, listSource, type TileWorkerResult } from '../../src/tiles/index.js'
 import { PROJECT_ROOT } from '../helpers/node24.js'
-import { startTileOrigin, type TileOrigin } from '../tiles/helpers.js'
+import { startOriginProcess, type OriginProcess } from './origin-process.js'
+import { REDIS_SERVER, startRedisServer, type RedisServer } from './redis-server.js'
 import { oneSecondWindows } from './windows.js'
 
 const TILES = Number(process.env['HOTCONN_FLEET_TILES'] ?? 20_000)
 const RATE = Number(process.env['HOTCONN_FLEET_RATE'] ?? 500)
 /** Tiles in flight per worker: enough for the rate at 150 ms a request, few slots lost with a killed worker. */
 const PER_WORKER = 32
-const REDIS = (() => {
-  try {
-    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() || undefined
-  } catch {
-    return undefined
-  }
-})()
-if (REDIS === undefined)
-  console.warn('skipping the fleet tests: redis-server is not installed (apt-get install redis-server)')
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const port = (s.address() as { port: number }).port
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -51,72 +33,27 @@ interface Worker {
   exited: Promise<void>
 }
 
-describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
-  let t: TileOrigin
+describe.skipIf(REDIS_SERVER === undefined)('fleet mode on redis-server', () => {
+  let t: OriginProcess
   let dir: string
-  let redis: ChildProcess | undefined
-  let port = 0
+  let redis: RedisServer
   const workers = new Map<string, Worker>()
-
-  const startRedis = async (): Promise<void> => {
-    const child = spawn(REDIS!, [join(dir, 'redis.conf')], { stdio: 'ignore' })
-    redis = child
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 })
-    probe.on('error', () => {})
-    try {
-      for (let i = 0; i < 200; i++) {
-        if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`)
-        try {
-          await probe.connect()
-          if ((await probe.ping()) === 'PONG') return
-        } catch {
-          await sleep(50)
-        }
-      }
-      throw new Error('redis-server did not answer within 10 s')
-    } finally {
-      probe.disconnect()
-    }
-  }
-  const stopRedis = async (): Promise<void> => {
-    const r = redis
-    if (r === undefined || r.exitCode !== null || r.signalCode !== null) return
-    await new Promise((res) => {
-      r.once('exit', res)
-      r.kill('SIGTERM')
-    })
-  }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hotconn-fleet-'))
-    port = await freePort()
-    await writeFile(
-      join(dir, 'redis.conf'),
-      [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        'appendonly yes',
-        'appendfsync everysec', // a restart is a clean shutdown: the AOF is complete
-        'save ""',
-        'protected-mode yes',
-        'daemonize no',
-        'loglevel warning',
-        'maxmemory 512mb',
-        'maxmemory-policy noeviction',
-      ].join('\n') + '\n',
-    )
-    await startRedis()
-    t = await startTileOrigin({ ips: ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'] })
+    redis = await startRedisServer(dir)
     // 127.0.0.5 answers 403 to worker 1 only (its requests carry x-demo-client: w1).
-    t.origin.setBehaviour('127.0.0.5', { status: 403, clients: ['w1'] })
-    await writeFile(join(dir, 'ca.pem'), t.origin.caPem)
+    t = await startOriginProcess({
+      ips: ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'],
+      behaviours: { '127.0.0.5': { status: 403, clients: ['w1'] } },
+    })
+    await writeFile(join(dir, 'ca.pem'), t.caPem)
   }, 60_000)
 
   afterAll(async () => {
     for (const w of workers.values()) if (w.child.exitCode === null) w.child.kill('SIGKILL')
     await Promise.all([...workers.values()].map((w) => w.exited))
-    await stopRedis()
+    await redis?.stop()
     await t?.close()
     await rm(dir, { recursive: true, force: true })
   })
@@ -129,7 +66,7 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
       'tiles',
       'worker',
       '--redis',
-      `redis://127.0.0.1:${port}`,
+      redis.url,
       '--out',
       join(dir, 'tiles'),
       '--rate',
@@ -141,7 +78,7 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
       '-H',
       `x-demo-client: ${id}`,
       '--resolve',
-      `tiles.test=${t.origin.ips.join(',')}`,
+      `tiles.test=${t.ips.join(',')}`,
       '--ca',
       join(dir, 'ca.pem'),
       // A dead worker's jobs move on after 8 s; a live one's lock (renewed every 4 s) outlasts the outage.
@@ -157,13 +94,13 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
     workers.set(id, w)
     return w
   }
-  const served = (): number => t.requests.filter((q) => q.status === 200).length
+  const served = (): number => t.answered()
 
   it(`3 workers fetch ${TILES} tiles at a shared ${RATE} req/s through a SIGKILL and a Redis restart`, async () => {
     const side = 256
     const list = Array.from({ length: TILES }, (_, i) => ({ z: 8, x: i % side, y: Math.floor(i / side) % side }))
     const enq = await enqueueTiles({
-      redis: `redis://127.0.0.1:${port}`,
+      redis: redis.url,
       template: t.template,
       tiles: listSource(list),
       batch: 8,
@@ -185,9 +122,9 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
     const w4 = startWorker('w4')
     await waitServed(TILES * 0.6)
     const outageAt = performance.now()
-    await stopRedis()
+    await redis.stop()
     await sleep(1500)
-    await startRedis()
+    await redis.start()
     const backAt = performance.now()
     const live = [w1, w2, w4]
     await Promise.race([Promise.all(live.map((w) => w.exited)), sleep(Math.max(0, deadline - performance.now()))])
@@ -198,6 +135,7 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
       ).toBe(0)
 
     const cpu = process.cpuUsage(cpu0)
+    const requests = await t.requests()
     // Every tile stored exactly once, byte-exact.
     let files = 0
     for (const x of await readdir(join(dir, 'tiles', '8')))
@@ -214,19 +152,19 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
 
     // Tiles served more than once: only those of jobs in flight in w3 when it was killed.
     const counts = new Map<string, number>()
-    for (const q of t.requests)
+    for (const q of requests)
       if (q.status === 200 && q.path.startsWith('/tiles/')) counts.set(q.path, (counts.get(q.path) ?? 0) + 1)
     const twice = [...counts.entries()].filter(([, n]) => n > 1)
-    const servedAfter = (ms: number, path: string): boolean => t.requests.some((q) => q.path === path && q.atMs > ms)
+    const servedAfter = (ms: number, path: string): boolean => requests.some((q) => q.path === path && q.atMs > ms)
 
     // The shared budget, measured at the origin in 1 s windows (all reported; the Redis outage and
     // the 2 s after it excepted: workers pause while Redis is away, by design).
-    const times = t.requests.filter((q) => q.path.startsWith('/tiles/')).map((q) => q.atMs)
+    const times = requests.filter((q) => q.path.startsWith('/tiles/')).map((q) => q.atMs)
     const windows = oneSecondWindows(times, 2000)
     const checked = windows.filter((w) => w.endMs <= outageAt || w.startMs >= backAt + 2000)
 
     // The 403 IP: blacklisted by w1 at its third 403; what w2 and w4 sent it more than 1 s later.
-    const to5 = t.requests.filter((q) => q.ip === '127.0.0.5')
+    const to5 = requests.filter((q) => q.ip === '127.0.0.5')
     const forbidden = to5.filter((q) => q.client === 'w1' && q.status === 403)
     const blacklistedAt = forbidden[2]?.atMs ?? Infinity
     const othersLate = to5.filter((q) => q.client !== 'w1' && q.client !== 'w3' && q.atMs > blacklistedAt + 1000)
@@ -243,12 +181,12 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
     })
     console.log(
       [
-        `fleet: ${TILES} tiles, ${t.requests.length} requests in ${span.toFixed(1)} s (${((times.length - 1) / span).toFixed(1)} req/s overall)`,
+        `fleet: ${TILES} tiles, ${requests.length} requests in ${span.toFixed(1)} s (${((times.length - 1) / span).toFixed(1)} req/s overall)`,
         `w3 killed at ${((killedAt - times[0]!) / 1000).toFixed(1)} s, Redis away from ${((outageAt - times[0]!) / 1000).toFixed(1)} s to ${((backAt - times[0]!) / 1000).toFixed(1)} s`,
         `served twice: ${twice.length} tiles (${twice.filter(([p]) => servedAfter(killedAt, p)).length} of them again after the kill)`,
         `fleet counters: ${JSON.stringify(fleet)}`,
         `CPU per tile: workers ${(results.reduce((n, r) => n + r.cpuMs, 0) / TILES).toFixed(2)} ms (w3 not counted), ` +
-          `origin and test ${((cpu.user + cpu.system) / 1000 / TILES).toFixed(2)} ms`,
+          `origin ${(t.cpuMs() / TILES).toFixed(2)} ms, test ${((cpu.user + cpu.system) / 1000 / TILES).toFixed(2)} ms`,
         `workers: ${JSON.stringify(results.map(({ fleet: _, ...r }) => r))}`,
         `1 s windows (req/s): ${windows.map((w) => w.count).join(' ')}`,
         `checked windows: ${checked.length}, min ${Math.min(...checked.map((w) => w.count))} max ${Math.max(...checked.map((w) => w.count))}`,
@@ -261,6 +199,10 @@ describe.skipIf(REDIS === undefined)('fleet mode on redis-server', () => {
     expect(results.reduce((n, r) => n + r.failed, 0)).toBe(0)
     // Refetched tiles: only in flight when w3 died (at most its PER_WORKER tiles), all after the kill.
     expect(twice.length).toBeLessThanOrEqual(PER_WORKER)
+    // … and counted: every tile served twice is in the fleet's refetched count, which counts nothing else
+    // than tiles requested again by a later delivery (those of w3's jobs: at most its tiles in flight).
+    expect(fleet.refetched).toBeGreaterThanOrEqual(twice.length)
+    expect(fleet.refetched).toBeLessThanOrEqual(PER_WORKER)
     for (const [path] of twice) expect(servedAfter(killedAt, path)).toBe(true)
     expect(counts.size).toBe(TILES)
     expect(checked.length).toBeGreaterThanOrEqual(Math.floor(TILES / RATE / 2))
