@@ -110,6 +110,13 @@ export class Borrower {
     if (reason !== null) return this.#dialer.close(conn, reason)
     this.#ledger.checkin(conn)
     this.reconcile(host)
+    // An idle connection no request of its partition wants may be in the way of another
+    // partition waiting at a shared cap (the host's other identities or egresses, max_connections).
+    if (host.waiters.size === 0 && this.#waitingHosts.size > 0) this.#reconcileWaiting(host)
+  }
+
+  #reconcileWaiting(except: HostEntry): void {
+    for (const other of this.#waitingHosts) if (other !== except) this.reconcile(other)
   }
 
   /** A new connection from the Dialer joins the pool: it goes to a waiting request or idles. */
@@ -151,7 +158,7 @@ export class Borrower {
   slotFreed(ip: IpEntry): void {
     if (this.#ledger.closed) return
     this.reconcile(ip.host)
-    for (const other of this.#waitingHosts) if (other !== ip.host) this.reconcile(other)
+    this.#reconcileWaiting(ip.host)
   }
 
   /**
@@ -265,28 +272,42 @@ export class Borrower {
   }
 
   /**
-   * Frees a slot for `w` by closing an idle connection it cannot use, one at a time: of its host
-   * at the host cap (or when the per-IP caps bind, not on the IP it avoids), else of another host
-   * at max_connections. Returns whether it closed one.
+   * Frees a slot for `w` by closing an idle connection it cannot use, one at a time. At the host
+   * cap (max_conns_per_host, over the origin's partitions) or the egress cap: one of its own
+   * partition, else of another partition sharing that cap (another identity or egress of the
+   * origin, another host of the egress). When only the per-IP caps bind: one of its partition, not
+   * on the IP it avoids. At max_connections: one of another host. Returns whether it closed one.
    */
   #evictFor(host: HostEntry, w: Waiter | undefined): boolean {
     if (host.closing > 0 || this.#ledger.closing > 0) return false // a slot is already on its way
-    const p = this.#pool
-    const global = this.#ledger.total >= p.maxConnections && host.total < p.maxConnsPerHost
-    if (!global) {
-      const perIp = host.total < p.maxConnsPerHost
-      for (const ip of host.list) {
-        if (perIp && ip === w?.avoid) continue
-        for (const victim of [ip.idleHttp.oldest(), ip.idleRaw.oldest()]) {
-          if (victim === null || (ip.state === 'active' && w !== undefined && fits(w, victim))) continue
-          this.#dialer.close(victim, ip.state === 'draining' ? 'drained' : 'evicted')
-          return true
-        }
-      }
-      return false
+    const ledger = this.#ledger
+    const atHost = ledger.atHostCap(host)
+    const atEgress = ledger.atEgressCap(host)
+    if (atHost || atEgress) {
+      if (this.#evictOwn(host, w, false)) return true
+      return this.#evictOther(atHost ? host.origin.members : host.egressGroup.members, host)
     }
-    for (const other of this.#ledger.hosts.values()) {
-      if (other === host || other.idle === 0) continue
+    if (ledger.total < this.#pool.maxConnections) return this.#evictOwn(host, w, true)
+    return this.#evictOther(ledger.hosts.values(), host)
+  }
+
+  /** Closes the oldest idle connection of `host` that `w` cannot use (skipping its avoided IP if `skipAvoided`). */
+  #evictOwn(host: HostEntry, w: Waiter | undefined, skipAvoided: boolean): boolean {
+    for (const ip of host.list) {
+      if (skipAvoided && ip === w?.avoid) continue
+      for (const victim of [ip.idleHttp.oldest(), ip.idleRaw.oldest()]) {
+        if (victim === null || (ip.state === 'active' && w !== undefined && fits(w, victim))) continue
+        this.#dialer.close(victim, ip.state === 'draining' ? 'drained' : 'evicted')
+        return true
+      }
+    }
+    return false
+  }
+
+  /** Closes the oldest idle connection of a host of `hosts` other than `except`. */
+  #evictOther(hosts: Iterable<HostEntry>, except: HostEntry): boolean {
+    for (const other of hosts) {
+      if (other === except || other.idle === 0) continue
       for (const ip of other.list) {
         const victim = ip.idleHttp.oldest() ?? ip.idleRaw.oldest()
         if (victim === null) continue

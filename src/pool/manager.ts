@@ -72,7 +72,7 @@ export class ConnectionManager {
       resolved: (host, added) => this.#resolved(host, added),
     }
     this.#defaultIdentity = resolveIdentityName(config.tls.profile)
-    const ledger = (this.ledger = new Ledger(config.pool))
+    const ledger = (this.ledger = new Ledger(config.pool, config.egress.maxConnsPerEgress))
     const ips = (this.ips = new IpStates(config.blacklist, events))
     const dialer = (this.dialer = new Dialer(config, connector, ledger, events))
     const minRefreshMs = options.dnsMinRefreshMs
