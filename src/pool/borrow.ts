@@ -9,6 +9,7 @@ import type { PoolConfig } from '../config/index.js'
 import type { ConnectionDialer } from './dialer.js'
 import { PoolClosedError, PoolExhaustedError } from './errors.js'
 import type { IpStates } from './ip-states.js'
+import type { StatusJudge } from './status-blame.js'
 import type { Ledger } from './ledger.js'
 import type { Borrow, Connection, HostEntry, IpEntry, ReleaseOutcome, Waiter, Want } from './model.js'
 import { connectingCapacity, fits, hasIdle, pickIdle, pickOpenIp } from './select.js'
@@ -22,6 +23,8 @@ export class Borrower {
   readonly #ledger: Ledger
   readonly #dialer: ConnectionDialer
   readonly #ips: IpStates
+  /** Whom a response status blames (StatusJudge); default: the IP. */
+  readonly #judge: (ip: IpEntry, status: number, retryAfter: string | undefined, path: string | undefined) => void
   readonly #resolve: (host: HostEntry) => Promise<void>
   readonly #waitingHosts = new Set<HostEntry>()
   #reconciling = false
@@ -29,7 +32,13 @@ export class Borrower {
 
   constructor(
     options: { pool: PoolConfig; drainGraceMs: number; maxConcurrentStreams: number },
-    parts: { ledger: Ledger; dialer: ConnectionDialer; ips: IpStates; resolve: (host: HostEntry) => Promise<void> },
+    parts: {
+      ledger: Ledger
+      dialer: ConnectionDialer
+      ips: IpStates
+      resolve: (host: HostEntry) => Promise<void>
+      statuses?: StatusJudge
+    },
   ) {
     this.#pool = options.pool
     this.#drainGraceMs = options.drainGraceMs
@@ -37,6 +46,11 @@ export class Borrower {
     this.#ledger = parts.ledger
     this.#dialer = parts.dialer
     this.#ips = parts.ips
+    const statuses = parts.statuses
+    this.#judge =
+      statuses !== undefined
+        ? (ip, status, retryAfter, path) => statuses.judge(ip, status, retryAfter, path)
+        : (ip, status, retryAfter) => parts.ips.judgeStatus(ip, status, retryAfter)
     this.#resolve = parts.resolve
   }
 
@@ -98,7 +112,7 @@ export class Borrower {
     // Statistics count even when the socket already closed under the request.
     if (!outcome.internal && (conn.state === 'in_use' || conn.state === 'closed')) {
       this.#ledger.recordUse(conn.entry, outcome)
-      if (outcome.statusCode !== undefined) this.#ips.judgeStatus(conn.entry, outcome.statusCode, outcome.retryAfter)
+      if (outcome.statusCode !== undefined) this.#judge(conn.entry, outcome.statusCode, outcome.retryAfter, outcome.path)
     }
     if (conn.state !== 'in_use') return
     if (outcome.upgraded) return this.#dialer.detach(conn)

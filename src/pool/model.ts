@@ -216,6 +216,8 @@ export interface ReleaseOutcome {
   reusable: boolean
   statusCode?: number
   retryAfter?: string
+  /** The request's path (a blocking status is judged per path, StatusJudge). */
+  path?: string
   error?: Error
   aborted?: boolean
   upgraded?: boolean
