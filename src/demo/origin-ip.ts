@@ -130,7 +130,10 @@ export class IpServer {
     }
     const client = req.headers[DEMO_CLIENT_HEADER]
     const b = this.behaviour
-    const applies = b.clients === undefined || (typeof client === 'string' && b.clients.includes(client))
+    const source = req.socket.remoteAddress?.replace(/^::ffff:/, '')
+    const applies =
+      (b.clients === undefined || (typeof client === 'string' && b.clients.includes(client))) &&
+      (b.sources === undefined || (source !== undefined && b.sources.includes(source)))
     const delay = applies ? (b.delayMs ?? 0) : 0
     if (delay <= 0) return this.#answer(req, res, applies)
     const timer = setTimeout(() => {

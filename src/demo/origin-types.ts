@@ -65,6 +65,8 @@ export interface IpBehaviour {
   delayMs?: number
   /** Apply `status` and `delayMs` only to requests whose DEMO_CLIENT_HEADER is one of these (others are served normally). */
   clients?: readonly string[]
+  /** Apply them only to requests on connections from these source addresses (an egress the origin blocks). */
+  sources?: readonly string[]
 }
 
 /** Faults applied to every IP. */

@@ -9,6 +9,7 @@ import type { PoolConfig } from '../config/index.js'
 import type { ConnectionDialer } from './dialer.js'
 import { PoolClosedError, PoolExhaustedError } from './errors.js'
 import type { IpStates } from './ip-states.js'
+import type { StatusJudge } from './status-blame.js'
 import type { Ledger } from './ledger.js'
 import type { Borrow, Connection, HostEntry, IpEntry, ReleaseOutcome, Waiter, Want } from './model.js'
 import { connectingCapacity, fits, hasIdle, pickIdle, pickOpenIp } from './select.js'
@@ -22,6 +23,8 @@ export class Borrower {
   readonly #ledger: Ledger
   readonly #dialer: ConnectionDialer
   readonly #ips: IpStates
+  /** Whom a response status blames (StatusJudge); default: the IP. */
+  readonly #judge: (ip: IpEntry, status: number, retryAfter: string | undefined, path: string | undefined) => void
   readonly #resolve: (host: HostEntry) => Promise<void>
   readonly #waitingHosts = new Set<HostEntry>()
   #reconciling = false
@@ -29,7 +32,13 @@ export class Borrower {
 
   constructor(
     options: { pool: PoolConfig; drainGraceMs: number; maxConcurrentStreams: number },
-    parts: { ledger: Ledger; dialer: ConnectionDialer; ips: IpStates; resolve: (host: HostEntry) => Promise<void> },
+    parts: {
+      ledger: Ledger
+      dialer: ConnectionDialer
+      ips: IpStates
+      resolve: (host: HostEntry) => Promise<void>
+      statuses?: StatusJudge
+    },
   ) {
     this.#pool = options.pool
     this.#drainGraceMs = options.drainGraceMs
@@ -37,6 +46,11 @@ export class Borrower {
     this.#ledger = parts.ledger
     this.#dialer = parts.dialer
     this.#ips = parts.ips
+    const statuses = parts.statuses
+    this.#judge =
+      statuses !== undefined
+        ? (ip, status, retryAfter, path) => statuses.judge(ip, status, retryAfter, path)
+        : (ip, status, retryAfter) => parts.ips.judgeStatus(ip, status, retryAfter)
     this.#resolve = parts.resolve
   }
 
@@ -98,7 +112,7 @@ export class Borrower {
     // Statistics count even when the socket already closed under the request.
     if (!outcome.internal && (conn.state === 'in_use' || conn.state === 'closed')) {
       this.#ledger.recordUse(conn.entry, outcome)
-      if (outcome.statusCode !== undefined) this.#ips.judgeStatus(conn.entry, outcome.statusCode, outcome.retryAfter)
+      if (outcome.statusCode !== undefined) this.#judge(conn.entry, outcome.statusCode, outcome.retryAfter, outcome.path)
     }
     if (conn.state !== 'in_use') return
     if (outcome.upgraded) return this.#dialer.detach(conn)
@@ -110,6 +124,13 @@ export class Borrower {
     if (reason !== null) return this.#dialer.close(conn, reason)
     this.#ledger.checkin(conn)
     this.reconcile(host)
+    // An idle connection no request of its partition wants may be in the way of another
+    // partition waiting at a shared cap (the host's other identities or egresses, max_connections).
+    if (host.waiters.size === 0 && this.#waitingHosts.size > 0) this.#reconcileWaiting(host)
+  }
+
+  #reconcileWaiting(except: HostEntry): void {
+    for (const other of this.#waitingHosts) if (other !== except) this.reconcile(other)
   }
 
   /** A new connection from the Dialer joins the pool: it goes to a waiting request or idles. */
@@ -151,7 +172,7 @@ export class Borrower {
   slotFreed(ip: IpEntry): void {
     if (this.#ledger.closed) return
     this.reconcile(ip.host)
-    for (const other of this.#waitingHosts) if (other !== ip.host) this.reconcile(other)
+    this.#reconcileWaiting(ip.host)
   }
 
   /**
@@ -265,28 +286,42 @@ export class Borrower {
   }
 
   /**
-   * Frees a slot for `w` by closing an idle connection it cannot use, one at a time: of its host
-   * at the host cap (or when the per-IP caps bind, not on the IP it avoids), else of another host
-   * at max_connections. Returns whether it closed one.
+   * Frees a slot for `w` by closing an idle connection it cannot use, one at a time. At the host
+   * cap (max_conns_per_host, over the origin's partitions) or the egress cap: one of its own
+   * partition, else of another partition sharing that cap (another identity or egress of the
+   * origin, another host of the egress). When only the per-IP caps bind: one of its partition, not
+   * on the IP it avoids. At max_connections: one of another host. Returns whether it closed one.
    */
   #evictFor(host: HostEntry, w: Waiter | undefined): boolean {
     if (host.closing > 0 || this.#ledger.closing > 0) return false // a slot is already on its way
-    const p = this.#pool
-    const global = this.#ledger.total >= p.maxConnections && host.total < p.maxConnsPerHost
-    if (!global) {
-      const perIp = host.total < p.maxConnsPerHost
-      for (const ip of host.list) {
-        if (perIp && ip === w?.avoid) continue
-        for (const victim of [ip.idleHttp.oldest(), ip.idleRaw.oldest()]) {
-          if (victim === null || (ip.state === 'active' && w !== undefined && fits(w, victim))) continue
-          this.#dialer.close(victim, ip.state === 'draining' ? 'drained' : 'evicted')
-          return true
-        }
-      }
-      return false
+    const ledger = this.#ledger
+    const atHost = ledger.atHostCap(host)
+    const atEgress = ledger.atEgressCap(host)
+    if (atHost || atEgress) {
+      if (this.#evictOwn(host, w, false)) return true
+      return this.#evictOther(atHost ? host.origin.members : host.egressGroup.members, host)
     }
-    for (const other of this.#ledger.hosts.values()) {
-      if (other === host || other.idle === 0) continue
+    if (ledger.total < this.#pool.maxConnections) return this.#evictOwn(host, w, true)
+    return this.#evictOther(ledger.hosts.values(), host)
+  }
+
+  /** Closes the oldest idle connection of `host` that `w` cannot use (skipping its avoided IP if `skipAvoided`). */
+  #evictOwn(host: HostEntry, w: Waiter | undefined, skipAvoided: boolean): boolean {
+    for (const ip of host.list) {
+      if (skipAvoided && ip === w?.avoid) continue
+      for (const victim of [ip.idleHttp.oldest(), ip.idleRaw.oldest()]) {
+        if (victim === null || (ip.state === 'active' && w !== undefined && fits(w, victim))) continue
+        this.#dialer.close(victim, ip.state === 'draining' ? 'drained' : 'evicted')
+        return true
+      }
+    }
+    return false
+  }
+
+  /** Closes the oldest idle connection of a host of `hosts` other than `except`. */
+  #evictOther(hosts: Iterable<HostEntry>, except: HostEntry): boolean {
+    for (const other of hosts) {
+      if (other === except || other.idle === 0) continue
       for (const ip of other.list) {
         const victim = ip.idleHttp.oldest() ?? ip.idleRaw.oldest()
         if (victim === null) continue

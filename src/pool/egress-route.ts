@@ -18,6 +18,8 @@ import { InvalidArgumentError } from '../errors.js'
 import { blameOfConnectError } from './blame.js'
 import type { Borrower } from './borrow.js'
 import type { EgressStates } from './egress-states.js'
+import { AllEgressBlockedError } from './errors.js'
+import type { StatusJudge } from './status-blame.js'
 import type { Ledger } from './ledger.js'
 import type { Borrow, Connection, HostEntry } from './model.js'
 import { parseOrigin } from './origin.js'
@@ -46,11 +48,12 @@ export class EgressRouter {
   readonly #ledger: Ledger
   readonly #borrower: Borrower
   readonly #egresses: EgressStates
+  readonly #statuses: StatusJudge
   readonly #sets = new Map<string, EgressSet>()
 
   constructor(
     pool: { set: EgressSet; defaults: EgressDefaults; rotation: RotationOptions },
-    parts: { ledger: Ledger; borrower: Borrower; egresses: EgressStates },
+    parts: { ledger: Ledger; borrower: Borrower; egresses: EgressStates; statuses: StatusJudge },
   ) {
     this.#poolSet = pool.set
     this.#defaults = pool.defaults
@@ -58,6 +61,7 @@ export class EgressRouter {
     this.#ledger = parts.ledger
     this.#borrower = parts.borrower
     this.#egresses = parts.egresses
+    this.#statuses = parts.statuses
   }
 
   /** The pool's egress set. */
@@ -93,11 +97,14 @@ export class EgressRouter {
     return new EgressSet([...egresses.values()], rotation)
   }
 
-  /** The route of a request to `origin` as `identity` through `set`; picks its first partition now. */
+  /**
+   * The route of a request to `origin` as `identity` through `set`; picks its first partition now.
+   * @throws AllEgressBlockedError when the host blocks every egress of the set (StatusJudge)
+   */
   route(origin: string | URL, identity: ProfileName, set: EgressSet): Route {
     const originKey = parseOrigin(origin).key
     const first = this.#partition(origin, originKey, identity, set, new Set())
-    if (first === null) throw new Error('unreachable: a set with no egress')
+    if (first === null) throw this.#allBlocked(origin, originKey, identity, set)
     return { origin, originKey, identity, set, first }
   }
 
@@ -111,6 +118,7 @@ export class EgressRouter {
     let host: HostEntry | null = retry
       ? this.#partition(route.origin, route.originKey, route.identity, route.set, tried)
       : route.first
+    if (host === null) throw this.#allBlocked(route.origin, route.originKey, route.identity, route.set)
     let lastError: unknown
     while (host !== null) {
       try {
@@ -125,7 +133,10 @@ export class EgressRouter {
     throw lastError
   }
 
-  /** The partition of the egress the set picks for the host, skipping `tried`; null when every egress was tried. */
+  /**
+   * The partition of the egress the set picks for the host, skipping `tried` and the egresses the
+   * host blocks; null when none is left.
+   */
   #partition(
     origin: string | URL,
     originKey: string,
@@ -134,9 +145,24 @@ export class EgressRouter {
     tried: ReadonlySet<Egress>,
   ): HostEntry | null {
     const t = performance.now()
+    const wall = Date.now()
+    const open = (e: Egress): boolean =>
+      !tried.has(e) && this.#statuses.blocked(this.#ledger.host(origin, identity, e), wall) === undefined
     const egress =
-      set.pick(originKey, (e) => !tried.has(e) && !this.#egresses.backingOff(e, t)) ??
-      set.pick(originKey, (e) => !tried.has(e))
+      set.pick(originKey, (e) => open(e) && !this.#egresses.backingOff(e, t)) ?? set.pick(originKey, open)
     return egress === null ? null : this.#ledger.host(origin, identity, egress)
+  }
+
+  /** The error for a request whose every egress the host blocks, with each block's cause. */
+  #allBlocked(origin: string | URL, originKey: string, identity: ProfileName, set: EgressSet): Error {
+    let until = Infinity
+    const reasons: Array<{ egress: string; reason: string }> = []
+    for (const egress of set.egresses) {
+      const block = this.#statuses.blocked(this.#ledger.host(origin, identity, egress))
+      if (block === undefined) continue
+      until = Math.min(until, block.until)
+      reasons.push({ egress: egress.id, reason: block.reason })
+    }
+    return new AllEgressBlockedError(originKey, new Date(until === Infinity ? Date.now() : until), reasons)
   }
 }

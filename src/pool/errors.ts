@@ -24,10 +24,10 @@ export class PoolExhaustedError extends HotConnError {
 
   /** The queue of `host` is full (see max_pending). */
   static queueFull(
-    host: { key: string; total: number; waiters: { size: number } },
+    host: { key: string; origin: { total: number }; waiters: { size: number } },
     pool: { maxPending: number; maxConnsPerHost: number },
   ): PoolExhaustedError {
-    const detail = `${host.waiters.size} requests already wait (max_pending = ${pool.maxPending}) with ${host.total} connections open (max_conns_per_host = ${pool.maxConnsPerHost})`
+    const detail = `${host.waiters.size} requests already wait (max_pending = ${pool.maxPending}) with ${host.origin.total} connections open to the host (max_conns_per_host = ${pool.maxConnsPerHost})`
     return new PoolExhaustedError(host.key, 'queue_full', detail)
   }
 

@@ -11,6 +11,7 @@ import { isIP } from 'node:net'
 import type { PoolConfig, ProfileName } from '../config/index.js'
 import { DIRECT, type Egress } from '../egress/index.js'
 import {
+  CapGroup,
   Connection,
   Counts,
   HostEntry,
@@ -47,12 +48,18 @@ export class Ledger extends Counts {
   /** Every connection not yet closed (for close and destroy). */
   readonly #all = new Set<Connection>()
   readonly #caps: PoolConfig
+  /** Connections through one egress, across hosts (egress.max_conns_per_egress); undefined: no cap. */
+  readonly maxConnsPerEgress: number | undefined
+  /** The cap groups by origin key and by egress id (see CapGroup). */
+  readonly #origins = new Map<string, CapGroup>()
+  readonly #egresses = new Map<string, CapGroup>()
   #closed = false
   #onEmpty: (() => void) | null = null
 
-  constructor(caps: PoolConfig) {
+  constructor(caps: PoolConfig, maxConnsPerEgress?: number) {
     super()
     this.#caps = caps
+    this.maxConnsPerEgress = maxConnsPerEgress
   }
 
   get closed(): boolean {
@@ -69,25 +76,46 @@ export class Ledger extends Counts {
     let host = this.hosts.get(key)
     if (host === undefined) {
       host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0, identity, egress)
+      host.origin = groupOf(this.#origins, o.key)
+      host.egressGroup = groupOf(this.#egresses, egress.id)
+      host.origin.members.push(host)
+      host.egressGroup.members.push(host)
       this.hosts.set(key, host)
     }
     return host
   }
 
-  /** Whether one more connection to `ip` stays within max_connections, max_conns_per_host and max_conns_per_ip. */
+  /**
+   * Whether one more connection to `ip` stays within max_connections, max_conns_per_host (counted
+   * over every partition of the origin: all identities and egresses), max_conns_per_ip (per
+   * partition) and max_conns_per_egress (over every host of the egress).
+   */
   canOpen(ip: IpEntry): boolean {
     const p = this.#caps
+    const host = ip.host
     return (
       this.total < p.maxConnections &&
-      ip.host.total < p.maxConnsPerHost &&
-      (p.maxConnsPerIp === undefined || ip.total < p.maxConnsPerIp)
+      host.origin.total < p.maxConnsPerHost &&
+      (p.maxConnsPerIp === undefined || ip.total < p.maxConnsPerIp) &&
+      (this.maxConnsPerEgress === undefined || host.egressGroup.total < this.maxConnsPerEgress)
     )
+  }
+
+  /** Whether `host`'s origin is at max_conns_per_host, over all its partitions. */
+  atHostCap(host: HostEntry): boolean {
+    return host.origin.total >= this.#caps.maxConnsPerHost
+  }
+
+  /** Whether `host`'s egress is at max_conns_per_egress. */
+  atEgressCap(host: HostEntry): boolean {
+    return this.maxConnsPerEgress !== undefined && host.egressGroup.total >= this.maxConnsPerEgress
   }
 
   /** Connections that could still be opened for `host` under the caps, whatever the IP. O(IPs). */
   headroom(host: HostEntry): number {
     const p = this.#caps
-    const left = Math.min(p.maxConnections - this.total, p.maxConnsPerHost - host.total)
+    const egressLeft = this.maxConnsPerEgress === undefined ? Infinity : this.maxConnsPerEgress - host.egressGroup.total
+    const left = Math.min(p.maxConnections - this.total, p.maxConnsPerHost - host.origin.total, egressLeft)
     if (left <= 0 || p.maxConnsPerIp === undefined) return Math.max(left, 0)
     let perIp = 0
     for (const ip of host.list) if (ip.state === 'active') perIp += Math.max(p.maxConnsPerIp - ip.total, 0)
@@ -208,11 +236,16 @@ export class Ledger extends Counts {
     if (prev === next) return
     if (prev === 'closed' && next !== 'connecting') return // a closed connection never comes back
     const ip = conn.entry
+    const host = ip.host
     count(ip, prev, -1)
-    count(ip.host, prev, -1)
+    count(host, prev, -1)
+    count(host.origin, prev, -1)
+    count(host.egressGroup, prev, -1)
     count(this, prev, -1)
     count(ip, next, 1)
-    count(ip.host, next, 1)
+    count(host, next, 1)
+    count(host.origin, next, 1)
+    count(host.egressGroup, next, 1)
     count(this, next, 1)
     conn.state = next
     if (next !== 'closed') {
@@ -222,4 +255,13 @@ export class Ledger extends Counts {
     this.#all.delete(conn)
     if (this.#closed && this.total === 0) this.#onEmpty?.()
   }
+}
+
+function groupOf(groups: Map<string, CapGroup>, key: string): CapGroup {
+  let group = groups.get(key)
+  if (group === undefined) {
+    group = new CapGroup()
+    groups.set(key, group)
+  }
+  return group
 }

@@ -18,6 +18,7 @@ import { Dialer, type DialerEvents } from './dialer.js'
 import { DnsRefresher, DnsState, type DnsEvents } from './dns-state.js'
 import { EgressRouter } from './egress-route.js'
 import { EgressStates } from './egress-states.js'
+import { StatusJudge } from './status-blame.js'
 import { PoolClosedError } from './errors.js'
 import { HealthChecker } from './health.js'
 import { Housekeeper } from './housekeeping.js'
@@ -42,6 +43,8 @@ export class ConnectionManager {
   readonly housekeeper: Housekeeper
   readonly refresher: DnsRefresher
   readonly egresses = new EgressStates()
+  /** Whom blocking statuses blame: an IP, or the (egress, host) pair. */
+  readonly statuses: StatusJudge
   readonly egress: PoolEgress
   readonly router: EgressRouter
   /** config.tls.profile as an identity name. */
@@ -72,8 +75,9 @@ export class ConnectionManager {
       resolved: (host, added) => this.#resolved(host, added),
     }
     this.#defaultIdentity = resolveIdentityName(config.tls.profile)
-    const ledger = (this.ledger = new Ledger(config.pool))
+    const ledger = (this.ledger = new Ledger(config.pool, config.egress.maxConnsPerEgress))
     const ips = (this.ips = new IpStates(config.blacklist, events))
+    this.statuses = new StatusJudge(config.blacklist, ips)
     const dialer = (this.dialer = new Dialer(config, connector, ledger, events))
     const minRefreshMs = options.dnsMinRefreshMs
     this.dns = new DnsState({ dns: config.dns, minRefreshMs }, { resolver, ledger, ips }, events)
@@ -82,7 +86,7 @@ export class ConnectionManager {
     const streams = { maxConcurrentStreams: config.http2.enabled ? config.http2.maxConcurrentStreams : 1 }
     this.borrower = new Borrower(
       { pool: config.pool, drainGraceMs: options.drainGraceMs, ...streams },
-      { ledger, dialer, ips, resolve },
+      { ledger, dialer, ips, resolve, statuses: this.statuses },
     )
     const parts = { ledger, dialer, ips, borrower: this.borrower }
     this.health = new HealthChecker(config, parts)
@@ -96,7 +100,7 @@ export class ConnectionManager {
     const rotation = { rotation: config.egress.rotation, stickyTtlMs: config.egress.stickyTtlMs }
     this.router = new EgressRouter(
       { set: egress.set, defaults: egress.defaults, rotation },
-      { ledger, borrower: this.borrower, egresses: this.egresses },
+      { ledger, borrower: this.borrower, egresses: this.egresses, statuses: this.statuses },
     )
   }
 

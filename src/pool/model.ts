@@ -73,6 +73,14 @@ export class Counts {
   }
 }
 
+/**
+ * The partitions that share a cap, with their connections counted together: one origin across
+ * identities and egresses (max_conns_per_host), or one egress across hosts (max_conns_per_egress).
+ */
+export class CapGroup extends Counts {
+  readonly members: HostEntry[] = []
+}
+
 /** Usage statistics of an IP or a host. */
 export class Usage {
   handshakes = 0
@@ -208,6 +216,8 @@ export interface ReleaseOutcome {
   reusable: boolean
   statusCode?: number
   retryAfter?: string
+  /** The request's path (a blocking status is judged per path, StatusJudge). */
+  path?: string
   error?: Error
   aborted?: boolean
   upgraded?: boolean
@@ -262,6 +272,10 @@ export class HostEntry extends Counts {
   warm = false
   /** Whether a connection of this host completed its handshake (its ALPN answer is known). */
   alpnKnown = false
+  /** Every partition of this origin (max_conns_per_host holds across them); set by the Ledger. */
+  origin: CapGroup = new CapGroup()
+  /** Every partition of this egress (max_conns_per_egress); set by the Ledger. */
+  egressGroup: CapGroup = new CapGroup()
 
   /** Whether the proxy resolves this host's name (one entry, the name, instead of the IPs). */
   get byName(): boolean {

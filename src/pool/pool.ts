@@ -188,7 +188,7 @@ export class HotConnPool extends FetchDispatcherBase {
       reused: exposed,
       ip: conn.ip,
       release: (outcome) => {
-        borrower.requite(conn, outcome)
+        borrower.requite(conn, outcome.statusCode === undefined ? outcome : { ...outcome, path: opts.path })
         // The event object is built only when someone listens: this runs once per request.
         if (!channels.request.hasSubscribers) return
         const event = {

@@ -182,3 +182,32 @@ describe('local source addresses', () => {
     expect(Object.values(hc.stats().hosts).map((h) => h.egress)).toEqual(['direct', 'direct from 127.0.0.14', p.url])
   })
 })
+
+describe('blocking statuses blame the egress', () => {
+  it('403s through one source address move the requests to the other and leave every IP active', async () => {
+    const [blocked, open] = ['127.0.0.10', '127.0.0.11']
+    for (const ip of t.origin.ips) t.origin.setBehaviour(ip, { status: 403, sources: [blocked] })
+    try {
+      const hc = pool({
+        egress: { localAddresses: [blocked, open] },
+        blacklist: { failureThreshold: 3, ttlMs: 60_000 },
+        pool: { warmConnsPerIp: 0 },
+      })
+      const statuses: number[] = []
+      for (let i = 0; i < 24; i++) statuses.push((await get(hc, `/tiles/6/${i}/1.png`)).status)
+      // Round-robin sends every other request through the blocked address until its 403s on
+      // three distinct paths block it for the host; then every request leaves through the other.
+      expect(statuses.filter((s) => s === 403)).toHaveLength(3)
+      expect(statuses.slice(6).every((s) => s === 200)).toBe(true)
+      const hosts = Object.values(hc.stats().hosts)
+      for (const h of hosts) {
+        expect(h.blacklisted).toEqual([])
+        expect(h.ips.every((i) => i.state === 'active')).toBe(true)
+      }
+      const through = Object.fromEntries(hosts.map((h) => [h.egress, h.requests]))
+      expect(through).toEqual({ [`direct from ${blocked}`]: 3, [`direct from ${open}`]: 21 })
+    } finally {
+      for (const ip of t.origin.ips) t.origin.setBehaviour(ip, undefined)
+    }
+  })
+})

@@ -1,6 +1,6 @@
 import diagnostics from 'node:diagnostics_channel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AllIpsBlacklistedError, type BlacklistEvent } from '../../src/pool/index.js'
+import { AllEgressBlockedError, type BlacklistEvent } from '../../src/pool/index.js'
 import { get, startTestOrigin, testPool, waitFor, type TestOrigin } from './helpers/fixtures.js'
 
 describe('blacklist', () => {
@@ -75,22 +75,34 @@ describe('blacklist', () => {
     await pool.close()
   })
 
-  it('when every IP is blacklisted, requests fail with ERR_ALL_IPS_BLACKLISTED and the earliest expiry', async () => {
+  it('every IP answering 403 blames the egress, not the IPs: one path never blocks, distinct paths give ERR_ALL_EGRESS_BLOCKED', async () => {
     for (const ip of t.origin.ips) t.origin.setBehaviour(ip, { status: 403 })
-    const pool = testPool(t, { blacklist: { failureThreshold: 1, ttlMs: 60_000 } })
+    const pool = testPool(t, { blacklist: { failureThreshold: 3, ttlMs: 60_000 } })
     await pool.warmup(t.origin.url())
     const before = Date.now()
-    for (let i = 0; i < t.origin.ips.length; i++) expect((await get(pool, t.origin.url('/'))).status).toBe(403)
-    const err = await get(pool, t.origin.url('/')).then(
+    // A members-only page answering 403 again and again is about that page: nothing is blocked.
+    for (let i = 0; i < 8; i++) expect((await get(pool, t.origin.url('/members?i=' + i))).status).toBe(403)
+    // 403s on three distinct paths with no success between: the (egress, host) pair is blocked.
+    for (const path of ['/a', '/b']) expect((await get(pool, t.origin.url(path))).status).toBe(403)
+    const err = await get(pool, t.origin.url('/c')).then(
       () => null,
       (e: unknown) => e,
     )
-    expect(err).toBeInstanceOf(AllIpsBlacklistedError)
-    const e = err as AllIpsBlacklistedError
-    expect(e.code).toBe('ERR_ALL_IPS_BLACKLISTED')
+    expect(err).toBeInstanceOf(AllEgressBlockedError)
+    const e = err as AllEgressBlockedError
+    expect(e.code).toBe('ERR_ALL_EGRESS_BLOCKED')
+    expect(e.reasons).toEqual([
+      { egress: 'direct', reason: expect.stringMatching(/^HTTP 403 on 3 paths \(\/members, \/a, \/b\)/) },
+    ])
+    expect(e.message).toMatch(/the only egress of requests to tiles\.test:\d+ is blocked by the host until/)
+    expect(e.message).toMatch(/its IPs are fine/)
+    expect(e.message).not.toMatch(/fewer requests per second/) // a 403 is no rate limit
     expect(e.retryAt.getTime()).toBeGreaterThanOrEqual(before + 60_000)
     expect(e.retryAt.getTime()).toBeLessThanOrEqual(Date.now() + 60_000)
-    await expect(pool.warmup(t.origin.url())).rejects.toThrow(AllIpsBlacklistedError)
+    // The IPs were not blamed: none is blacklisted, and they stay active.
+    const st = pool.stats().hosts[host()]
+    expect(st?.blacklisted).toEqual([])
+    expect(st?.ips.every((i) => i.state === 'active')).toBe(true)
     for (const ip of t.origin.ips) t.origin.setBehaviour(ip, undefined)
     await pool.close()
   })

@@ -11,6 +11,7 @@ import { PoolClosedError, PoolExhaustedError } from '../../src/pool/errors.js'
 import { IpStates } from '../../src/pool/ip-states.js'
 import { Ledger } from '../../src/pool/ledger.js'
 import { IpEntry, type Borrow, type Connection, type HostEntry } from '../../src/pool/model.js'
+import { toEgress } from '../../src/egress/index.js'
 
 interface FakeChannel extends PooledChannel {
   alive: boolean
@@ -105,9 +106,10 @@ function setup(
   ips = ['10.0.0.1', '10.0.0.2'],
   hosts = ['a.test'],
   alpnKnown = true,
+  maxConnsPerEgress?: number,
 ) {
   const config = resolveConfig({ pool: { warmConnsPerIp: 0, maxIdleConns: 1, pendingTimeoutMs: 2000, ...pool } })
-  const ledger = new Ledger(config.pool)
+  const ledger = new Ledger(config.pool, maxConnsPerEgress)
   const states = new IpStates(config.blacklist, { blacklisted() {}, readmitted() {}, retryDue() {} })
   const dialer = new FakeDialer(ledger)
   const borrower = new Borrower(
@@ -141,10 +143,68 @@ function setup(
     }
     return out
   }
-  return { config, ledger, states, dialer, borrower, host, hosts: entries, acquire, warm }
+  /** Another partition of `name`: another identity and/or egress, with the same IPs. */
+  const partition = (name: string, identity: string, egress = 'direct'): HostEntry => {
+    const other = ledger.host(name, identity as never, toEgress(egress, { resolve: 'local', connectHeaders: [] }))
+    for (const a of ips) if (!other.ips.has(a)) other.addIp(new IpEntry(other, a, 4))
+    other.resolved = true
+    other.alpnKnown = alpnKnown
+    return other
+  }
+  return { config, ledger, states, dialer, borrower, host, hosts: entries, acquire, warm, partition }
 }
 
 describe('Borrower', () => {
+  it('max_conns_per_host holds per host across identities and egresses: two partitions share the cap', async () => {
+    const { dialer, borrower, acquire, host, partition, ledger } = setup({ maxConnsPerHost: 2, maxConnections: 10 })
+    const firefox = partition('a.test', 'firefox-153-linux')
+    const proxied = partition('a.test', 'chrome-156-windows', 'http://10.0.0.5:3128')
+    const chrome = [acquire(), acquire()]
+    const others = [acquire({}, firefox), acquire({}, firefox), acquire({}, proxied)]
+    await tick()
+    // Five requests of three partitions of one host: two dials in all, not two per partition.
+    expect(dialer.pending()).toHaveLength(2)
+    for (const d of dialer.pending()) d.succeed()
+    const first = await Promise.all(chrome)
+    expect(host.origin.total).toBe(2)
+    expect(ledger.total).toBe(2)
+    expect(firefox.waiters.size + proxied.waiters.size).toBe(3)
+    // A connection given back idles in its partition, which the waiting partitions cannot use:
+    // it is closed to make room, and the freed slot dials for the next waiting partition.
+    borrower.requite(first[0]!, { reusable: true, statusCode: 200 })
+    await tick()
+    await tick()
+    expect(dialer.closed.map((c) => c.reason)).toEqual(['evicted'])
+    expect(dialer.pending()).toHaveLength(1)
+    expect(host.origin.total).toBeLessThanOrEqual(2)
+    dialer.pending()[0]!.succeed()
+    const served = await Promise.race(others)
+    expect([firefox, proxied]).toContain(served.entry.host)
+    expect(host.origin.total).toBe(2)
+    borrower.rejectAll(new PoolClosedError())
+    await Promise.allSettled(others)
+  })
+
+  it('max_conns_per_egress holds per egress across hosts', async () => {
+    const { dialer, acquire, hosts } = setup(
+      { maxConnsPerHost: 4, maxConnections: 10 },
+      ['10.0.0.1'],
+      ['a.test', 'b.test'],
+      true,
+      3,
+    )
+    const [a, b] = hosts as [HostEntry, HostEntry]
+    const all = [acquire({}, a), acquire({}, a), acquire({}, b), acquire({}, b)]
+    await tick()
+    expect(dialer.pending()).toHaveLength(3)
+    expect(a.egressGroup).toBe(b.egressGroup)
+    expect(a.egressGroup.total).toBe(3)
+    for (const d of dialer.pending()) d.succeed()
+    await Promise.race(all)
+    expect(a.total + b.total).toBe(3)
+    expect(a.waiters.size + b.waiters.size).toBe(1)
+  })
+
   it('a cold acquire dials and gets the new connection; a release hands it to the first waiter (FIFO)', async () => {
     const { dialer, borrower, acquire, host } = setup({ maxConnsPerHost: 1, maxConnections: 1 })
     const first = acquire()
