@@ -223,6 +223,36 @@ describe('hotconn fetch', () => {
     expect(ok.code).toBe(0)
     expect(JSON.parse(ok.lines[0]!)).toMatchObject({ status: 200 })
   })
+
+  it('an untrusted CA: every request of a run fails with ERR_TLS_BAD_CERTIFICATE and what to do, and blacklists nothing', async () => {
+    const out = await runCli([
+      'fetch',
+      origin.url('/tiles/1/1/1.png'),
+      '-n',
+      '12',
+      '-c',
+      '4',
+      '--dns-server',
+      dnsServer,
+      '--json',
+    ])
+    expect(out.code).toBe(1)
+    const lines = out.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const failures = lines.filter((l) => 'error' in l)
+    expect(failures).toHaveLength(12)
+    for (const f of failures) {
+      expect(f.error).toBe('ERR_TLS_BAD_CERTIFICATE')
+      expect(String(f.message)).toMatch(/--ca <pem file>/)
+      expect(String(f.message)).not.toMatch(/slow down|fewer requests/)
+    }
+    const stats = lines.find((l) => 'stats' in l) as {
+      stats: { hosts: Record<string, { blacklisted: unknown[]; ips: { state: string }[] }> }
+    }
+    for (const h of Object.values(stats.stats.hosts)) {
+      expect(h.blacklisted).toEqual([])
+      expect(h.ips.every((i) => i.state === 'active')).toBe(true)
+    }
+  })
 })
 
 describe('hotconn warm', () => {
