@@ -176,7 +176,7 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
     '## Machine and run',
     '',
     `- Date: ${r.date}; run took ${fmt(r.durationS, 0)} s${r.quick ? ' (--quick)' : ''}`,
-    `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch}, kernel ${m.kernel}; 1-min load average at the end: ${m.loadAverage1m}`,
+    `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch}, kernel ${m.kernel}; ${r.loadAtStart ? `load average (1, 5, 15 min) at the start: ${r.loadAtStart.join(', ')}; ` : ''}1-min load average at the end: ${m.loadAverage1m}`,
     `- Node ${m.node}, OpenSSL ${m.openssl}, V8 ${m.v8}; ${Object.entries(m.packages)
       .map(([k, v]) => `${k} ${v ?? 'not installed'}`)
       .join(', ')}`,
