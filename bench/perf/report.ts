@@ -5,7 +5,7 @@ import { join, relative } from 'node:path'
 import { fmt, markdownTable } from '../lib/markdown.js'
 import { HOTCONN } from './clients.js'
 import type { HarnessResult, LoadScenario } from './harness.js'
-import { PROFILE_BELOW } from './harness.js'
+import { PROFILE_BELOW, SCENARIOS } from './harness.js'
 import { barPanelsSvg, boxPlotSvg, type BoxSeries } from './svg.js'
 
 export const LATENCY_CHART = 'perf-latency.svg'
@@ -182,7 +182,7 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
       .join(', ')}`,
     `- hotconn: git ${gitState(ctx.root)}`,
     `- Origin: ${r.origin.note}; ECDSA P-256 certificate from a test CA made at start`,
-    `- Reproduce: \`${ctx.command}\` (full run, writes reports/), \`npm run bench -- --quick\` (about a minute, prints only), \`hotconn bench --scenario hot,cold\` (same harness from the CLI; scenarios: hot, tiles, cold, rtt, scale)`,
+    `- Reproduce: \`${ctx.command}\` (full run, writes reports/), \`npm run bench -- --quick\` (about a minute, prints only), \`hotconn bench --scenario hot,cold\` (same harness from the CLI; scenarios: ${SCENARIOS.join(', ')}; \`--origin node\` runs without nginx)`,
     '',
   ]
   if (m.loadAverage1m > m.cores) {
