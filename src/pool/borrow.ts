@@ -112,7 +112,8 @@ export class Borrower {
     // Statistics count even when the socket already closed under the request.
     if (!outcome.internal && (conn.state === 'in_use' || conn.state === 'closed')) {
       this.#ledger.recordUse(conn.entry, outcome)
-      if (outcome.statusCode !== undefined) this.#judge(conn.entry, outcome.statusCode, outcome.retryAfter, outcome.path)
+      if (outcome.statusCode !== undefined)
+        this.#judge(conn.entry, outcome.statusCode, outcome.retryAfter, outcome.path)
     }
     if (conn.state !== 'in_use') return
     if (outcome.upgraded) return this.#dialer.detach(conn)

@@ -148,8 +148,7 @@ export class EgressRouter {
     const wall = Date.now()
     const open = (e: Egress): boolean =>
       !tried.has(e) && this.#statuses.blocked(this.#ledger.host(origin, identity, e), wall) === undefined
-    const egress =
-      set.pick(originKey, (e) => open(e) && !this.#egresses.backingOff(e, t)) ?? set.pick(originKey, open)
+    const egress = set.pick(originKey, (e) => open(e) && !this.#egresses.backingOff(e, t)) ?? set.pick(originKey, open)
     return egress === null ? null : this.#ledger.host(origin, identity, egress)
   }
 
