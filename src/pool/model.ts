@@ -251,6 +251,8 @@ export class HostEntry extends Counts {
   warm = false
   /** Whether a connection of this host completed its handshake (its ALPN answer is known). */
   alpnKnown = false
+  /** https (TLS connections); false for an http origin (cleartext HTTP/1.1, plain.ts). */
+  secure = true
 
   constructor(key: string, hostname: string, port: number, isIpLiteral: boolean, identity: ProfileName) {
     super()
