@@ -136,8 +136,11 @@ function rootHandler(handler: object): object {
 
 /** Fields a redirect hop takes from the plan, not from the first request. */
 const REPLANNED = new Set(['referer', 'origin', 'sec-fetch-site', 'sec-fetch-storage-access'])
-/** Fields dropped when a redirect crosses origins (WHATWG Fetch §4.4 step 13; as undici's interceptor). */
-const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'proxy-authorization', 'cookie'])
+/**
+ * Fields dropped when a redirect crosses origins (WHATWG Fetch §4.4 step 13). `cookie` is not: undici's
+ * redirect interceptor drops the caller's, and a cookie jar inside it sets the new origin's.
+ */
+const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'proxy-authorization'])
 
 function field(pairs: HeaderPairs, name: string): string | undefined {
   for (const [n, v] of pairs) if (n.length === name.length && n.toLowerCase() === name) return v

@@ -84,7 +84,7 @@ describe('prepareRequest', () => {
     const plan = wirePlanOf(cross)!
     expect(value(plan.h2, 'referer')).toBe('https://www.a.test/')
     expect(value(plan.h2, 'sec-fetch-site')).toBe('cross-site')
-    expect(headerPairs(cross.headers)).toEqual([])
+    expect(headerPairs(cross.headers)).toEqual([['cookie', 'c=1']])
     // Back on the page's origin: still cross-site (the chain went through another site).
     const back = hop(user, 'https://www.a.test', '/img3', { referer: page })
     expect(value(wirePlanOf(back)!.h2, 'sec-fetch-site')).toBe('cross-site')
