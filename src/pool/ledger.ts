@@ -76,6 +76,7 @@ export class Ledger extends Counts {
     let host = this.hosts.get(key)
     if (host === undefined) {
       host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0, identity, egress)
+      host.secure = o.secure
       host.origin = groupOf(this.#origins, o.key)
       host.egressGroup = groupOf(this.#egresses, egress.id)
       host.origin.members.push(host)

@@ -276,6 +276,8 @@ export class HostEntry extends Counts {
   origin: CapGroup = new CapGroup()
   /** Every partition of this egress (max_conns_per_egress); set by the Ledger. */
   egressGroup: CapGroup = new CapGroup()
+  /** https (TLS connections); false for an http origin (cleartext HTTP/1.1, plain.ts). */
+  secure = true
 
   /** Whether the proxy resolves this host's name (one entry, the name, instead of the IPs). */
   get byName(): boolean {
