@@ -5,12 +5,14 @@
  * counters are exact (every tile stored once, by one worker, and served once at the origin; one
  * retry per 403); an
  * IP that answers 403 to worker 1 only is left by worker 2 within 1 s of worker 1 blacklisting
- * it; the same set enqueued again is skipped whole, without a request.
+ * it; the same set enqueued again is skipped whole, without a request, and a job that is not a
+ * tile job is refused (once: no retry) and makes its worker exit 1.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { Queue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TileWorkerResult } from '../../src/tiles/index.js'
 import { PROJECT_ROOT } from '../helpers/node24.js'
@@ -159,13 +161,16 @@ describe.skipIf(REDIS_SERVER === undefined)('hotconn tiles enqueue / worker on r
     expect(w2Late).toHaveLength(0)
   }, 180_000)
 
-  it('the same set enqueued again is skipped whole: no request, counted as skipped', async () => {
+  it('the same set enqueued again is skipped whole: no request, counted as skipped; a job that is not a tile job is refused', async () => {
     const before = (await t.requests()).length
     expect((await enqueue()).code).toBe(0)
+    const queue = new Queue('hotconn-tiles', { connection: { host: '127.0.0.1', port: redis.port } })
+    await queue.add('tiles', { template: t.template, subdomains: [], tiles: [3, 9, 0] }, { attempts: 5 })
+    await queue.close()
     const w = await worker('w3').done
-    expect(w.code, w.err).toBe(0)
+    expect(w.code, w.err).toBe(1) // a job refused
     expect((await t.requests()).length).toBe(before)
-    expect(result(w)).toMatchObject({ skipped: TILES, stored: 0 })
+    expect(result(w)).toMatchObject({ skipped: TILES, stored: 0, rejected: 1 })
     expect(result(w).fleet).toMatchObject({ stored: TILES, skipped: TILES, jobs: (2 * TILES) / BATCH })
   }, 120_000)
 
