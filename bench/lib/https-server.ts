@@ -1,5 +1,5 @@
 /**
- * A keep-alive node:https server running in a worker thread (or, with `node`, in a child process
+ * A keep-alive node:https (or, with `http2`, node:http2) server running in a worker thread (or, with `node`, in a child process
  * of another Node binary), so that the server's OpenSSL work does not share the event loop that
  * is being measured. Answers `GET /size/N` with N bytes (Content-Length) and anything else with
  * `hello`. Listens on 127.0.0.1 by default, or on every address of `hosts` with one port.
@@ -20,6 +20,8 @@ export interface BenchServerOptions {
   readonly hosts?: readonly string[]
   /** Issue no session tickets (every handshake is a full one). Default false. */
   readonly noTickets?: boolean
+  /** Serve HTTP/2 with node:http2 (ALPN h2, and http/1.1 for clients that offer only that). */
+  readonly http2?: boolean
   /** Path of another Node binary to run the server under (child process), e.g. a Node >= 24 for X25519MLKEM768. */
   readonly node?: string
 }
@@ -38,6 +40,7 @@ const wt = require('node:worker_threads')
 const channel = wt.parentPort ?? { postMessage: (m) => process.send(m), on: (e, f) => process.on(e, f) }
 const data = wt.parentPort ? wt.workerData : JSON.parse(process.env.HOTCONN_BENCH_SERVER)
 const https = require('node:https')
+const http2 = require('node:http2')
 const { constants } = require('node:crypto')
 const bodies = new Map()
 const handler = (req, res) => {
@@ -66,8 +69,12 @@ const options = {
 }
 const hosts = data.hosts && data.hosts.length > 0 ? data.hosts : ['127.0.0.1']
 const servers = []
+const sessions = new Set()
 const listen = (host, port) => new Promise((resolve, reject) => {
-  const server = https.createServer(options, handler)
+  const server = data.http2
+    ? http2.createSecureServer({ ...options, allowHTTP1: true, settings: { maxConcurrentStreams: 128 } }, handler)
+    : https.createServer(options, handler)
+  server.on('session', (s) => { sessions.add(s); s.on('error', () => {}); s.once('close', () => sessions.delete(s)) })
   server.on('tlsClientError', () => {})
   server.on('clientError', (err, socket) => socket.destroy())
   server.once('error', reject)
@@ -84,7 +91,8 @@ channel.on('message', (msg) => {
     let left = servers.length
     const done = () => { if (--left <= 0) channel.postMessage({ closed: true }) }
     if (left === 0) done()
-    for (const s of servers) { s.closeAllConnections(); s.close(done) }
+    for (const s of sessions) s.destroy()
+    for (const s of servers) { if (s.closeAllConnections) s.closeAllConnections(); s.close(done) }
   }
 })
 `

@@ -47,6 +47,8 @@ export interface ClientKind {
 
 export const HOTCONN = 'hotconn'
 export const BASELINE = 'undici + node:tls'
+/** The baseline of the HTTP/2 rows: undici's own h2 client over node:tls. */
+export const BASELINE_H2 = 'undici + node:tls (allowH2)'
 
 function check(path: string, status: number, bytes: number): number {
   if (status !== 200) throw new Error(`GET ${path} answered ${status}`)
@@ -166,6 +168,25 @@ export const undiciKind: ClientKind = {
       close: async () => {},
     }
   },
+}
+
+/** undici Agent with `allowH2` over node:tls: the baseline of the h2 origin's rows (no cold variant is used). */
+export const undiciH2Kind: ClientKind = {
+  name: BASELINE_H2,
+  role: 'baseline',
+  detail:
+    'undici Agent, allowH2: true, connect: { ca, servername } (node:tls / OpenSSL, ALPN h2, http/1.1); used on the HTTP/2 origin only',
+  async hot(target, connections) {
+    const agent = new Agent({
+      allowH2: true,
+      connections,
+      keepAliveTimeout: 300_000,
+      connect: { ca: target.caPem, servername: target.host, maxCachedSessions: 0 },
+    })
+    const origin = `https://${target.ip}:${target.port}`
+    return { get: (path) => dispatcherGet(agent, origin, path), close: () => agent.close() }
+  },
+  cold: (target) => undiciKind.cold(target),
 }
 
 // ---- peers: the few calls used, typed locally ----

@@ -4,6 +4,7 @@
  * client's JA4, runs the scenarios and returns raw results (report.ts renders them).
  *
  * Scenarios (ids for --scenario): hot (1 KB, sequential and concurrency 16), tiles (256 KB,
+ * concurrency 8), h2 (hot c16 and tiles on an HTTP/2 origin, one connection, vs undici allowH2), tiles-like
  * concurrency 8), cold (new connection per request, x25519 and X25519MLKEM768 servers), rtt (hot
  * vs cold with 5 ms one-way delay), scale (acquire/release at 10 … 10,000 connections, heap per
  * idle connection and warm-up of 1,000 connections across 50 IPs).
@@ -18,9 +19,11 @@ import { machineInfo, type MachineInfo } from '../lib/machine.js'
 import { quantile, summarize } from '../lib/stats.js'
 import {
   BASELINE,
+  BASELINE_H2,
   HOTCONN,
   hotconnKind,
   peerKind,
+  undiciH2Kind,
   undiciKind,
   type ClientKind,
   type HttpClient,
@@ -37,12 +40,12 @@ import {
   type LoadResult,
   type LoadSpec,
 } from './load.js'
-import { nginxVersion, startNginx, type NginxOrigin } from './nginx.js'
+import { nginxHasHttp2Directive, nginxVersion, startNginx, type NginxOrigin } from './nginx.js'
 import { loadPeers, PEER_PACKAGES, type PeerName } from './peers.js'
 import { setupNetem, startDelayRelay, type DelayRelay, type NetemPath } from './rtt.js'
 import { acquireRelease, memoryAndWarmup, type AcquireResult, type MemoryResult } from './scale.js'
 
-export const SCENARIOS = ['hot', 'tiles', 'cold', 'rtt', 'scale'] as const
+export const SCENARIOS = ['hot', 'tiles', 'h2', 'cold', 'rtt', 'scale'] as const
 export type ScenarioId = (typeof SCENARIOS)[number]
 /** auto: Debian's nginx when installed, else node:https; nginx: nginx or fail; node: node:https even with nginx. */
 export const ORIGINS = ['auto', 'nginx', 'node'] as const
@@ -69,6 +72,7 @@ const HOST = 'tiles.test'
 const MAIN_IP = '127.0.0.2'
 const HYBRID_IP = '127.0.0.3'
 const RELAY_IP = '127.0.0.4'
+const H2_IP = '127.0.0.5'
 const SCALE_IPS = Array.from({ length: 50 }, (_, i) => `127.0.1.${i + 1}`)
 const SMALL = 1024
 const TILE = 256 * 1024
@@ -199,6 +203,57 @@ async function startOrigin(
   }
 }
 
+interface H2Origin {
+  readonly port: number
+  readonly note: string
+  stop(): Promise<void>
+}
+
+/** The HTTP/2 origin on `ip`: nginx with h2 when it is there (and chosen), else node:http2 in a child process. */
+async function startH2Origin(
+  pki: { certPem: string; keyPem: string },
+  ip: string,
+  choice: OriginChoice,
+  log: (m: string) => void,
+): Promise<H2Origin> {
+  const v = choice === 'node' ? undefined : nginxVersion()
+  if (v !== undefined) {
+    try {
+      const ng = await startNginx({
+        certPem: pki.certPem,
+        keyPem: pki.keyPem,
+        ips: [ip],
+        sizes: [SMALL, TILE],
+        groups: 'X25519',
+        http2: true,
+      })
+      return {
+        port: ng.port,
+        stop: () => ng.stop(),
+        note: `nginx ${ng.version} (Debian) with HTTP/2 (ALPN h2; ${nginxHasHttp2Directive(ng.version) ? '`http2 on`' : '`listen … ssl http2`'}, default http2 settings), 1 worker process, TLS 1.3 only, ssl_ecdh_curve X25519, no session tickets or cache, static files; every client on one connection`,
+      }
+    } catch (err) {
+      if (choice === 'nginx') throw err
+      log(`nginx with HTTP/2 could not start (${(err as Error).message}); falling back to node:http2`)
+    }
+  }
+  const s = await startBenchServer({
+    keyPem: pki.keyPem,
+    certPem: pki.certPem,
+    ecdhCurve: 'x25519',
+    ciphers: SUITE,
+    hosts: [ip],
+    noTickets: true,
+    http2: true,
+    node: process.execPath,
+  })
+  return {
+    port: s.port,
+    stop: () => s.close(),
+    note: `node:http2 ${process.version} in a child process (createSecureServer, allowHTTP1, maxConcurrentStreams 128), TLS 1.3 only, groups ${s.groups}, no session tickets; every client on one connection`,
+  }
+}
+
 /** A Node binary whose OpenSSL can serve X25519MLKEM768 (this one, or a project-local Node >= 24). */
 function hybridNode(root: string): string | undefined {
   try {
@@ -218,7 +273,10 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   const q = o.quick
   const want = new Set(o.scenarios)
   const ca = createCA({ keyType: 'ecdsa-p256', name: 'hotconn bench CA' })
-  const leaf = issueLeaf(ca, { hosts: [HOST, MAIN_IP, HYBRID_IP, RELAY_IP, ...SCALE_IPS], keyType: 'ecdsa-p256' })
+  const leaf = issueLeaf(ca, {
+    hosts: [HOST, MAIN_IP, HYBRID_IP, RELAY_IP, H2_IP, ...SCALE_IPS],
+    keyType: 'ecdsa-p256',
+  })
   const pki = { caPem: ca.certPem, certPem: leaf.chainPem, keyPem: leaf.keyPem }
   const notes: string[] = []
 
@@ -285,23 +343,33 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     }
   }
 
-  const hotLoad = async (id: string, title: string, spec: LoadSpec, bytes: number): Promise<void> => {
+  /** On the HTTP/2 origin: its target and note, every client on `connections` connection(s), undici allowH2 as the baseline. */
+  interface H2Run {
+    readonly target: Target
+    readonly note: string
+    readonly connections: number
+  }
+  const hotLoad = async (id: string, title: string, spec: LoadSpec, bytes: number, h2?: H2Run): Promise<void> => {
     log(`${title}…`)
     const entries: LoadEntry[] = []
     const failed: Record<string, string> = {}
-    for (const k of kinds) {
+    const t = h2?.target ?? target
+    const connections = h2?.connections ?? spec.concurrency
+    const list = h2 ? kinds.map((k) => (k === undiciKind ? undiciH2Kind : k)) : kinds
+    for (const k of list) {
       try {
-        entries.push({ name: k.name, role: k.role, client: await k.hot(target, spec.concurrency) })
+        entries.push({ name: k.name, role: k.role, client: await k.hot(t, connections) })
       } catch (err) {
         failed[k.name] = (err as Error).message
       }
     }
     try {
-      const result = await compareLoad(entries, spec, BASELINE, log)
+      const result = await compareLoad(entries, spec, h2 ? BASELINE_H2 : BASELINE, log)
       Object.assign(result.failed, failed)
-      const s: LoadScenario = { id, title, unit: 'requests/s', bytesPerOp: bytes, origin: originNote, result }
+      const note = h2?.note ?? originNote
+      const s: LoadScenario = { id, title, unit: 'requests/s', bytesPerOp: bytes, origin: note, result }
       load.push(s)
-      await maybeProfile(s, () => hotconnKind.hot(target, spec.concurrency), spec)
+      await maybeProfile(s, () => hotconnKind.hot(t, connections), spec)
     } finally {
       for (const e of entries) await e.client.close().catch(() => {})
     }
@@ -358,6 +426,50 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
         { path: `/size/${TILE}`, concurrency: 8, rounds, roundMs: q ? 150 : 600, warmup: q ? 16 : 64, minCount: 16 },
         TILE,
       )
+    }
+    if (want.has('h2')) {
+      let h2: H2Origin | undefined
+      try {
+        h2 = await startH2Origin(pki, H2_IP, choice, log)
+      } catch (err) {
+        notes.push(`HTTP/2 rows skipped: the h2 origin did not start (${oneLine(err)})`)
+        log(`  ${notes[notes.length - 1]}`)
+      }
+      if (h2 !== undefined) {
+        const run: H2Run = { target: { ...target, ip: H2_IP, port: h2.port }, note: h2.note, connections: 1 }
+        try {
+          await hotLoad(
+            'h2-hot-c16',
+            'HTTP/2: hot 1 KB requests, 16 streams at once on one connection',
+            {
+              path: `/size/${SMALL}`,
+              concurrency: 16,
+              rounds,
+              roundMs: q ? 100 : 500,
+              warmup: q ? 100 : 500,
+              minCount: 100,
+            },
+            SMALL,
+            run,
+          )
+          await hotLoad(
+            'h2-tiles-c8',
+            'HTTP/2: tiles, 256 KB responses, 8 streams at once on one connection',
+            {
+              path: `/size/${TILE}`,
+              concurrency: 8,
+              rounds,
+              roundMs: q ? 150 : 600,
+              warmup: q ? 16 : 64,
+              minCount: 16,
+            },
+            TILE,
+            run,
+          )
+        } finally {
+          await h2.stop()
+        }
+      }
     }
     if (want.has('cold')) {
       await coldLoad('cold-x25519', 'Cold: new connection per 1 KB request, server group x25519', target, originNote)

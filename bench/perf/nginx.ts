@@ -1,6 +1,6 @@
 /**
  * Debian's nginx as the benchmark origin: a temporary nginx.conf in a temp dir serving static
- * files `/size/1024` and `/size/262144` over TLS 1.3 (HTTP/1.1, no session tickets or cache, so
+ * files `/size/1024` and `/size/262144` over TLS 1.3 (HTTP/1.1, or h2 with `http2`; no session tickets or cache, so
  * every new connection is a full handshake) on a set of loopback addresses, one port. Runs in the
  * foreground (`-g 'daemon off;'`) with its pid and logs in the temp dir; `stop()` sends SIGQUIT and
  * removes the dir.
@@ -23,6 +23,8 @@ export interface NginxOptions {
   readonly groups?: string
   /** nginx worker processes (default 1, so the client keeps a core of a 2-core machine). */
   readonly workers?: number
+  /** Serve HTTP/2 (ALPN h2, then http/1.1): `http2 on` on nginx >= 1.25.1, else the `http2` listen parameter. */
+  readonly http2?: boolean
   /** Command prefix to run nginx under, e.g. `['ip', 'netns', 'exec', ns]` (it must exec, keeping the pid). */
   readonly wrap?: readonly string[]
 }
@@ -65,8 +67,16 @@ async function freePort(ips: readonly string[]): Promise<number> {
   throw new Error('nginx origin: no port free on every address after 20 attempts')
 }
 
-function config(dir: string, port: number, o: NginxOptions): string {
-  const listens = o.ips.map((ip) => `    listen ${ip}:${port} ssl;`).join('\n')
+/** Whether nginx `version` ("1.22.1") knows the `http2 on` directive (1.25.1 and later). */
+export function nginxHasHttp2Directive(version: string): boolean {
+  const [a = 0, b = 0, c = 0] = version.split('.').map(Number)
+  return a > 1 || (a === 1 && (b > 25 || (b === 25 && c >= 1)))
+}
+
+function config(dir: string, port: number, o: NginxOptions, version: string): string {
+  const directive = o.http2 === true && nginxHasHttp2Directive(version)
+  const listenHttp2 = o.http2 === true && !directive ? ' http2' : ''
+  const listens = o.ips.map((ip) => `    listen ${ip}:${port} ssl${listenHttp2};`).join('\n')
   return `user root;
 worker_processes ${o.workers ?? 1};
 worker_rlimit_nofile 16384;
@@ -88,7 +98,7 @@ http {
   server {
 ${listens}
     server_name tiles.test;
-    ssl_certificate ${dir}/cert.pem;
+${directive ? '    http2 on;\n' : ''}    ssl_certificate ${dir}/cert.pem;
     ssl_certificate_key ${dir}/key.pem;
     ssl_protocols TLSv1.3;
     ssl_ecdh_curve ${o.groups ?? 'X25519'};
@@ -118,7 +128,7 @@ export async function startNginx(o: NginxOptions, binary = NGINX_BINARY): Promis
     writeFileSync(join(dir, 'key.pem'), o.keyPem, { mode: 0o600 })
     // Inside a namespace the addresses are not bindable from here; any port works there.
     const port = o.wrap && o.wrap.length > 0 ? 20000 + (process.pid % 20000) : await freePort(o.ips)
-    writeFileSync(join(dir, 'nginx.conf'), config(dir, port, o))
+    writeFileSync(join(dir, 'nginx.conf'), config(dir, port, o, version))
     const args = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;']
     const [cmd, ...pre] = o.wrap && o.wrap.length > 0 ? [...o.wrap, binary] : [binary]
     const test = spawnSync(cmd!, [...pre, '-t', '-q', ...args], { encoding: 'utf8' })

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fmt, markdownTable } from '../lib/markdown.js'
-import { BASELINE, HOTCONN } from './clients.js'
+import { HOTCONN } from './clients.js'
 import type { HarnessResult, LoadScenario } from './harness.js'
 import { PROFILE_BELOW } from './harness.js'
 import { barPanelsSvg, boxPlotSvg, type BoxSeries } from './svg.js'
@@ -116,7 +116,7 @@ function loadTable(s: LoadScenario): string {
     'p99 ms',
     `CPU µs per ${s.unit === 'handshakes/s' ? 'handshake' : 'request'}`,
     'CPU vs baseline (paired)',
-    `vs ${BASELINE} (paired median)`,
+    `vs ${r.baseline} (paired median)`,
     'paired min – max',
   ]
   const rows = r.rows.map((row) => [
@@ -259,12 +259,28 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
       times(r.memory.heapRatio.pairedMedian),
       `${times(r.memory.heapRatio.pairedMin)} – ${times(r.memory.heapRatio.pairedMax)}`,
     ])
+    const hx = r.memory.heapExternalRatio
+    if (hx)
+      sumRows.push([
+        `Heap + external per idle connection (bytes, lower is better)`,
+        `${HOTCONN} vs node:tls`,
+        times(hx.pairedMedian),
+        `${times(hx.pairedMin)} – ${times(hx.pairedMax)}`,
+      ])
+    const hu = r.memory.heapExternalVsUndici
+    if (hu)
+      sumRows.push([
+        `Heap + external per idle connection (bytes, lower is better)`,
+        `${HOTCONN} vs undici Agent + node:tls`,
+        times(hu.pairedMedian),
+        `${times(hu.pairedMin)} – ${times(hu.pairedMax)}`,
+      ])
   }
   pad(sumRows, loadRows)
   parts.push(
     '## Summary',
     '',
-    "Throughput ratios are against undici + node:tls (> 1 = faster); the RTT rows are each client's own cold/hot latency ratio. CPU per operation is user + sys of this process (the client; the origin runs in another process) per request or handshake, median over the rounds, with the baseline's CPU per operation over the client's in brackets (> 1 = less CPU than the baseline).",
+    "Throughput ratios are against undici + node:tls (> 1 = faster; the HTTP/2 rows against undici with allowH2); the RTT rows are each client's own cold/hot latency ratio. CPU per operation is user + sys of this process (the client; the origin runs in another process) per request or handshake, median over the rounds, with the baseline's CPU per operation over the client's in brackets (> 1 = less CPU than the baseline).",
     '',
   )
   parts.push(
@@ -308,6 +324,10 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
   }
   section('## 1. Hot small requests (1 KB)', ['hot-seq', 'hot-c16'])
   section('## 2. Tiles (256 KB, concurrency 8)', ['tiles-c8'])
+  section('## 2b. HTTP/2 origin: hot requests and tiles', ['h2-hot-c16', 'h2-tiles-c8'], (s) => [
+    '',
+    `Ratios in this section are against ${s.result.baseline}: undici's own HTTP/2 client over node:tls on the same h2 origin. hotconn speaks h2 through node:http2 over its TlsSocket (ALPN h2 from the chrome profile).`,
+  ])
   section(
     '## 3. Cold: a new connection (full TLS 1.3 handshake) per request',
     ['cold-x25519', 'cold-x25519mlkem768'],
@@ -434,10 +454,16 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
           'external + ArrayBuffer bytes per conn',
           'RSS bytes per conn',
         ],
-        [row('hotconn (HotConnPool.warmup)', mm.hotconn), row('node:tls (tls.connect, 16 at a time)', mm.nodeTls)],
+        [
+          row('hotconn (HotConnPool.warmup)', mm.hotconn),
+          row('node:tls (tls.connect, 16 at a time)', mm.nodeTls),
+          ...(mm.undiciPooled && mm.undiciPooled.length > 0
+            ? [row('undici Agent + node:tls (idle keep-alive after one GET each)', mm.undiciPooled)]
+            : []),
+        ],
       ),
       '',
-      `Mean of ${mm.rounds} round(s), hotconn and node:tls alternating; memory is the difference of process.memoryUsage() after full GCs before and after opening, divided by the count. hotconn / node:tls: warm-up speed ${times(mm.warmupRatio.pairedMedian)}, heap per connection ${times(mm.heapRatio.pairedMedian)}, RSS per connection ${times(mm.rssRatio.pairedMedian)}. node:tls keeps most of a connection's state in OpenSSL's C heap (RSS, not V8 heap); hotconn keeps it in JS objects, so compare RSS as well as heap. Warm-up concurrency ${mm.concurrency} on both sides (HotConnPool's default warmupConcurrency), ${mm.connections / mm.ips} connections per IP.`,
+      `Mean of ${mm.rounds} round(s), hotconn and node:tls alternating; memory is the difference of process.memoryUsage() after full GCs before and after opening, divided by the count. hotconn / node:tls: warm-up speed ${times(mm.warmupRatio.pairedMedian)}, heap per connection ${times(mm.heapRatio.pairedMedian)}, RSS per connection ${times(mm.rssRatio.pairedMedian)}. node:tls keeps most of a connection's state in OpenSSL's C heap (RSS, not V8 heap); hotconn keeps it in JS objects, so compare RSS as well as heap. Warm-up concurrency ${mm.concurrency} on both sides (HotConnPool's default warmupConcurrency), ${mm.connections / mm.ips} connections per IP.${mm.heapExternalRatio ? ` Heap + external per connection: hotconn / node:tls ${times(mm.heapExternalRatio.pairedMedian)}` : ''}${mm.heapExternalVsUndici ? `, hotconn / undici Agent ${times(mm.heapExternalVsUndici.pairedMedian)} (the undici row is a pooled connection as a user of undici holds it: a TLSSocket plus its undici Client; its warm-up time includes one GET per connection and is not compared).` : ''}`,
       '',
     )
   } else if (r.memorySkipped) parts.push(`**Heap / warm-up skipped**: ${r.memorySkipped}`, '')

@@ -7,6 +7,7 @@
  */
 import { Duplex } from 'node:stream'
 import * as tls from 'node:tls'
+import { Agent } from 'undici'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { HotConnPool, type Connector, type Resolver } from '../../src/pool/index.js'
@@ -143,8 +144,14 @@ export interface MemoryResult {
   readonly rounds: number
   readonly hotconn: MemorySample[]
   readonly nodeTls: MemorySample[]
+  /** undici Agent over node:tls holding the same count of idle keep-alive connections (one GET each opened them). */
+  readonly undiciPooled?: MemorySample[]
   readonly warmupRatio: PairedRatio
   readonly heapRatio: PairedRatio
+  /** (heap + external) per connection, hotconn over node:tls. */
+  readonly heapExternalRatio?: PairedRatio
+  /** (heap + external) per connection, hotconn over the undici pool's. */
+  readonly heapExternalVsUndici?: PairedRatio
   readonly rssRatio: PairedRatio
   readonly hotconnWarmup: Summary
   readonly nodeTlsWarmup: Summary
@@ -228,6 +235,44 @@ async function nodeTlsSample(
   }
 }
 
+/** `n` idle keep-alive connections in an undici Agent (node:tls), opened by `concurrency`-wide GETs per IP. */
+async function undiciPooledSample(target: Target, ips: readonly string[], n: number): Promise<MemorySample> {
+  const perIp = Math.ceil(n / ips.length)
+  const before = snapshot()
+  const t0 = performance.now()
+  const agent = new Agent({
+    connections: perIp,
+    keepAliveTimeout: 300_000,
+    connect: { ca: target.caPem, servername: target.host, maxCachedSessions: 0 },
+  })
+  try {
+    let opened = 0
+    await Promise.all(
+      ips.map(async (ip) => {
+        const origin = `https://${ip}:${target.port}`
+        await Promise.all(
+          Array.from({ length: perIp }, async () => {
+            const { body } = await agent.request({ origin, path: '/size/1024', method: 'GET' })
+            for await (const _ of body);
+            opened++
+          }),
+        )
+      }),
+    )
+    const warmupMs = performance.now() - t0
+    const after = snapshot()
+    return {
+      warmupMs,
+      opened,
+      heapPerConn: (after.heap - before.heap) / opened,
+      externalPerConn: (after.external - before.external) / opened,
+      rssPerConn: (after.rss - before.rss) / opened,
+    }
+  } finally {
+    await agent.destroy()
+  }
+}
+
 /** Warm-up time and memory of `n` idle connections across `ips`, interleaved with node:tls, `rounds` times. */
 export async function memoryAndWarmup(
   target: Target,
@@ -239,6 +284,7 @@ export async function memoryAndWarmup(
   const concurrency = 16 // HotConnPool's default warmupConcurrency
   const hot: MemorySample[] = []
   const nat: MemorySample[] = []
+  const und: MemorySample[] = []
   for (let r = 0; r < rounds; r++) {
     log(`  round ${r + 1}/${rounds}: hotconn warm-up of ${n} connections…`)
     hot.push(await hotconnSample(target, ips, n))
@@ -246,7 +292,11 @@ export async function memoryAndWarmup(
     log(`  round ${r + 1}/${rounds}: ${n} node:tls connections…`)
     nat.push(await nodeTlsSample(target, ips, n, concurrency))
     await new Promise((res) => setTimeout(res, 300))
+    log(`  round ${r + 1}/${rounds}: ${n} idle connections in an undici Agent…`)
+    und.push(await undiciPooledSample(target, ips, n))
+    await new Promise((res) => setTimeout(res, 300))
   }
+  const he = (xs: MemorySample[]): number[] => xs.map((s) => s.heapPerConn + s.externalPerConn)
   return {
     connections: n,
     ips: ips.length,
@@ -254,6 +304,9 @@ export async function memoryAndWarmup(
     rounds,
     hotconn: hot,
     nodeTls: nat,
+    undiciPooled: und,
+    heapExternalRatio: pairedRatio(he(hot), he(nat)),
+    heapExternalVsUndici: pairedRatio(he(hot), he(und)),
     warmupRatio: pairedRatio(
       hot.map((s) => 1 / s.warmupMs),
       nat.map((s) => 1 / s.warmupMs),

@@ -73,6 +73,8 @@ export class H2Request {
   #bodyTimer: NodeJS.Timeout | undefined
   #endStream = false
   #received = 0
+  /** Whether the response head was delivered in the current turn of the event loop. */
+  #headTurn = false
   #expected: number | undefined
   #trailers: IncomingHttpHeaders = {}
 
@@ -158,6 +160,8 @@ export class H2Request {
     this.#expected = contentLength(this.#method, status, headers)
     this.#state = 'body'
     this.#controller.rawHeaders = rawHeaderBuffers(headers)
+    this.#headTurn = true
+    setImmediate(() => (this.#headTurn = false))
     this.#handler.onResponseStart(this.#controller, status, responseFields(headers), '')
     if (this.#state !== 'body') return
     if (!this.#controller.paused) this.#armBody()
@@ -255,7 +259,10 @@ export class H2Request {
       this.#host.streamFinished(this, s, false, h2Failure)
       if (!s.closed && !s.destroyed) s.close(h2c.NGHTTP2_CANCEL)
     }
-    this.#handler.onResponseError(this.#controller, err)
+    // A consumer may listen for the error only a tick after the response head (undici's fetch):
+    // an error in the turn that delivered the head (RST_STREAM after HEADERS in one read) waits a turn.
+    if (this.#headTurn) setImmediate(() => this.#handler.onResponseError(this.#controller, err))
+    else this.#handler.onResponseError(this.#controller, err)
   }
 
   #pause(): void {

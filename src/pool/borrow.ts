@@ -172,11 +172,21 @@ export class Borrower {
   }
 
   /**
+   * A connect failure that is not the IP's fault: the requests waiting on `host` fail with `err`,
+   * all of them (`all`: the egress cannot serve, they move to another) or the first one (a
+   * certificate or configuration error, for the request whose dial it was).
+   */
+  rejectWaiting(host: HostEntry, err: Error, all: boolean): void {
+    if (all) for (const w of host.waiters.drain()) w.reject(err)
+    else host.waiters.shift()?.reject(err)
+  }
+
+  /**
    * Whether a request that finds no idle connection may wait: fewer than max_pending wait beyond
    * the connections being opened or that the caps still allow (max_pending = 0: wait only for those).
    */
   hasRoom(host: HostEntry): boolean {
-    const capacity = this.#ledger.headroom(host) + connectingCapacity(host, this.#maxStreams)
+    const capacity = this.#ledger.headroom(host) + connectingCapacity(host, this.#maxStreams, 'http/1.1')
     return host.waiters.size < this.#pool.maxPending + capacity
   }
 
@@ -211,7 +221,7 @@ export class Borrower {
       return
     }
     const head = host.waiters.peek()
-    for (let need = host.waiters.size - connectingCapacity(host, this.#maxStreams); need > 0; need--) {
+    for (let need = host.waiters.size - connectingCapacity(host, this.#maxStreams, 'h2'); need > 0; need--) {
       const ip = this.#pickOpen(host, head?.avoid)
       if (ip === null) {
         this.#evictFor(host, head)

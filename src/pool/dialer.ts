@@ -20,8 +20,8 @@ const now = (): number => performance.now()
 export interface DialerEvents {
   /** A dial to `ip` succeeded. */
   connected(ip: IpEntry): void
-  /** A dial to `ip` failed with `err` (not when the pool is closing). */
-  connectFailed(ip: IpEntry, err: Error): void
+  /** A dial to `ip`, started at `startedAt` (performance.now() ms), failed with `err` (not when the pool is closing). */
+  connectFailed(ip: IpEntry, err: Error, startedAt: number): void
   /** A connection of `ip` no longer holds a slot: why the pool closed it, 'peer', or null (failed dial, upgrade). */
   slotFreed(ip: IpEntry, reason: string | null): void
   /** A connection of `host` stopped taking new streams (HTTP/2 GOAWAY): waiting requests go elsewhere. */
@@ -72,18 +72,19 @@ export class Dialer implements ConnectionDialer {
         servername: host.hostname,
         signal: ac.signal,
         timeout: this.#config.pool.connectTimeoutMs,
-        alpn: this.#alpnFor(ip),
         profile: host.identity,
+        egress: host.egress,
       })
     } catch (err) {
       this.#aborts.delete(ac)
       this.#ledger.drop(conn)
       const error = err as Error
-      publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started, error })
+      const durationMs = now() - started
+      publish('connect', { host: host.key, egress: host.egress.id, ip: ip.address, port: host.port, durationMs, error })
       if (!this.#ledger.closed) {
         ip.usage.failures++
         host.usage.failures++
-        this.#events.connectFailed(ip, error)
+        this.#events.connectFailed(ip, error, started)
       }
       this.#events.slotFreed(ip, null)
       throw err
@@ -97,7 +98,13 @@ export class Dialer implements ConnectionDialer {
     ip.usage.handshakes++
     host.usage.handshakes++
     this.#events.connected(ip)
-    publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started })
+    publish('connect', {
+      host: host.key,
+      egress: host.egress.id,
+      ip: ip.address,
+      port: host.port,
+      durationMs: now() - started,
+    })
     return conn
   }
 
@@ -109,6 +116,7 @@ export class Dialer implements ConnectionDialer {
     this.#ledger.markClosing(conn)
     publish('close', {
       host: ip.host.key,
+      egress: ip.host.egress.id,
       ip: ip.address,
       reason,
       ageMs: conn.connectedAt === 0 ? 0 : Date.now() - conn.connectedAt,
@@ -146,6 +154,7 @@ export class Dialer implements ConnectionDialer {
     if (conn.state === 'idle' || conn.state === 'in_use') {
       publish('close', {
         host: ip.host.key,
+        egress: ip.host.egress.id,
         ip: ip.address,
         reason: 'peer',
         ageMs: Date.now() - conn.connectedAt,
@@ -157,11 +166,12 @@ export class Dialer implements ConnectionDialer {
     this.#events.slotFreed(ip, conn.closeReason ?? 'peer')
   }
 
-  /** ALPN for a new connection to `ip`: the profile's (h2, http/1.1), or http/1.1 only when HTTP/2 is off or the IP fell back. */
-  #alpnFor(ip: IpEntry): readonly string[] | undefined {
-    if (!this.#config.http2.enabled) return ['http/1.1']
-    if (ip.h1Until > now()) return ['http/1.1']
-    return undefined
+  /**
+   * Whether a new connection to `ip` may multiplex: HTTP/2 on and the IP not in its HTTP/2 fallback.
+   * Either way the ClientHello offers the identity's ALPN (`h2`, `http/1.1`), as the browser's does.
+   */
+  #multiplexes(ip: IpEntry): boolean {
+    return this.#config.http2.enabled && !(ip.h1Until > now())
   }
 
   /** The HTTP layer for a new connection, by the protocol ALPN chose. */
@@ -173,7 +183,11 @@ export class Dialer implements ConnectionDialer {
     const profile = getHttpProfile(ip.host.identity)
     const templates = kind === 'none' ? undefined : profile.headers[kind]
     const alpn = (socket as { alpnProtocol?: string | false }).alpnProtocol
+    // A server that picks h2 gets h2 (RFC 7301 §3.2: the client speaks what was selected; the
+    // browser would): with HTTP/2 off or on fallback, one stream at a time on the connection.
+    const multiplex = this.#multiplexes(ip)
     ip.h2 = alpn === 'h2'
+    ip.host.alpnKnown = true
     if (alpn !== 'h2') {
       const options = { origin, keepAliveTimeoutMs: pool.idleTimeoutMs }
       return new HttpChannel(socket, templates ? { ...options, defaultHeaders: templates.h1 } : options, () => {})
@@ -183,7 +197,7 @@ export class Dialer implements ConnectionDialer {
       origin,
       fingerprint: profile.http2,
       kind: kind === 'none' ? 'image' : kind,
-      maxConcurrentStreams: http2.maxConcurrentStreams,
+      maxConcurrentStreams: multiplex ? http2.maxConcurrentStreams : 1,
       ...(templates ? { defaultHeaders: templates.h2 } : {}),
       onDrain: () => this.#onH2Drain(conn),
       onFailure: () => {
@@ -205,20 +219,25 @@ export class Dialer implements ConnectionDialer {
     if (!this.#ledger.closed) this.#events.changed(conn.entry)
   }
 
-  /** One more HTTP/2 failure in a row on `ip`; past http2.fallback_threshold the IP is dialed with http/1.1 only for fallback_ttl. */
+  /**
+   * One more HTTP/2 failure in a row on `ip`; past http2.fallback_threshold, new connections to the
+   * IP carry one stream at a time for fallback_ttl (the hello still offers h2: a server that speaks
+   * HTTP/1.1 then gets HTTP/1.1, one that insists on h2 gets no multiplexing).
+   */
   #onH2Failure(ip: IpEntry): void {
     const { fallbackThreshold, fallbackTtlMs } = this.#config.http2
     ip.h2Failures++
     if (ip.h2Failures < fallbackThreshold) return
     ip.h2Failures = 0
     ip.h1Until = now() + fallbackTtlMs
-    ip.h2 = false
     publish('health', {
       host: ip.host.key,
       ip: ip.address,
       kind: 'check',
       ok: false,
-      error: new Error(`HTTP/2 failed ${fallbackThreshold} times in a row; using HTTP/1.1 for ${fallbackTtlMs} ms`),
+      error: new Error(
+        `HTTP/2 failed ${fallbackThreshold} times in a row; one stream per connection for ${fallbackTtlMs} ms`,
+      ),
     })
   }
 }

@@ -115,9 +115,26 @@ export function hasIdle(host: HostEntry): boolean {
   return false
 }
 
-/** Requests the connections being opened for `host` will take: `maxStreams` per IP known to speak HTTP/2. O(IPs). */
-export function connectingCapacity(host: HostEntry, maxStreams: number): number {
+/**
+ * Requests the connections being opened for `host` will take: `maxStreams` per IP known to speak
+ * HTTP/2 and not in its HTTP/2 fallback. While no handshake of the host has completed (ALPN
+ * unknown), `unknown` says how to count them: `'h2'` when deciding what to dial, so that a cold
+ * host gets one connection, as a browser opens one per origin, until the answer says h2 (multiplex
+ * on it) or http/1.1 (open more, up to the caps); `'http/1.1'` when deciding how many requests may
+ * wait (max_pending stays a bound). `now`: performance.now() ms. O(IPs).
+ */
+export function connectingCapacity(
+  host: HostEntry,
+  maxStreams: number,
+  unknown: 'h2' | 'http/1.1',
+  now = performance.now(),
+): number {
+  if (maxStreams <= 1) return host.connecting
+  const guessH2 = unknown === 'h2' && !host.alpnKnown
   let n = 0
-  for (const ip of host.list) n += ip.connecting * (ip.h2 ? maxStreams : 1)
+  for (const ip of host.list) {
+    const multiplexes = (ip.h2 || guessH2) && ip.h1Until <= now
+    n += ip.connecting * (multiplexes ? maxStreams : 1)
+  }
   return n
 }

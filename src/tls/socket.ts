@@ -80,6 +80,10 @@ export class TlsSocket extends Duplex {
   private readonly handshakePromise: Promise<void>
   private transportPaused = false
   private readonly verified: boolean
+  /** Kept from the options (not the options themselves: they hold the ClientHello plan and the resumption ticket). */
+  private readonly profile: string
+  private readonly target: string | undefined
+  private readonly serverName: string | undefined
   /** How the connection ended after the handshake, delivered to the reader after the data. */
   private readonly eos = new EndOfStream(this)
 
@@ -90,10 +94,13 @@ export class TlsSocket extends Duplex {
 
   constructor(
     readonly transport: Transport,
-    private readonly options: TlsSocketOptions,
+    options: TlsSocketOptions,
   ) {
     super({ allowHalfOpen: false })
     this.verified = options.handshake.verifyChain !== undefined
+    this.profile = options.profile
+    this.target = options.target
+    this.serverName = options.handshake.serverName
     let resolveHandshake!: () => void
     let rejectHandshake!: (err: Error) => void
     this.handshakePromise = new Promise<void>((resolve, reject) => {
@@ -140,7 +147,7 @@ export class TlsSocket extends Duplex {
       alpn: result.alpn ?? false,
       resumed: result.resumed,
       helloRetry: result.helloRetry,
-      profile: this.options.profile,
+      profile: this.profile,
       handshakeMs: performance.now() - this.startedAt,
       verified: this.verified,
       signatureScheme: result.signatureScheme === 0 ? 'none' : signatureSchemeName(result.signatureScheme),
@@ -163,7 +170,7 @@ export class TlsSocket extends Duplex {
     if (!this.handshakeInfo) {
       this.destroy(
         new ConnectError(
-          `cannot connect to ${this.options.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
+          `cannot connect to ${this.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
           { cause: err },
         ),
       )
@@ -218,7 +225,7 @@ export class TlsSocket extends Duplex {
   }
 
   get servername(): string | undefined {
-    return this.options.handshake.serverName
+    return this.serverName
   }
 
   get group(): string | undefined {

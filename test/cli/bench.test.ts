@@ -38,7 +38,7 @@ describe('hotconn bench', () => {
     expect(a.scenarios).toEqual(['hot', 'cold', 'rtt'])
     expect(a.peers).toBe(false)
     expect(a.install).toBe(true)
-    expect(parseBenchArgs([]).scenarios).toEqual(['hot', 'tiles', 'cold', 'rtt', 'scale'])
+    expect(parseBenchArgs([]).scenarios).toEqual(['hot', 'tiles', 'h2', 'cold', 'rtt', 'scale'])
     expect(() => parseBenchArgs(['--scenario', 'warp'])).toThrow(/unknown scenario/)
   })
 })

@@ -5,7 +5,9 @@
  *
  * Every body is derived from its path (`bodyFor`), so a client checks each byte. A fault is
  * picked by the path: `/<fault>/<size>/<id>`, e.g. `/cut-reset/200000/7`; `/ok/<size>/<id>` answers
- * normally. Counters say what the server did, per fault.
+ * normally. HTTP/1.1 also has close-delimited (`close-ok`, `close-reset`, `close-fin`) and chunked
+ * (`chunked-ok`, `chunked-reset`, `chunked-fin`) bodies, `short-now` (head, short body and
+ * close_notify in one write) and `garbage` (bytes after a complete response).
  */
 import { createHash } from 'node:crypto'
 import {
@@ -19,6 +21,9 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import { Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fetch, request, stream, type Dispatcher } from 'undici'
 import { createCA, issueLeaf } from '../../src/testing/pki.js'
 
 /** The body of `path`, `size` bytes: SHA-256 blocks of the path and a counter. */
@@ -134,9 +139,46 @@ function serveH2(stream: ServerHttp2Stream, path: string, hits: number): void {
       stream.respond(head)
       stream.end(Buffer.concat([body, body.subarray(0, 100)]))
       return
+    case 'rst-with-headers': // HEADERS, then RST_STREAM(INTERNAL_ERROR) in the same TLS write
+      // Both frames leave in nghttp2's one send pass: one TLS write.
+      stream.respond(head)
+      stream.close(constants.NGHTTP2_INTERNAL_ERROR)
+      return
   }
   stream.respond(head)
   stream.end(body)
+}
+
+/** A close-delimited response head: no content-length, no chunking, the connection's end ends the body. */
+const CLOSE_HEAD = 'HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: application/octet-stream\r\n\r\n'
+
+/**
+ * HTTP/1.1 faults written on the TLS socket itself, where node's response API cannot make them:
+ * close-delimited bodies, a head and a short body with close_notify in one TLS write, and bytes
+ * after a complete response. Returns false for the faults of serveH1.
+ */
+function serveH1Raw(tls: TLSSocket, fault: string, body: Buffer, partial: Buffer): boolean {
+  const cut = (how: 'reset' | 'fin'): void =>
+    void setTimeout(() => (how === 'reset' ? tcpOf(tls).resetAndDestroy() : tcpOf(tls).destroy()), 10)
+  switch (fault) {
+    case 'close-ok': // close-delimited, ended by close_notify: complete
+      tls.write(CLOSE_HEAD)
+      tls.end(body)
+      return true
+    case 'close-reset': // close-delimited, cut by a TCP reset
+    case 'close-fin': // close-delimited, cut by a FIN without close_notify
+      tls.write(CLOSE_HEAD)
+      tls.write(partial, () => cut(fault === 'close-reset' ? 'reset' : 'fin'))
+      return true
+    case 'short-now': // head, 30 % of the body and close_notify in one write
+      tls.cork()
+      tls.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\ncontent-type: application/octet-stream\r\n\r\n`)
+      tls.write(partial)
+      tls.end()
+      tls.uncork()
+      return true
+  }
+  return false
 }
 
 function serveH1(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -144,8 +186,25 @@ function serveH1(req: IncomingMessage, res: ServerResponse, path: string): void 
   const body = bodyFor(path, size)
   const partial = body.subarray(0, Math.floor(size * 0.3))
   const tls = req.socket as TLSSocket
+  if (serveH1Raw(tls, fault, body, partial)) return
+  if (fault.startsWith('chunked')) {
+    // No content-length: node sends the body chunked.
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    if (fault === 'chunked-ok') {
+      for (let off = 0; off < size; off += 16_384) res.write(body.subarray(off, off + 16_384))
+      res.end()
+      return
+    }
+    res.write(partial, () =>
+      setTimeout(() => (fault === 'chunked-reset' ? tcpOf(tls).resetAndDestroy() : tcpOf(tls).destroy()), 10),
+    )
+    return
+  }
   res.writeHead(200, { 'content-length': String(size), 'content-type': 'application/octet-stream' })
   switch (fault) {
+    case 'garbage': // a complete response, then bytes that are no response on the kept-alive connection
+      res.end(body, () => setTimeout(() => tls.writable && tls.write('HTTP/1.1 2OO garbage\r\n\r\n\u0000\u0001'), 5))
+      return
     case 'cut-reset':
     case 'cut-fin':
       res.write(partial, () =>
@@ -211,4 +270,54 @@ export async function startFaultyOrigin(ip: string): Promise<FaultyOrigin> {
       await Promise.all([h2, h1].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
     },
   }
+}
+
+/**
+ * GETs `/close-ok/<size>/…` `count` times at once over `pool` (HTTP/1.1) with slow readers, cycling
+ * through undici's request, fetch and stream; returns what was not byte-for-byte right (empty: all right).
+ */
+export async function readCloseDelimited(
+  pool: Dispatcher,
+  origin: FaultyOrigin,
+  size: number,
+  count: number,
+): Promise<string[]> {
+  const results = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const path = `/close-ok/${size}/slow-${i}`
+      const url = origin.url(false, path)
+      const chunks: Buffer[] = []
+      const slowly = async (c: Uint8Array): Promise<void> => {
+        chunks.push(Buffer.from(c))
+        await sleep(1)
+      }
+      try {
+        if (i % 3 === 0) {
+          const res = await request(url, { dispatcher: pool })
+          for await (const c of res.body) await slowly(c as Buffer)
+        } else if (i % 3 === 1) {
+          const res = await fetch(url, { dispatcher: pool })
+          for await (const c of res.body!) await slowly(c)
+        } else {
+          await stream(
+            url,
+            { dispatcher: pool, method: 'GET' },
+            () =>
+              new Writable({
+                highWaterMark: 1024,
+                write(chunk: Buffer, _enc, cb) {
+                  chunks.push(chunk)
+                  setTimeout(cb, 1)
+                },
+              }),
+          )
+        }
+      } catch (err) {
+        return `${path}: ${String(err)}`
+      }
+      const body = Buffer.concat(chunks)
+      return body.equals(bodyFor(path, size)) ? null : `${path}: wrong, ${body.length} bytes`
+    }),
+  )
+  return results.filter((r): r is string => r !== null)
 }

@@ -1,9 +1,11 @@
 /**
  * A scriptable HTTPS origin for the HTTP-layer tests: one node:http2 secure server per loopback IP
  * (ALPN h2 and http/1.1, Node's compatibility API, so one route function serves both protocols),
- * all on one port and one host name, a CA the clients trust, and the three kinds of clients the
- * tests compare: a HotConnPool that speaks HTTP/2, one held to HTTP/1.1, and undici's own Agent
- * (over node:tls, with or without allowH2) dialing the same addresses.
+ * and as many that select only http/1.1 on other IPs (`h1Ips`), all on one port and one host
+ * name, a CA the clients trust, and the three kinds of clients the tests compare: a HotConnPool
+ * that speaks HTTP/2, one that speaks HTTP/1.1 (its resolver answers the http/1.1-only IPs: the
+ * pool's ClientHello offers h2 on every path, as a browser's does, so only the server can pick
+ * HTTP/1.1), and undici's own Agent (over node:tls, with or without allowH2) dialing the h2 IPs.
  *
  * A route gets `(req, res, ctx)`; `ctx.hits(path)` counts requests per path, `ctx.cut(res)` ends
  * the connection under a response without close_notify or END_STREAM, `ctx.reset(res)` resets it
@@ -39,13 +41,15 @@ export interface HttpOrigin {
   readonly hostname: string
   readonly port: number
   readonly ips: readonly string[]
+  /** The IPs whose servers select only http/1.1 (what `pool(false)` resolves to). */
+  readonly h1Ips: readonly string[]
   readonly caPem: string
   url(path?: string, ip?: string): string
   /** Requests seen per path. */
   readonly hits: Map<string, number>
   /** TCP connections accepted so far (all IPs). */
   readonly accepted: number
-  /** A pool for this origin: HTTP/2 when `h2`, else HTTP/1.1 only. */
+  /** A pool for this origin: over HTTP/2 when `h2`, else over HTTP/1.1 (to the http/1.1-only IPs). */
   pool(h2: boolean, options?: HotConnPoolOptions): HotConnPool
   /** undici's Agent over node:tls for this origin (`allowH2` when `h2`). */
   agent(h2: boolean): Agent
@@ -64,6 +68,7 @@ export async function startHttpOrigin(
 ): Promise<HttpOrigin> {
   const hostname = options.hostname ?? 'origin.test'
   const ips = options.ips ?? loopbackIps(2)
+  const h1Ips = loopbackIps(ips.length)
   const ca = createCA({ name: 'http origin CA' })
   const leaf = issueLeaf(ca, { hosts: [hostname, 'other.test'] })
   const hits = new Map<string, number>()
@@ -71,8 +76,10 @@ export async function startHttpOrigin(
   const sockets = new Set<Socket>()
   const closers: Array<() => Promise<void>> = []
   let accepted = 0
-  for (const ip of ips) {
+  for (const ip of [...ips, ...h1Ips]) {
     const server = createSecureServer({ cert: leaf.chainPem, key: leaf.keyPem, allowHTTP1: true })
+    // node:http2 always lists h2 first; the http/1.1-only servers select from this list instead.
+    if (h1Ips.includes(ip)) (server as unknown as { ALPNProtocols: Buffer }).ALPNProtocols = Buffer.from('\x08http/1.1')
     server.on('connection', (s: Socket) => {
       accepted++
       sockets.add(s)
@@ -96,23 +103,25 @@ export async function startHttpOrigin(
     servers.push(server)
   }
   let port = 0
+  const all = [...ips, ...h1Ips]
   for (const [i, server] of servers.entries()) {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(port, ips[i], () => resolve())
+      server.listen(port, all[i], () => resolve())
     })
     port = (server.address() as { port: number }).port
   }
-  const resolver = {
+  const resolverOf = (list: readonly string[]) => ({
     resolve: async () => ({
-      addresses: ips.map((address) => ({ address, family: 4 as const, ttlMs: 60_000 })),
+      addresses: list.map((address) => ({ address, family: 4 as const, ttlMs: 60_000 })),
       minTtlMs: 60_000,
     }),
-  }
+  })
   return {
     hostname,
     port,
     ips,
+    h1Ips,
     caPem: ca.certPem,
     hits,
     get accepted() {
@@ -122,9 +131,8 @@ export async function startHttpOrigin(
     pool(h2, extra = {}) {
       const p = new HotConnPool({
         ca: ca.certPem,
-        resolver,
+        resolver: resolverOf(h2 ? ips : h1Ips),
         ...extra,
-        http2: { enabled: h2, ...((extra as { http2?: object }).http2 ?? {}) },
         pool: { warmConnsPerIp: 0, ...((extra as { pool?: object }).pool ?? {}) },
       })
       closers.push(() => p.close())

@@ -166,7 +166,7 @@ describe.each([
     }
     expect(events.length).toBe(2)
     for (const e of events) {
-      expect(origin.ips).toContain(e.ip)
+      expect(h2 ? origin.ips : origin.h1Ips).toContain(e.ip)
       expect(e.protocol).toBe(h2 ? 'h2' : 'http/1.1')
       expect(e.tls?.alpn).toBe(h2 ? 'h2' : 'http/1.1')
       expect(e.tls?.version).toBe('TLSv1.3')

@@ -57,6 +57,9 @@ class FakeDialer implements ConnectionDialer {
         ip: ip.address,
         conn,
         succeed: (ch = channel()) => {
+          // What the Dialer records of the handshake's ALPN answer.
+          ip.h2 = ch.multiplexed
+          ip.host.alpnKnown = true
           conn.channel = ch
           conn.openedAt = performance.now()
           resolve(conn)
@@ -93,7 +96,16 @@ class FakeDialer implements ConnectionDialer {
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
 
-function setup(pool: NonNullable<ConfigInput['pool']>, ips = ['10.0.0.1', '10.0.0.2'], hosts = ['a.test']) {
+/**
+ * A Borrower over hosts whose ALPN answer is known to be http/1.1 (a connection completed before),
+ * unless `alpnKnown` is false (a host never connected to: h2 may come).
+ */
+function setup(
+  pool: NonNullable<ConfigInput['pool']>,
+  ips = ['10.0.0.1', '10.0.0.2'],
+  hosts = ['a.test'],
+  alpnKnown = true,
+) {
   const config = resolveConfig({ pool: { warmConnsPerIp: 0, maxIdleConns: 1, pendingTimeoutMs: 2000, ...pool } })
   const ledger = new Ledger(config.pool)
   const states = new IpStates(config.blacklist, { blacklisted() {}, readmitted() {}, retryDue() {} })
@@ -111,6 +123,7 @@ function setup(pool: NonNullable<ConfigInput['pool']>, ips = ['10.0.0.1', '10.0.
     const host = ledger.host(name, 'chrome-156-windows')
     for (const a of ips) host.addIp(new IpEntry(host, a, 4))
     host.resolved = true
+    host.alpnKnown = alpnKnown
     return host
   })
   const host = entries[0] as HostEntry
@@ -241,6 +254,21 @@ describe('Borrower', () => {
     dialer.pending()[0]?.succeed()
     await a
     expect(b).toBeInstanceOf(Promise)
+  })
+
+  it('a host never connected to gets one dial until the ALPN answer; http/1.1 then opens more, h2 multiplexes', async () => {
+    for (const h2 of [false, true]) {
+      const { dialer, acquire } = setup({ maxConnsPerHost: 4, maxConnections: 4 }, ['10.0.0.1'], ['a.test'], false)
+      const borrows = [acquire(), acquire(), acquire()]
+      await tick()
+      expect(dialer.pending()).toHaveLength(1)
+      dialer.pending()[0]!.succeed(h2 ? channel(true, 100) : channel())
+      await tick()
+      expect(dialer.pending(), h2 ? 'h2' : 'http/1.1').toHaveLength(h2 ? 0 : 2)
+      for (const d of dialer.pending()) d.succeed()
+      const conns = await Promise.all(borrows)
+      expect(new Set(conns).size).toBe(h2 ? 1 : 3)
+    }
   })
 
   it('max_pending = 0 on a cold pool: opens up to the caps, then refuses at once', async () => {

@@ -13,8 +13,8 @@ import type { ClientHandshakeOptions, HandshakeContext, HandshakeIo, HandshakeOu
 import type { HandshakeMessage } from './handshake-reader.js'
 import { CHANGE_CIPHER_SPEC_MESSAGE, expectType, type Step } from './step.js'
 import { Transcript } from './transcript.js'
-import { refuseHelloRequest, serverHello12, step12, type Tls12State } from './tls12/machine.js'
-import { serverHello13, step13, type Tls13State } from './tls13/machine.js'
+import { afterHandshake12, refuseHelloRequest, serverHello12, step12, type Tls12State } from './tls12/machine.js'
+import { afterHandshake13, serverHello13, step13, type Tls13State } from './tls13/machine.js'
 
 /** Before the ServerHello selected a version. */
 type HelloState =
@@ -33,15 +33,26 @@ const VERIFY_FIRST: ReadonlySet<HandshakeState['name']> = new Set([
 
 export class ClientHandshake {
   private state: HandshakeState = { version: undefined, name: 'Start' }
-  private readonly cx: HandshakeContext
+  /**
+   * What the handshake needs until Done: the options (the ClientHello plan, resumption ticket), the
+   * transcript. Dropped at Done so that an idle connection does not keep them (and the buffers
+   * they point into) alive; post-handshake messages need only the I/O.
+   */
+  private cx: HandshakeContext | undefined
+  private readonly io: HandshakeIo
+  private readonly random: Buffer
+  private readonly firstRecordVersion: number
 
   constructor(io: HandshakeIo, options: ClientHandshakeOptions) {
     const transcript = new Transcript()
+    this.io = io
+    this.random = randomBytes(32)
+    this.firstRecordVersion = options.plan.spec.recordVersion
     this.cx = {
       io,
       options,
       transcript,
-      clientRandom: randomBytes(32),
+      clientRandom: this.random,
       sessionId: randomBytes(options.plan.spec.sessionIdLength),
       send: (message) => {
         transcript.add(message)
@@ -51,12 +62,12 @@ export class ClientHandshake {
   }
 
   get clientRandom(): Buffer {
-    return this.cx.clientRandom
+    return this.random
   }
 
   /** Record-layer version for the first ClientHello record (the profile's, usually 0x0301). */
   get recordVersion(): number {
-    return this.cx.options.plan.spec.recordVersion
+    return this.firstRecordVersion
   }
 
   get stateName(): HandshakeState['name'] {
@@ -74,8 +85,9 @@ export class ClientHandshake {
 
   /** Builds and sends ClientHello1 (RFC 8446 §4.1.2). */
   start(): void {
-    if (this.state.name !== 'Start') throw new Error('ClientHandshake.start: already started')
-    const offer = sendClientHello(this.cx, keySharesFor(this.cx.options))
+    const cx = this.cx
+    if (this.state.name !== 'Start' || cx === undefined) throw new Error('ClientHandshake.start: already started')
+    const offer = sendClientHello(cx, keySharesFor(cx.options))
     this.state = { version: undefined, name: 'ExpectServerHello', offer }
   }
 
@@ -87,35 +99,41 @@ export class ClientHandshake {
   handle(msg: HandshakeMessage): void | Promise<void> {
     const state = this.state
     if (state.version === 'TLSv1.2' && msg.type === HandshakeType.hello_request) {
-      return refuseHelloRequest(state, msg, this.cx)
+      return refuseHelloRequest(state, msg, this.io)
     }
-    if (msg !== CHANGE_CIPHER_SPEC_MESSAGE && !VERIFY_FIRST.has(state.name)) this.cx.transcript.add(msg.raw)
-    const next = this.step(state, msg)
+    if (state.name === 'Done') return state.version === 'TLSv1.3' ? afterHandshake13(msg) : afterHandshake12(state, msg)
+    const cx = this.cx
+    if (cx === undefined) throw new Error('ClientHandshake.handle: no context before Done')
+    if (msg !== CHANGE_CIPHER_SPEC_MESSAGE && !VERIFY_FIRST.has(state.name)) cx.transcript.add(msg.raw)
+    const next = this.step(state, msg, cx)
     if (next instanceof Promise) {
-      return next.then((s) => {
-        this.state = s
-      })
+      return next.then((s) => this.enter(s))
     }
-    this.state = next
+    this.enter(next)
   }
 
-  private step(state: HandshakeState, msg: HandshakeMessage): Step<HandshakeState> {
+  private enter(next: HandshakeState): void {
+    this.state = next
+    if (next.name === 'Done') this.cx = undefined
+  }
+
+  private step(state: HandshakeState, msg: HandshakeMessage, cx: HandshakeContext): Step<HandshakeState> {
     switch (state.version) {
       case 'TLSv1.3':
-        return step13(state, msg, this.cx)
+        return step13(state, msg, cx)
       case 'TLSv1.2':
-        return step12(state, msg, this.cx)
+        return step12(state, msg, cx)
       default:
         if (state.name === 'Start') throw new Error('ClientHandshake.handle before start()')
-        return this.serverHello(state.offer, msg)
+        return this.serverHello(state.offer, msg, cx)
     }
   }
 
   /** No supported_versions: the server negotiated TLS 1.2 or older (RFC 8446 §4.1.3, §4.2.1). */
-  private serverHello(offer: HelloOffer, msg: HandshakeMessage): HandshakeState {
+  private serverHello(offer: HelloOffer, msg: HandshakeMessage, cx: HandshakeContext): HandshakeState {
     expectType(msg, HandshakeType.server_hello, 'ExpectServerHello', 'RFC 8446 §4')
     const sh = decodeServerHello(msg.body)
-    if (sh.selectedVersion === undefined) return serverHello12(sh, msg, this.cx)
-    return serverHello13(sh, msg, this.cx, offer)
+    if (sh.selectedVersion === undefined) return serverHello12(sh, msg, cx)
+    return serverHello13(sh, msg, cx, offer)
   }
 }

@@ -8,6 +8,8 @@ import { TlsBadRecordMacError, TlsProtocolError } from '../errors.js'
 import { AlertDescription } from '../constants.js'
 
 const TAG_LENGTH = 16
+/** One options object for every cipher of the connection (both AEADs take the tag length). */
+const AEAD_OPTIONS = Object.freeze({ authTagLength: TAG_LENGTH })
 /** RFC 8446 §5.5: a sequence number must not wrap; we stop well before 2^64. */
 const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER
 
@@ -49,24 +51,28 @@ export class RecordProtection {
     return this.nonce
   }
 
-  /** Encrypts TLSInnerPlaintext (content ‖ type) into a full record (5-byte header + ciphertext). */
+  /**
+   * Encrypts TLSInnerPlaintext (content ‖ type) into a full record (5-byte header + ciphertext).
+   * The inner plaintext is laid out in the record buffer and encrypted with one `update` (both
+   * AEADs are stream modes: the ciphertext has the plaintext's length), then copied over it in place.
+   */
   seal(contentType: number, content: Uint8Array): Buffer {
-    const length = content.length + 1 + TAG_LENGTH
+    const n = content.length
+    const length = n + 1 + TAG_LENGTH
     const record = Buffer.allocUnsafe(5 + length)
     record[0] = 23
     record[1] = 0x03
     record[2] = 0x03
-    record.writeUInt16BE(length, 3)
-    const header = record.subarray(0, 5)
-    const cipher = createCipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), {
-      authTagLength: TAG_LENGTH,
-    })
-    cipher.setAAD(header)
-    let off = 5
-    off += cipher.update(content).copy(record, off)
-    off += cipher.update(Buffer.of(contentType)).copy(record, off)
-    off += cipher.final().copy(record, off)
-    cipher.getAuthTag().copy(record, off)
+    record[3] = length >>> 8
+    record[4] = length & 0xff
+    const cipher = createCipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), AEAD_OPTIONS)
+    cipher.setAAD(record.subarray(0, 5))
+    record.set(content, 5)
+    record[5 + n] = contentType
+    const inner = record.subarray(5, 6 + n)
+    cipher.update(inner).copy(record, 5)
+    cipher.final()
+    cipher.getAuthTag().copy(record, 6 + n)
     return record
   }
 
@@ -77,9 +83,7 @@ export class RecordProtection {
   open(header: Uint8Array, encrypted: Uint8Array): { type: number; content: Buffer } {
     if (encrypted.length < TAG_LENGTH + 1)
       throw new TlsBadRecordMacError('encrypted record shorter than the AEAD tag (RFC 8446 §5.2 bad_record_mac)')
-    const decipher = createDecipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), {
-      authTagLength: TAG_LENGTH,
-    })
+    const decipher = createDecipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), AEAD_OPTIONS)
     decipher.setAAD(header)
     decipher.setAuthTag(encrypted.subarray(encrypted.length - TAG_LENGTH))
     let plain: Buffer

@@ -4,7 +4,7 @@
  */
 import { AlertDescription } from '../../constants.js'
 import { TlsProtocolError } from '../../errors.js'
-import type { HandshakeContext } from '../context.js'
+import type { HandshakeContext, HandshakeIo } from '../context.js'
 import type { HandshakeMessage } from '../handshake-reader.js'
 import { CHANGE_CIPHER_SPEC_MESSAGE, type Step } from '../step.js'
 import { handleChangeCipherSpec, handleFinished, handleNewSessionTicket } from './finished.js'
@@ -40,12 +40,18 @@ export function step12(state: Tls12State, msg: HandshakeMessage, cx: HandshakeCo
     case 'ExpectFinished':
       return handleFinished(state, msg, cx)
     case 'Done':
-      throw new TlsProtocolError(
-        'renegotiation_refused',
-        `handshake message ${msg.type} after the TLS 1.2 handshake; hotconn refuses renegotiation (RFC 5746 §4.2)`,
-        AlertDescription.unexpected_message,
-      )
+      return afterHandshake12(state, msg)
   }
+}
+
+/** A handshake message other than HelloRequest, or a ChangeCipherSpec, after the TLS 1.2 handshake: fatal. */
+export function afterHandshake12(state: Tls12State, msg: HandshakeMessage): never {
+  if (msg === CHANGE_CIPHER_SPEC_MESSAGE) checkChangeCipherSpecAllowed(state)
+  throw new TlsProtocolError(
+    'renegotiation_refused',
+    `handshake message ${msg.type} after the TLS 1.2 handshake; hotconn refuses renegotiation (RFC 5746 §4.2)`,
+    AlertDescription.unexpected_message,
+  )
 }
 
 /** The server's ChangeCipherSpec comes only after its flight, or in place of a promised NewSessionTicket (an error there). */
@@ -63,12 +69,12 @@ function checkChangeCipherSpecAllowed(state: Tls12State): void {
  * after the handshake it is answered with a no_renegotiation warning (RFC 5746 §4.2) and the
  * connection goes on.
  */
-export function refuseHelloRequest(state: Tls12State, msg: HandshakeMessage, cx: HandshakeContext): void {
+export function refuseHelloRequest(state: Tls12State, msg: HandshakeMessage, io: HandshakeIo): void {
   if (msg.body.length !== 0)
     throw new TlsProtocolError(
       'hello_request_not_empty',
       'HelloRequest has a body (RFC 5246 §7.4.1.1)',
       AlertDescription.decode_error,
     )
-  if (state.name === 'Done') cx.io.refuseRenegotiation()
+  if (state.name === 'Done') io.refuseRenegotiation()
 }

@@ -32,10 +32,15 @@ export function step13(state: Tls13State, msg: HandshakeMessage, cx: HandshakeCo
     case 'ExpectFinished':
       return handleFinished(state, msg, cx)
     case 'Done':
-      throw new TlsProtocolError(
-        'unexpected_message_after_handshake',
-        `handshake message ${msg.type} after the handshake completed`,
-        AlertDescription.unexpected_message,
-      )
+      return afterHandshake13(msg)
   }
+}
+
+/** A handshake message after the TLS 1.3 handshake that the connection does not handle itself (RFC 8446 §4.6): fatal. */
+export function afterHandshake13(msg: HandshakeMessage): never {
+  throw new TlsProtocolError(
+    'unexpected_message_after_handshake',
+    `handshake message ${msg.type} after the handshake completed`,
+    AlertDescription.unexpected_message,
+  )
 }
