@@ -21,6 +21,23 @@ export {
 export * from './config/index.js'
 export * from './fingerprint/index.js'
 export * from './tls/index.js'
+export {
+  DIRECT,
+  EgressSet,
+  LocalAddressError,
+  openTunnel,
+  ProxyAuthError,
+  ProxyError,
+  ProxyTimeoutError,
+  toEgress,
+  type Blame,
+  type Egress,
+  type EgressInput,
+  type EgressOptions,
+  type ProxyFailure,
+  type TunnelOptions,
+  type TunnelTarget,
+} from './egress/index.js'
 export * from './pool/index.js'
 export * from './tiles/index.js'
 export {

@@ -9,6 +9,7 @@
  *   --dns-server ip:port  DNS server (repeatable; overrides dns.servers)
  *   --headers-timeout D   deadline for a response head, e.g. 10s (overrides pool.headers_timeout)
  *   --body-timeout D      deadline between body chunks, e.g. 10s (overrides pool.body_timeout)
+ *   --proxy, --local-address, --proxy-resolve, --rotation: the egress (egress-flags.ts)
  *
  * Every value is checked before anything connects; errors are InvalidArgumentError (exit 2).
  */
@@ -28,6 +29,7 @@ import { DnsResolver } from '../pool/dns.js'
 import { TlsCertificateError } from '../tls/cert/errors.js'
 import { errorMessage as utilErrorMessage } from '../util/error-code.js'
 import type { HotConnPoolOptions } from '../pool/index.js'
+import { EGRESS_FLAG_HELP, EGRESS_FLAG_OPTIONS, egressFromFlags, type EgressFlags } from './egress-flags.js'
 import { parsePins, pinnedResolver } from './resolver.js'
 
 /** parseArgs option descriptors of the shared flags. */
@@ -38,6 +40,7 @@ export const POOL_FLAG_OPTIONS = {
   insecure: { type: 'boolean', default: false },
   resolve: { type: 'string', multiple: true },
   'dns-server': { type: 'string', multiple: true },
+  ...EGRESS_FLAG_OPTIONS,
   'headers-timeout': { type: 'string' },
   'body-timeout': { type: 'string' },
 } as const
@@ -50,10 +53,10 @@ export const POOL_FLAG_HELP = `  --config <file>           TOML configuration (s
   --dns-server <ip:port>    DNS server to ask (repeatable; default: config, else the system resolver)
   --headers-timeout <dur>   give up on a response head after this long, e.g. 10s (default: config, else 30s)
   --body-timeout <dur>      give up on a body that sends nothing for this long (default: config, else 30s)
-`
+${EGRESS_FLAG_HELP}`
 
 /** The shared flags as parseArgs returns them. */
-export interface PoolFlags {
+export interface PoolFlags extends EgressFlags {
   config?: string | undefined
   profile?: string | undefined
   ca?: string | undefined
@@ -127,6 +130,7 @@ export async function poolOptionsFromFlags(flags: PoolFlags, overrides: PoolOver
         ...(flags.insecure === true ? { verify: false } : {}),
       },
       dns: { ...base.dns, ...(servers.length === 0 ? {} : { servers }) },
+      egress: egressFromFlags(flags, base.egress),
     })
   } catch (err) {
     if (err instanceof ConfigError)

@@ -107,8 +107,9 @@ export function formatPoolTable(stats: PoolStats, options: IpTableOptions = {}):
   if (hosts.length === 0) return options.markdown === true ? '_no host contacted_\n' : 'no host contacted\n'
   return hosts
     .map((h) => {
+      const name = h.egress === 'direct' ? h.host : `${h.host} via ${h.egress}`
       const title =
-        options.markdown === true ? `**${h.host}**` : `${h.host}  (${h.connections} connections, ${h.pending} pending)`
+        options.markdown === true ? `**${name}**` : `${name}  (${h.connections} connections, ${h.pending} pending)`
       return `${title}\n${options.markdown === true ? '\n' : ''}${formatHostTable(h, options)}`
     })
     .join('\n')

@@ -41,6 +41,7 @@ function jsonWarmup(w: WarmupResult): unknown {
     host: w.host,
     ips: w.ips.map((i) => ({
       ip: i.ip,
+      ...(i.egress === undefined ? {} : { egress: i.egress }),
       opened: i.opened,
       failed: i.failed,
       ...(i.skipped === undefined ? {} : { skipped: i.skipped }),
@@ -92,8 +93,9 @@ async function run(argv: string[], io: CliIO): Promise<number> {
     } else {
       for (const i of warmup.ips) {
         const why = i.error === undefined ? '' : `  ${errorCode(i.error)}: ${errorMessage(i.error)}`
+        const via = i.egress === undefined || i.egress === 'direct' ? '' : `  via ${i.egress}`
         io.stdout.write(
-          `${i.ip}  opened ${i.opened}, failed ${i.failed}${i.skipped === undefined ? '' : `, skipped (${i.skipped})`}${why}\n`,
+          `${i.ip}${via}  opened ${i.opened}, failed ${i.failed}${i.skipped === undefined ? '' : `, skipped (${i.skipped})`}${why}\n`,
         )
       }
       io.stdout.write(`\n${formatPoolTable(pool.stats())}`)

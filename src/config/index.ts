@@ -6,6 +6,8 @@ export {
   DEFAULT_HEADER_KINDS,
   HEALTH_METHODS,
   PROFILE_NAMES,
+  PROXY_RESOLVE,
+  ROTATIONS,
   isProfileName,
   type BlacklistConfig,
   type BlacklistInput,
@@ -15,6 +17,8 @@ export {
   type DnsConfig,
   type DnsInput,
   type DurationInput,
+  type EgressConfig,
+  type EgressInput,
   type HealthConfig,
   type HealthInput,
   type HealthMethod,
@@ -23,8 +27,12 @@ export {
   type PoolConfig,
   type PoolInput,
   type ProfileName,
+  type ProxyResolve,
+  type Rotation,
   type StatusInput,
   type StatusRange,
   type TlsConfig,
   type TlsInput,
 } from './types.js'
+export { parseProxyUrl, PROXY_SCHEMES, type ProxyScheme, type ProxyUrl } from './proxy-url.js'
+export { parseCidr, parseHeaderLine, type Cidr } from './egress-values.js'

@@ -28,6 +28,7 @@ import {
   urlPath,
   type Reader,
 } from './values.js'
+import { cidr, headerLines, ipAddresses, proxyUrls } from './egress-values.js'
 
 /**
  * Browser identities a config may name (`tls.profile`): the identity names and aliases of
@@ -80,6 +81,14 @@ export const DEFAULT_HEADER_KINDS = [
   'none',
 ] as const
 export type DefaultHeaderKind = (typeof DEFAULT_HEADER_KINDS)[number]
+
+/** How a pool rotates its egresses (proxies, local addresses) over requests. */
+export const ROTATIONS = ['round-robin', 'random', 'sticky'] as const
+export type Rotation = (typeof ROTATIONS)[number]
+
+/** Who resolves a target's name through an HTTP proxy: the pool (per-IP pools) or the proxy (by name). */
+export const PROXY_RESOLVE = ['local', 'proxy'] as const
+export type ProxyResolve = (typeof PROXY_RESOLVE)[number]
 
 /** One row of the table. `default` must be a valid input of `read` (every config build reads it). */
 export interface KeySpec<T = unknown, I = unknown> {
@@ -171,6 +180,39 @@ export const SECTIONS = {
     refreshIntervalMs: { toml: 'refresh_interval', alias: 'DNSUpdateInterval', default: '30m', read: duration() },
     /** Address family: 4, 6 or 0 for both. TOML `family`, default 0. */
     family: { toml: 'family', default: 0, read: oneOf([0, 4, 6]) },
+  },
+  egress: {
+    /**
+     * Proxies requests leave through, rotated by `rotation`: `http://`, `https://` (HTTP CONNECT,
+     * Basic auth from the URL's user:password), `socks5://` (SOCKS5, the pool resolves the target)
+     * and `socks5h://` (SOCKS5, the proxy resolves it). Empty (default): connections go direct.
+     */
+    proxies: { toml: 'proxies', default: [], read: proxyUrls() },
+    /**
+     * Through http:// and https:// proxies: `local` (default) resolves the host here and CONNECTs
+     * to each IP (hot connections to every IP, SNI = host); `proxy` CONNECTs to host:port and
+     * lets the proxy resolve (by name). SOCKS5 proxies follow their scheme (socks5 / socks5h).
+     */
+    resolve: { toml: 'resolve', default: 'local', read: oneOf(PROXY_RESOLVE) },
+    /** How requests pick an egress: `round-robin` (default), `random`, or `sticky` (one egress per host for sticky_ttl). */
+    rotation: { toml: 'rotation', default: 'round-robin', read: oneOf(ROTATIONS) },
+    /** How long a host keeps its egress under `sticky` rotation (ms). Default 10 min. */
+    stickyTtlMs: { toml: 'sticky_ttl', default: '10m', read: duration() },
+    /** Extra header lines ("Name: value") sent on every HTTP CONNECT. Default none. */
+    connectHeaders: { toml: 'connect_headers', default: [], read: headerLines() },
+    /** PEM file of the roots that verify https:// proxies (replaces the system roots). Default none. */
+    proxyCaFile: { toml: 'proxy_ca_file', default: undefined, read: optional(text()) },
+    /**
+     * Local source addresses to bind: without proxies each is an egress of its own (rotated like
+     * proxies); with proxies they are the source of the connections to the proxies, in turn. Default none.
+     */
+    localAddresses: { toml: 'local_addresses', default: [], read: ipAddresses() },
+    /** An address prefix ("2001:db8:1::/64") from which `local_prefix_addresses` source addresses are drawn at start. */
+    localPrefix: { toml: 'local_prefix', default: undefined, read: optional(cidr()) },
+    /** Addresses drawn from `local_prefix`. Default 16. */
+    localPrefixAddresses: { toml: 'local_prefix_addresses', default: 16, read: int(1, 65_536) },
+    /** Connections through one egress, across hosts; unset (default): only the per-host caps apply. */
+    maxConnsPerEgress: { toml: 'max_conns_per_egress', default: undefined, read: optional(int(1)) },
   },
   blacklist: {
     /** Response statuses that count as strikes against an IP. Default [403, 429]. */

@@ -12,8 +12,12 @@ export {
   DEFAULT_HEADER_KINDS,
   HEALTH_METHODS,
   PROFILE_NAMES,
+  PROXY_RESOLVE,
+  ROTATIONS,
   isProfileName,
   type DefaultHeaderKind,
+  type ProxyResolve,
+  type Rotation,
   type HealthMethod,
   type ProfileName,
 } from './keys.js'
@@ -66,6 +70,7 @@ export interface DnsConfig extends SectionConfig<Sections['dns']> {}
 export interface BlacklistConfig extends SectionConfig<Sections['blacklist']> {}
 export interface HealthConfig extends SectionConfig<Sections['health']> {}
 export interface Http2Config extends SectionConfig<Sections['http2']> {}
+export interface EgressConfig extends SectionConfig<Sections['egress']> {}
 
 /** The typed, validated, deeply frozen configuration (`resolveConfig`, `loadConfig`). */
 export interface Config {
@@ -75,6 +80,7 @@ export interface Config {
   readonly blacklist: BlacklistConfig
   readonly health: HealthConfig
   readonly http2: Http2Config
+  readonly egress: EgressConfig
 }
 
 export interface PoolInput extends SectionInput<Sections['pool']> {}
@@ -83,6 +89,7 @@ export interface DnsInput extends SectionInput<Sections['dns']> {}
 export interface BlacklistInput extends SectionInput<Sections['blacklist']> {}
 export interface HealthInput extends SectionInput<Sections['health']> {}
 export interface Http2Input extends SectionInput<Sections['http2']> {}
+export interface EgressInput extends SectionInput<Sections['egress']> {}
 
 /**
  * Programmatic input for `resolveConfig`: every key optional, camelCase names; durations also
@@ -97,6 +104,7 @@ export interface ConfigInput extends TopLevelAliases<Sections> {
   blacklist?: BlacklistInput
   health?: HealthInput
   http2?: Http2Input
+  egress?: EgressInput
 }
 
 /** A row of the key table (for code that walks it). */

@@ -172,6 +172,16 @@ export class Borrower {
   }
 
   /**
+   * A connect failure that is not the IP's fault: the requests waiting on `host` fail with `err`,
+   * all of them (`all`: the egress cannot serve, they move to another) or the first one (a
+   * certificate or configuration error, for the request whose dial it was).
+   */
+  rejectWaiting(host: HostEntry, err: Error, all: boolean): void {
+    if (all) for (const w of host.waiters.drain()) w.reject(err)
+    else host.waiters.shift()?.reject(err)
+  }
+
+  /**
    * Whether a request that finds no idle connection may wait: fewer than max_pending wait beyond
    * the connections being opened or that the caps still allow (max_pending = 0: wait only for those).
    */

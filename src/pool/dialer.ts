@@ -20,8 +20,8 @@ const now = (): number => performance.now()
 export interface DialerEvents {
   /** A dial to `ip` succeeded. */
   connected(ip: IpEntry): void
-  /** A dial to `ip` failed with `err` (not when the pool is closing). */
-  connectFailed(ip: IpEntry, err: Error): void
+  /** A dial to `ip`, started at `startedAt` (performance.now() ms), failed with `err` (not when the pool is closing). */
+  connectFailed(ip: IpEntry, err: Error, startedAt: number): void
   /** A connection of `ip` no longer holds a slot: why the pool closed it, 'peer', or null (failed dial, upgrade). */
   slotFreed(ip: IpEntry, reason: string | null): void
   /** A connection of `host` stopped taking new streams (HTTP/2 GOAWAY): waiting requests go elsewhere. */
@@ -73,16 +73,18 @@ export class Dialer implements ConnectionDialer {
         signal: ac.signal,
         timeout: this.#config.pool.connectTimeoutMs,
         profile: host.identity,
+        egress: host.egress,
       })
     } catch (err) {
       this.#aborts.delete(ac)
       this.#ledger.drop(conn)
       const error = err as Error
-      publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started, error })
+      const durationMs = now() - started
+      publish('connect', { host: host.key, egress: host.egress.id, ip: ip.address, port: host.port, durationMs, error })
       if (!this.#ledger.closed) {
         ip.usage.failures++
         host.usage.failures++
-        this.#events.connectFailed(ip, error)
+        this.#events.connectFailed(ip, error, started)
       }
       this.#events.slotFreed(ip, null)
       throw err
@@ -96,7 +98,13 @@ export class Dialer implements ConnectionDialer {
     ip.usage.handshakes++
     host.usage.handshakes++
     this.#events.connected(ip)
-    publish('connect', { host: host.key, ip: ip.address, port: host.port, durationMs: now() - started })
+    publish('connect', {
+      host: host.key,
+      egress: host.egress.id,
+      ip: ip.address,
+      port: host.port,
+      durationMs: now() - started,
+    })
     return conn
   }
 
@@ -108,6 +116,7 @@ export class Dialer implements ConnectionDialer {
     this.#ledger.markClosing(conn)
     publish('close', {
       host: ip.host.key,
+      egress: ip.host.egress.id,
       ip: ip.address,
       reason,
       ageMs: conn.connectedAt === 0 ? 0 : Date.now() - conn.connectedAt,
@@ -145,6 +154,7 @@ export class Dialer implements ConnectionDialer {
     if (conn.state === 'idle' || conn.state === 'in_use') {
       publish('close', {
         host: ip.host.key,
+        egress: ip.host.egress.id,
         ip: ip.address,
         reason: 'peer',
         ageMs: Date.now() - conn.connectedAt,

@@ -7,6 +7,8 @@
  */
 import { isIP } from 'node:net'
 import type { DnsConfig } from '../config/index.js'
+import { reaches } from '../egress/index.js'
+import { DnsError } from '../errors.js'
 import { publish } from './events.js'
 import type { IpStates } from './ip-states.js'
 import type { Ledger } from './ledger.js'
@@ -51,11 +53,12 @@ export class DnsState {
         this.apply(host, { addresses: [{ address: host.hostname, family, ttlMs: Infinity }], minTtlMs: Infinity })
         return Promise.resolve()
       }
+      if (host.byName) {
+        this.#applyByName(host)
+        return Promise.resolve()
+      }
       host.ready = this.#resolver.resolve(host.hostname).then(
-        (res) => {
-          if (res.addresses.length === 0) throw new Error(`no address for ${host.hostname}`)
-          this.apply(host, res)
-        },
+        (res) => this.apply(host, usableBy(host, res)),
         (err: unknown) => {
           host.ready = null
           publish('dns', { host: host.key, addresses: [], added: [], removed: [], error: err as Error })
@@ -71,13 +74,21 @@ export class DnsState {
     try {
       const res = await this.#resolver.resolve(host.hostname)
       if (this.#ledger.closed) return
-      if (res.addresses.length === 0) throw new Error(`no address for ${host.hostname}`)
-      this.apply(host, res)
+      this.apply(host, usableBy(host, res))
     } catch (err) {
       host.nextRefreshAt = now() + Math.min(this.#config.refreshIntervalMs, 30_000)
       const addresses = host.list.map((i) => i.address)
       publish('dns', { host: host.key, addresses, added: [], removed: [], error: err as Error })
     }
+  }
+
+  /** A partition whose proxy resolves the name: one entry, the host name, never refreshed. */
+  #applyByName(host: HostEntry): void {
+    const entry = new IpEntry(host, host.hostname, 0)
+    host.addIp(entry)
+    host.resolved = true
+    host.nextRefreshAt = Infinity
+    this.#events.resolved(host, [entry])
   }
 
   /** Applies an answer: new addresses join, listed draining ones come back, vanished ones drain. */
@@ -112,6 +123,22 @@ export class DnsState {
     publish('dns', { host: host.key, addresses: [...seen], added: added.map((i) => i.address), removed })
     this.#events.resolved(host, added)
   }
+}
+
+/**
+ * The addresses of `res` the partition's egress can reach (a direct egress bound to an IPv4
+ * source reaches only IPv4). @throws DnsError when none is left.
+ */
+function usableBy(host: HostEntry, res: Resolution): Resolution {
+  if (res.addresses.length === 0) throw new DnsError(`no address for ${host.hostname}`)
+  const addresses = res.addresses.filter((a) => reaches(host.egress, a.family))
+  if (addresses.length === 0) {
+    throw new DnsError(
+      `${host.hostname} has no IPv${isIP(host.egress.localAddress ?? '')} address, so ${host.egress.id} cannot reach it; add a local address of the family it has`,
+    )
+  }
+  if (addresses.length === res.addresses.length) return res
+  return { addresses, minTtlMs: Math.min(...addresses.map((a) => a.ttlMs)) }
 }
 
 /** The DNS refresh loop (see the module comment). */

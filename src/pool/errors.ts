@@ -47,23 +47,67 @@ export class PoolClosedError extends HotConnError {
 
 /**
  * Every IP of the host is blacklisted (code ERR_ALL_IPS_BLACKLISTED). `retryAt` is the
- * earliest moment one of them leaves the blacklist.
+ * earliest moment one of them leaves the blacklist; `reasons` the last cause of each.
  */
 export class AllIpsBlacklistedError extends HotConnError {
   readonly host: string
   readonly retryAt: Date
-  /** Why each IP was blacklisted (the last strike's reason, e.g. "connect failed: ERR_TLS_BAD_CERTIFICATE"). */
+  /** Why each IP was blacklisted (e.g. "HTTP 403 (3 strikes)", "health check failed: 503"). */
   readonly reasons: ReadonlyArray<{ readonly ip: string; readonly reason: string }>
 
   constructor(host: string, retryAt: Date, reasons: ReadonlyArray<{ ip: string; reason: string }> = []) {
     const why = reasons.length ? ` (${reasons.map((r) => `${r.ip}: ${r.reason}`).join('; ')})` : ''
     super(
       'ERR_ALL_IPS_BLACKLISTED',
-      `every IP of ${host} is blacklisted until at least ${retryAt.toISOString()}${why}; retry after that time, ` +
-        'slow down (the server answered with blocking status codes or refused connections), fix the cause above, or lower blacklist.ttl',
+      `every IP of ${host} is blacklisted until at least ${retryAt.toISOString()}${why}; retry after that time, ${adviceFor(reasons.map((r) => r.reason))}`,
     )
     this.host = host
     this.retryAt = retryAt
     this.reasons = reasons
   }
+}
+
+/**
+ * Every egress a request may leave through is blocked by the host (code ERR_ALL_EGRESS_BLOCKED):
+ * the host answered each of them with blocking statuses (`blacklist.status_codes`) on enough
+ * distinct paths, or a Retry-After. The host's IPs are not blamed: another egress (proxy, local
+ * address) or the same one after `retryAt` can be served.
+ */
+export class AllEgressBlockedError extends HotConnError {
+  readonly host: string
+  /** The earliest moment one of the egresses may be used for the host again. */
+  readonly retryAt: Date
+  /** The last cause of each egress's block, e.g. `{ egress: 'direct', reason: 'HTTP 403 on 3 paths: /a, /b, /c' }`. */
+  readonly reasons: ReadonlyArray<{ readonly egress: string; readonly reason: string }>
+
+  constructor(host: string, retryAt: Date, reasons: ReadonlyArray<{ egress: string; reason: string }>) {
+    const why = reasons.map((r) => `${r.egress}: ${r.reason}`).join('; ')
+    const which =
+      reasons.length === 1 ? `the only egress of requests to ${host}` : `every egress of requests to ${host}`
+    const spread =
+      reasons.length === 1
+        ? 'add egresses ([egress] proxies or local_addresses, --proxy) to spread requests over'
+        : 'add egresses to spread requests over'
+    super(
+      'ERR_ALL_EGRESS_BLOCKED',
+      `${which} is blocked by the host until ${retryAt.toISOString()} (${why}); ` +
+        `its IPs are fine: retry after that time, ${adviceFor(reasons.map((r) => r.reason))}, or ${spread}`,
+    )
+    this.host = host
+    this.retryAt = retryAt
+    this.reasons = reasons
+  }
+}
+
+/** What to do about blacklistings with these reasons: only a 429 asks to slow down. */
+function adviceFor(reasons: readonly string[]): string {
+  const advice: string[] = []
+  if (reasons.some((r) => r.startsWith('HTTP 429')))
+    advice.push('send fewer requests per second (the host answered 429)')
+  if (reasons.some((r) => /^HTTP (?!429)/.test(r)))
+    advice.push('check that the requests are allowed (the host answered a blocking status)')
+  if (reasons.some((r) => r.startsWith('health check') || r.startsWith('probe')))
+    advice.push('check the server (its health checks failed)')
+  advice.push('or lower blacklist.ttl')
+  return advice.join(', ')
 }

@@ -9,6 +9,8 @@ import diagnostics from 'node:diagnostics_channel'
 /** A connection finished its handshake (or failed to). */
 export interface ConnectEvent {
   host: string
+  /** The egress of the connection's partition (`direct`, `direct from 127.0.0.10`, a proxy URL without password). */
+  egress?: string
   ip: string
   port: number
   /** ms from dial to handshake done (or failure). */
@@ -18,6 +20,8 @@ export interface ConnectEvent {
 /** A connection started closing. */
 export interface CloseEvent {
   host: string
+  /** The egress of the connection's partition (`direct`, `direct from 127.0.0.10`, a proxy URL without password). */
+  egress?: string
   ip: string
   /**
    * 'idle_timeout', 'max_lifetime', 'trim' (max_idle_conns), 'error' (a failed request or health
@@ -33,6 +37,8 @@ export interface CloseEvent {
 /** An IP was blacklisted or re-admitted. */
 export interface BlacklistEvent {
   host: string
+  /** The egress of the connection's partition (`direct`, `direct from 127.0.0.10`, a proxy URL without password). */
+  egress?: string
   ip: string
   action: 'blacklisted' | 'probing' | 'readmitted'
   reason: string
@@ -42,6 +48,8 @@ export interface BlacklistEvent {
 /** A request finished on a pooled connection. */
 export interface RequestEvent {
   host: string
+  /** The egress of the connection's partition (`direct`, `direct from 127.0.0.10`, a proxy URL without password). */
+  egress?: string
   ip: string
   method: string
   path: string

@@ -1,4 +1,5 @@
-export { HotConnPool } from './pool.js'
+export { HotConnPool, type ForEgressOptions } from './pool.js'
+export type { EgressChoice } from './egress-route.js'
 export { cookieJar, type SyncCookieJar } from './cookies.js'
 export type { HotConnDispatchOptions } from './pool.js'
 export type {
@@ -8,7 +9,7 @@ export type {
   FetchDispatcher,
   GlobalFetchDispatcher,
 } from './fetch-dispatcher.js'
-export { AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
+export { AllEgressBlockedError, AllIpsBlacklistedError, PoolClosedError, PoolExhaustedError } from './errors.js'
 export type { ConnectionState, IpState, PooledConnection } from './model.js'
 export type { WarmupIpResult, WarmupResult } from './warmup.js'
 export type {

@@ -90,12 +90,19 @@ export class IpStates {
     this.#clearTimer(ip)
   }
 
-  /** A connect to `ip` failed: one more failure in a row, and a backoff before the next dial. */
-  connectFailed(ip: IpEntry): void {
+  /**
+   * A connect to `ip` failed: one more failure in a row, and a backoff before the next dial.
+   * `startedAt` (performance.now() ms) is when the failed dial began: a dial begun while a backoff
+   * ran (no other IP could take the request, or the pool's one retry of a request's dial) met the
+   * same outage, so it renews the backoff without counting again: one failure is one strike,
+   * whatever the retries.
+   */
+  connectFailed(ip: IpEntry, startedAt?: number): void {
     if (this.#stopped) return
     const t = now()
     if (t - ip.failedAt > STRIKE_TTL_MS) ip.connectFailures = 0
-    ip.connectFailures++
+    const sameOutage = startedAt !== undefined && startedAt < ip.retryAt && ip.connectFailures > 0
+    if (!sameOutage) ip.connectFailures++
     ip.failedAt = t
     const delay = Math.min(RETRY_BASE_MS * 2 ** Math.min(ip.connectFailures - 1, 16), RETRY_MAX_MS)
     ip.retryAt = t + delay
@@ -151,7 +158,13 @@ export class IpStates {
           continue
         }
         ip.state = 'probing'
-        publish('blacklist', { host: host.key, ip: ip.address, action: 'probing', reason: 'blacklist expired' })
+        publish('blacklist', {
+          host: host.key,
+          egress: host.egress.id,
+          ip: ip.address,
+          action: 'probing',
+          reason: 'blacklist expired',
+        })
         out.push(ip)
       }
     }
@@ -165,7 +178,13 @@ export class IpStates {
     this.connected(ip)
     ip.state = ip.inDns ? 'active' : 'draining'
     ip.drainingSince = now()
-    publish('blacklist', { host: ip.host.key, ip: ip.address, action: 'readmitted', reason: 'probe succeeded' })
+    publish('blacklist', {
+      host: ip.host.key,
+      egress: ip.host.egress.id,
+      ip: ip.address,
+      action: 'readmitted',
+      reason: 'probe succeeded',
+    })
     this.#events.readmitted(ip)
   }
 
@@ -217,6 +236,7 @@ export class IpStates {
     ip.state = 'blacklisted'
     publish('blacklist', {
       host: ip.host.key,
+      egress: ip.host.egress.id,
       ip: ip.address,
       action: 'blacklisted',
       reason: record.reason,

@@ -9,6 +9,7 @@
  */
 import { isIP } from 'node:net'
 import type { PoolConfig, ProfileName } from '../config/index.js'
+import { DIRECT, type Egress } from '../egress/index.js'
 import {
   Connection,
   Counts,
@@ -59,15 +60,15 @@ export class Ledger extends Counts {
   }
 
   /**
-   * The partition of (`identity`, `origin`), created on first use; `identity` is an identity name
-   * (aliases resolved by the caller). Throws InvalidArgumentError for a bad origin.
+   * The partition of (`identity`, `egress`, `origin`), created on first use; `identity` is an
+   * identity name (aliases resolved by the caller). Throws InvalidArgumentError for a bad origin.
    */
-  host(origin: string | URL, identity: ProfileName): HostEntry {
+  host(origin: string | URL, identity: ProfileName, egress: Egress = DIRECT): HostEntry {
     const o = parseOrigin(origin)
-    const key = hostKeyOf({ origin: o.key, identity })
+    const key = hostKeyOf({ origin: o.key, identity, egress: egress.id })
     let host = this.hosts.get(key)
     if (host === undefined) {
-      host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0, identity)
+      host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0, identity, egress)
       this.hosts.set(key, host)
     }
     return host

@@ -2,18 +2,22 @@
  * ConnectionManager: builds the pool's parts and wires their events to each other; owns nothing
  * else. Who calls whom:
  *
- *   HotConnPool -> Borrower (acquire/requite) -> Ledger + Dialer
+ *   HotConnPool -> EgressRouter (which partition) -> Borrower (acquire/requite) -> Ledger + Dialer
  *   Housekeeper, HealthChecker, DnsRefresher, Warmer -> IpStates, Dialer, Ledger, Borrower
  *   IpStates, Dialer, DnsState -> PoolEvents (below) -> the part that acts on it
  */
 import type { ProfileName } from '../config/index.js'
+import { poolEgressOf, type PoolEgress } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { IDENTITY_REFS, getIdentity, isIdentityRef, resolveIdentityName } from '../fingerprint/identity/table.js'
 import { headerPlanner, type HeaderPlanner } from '../http/request-headers.js'
 import type { BlacklistRecord } from './blacklist.js'
+import { blameOfConnectError } from './blame.js'
 import { Borrower } from './borrow.js'
 import { Dialer, type DialerEvents } from './dialer.js'
 import { DnsRefresher, DnsState, type DnsEvents } from './dns-state.js'
+import { EgressRouter } from './egress-route.js'
+import { EgressStates } from './egress-states.js'
 import { PoolClosedError } from './errors.js'
 import { HealthChecker } from './health.js'
 import { Housekeeper } from './housekeeping.js'
@@ -37,11 +41,15 @@ export class ConnectionManager {
   readonly warmer: Warmer
   readonly housekeeper: Housekeeper
   readonly refresher: DnsRefresher
+  readonly egresses = new EgressStates()
+  readonly egress: PoolEgress
+  readonly router: EgressRouter
   /** config.tls.profile as an identity name. */
   readonly #defaultIdentity: ProfileName
 
-  constructor(options: ResolvedPoolOptions, connector: Connector, resolver: Resolver) {
+  constructor(options: ResolvedPoolOptions, connector: Connector, resolver: Resolver, egress: PoolEgress) {
     this.options = options
+    this.egress = egress
     const { config } = options
     const events: PoolEvents = {
       blacklisted: (ip, record) => this.#blacklisted(ip, record),
@@ -50,11 +58,11 @@ export class ConnectionManager {
         this.warmer.redial(ip)
         this.borrower.reconcile(ip.host)
       },
-      connected: (ip) => this.ips.connected(ip),
-      connectFailed: (ip, err) => {
-        this.ips.connectFailed(ip)
-        this.borrower.connectFailed(ip, err)
+      connected: (ip) => {
+        this.ips.connected(ip)
+        this.egresses.connected(ip.host.egress)
       },
+      connectFailed: (ip, err, startedAt) => this.#connectFailed(ip, err, startedAt),
       slotFreed: (ip, reason) => {
         this.ips.forget(ip)
         this.borrower.slotFreed(ip)
@@ -85,6 +93,11 @@ export class ConnectionManager {
       { ledger, dialer, ips, health: this.health },
     )
     this.refresher = new DnsRefresher(ledger, this.dns)
+    const rotation = { rotation: config.egress.rotation, stickyTtlMs: config.egress.stickyTtlMs }
+    this.router = new EgressRouter(
+      { set: egress.set, defaults: egress.defaults, rotation },
+      { ledger, borrower: this.borrower, egresses: this.egresses },
+    )
   }
 
   /**
@@ -141,6 +154,27 @@ export class ConnectionManager {
     }
     if (force) this.dialer.destroyAll()
     return done
+  }
+
+  /**
+   * A failed dial is struck on what failed (blame.ts): the target IP (backoff; the waiting request
+   * fails only when no IP can serve), the egress (backoff; the partition's waiting requests move
+   * to another egress), or nothing (certificate, configuration: the waiting request fails with it).
+   */
+  #connectFailed(ip: IpEntry, err: Error, startedAt: number): void {
+    switch (blameOfConnectError(err)) {
+      case 'target':
+        this.ips.connectFailed(ip, startedAt)
+        this.borrower.connectFailed(ip, err)
+        return
+      case 'egress':
+        this.egresses.connectFailed(ip.host.egress, err, startedAt)
+        this.borrower.rejectWaiting(ip.host, err, true)
+        return
+      case 'none':
+        this.borrower.rejectWaiting(ip.host, err, false)
+        return
+    }
   }
 
   /** A blacklisted IP's idle connections close; the housekeeper wakes at the expiry. */

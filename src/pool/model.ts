@@ -3,15 +3,16 @@
  * records: the Ledger moves connections and counters, IpStates writes `IpEntry.state`, the
  * Borrower owns the waiting requests. Reading any counter is O(1).
  *
- * Keys. A connection is pooled under a `ConnKey`, today (origin, IP); a HostEntry is the
- * partition of one origin and an IpEntry one address in it. When identities and egresses join
- * (proxies, local addresses), they become fields of `ConnKey`, `HostEntry` becomes the partition
- * of one (identity, egress, origin) and `hostKeyOf` names it; everything else goes through these
- * keys. Blame (strikes, blacklisting) goes to `IpEntry.blameKey`, today (origin, IP); a failure
- * that is the egress's fault can later be blamed on an (egress, origin) key instead.
+ * Keys. A connection is pooled under a `ConnKey` (identity, egress, origin, IP); a HostEntry is
+ * the partition of one (identity, egress, origin), named by `hostKeyOf`, and an IpEntry one
+ * address in it (in a partition whose proxy resolves names, the one entry is the host name).
+ * Strikes and blacklistings of an IP go to `IpEntry.blameKey`, per partition: an IP that answers
+ * one egress badly may serve another. Failures that are the egress's fault are judged on the
+ * partition itself (the (egress, host) pair, EgressStates).
  */
 import type { Duplex } from 'node:stream'
 import type { ProfileName } from '../config/index.js'
+import { DIRECT, type Egress } from '../egress/index.js'
 import type { PooledChannel } from '../http/pooled-channel.js'
 import { Fifo } from './fifo.js'
 import { IdleStack, type IdleLinks } from './idle-stack.js'
@@ -30,14 +31,17 @@ export type IpState = 'active' | 'draining' | 'blacklisted' | 'probing'
 export interface ConnKey {
   /** The browser identity its ClientHello, HTTP/2 flight and headers are (`chrome-156-windows`, an alias resolved). */
   readonly identity: string
+  /** The egress's id (`direct`, `direct from 127.0.0.10`, `http://10.0.0.5:3128`, …). */
+  readonly egress: string
   /** `hostname:port`. */
   readonly origin: string
+  /** The address dialed, or the host name when the proxy resolves it. */
   readonly ip: string
 }
 
-/** The key of a host partition in the pool's map: one per (identity, origin). */
-export function hostKeyOf(key: Pick<ConnKey, 'origin' | 'identity'>): string {
-  return `${key.identity} ${key.origin}`
+/** The key of a host partition in the pool's map: one per (identity, egress, origin). */
+export function hostKeyOf(key: Pick<ConnKey, 'origin' | 'identity' | 'egress'>): string {
+  return `${key.identity} ${key.egress} ${key.origin}`
 }
 
 /** A connection lent out by `getConnection()`; give it back with `putConnection()`. */
@@ -116,7 +120,8 @@ export class Connection implements PooledConnection, IdleLinks<Connection> {
   }
 
   get key(): ConnKey {
-    return { identity: this.entry.host.identity, origin: this.entry.host.key, ip: this.entry.address }
+    const host = this.entry.host
+    return { identity: host.identity, egress: host.egress.id, origin: host.key, ip: this.entry.address }
   }
   get host(): string {
     return this.entry.host.hostname
@@ -135,8 +140,10 @@ export class Connection implements PooledConnection, IdleLinks<Connection> {
 
 export class IpEntry extends Counts {
   readonly host: HostEntry
+  /** The IP dialed, or the host name in a partition whose proxy resolves names. */
   readonly address: string
-  readonly family: 4 | 6
+  /** 0: a host name the proxy resolves. */
+  readonly family: 4 | 6 | 0
   /** Written by IpStates only. */
   state: IpState = 'active'
   /** Whether the last DNS answer listed this address. */
@@ -167,16 +174,16 @@ export class IpEntry extends Counts {
   drainingSince = 0
   readonly usage = new Usage()
 
-  constructor(host: HostEntry, address: string, family: 4 | 6) {
+  constructor(host: HostEntry, address: string, family: 4 | 6 | 0) {
     super()
     this.host = host
     this.address = address
     this.family = family
   }
 
-  /** Key strikes and blacklistings of this IP are recorded under. */
+  /** Key strikes and blacklistings of this IP are recorded under: its partition and address. */
   get blameKey(): string {
-    return `${this.host.key} ${this.address}`
+    return `${this.host.partitionKey} ${this.address}`
   }
 }
 
@@ -234,6 +241,10 @@ export class HostEntry extends Counts {
   readonly key: string
   /** The identity every connection of this partition goes out as (an identity name, aliases resolved). */
   readonly identity: ProfileName
+  /** The way every connection of this partition leaves (direct, a local address, a proxy). */
+  readonly egress: Egress
+  /** hostKeyOf(identity, egress, origin): the partition's key in the pool's map. */
+  readonly partitionKey: string
   readonly hostname: string
   readonly port: number
   readonly isIpLiteral: boolean
@@ -252,10 +263,24 @@ export class HostEntry extends Counts {
   /** Whether a connection of this host completed its handshake (its ALPN answer is known). */
   alpnKnown = false
 
-  constructor(key: string, hostname: string, port: number, isIpLiteral: boolean, identity: ProfileName) {
+  /** Whether the proxy resolves this host's name (one entry, the name, instead of the IPs). */
+  get byName(): boolean {
+    return this.egress.proxy !== undefined && this.egress.resolve === 'proxy'
+  }
+
+  constructor(
+    key: string,
+    hostname: string,
+    port: number,
+    isIpLiteral: boolean,
+    identity: ProfileName,
+    egress: Egress = DIRECT,
+  ) {
     super()
     this.key = key
     this.identity = identity
+    this.egress = egress
+    this.partitionKey = hostKeyOf({ identity, egress: egress.id, origin: key })
     this.hostname = hostname
     this.port = port
     this.isIpLiteral = isIpLiteral

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import type { Duplex } from 'node:stream'
 import { resolveConfig, SECTION_NAMES, type Config, type ConfigInput, type ProfileName } from '../config/index.js'
+import type { Egress } from '../egress/index.js'
 import { ConfigError, InvalidArgumentError } from '../errors.js'
 import { trustStoreFor } from '../tls/cert/roots.js'
 
@@ -31,6 +32,13 @@ export interface ConnectorOptions {
    * ClientHello must be that identity's. Custom connectors that speak one fingerprint may ignore it.
    */
   profile?: ProfileName
+  /**
+   * How the connection leaves (default direct): from a local address, or through a proxy. A
+   * custom connector must open its stream with `openTunnel(egress, { host: ip, port }, …)` (or
+   * its own equivalent) and run TLS over it; in a partition whose proxy resolves names, `ip` is
+   * the host name.
+   */
+  egress?: Egress
 }
 
 /** Opens a connected, handshaken TLS socket (a TlsSocket-like Duplex; `alpnProtocol` 'h2' makes it an HTTP/2 connection). */
@@ -64,6 +72,8 @@ export interface HotConnPoolOptions extends ConfigInput {
   resolver?: Resolver
   /** PEM trust anchors for the default connector (replace the default roots); default: config.tls.caFile. */
   ca?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** PEM roots that verify https:// proxies (replace the system roots); default: config.egress.proxyCaFile. */
+  proxyCa?: string | Buffer | ReadonlyArray<string | Buffer>
   /** PEM trust anchors added to the roots in use by the default connector; default: config.tls.extraCaFile. */
   extraCa?: string | Buffer | ReadonlyArray<string | Buffer>
   /** How long idle connections of an IP that left DNS are kept while healthy (ms). Default min(idle_timeout, 30 s). */
@@ -81,6 +91,7 @@ export interface ResolvedPoolOptions {
   connector: Connector | undefined
   resolver: Resolver | undefined
   ca: string | Buffer | ReadonlyArray<string | Buffer> | undefined
+  proxyCa: string | Buffer | ReadonlyArray<string | Buffer> | undefined
   extraCa: string | Buffer | ReadonlyArray<string | Buffer> | undefined
   drainGraceMs: number
   maxRetries: number
@@ -92,6 +103,7 @@ const EXTRA_KEYS = [
   'connector',
   'resolver',
   'ca',
+  'proxyCa',
   'extraCa',
   'drainGraceMs',
   'maxRetries',
@@ -142,6 +154,13 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
   }
   const ca = trustAnchors(raw, 'ca', 'tls.ca_file', config.tls.caFile, connector === undefined)
   const extraCa = trustAnchors(raw, 'extraCa', 'tls.extra_ca_file', config.tls.extraCaFile, connector === undefined)
+  const proxyCa = trustAnchors(
+    raw,
+    'proxyCa',
+    'egress.proxy_ca_file',
+    config.egress.proxyCaFile,
+    connector === undefined,
+  )
   // Fail at construction, not at the first connection: PEM that does not decode, no OS store on this Node.
   if (connector === undefined && config.tls.verify) trustStoreFor({ ca, extraCa, useSystemCa: config.tls.useSystemCa })
   const p = config.pool
@@ -151,6 +170,7 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
     resolver: resolver as Resolver | undefined,
     ca,
     extraCa,
+    proxyCa,
     drainGraceMs:
       raw['drainGraceMs'] === undefined
         ? Math.min(p.idleTimeoutMs, 30_000)
@@ -170,8 +190,8 @@ export function resolvePoolOptions(input: Config | HotConnPoolOptions = {}): Res
 /** The `ca` / `extraCa` option, else the PEM file its config key names (read when the default connector is used). */
 function trustAnchors(
   raw: Record<string, unknown>,
-  option: 'ca' | 'extraCa',
-  key: 'tls.ca_file' | 'tls.extra_ca_file',
+  option: 'ca' | 'extraCa' | 'proxyCa',
+  key: 'tls.ca_file' | 'tls.extra_ca_file' | 'egress.proxy_ca_file',
   file: string | undefined,
   read: boolean,
 ): ResolvedPoolOptions['ca'] {

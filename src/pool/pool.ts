@@ -10,7 +10,8 @@ import { AsyncResource } from 'node:async_hooks'
 import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
-import type { Config, ProfileName } from '../config/index.js'
+import type { Config, ProfileName, Rotation } from '../config/index.js'
+import { poolEgressOf, type EgressInput } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
@@ -19,17 +20,33 @@ import { prepareRequest, type IdentityDispatchOptions } from '../http/request-he
 import { tlsConnector, defaultResolver } from './defaults.js'
 import { PoolClosedError } from './errors.js'
 import { channels, publish } from './events.js'
+import type { EgressChoice, Route } from './egress-route.js'
 import { ConnectionManager } from './manager.js'
-import { Connection, type HostEntry, type PooledConnection } from './model.js'
+import { Connection, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
 import { FetchDispatcherBase, type AnyInterceptor, type FetchDispatcher } from './fetch-dispatcher.js'
 
-/** undici's dispatch options plus the identity a request goes out as and its Fetch destination. */
+/** undici's dispatch options plus the identity a request goes out as, its Fetch destination and the way it leaves. */
 export interface HotConnDispatchOptions extends Dispatcher.DispatchOptions, IdentityDispatchOptions {
   /** Identity name or alias (`firefox-153-linux`, `chrome-latest-android`); default config.tls.profile. */
   identity?: ProfileName
+  /**
+   * The egress: "direct", a proxy URL (`http://user:pass@10.0.0.5:3128`, `socks5h://…`), an
+   * `{ proxy, localAddress, resolve, connectHeaders }` object, a list of them (rotated by the
+   * pool's egress.rotation; the same list keeps its turn) or a set from `forEgress()`. Default:
+   * the pool's `[egress]` (its proxies or local addresses, else direct).
+   */
+  egress?: EgressChoice
+}
+
+/** Options of `forEgress()`. */
+export interface ForEgressOptions {
+  /** Default: the pool's egress.rotation. */
+  rotation?: Rotation
+  /** Default: the pool's egress.sticky_ttl (ms). */
+  stickyTtlMs?: number
 }
 
 /** What `forRequests()` sets on every request that does not set it itself. */
@@ -64,12 +81,17 @@ export class HotConnPool extends FetchDispatcherBase {
   constructor(options: Config | HotConnPoolOptions = {}) {
     super()
     const resolved = resolvePoolOptions(options)
+    const egress = poolEgressOf(resolved.config.egress)
     const connector = this.#watchConnections(
-      resolved.connector ?? tlsConnector(resolved.config, resolved.ca, resolved.extraCa),
+      resolved.connector ??
+        tlsConnector(resolved.config, resolved.ca, resolved.extraCa, {
+          sources: egress.sources,
+          proxyCa: resolved.proxyCa,
+        }),
     )
     const resolver = resolved.resolver ?? defaultResolver(resolved.config)
     this.#maxRetries = resolved.maxRetries
-    this.#manager = new ConnectionManager(resolved, connector, resolver)
+    this.#manager = new ConnectionManager(resolved, connector, resolver, egress)
     this.#manager.start()
   }
 
@@ -100,50 +122,63 @@ export class HotConnPool extends FetchDispatcherBase {
   }
 
   /**
-   * Runs `opts` on a pooled connection: `opts.origin` picks the host, and `opts.identity` (an
-   * identity name or alias; default config.tls.profile) the partition: a request goes out only on
-   * connections of its identity (ClientHello, HTTP/2 flight, headers). `forIdentity()` makes a
-   * dispatcher that sets it, for fetch(). Throws InvalidArgumentError (to the handler) for an
-   * unknown identity. Returns false when the
+   * Runs `opts` on a pooled connection: `opts.origin` picks the host, `opts.identity` (an
+   * identity name or alias; default config.tls.profile) and `opts.egress` (default the pool's
+   * `[egress]`) the partition: a request goes out only on connections of its identity
+   * (ClientHello, HTTP/2 flight, headers) and egress. `forIdentity()` and `forEgress()` make
+   * dispatchers that set them, for fetch(). Throws InvalidArgumentError (to the handler) for an
+   * unknown identity or a bad egress. Returns false when the
    * request waits for a connection (the host's connections are all busy): `'drain'` follows once
    * the host's waiting requests all got one. Errors after acceptance go to the handler.
    */
   protected dispatchNow(opts: Dispatcher.DispatchOptions, handler: GuardedHandler): boolean {
     if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
-    const host = this.#manager.host(opts.origin, (opts as HotConnDispatchOptions).identity)
-    opts = prepareRequest(opts, this.#manager.headerPlanner(host), handler.inner)
+    const route = this.#route(opts.origin, opts as HotConnDispatchOptions)
+    opts = prepareRequest(opts, this.#manager.headerPlanner(route.first), handler.inner)
     // The request event is published in the caller's async context (the CLI attributes it with AsyncLocalStorage).
     const scope = channels.request.hasSubscribers ? new AsyncResource('hotconn:request') : null
+    let attempts = 0
     const request: PooledRequest = new PooledRequest(opts, handler, {
-      acquire: (signal, mode, avoidIp) => this.#lease(host, opts, signal, mode, avoidIp, scope),
+      // A retry picks its egress again (the one that failed may be resting).
+      acquire: (signal, mode, avoidIp) => this.#lease(route, opts, signal, mode, avoidIp, attempts++ > 0, scope),
       maxRetries: this.#maxRetries,
-      servername: host.hostname,
+      servername: route.first.hostname,
       headersTimeoutMs: this.config.pool.headersTimeoutMs,
       bodyTimeoutMs: this.config.pool.bodyTimeoutMs,
       onSettled: () => this.#requests.delete(request),
     })
     this.#requests.add(request)
     request.start()
-    return host.waiters.size === 0
+    return route.first.waiters.size === 0
+  }
+
+  /** The route of a request: its identity, its egress set and the partition of its first attempt. */
+  #route(origin: string | URL, opts: { identity?: ProfileName | undefined; egress?: EgressChoice | undefined }): Route {
+    const m = this.#manager
+    return m.router.route(origin, m.identityOf(opts.identity), m.router.setOf(opts.egress))
   }
 
   async #lease(
-    host: HostEntry,
+    route: Route,
     opts: Dispatcher.DispatchOptions,
     signal: AbortSignal,
     mode: BorrowMode,
     avoidIp: string | undefined,
+    retry: boolean,
     scope: AsyncResource | null,
   ): Promise<HttpLease> {
-    const { borrower, ledger } = this.#manager
+    const { borrower, ledger, router } = this.#manager
     let conn: Connection
     try {
       // 'fresh': a connection opened since, or an HTTP/2 one that completed a response since.
       const fresh = mode === 'fresh'
-      conn = await borrower.acquire(host, { signal, fresh, ...(fresh && avoidIp !== undefined ? { avoidIp } : {}) })
+      const borrow = { signal, fresh, ...(fresh && avoidIp !== undefined ? { avoidIp } : {}) }
+      conn = await router.acquire(route, borrow, retry)
     } finally {
-      if (host.waiters.size === 0 && opts.origin != null && this.needsDrain(opts.origin)) this.drained(opts.origin)
+      const first = route.first
+      if (first.waiters.size === 0 && opts.origin != null && this.needsDrain(opts.origin)) this.drained(opts.origin)
     }
+    const host = conn.entry.host
     // The keep-alive race is possible on a connection that sat idle in the pool (reused, or warmed).
     const exposed = conn.requests > 0 || conn.idleSince > 0
     const reused = ledger.countUse(conn)
@@ -158,6 +193,7 @@ export class HotConnPool extends FetchDispatcherBase {
         if (!channels.request.hasSubscribers) return
         const event = {
           host: host.key,
+          egress: host.egress.id,
           ip: conn.ip,
           method: String(opts.method),
           path: opts.path,
@@ -180,9 +216,36 @@ export class HotConnPool extends FetchDispatcherBase {
    * skipping blacklisted IPs and counting connections already there. Rejects with a DnsError,
    * PoolClosedError or AllIpsBlacklistedError; per-IP connect failures are in the result.
    */
-  async warmup(origin: string | URL, options: { identity?: ProfileName } = {}): Promise<WarmupResult> {
+  async warmup(
+    origin: string | URL,
+    options: { identity?: ProfileName; egress?: EgressChoice } = {},
+  ): Promise<WarmupResult> {
     if (this.closed) throw new PoolClosedError()
-    return this.#manager.warmer.warmup(this.#manager.host(origin, options.identity))
+    const m = this.#manager
+    const identity = m.identityOf(options.identity)
+    const set = m.router.setOf(options.egress)
+    const results = await Promise.all(
+      set.egresses.map((egress) => m.warmer.warmup(m.ledger.host(origin, identity, egress))),
+    )
+    const ips = results.flatMap((r, k) => r.ips.map((ip) => ({ ...ip, egress: set.egresses[k]!.id })))
+    return { host: results[0]?.host ?? String(origin), ips }
+  }
+
+  /**
+   * A dispatcher whose requests leave through `egress` (one, or a list rotated by `options.rotation`,
+   * default the pool's): `fetch(url, { dispatcher: pool.forEgress('socks5h://10.0.0.6:1080') })`.
+   * It shares the pool (closing it closes the pool).
+   * @throws InvalidArgumentError for a bad egress
+   */
+  forEgress(egress: EgressInput | readonly EgressInput[], options: ForEgressOptions = {}): FetchDispatcher {
+    const { config, router } = { config: this.config, router: this.#manager.router }
+    const set = router.newSet(Array.isArray(egress) ? egress : [egress as EgressInput], {
+      rotation: options.rotation ?? config.egress.rotation,
+      stickyTtlMs: options.stickyTtlMs ?? config.egress.stickyTtlMs,
+    })
+    const withEgress: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
+      dispatch({ ...opts, egress: (opts as HotConnDispatchOptions).egress ?? set } as HotConnDispatchOptions, handler)
+    return this.compose(withEgress)
   }
 
   /**
@@ -237,15 +300,13 @@ export class HotConnPool extends FetchDispatcherBase {
    */
   async getConnection(
     host: string | URL,
-    options: { signal?: AbortSignal; identity?: ProfileName } = {},
+    options: { signal?: AbortSignal; identity?: ProfileName; egress?: EgressChoice } = {},
   ): Promise<PooledConnection> {
     if (this.closed) throw new PoolClosedError()
-    const { borrower, ledger } = this.#manager
-    const entry = this.#manager.host(host, options.identity)
-    const conn = await borrower.acquire(entry, {
-      use: 'raw',
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    })
+    const { ledger, router } = this.#manager
+    const route = this.#route(host, options)
+    const signal = options.signal
+    const conn = await router.acquire(route, { use: 'raw', ...(signal !== undefined ? { signal } : {}) }, false)
     conn.lentRaw = true
     conn.channel?.lend()
     ledger.countUse(conn)

@@ -27,8 +27,10 @@ export interface UsageStats {
 }
 
 export interface IpStats extends UsageStats {
+  /** The address, or the host name when the egress's proxy resolves it. */
   ip: string
-  family: 4 | 6
+  /** 0: a host name resolved by the proxy. */
+  family: 4 | 6 | 0
   state: IpState
   /** Whether the last DNS answer listed it. */
   inDns: boolean
@@ -47,6 +49,8 @@ export interface HostStats extends UsageStats {
   host: string
   /** The identity of this partition's connections (`chrome-156-windows`). */
   identity: string
+  /** The egress of this partition's connections (`direct`, `direct from 127.0.0.10`, a proxy URL without password). */
+  egress: string
   /** Requests waiting for a connection. */
   pending: number
   ips: IpStats[]
@@ -100,6 +104,7 @@ function hostStats(host: HostEntry, states: IpStates): HostStats {
   return {
     host: host.key,
     identity: host.identity,
+    egress: host.egress.id,
     pending: host.waiters.size,
     ...usage(host, host.usage),
     ips,
@@ -107,15 +112,24 @@ function hostStats(host: HostEntry, states: IpStates): HostStats {
   }
 }
 
+/** The key of `host` in PoolStats.hosts (see poolStats). */
+export function statsKeyOf(host: HostEntry, defaultIdentity: string): string {
+  const identity = host.identity === defaultIdentity ? '' : ` ${host.identity}`
+  const egress = host.egress.id === 'direct' ? '' : ` via ${host.egress.id}`
+  return `${host.key}${identity}${egress}`
+}
+
 /**
- * `hosts` is keyed by `hostname:port` for the pool's own identity and by `hostname:port identity`
- * for partitions of other identities (requests with `identity` / `forIdentity()`).
+ * `hosts` is keyed by `hostname:port` for the pool's own identity going direct, with
+ * ` <identity>` for partitions of other identities (requests with `identity` / `forIdentity()`)
+ * and ` via <egress>` for partitions of other egresses (proxies, local addresses):
+ * `tiles.test:443 via socks5h://127.0.0.1:1080`.
  */
 export function poolStats(ledger: Ledger, states: IpStates, defaultIdentity: string): PoolStats {
   const hosts: Record<string, HostStats> = {}
   let pending = 0
   for (const host of ledger.hosts.values()) {
-    hosts[host.identity === defaultIdentity ? host.key : `${host.key} ${host.identity}`] = hostStats(host, states)
+    hosts[statsKeyOf(host, defaultIdentity)] = hostStats(host, states)
     pending += host.waiters.size
   }
   const { total, idle, inUse, connecting } = ledger

@@ -15,6 +15,8 @@ import type { HostEntry, IpEntry } from './model.js'
 /** Per-IP result of a warm-up. */
 export interface WarmupIpResult {
   ip: string
+  /** The egress the connections went through (`direct`, a proxy URL without password, …). */
+  egress?: string
   /** Connections opened by this warm-up. */
   opened: number
   failed: number

@@ -274,7 +274,7 @@ describe('hotconn warm', () => {
     expect(out.code).toBe(0)
     const [warmup, stats] = out.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(warmup).toEqual({
-      warmup: { host: `tiles.test:${origin.port}`, ips: [{ ip: '127.0.0.2', opened: 1, failed: 0 }] },
+      warmup: { host: `tiles.test:${origin.port}`, ips: [{ ip: '127.0.0.2', egress: 'direct', opened: 1, failed: 0 }] },
     })
     expect(stats).toHaveProperty('stats.hosts')
   })

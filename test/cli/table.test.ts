@@ -31,6 +31,7 @@ const ips: IpStats[] = [
 const host: HostStats = {
   host: 'tiles.test:8443',
   identity: 'chrome-156-windows',
+  egress: 'direct',
   pending: 0,
   ...usage,
   ips,

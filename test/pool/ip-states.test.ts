@@ -43,6 +43,22 @@ describe('IpStates', () => {
     states.stop()
   })
 
+  it('a dial begun during the backoff (a forced dial, the one retry of a request) is the same strike', () => {
+    const { states, a } = setup()
+    const first = performance.now()
+    states.connectFailed(a, first)
+    expect(a.connectFailures).toBe(1)
+    // The retry dialed before the backoff ended: the same outage, one strike; the backoff is renewed.
+    const retryStarted = performance.now()
+    states.connectFailed(a, retryStarted)
+    expect(a.connectFailures).toBe(1)
+    expect(a.retryAt).toBeGreaterThanOrEqual(retryStarted + RETRY_BASE_MS)
+    // A dial begun after the backoff ended is a new failure.
+    states.connectFailed(a, a.retryAt)
+    expect(a.connectFailures).toBe(2)
+    states.stop()
+  })
+
   it('failures older than STRIKE_TTL_MS no longer count: the next backoff starts over', () => {
     const { states, a } = setup()
     states.connectFailed(a)

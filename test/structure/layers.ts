@@ -13,6 +13,9 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['fingerprint'],
   // The TLS 1.3/1.2 client engine.
   ['tls'],
+  // How connections leave: direct, from local source addresses, or through HTTP CONNECT / SOCKS5
+  // proxies (the stream the TLS engine runs over), and how requests rotate over them.
+  ['egress'],
   // HTTP over a pooled TLS connection (undici glue, HTTP/2 shaping).
   ['http'],
   // The hot connection pool (undici Dispatcher).
