@@ -10,6 +10,7 @@
  * idle connection and warm-up of 1,000 connections across 50 IPs).
  */
 import { existsSync, mkdirSync } from 'node:fs'
+import * as os from 'node:os'
 import { join } from 'node:path'
 import * as tls from 'node:tls'
 import { createCA, issueLeaf } from '../../src/testing/pki.js'
@@ -143,6 +144,8 @@ export interface HarnessResult {
   readonly memorySkipped?: string
   readonly notes: string[]
   readonly durationS: number
+  /** os.loadavg() (1, 5, 15 min) when the run started: what else the machine was doing. */
+  readonly loadAtStart?: readonly number[]
 }
 
 interface Origin {
@@ -269,6 +272,7 @@ function hybridNode(root: string): string | undefined {
 
 export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   const started = performance.now()
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100)
   const log = o.log
   const q = o.quick
   const want = new Set(o.scenarios)
@@ -545,6 +549,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     ...(memorySkipped ? { memorySkipped } : {}),
     notes,
     durationS: (performance.now() - started) / 1000,
+    loadAtStart,
   }
 }
 

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path'
 import { fmt, markdownTable } from '../lib/markdown.js'
 import { HOTCONN } from './clients.js'
 import type { HarnessResult, LoadScenario } from './harness.js'
-import { PROFILE_BELOW } from './harness.js'
+import { PROFILE_BELOW, SCENARIOS } from './harness.js'
 import { barPanelsSvg, boxPlotSvg, type BoxSeries } from './svg.js'
 
 export const LATENCY_CHART = 'perf-latency.svg'
@@ -176,13 +176,13 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
     '## Machine and run',
     '',
     `- Date: ${r.date}; run took ${fmt(r.durationS, 0)} s${r.quick ? ' (--quick)' : ''}`,
-    `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch}, kernel ${m.kernel}; 1-min load average at the end: ${m.loadAverage1m}`,
+    `- CPU: ${m.cpuModel}, ${m.cores} logical cores, ${m.memoryGiB} GiB RAM; ${m.platform} ${m.arch}, kernel ${m.kernel}; ${r.loadAtStart ? `load average (1, 5, 15 min) at the start: ${r.loadAtStart.join(', ')}; ` : ''}1-min load average at the end: ${m.loadAverage1m}`,
     `- Node ${m.node}, OpenSSL ${m.openssl}, V8 ${m.v8}; ${Object.entries(m.packages)
       .map(([k, v]) => `${k} ${v ?? 'not installed'}`)
       .join(', ')}`,
     `- hotconn: git ${gitState(ctx.root)}`,
     `- Origin: ${r.origin.note}; ECDSA P-256 certificate from a test CA made at start`,
-    `- Reproduce: \`${ctx.command}\` (full run, writes reports/), \`npm run bench -- --quick\` (about a minute, prints only), \`hotconn bench --scenario hot,cold\` (same harness from the CLI; scenarios: hot, tiles, cold, rtt, scale)`,
+    `- Reproduce: \`${ctx.command}\` (full run, writes reports/), \`npm run bench -- --quick\` (about a minute, prints only), \`hotconn bench --scenario hot,cold\` (same harness from the CLI; scenarios: ${SCENARIOS.join(', ')}; \`--origin node\` runs without nginx)`,
     '',
   ]
   if (m.loadAverage1m > m.cores) {

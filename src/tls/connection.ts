@@ -67,6 +67,11 @@ export class TlsClientConnection {
   private peerClosedFlag = false
   private uselessRecords = 0
   private maxSendFragment = MAX_PLAINTEXT
+  /**
+   * Application data opened from the bytes of one `receive()`, handed on as one buffer when the
+   * chunk is done (one push instead of one per record), and always before the peer's close or an error.
+   */
+  private readonly opened: Buffer[] = []
   private readonly offeredRecordSizeLimit: number | undefined
 
   constructor(
@@ -119,14 +124,16 @@ export class TlsClientConnection {
       let pending: void | Promise<void>
       try {
         record = this.records.next()
-        if (!record) return
+        if (!record) break
         pending = this.processRecord(record)
       } catch (err) {
+        this.deliverOpened()
         this.fail(asTlsError(err))
         return
       }
       if (pending) {
         this.paused = true
+        this.deliverOpened()
         pending.then(
           () => {
             this.paused = false
@@ -137,6 +144,16 @@ export class TlsClientConnection {
         return
       }
     }
+    this.deliverOpened()
+  }
+
+  /** Hands the application data opened so far to `events.data`: one buffer, the records' plaintexts in order. */
+  private deliverOpened(): void {
+    const opened = this.opened
+    if (opened.length === 0) return
+    const data = opened.length === 1 ? opened[0]! : Buffer.concat(opened)
+    opened.length = 0
+    if (!this.dead) this.events.data(data)
   }
 
   private processRecord(record: RawRecord): void | Promise<void> {
@@ -312,6 +329,7 @@ export class TlsClientConnection {
     if (description === AlertDescription.close_notify) {
       this.peerClosedFlag = true
       this.paused = true
+      this.deliverOpened()
       this.events.peerClosed()
       return
     }
@@ -337,7 +355,7 @@ export class TlsClientConnection {
       return
     }
     this.uselessRecords = 0
-    this.events.data(content)
+    this.opened.push(content)
   }
 
   /** Encrypts and transmits application data; returns the transport's backpressure signal. */
