@@ -119,10 +119,28 @@ interface Hops {
 /** Per user handler: undici's redirect interceptor dispatches the same handler for every hop. */
 const hops = new WeakMap<object, Hops>()
 
+/**
+ * The innermost handler reachable from `handler` through the wrappers that expose the one they
+ * wrap (`inner`, or `handler` as undici's RedirectHandler and RetryHandler and hotconn's cookie
+ * jar do): the same object for every hop of one request, whatever interceptors sit between.
+ */
+function rootHandler(handler: object): object {
+  let h = handler
+  for (let depth = 0; depth < 8; depth++) {
+    const next = (h as { inner?: unknown }).inner ?? (h as { handler?: unknown }).handler
+    if (next === null || typeof next !== 'object' || next === h) break
+    h = next
+  }
+  return h
+}
+
 /** Fields a redirect hop takes from the plan, not from the first request. */
 const REPLANNED = new Set(['referer', 'origin', 'sec-fetch-site', 'sec-fetch-storage-access'])
-/** Fields dropped when a redirect crosses origins (WHATWG Fetch §4.4 step 13; as undici's interceptor). */
-const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'proxy-authorization', 'cookie'])
+/**
+ * Fields dropped when a redirect crosses origins (WHATWG Fetch §4.4 step 13). `cookie` is not: undici's
+ * redirect interceptor drops the caller's, and a cookie jar inside it sets the new origin's.
+ */
+const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'proxy-authorization'])
 
 function field(pairs: HeaderPairs, name: string): string | undefined {
   for (const [n, v] of pairs) if (n.length === name.length && n.toLowerCase() === name) return v
@@ -169,7 +187,8 @@ export function prepareRequest(
   const method = String(opts.method ?? 'GET').toUpperCase()
   const getLike = method === 'GET' || method === 'HEAD'
   const url = `${origin}${opts.path}`
-  const seen = handler === undefined ? undefined : hops.get(handler)
+  const key = handler === undefined ? undefined : rootHandler(handler)
+  const seen = key === undefined ? undefined : hops.get(key)
   let plan: WirePlan
   if (seen !== undefined && seen.urls[seen.urls.length - 1] !== url) {
     const previous = seen.urls[seen.urls.length - 1]!
@@ -192,9 +211,11 @@ export function prepareRequest(
     seen.urls.push(url)
   } else {
     const referer = field(pairs, 'referer')
-    if (handler !== undefined && seen === undefined) hops.set(handler, { urls: [url], referer })
+    if (key !== undefined && seen === undefined) hops.set(key, { urls: [url], referer })
     const refererOrigin = referer === undefined || referer === '' ? undefined : originOf(referer)
-    const key = `${destination}|${getLike ? 'g' : 'o'}|${origin}|${refererOrigin ?? ''}|${userAgent ?? ''}`
+    // A same-origin referer plans like none (the derived referer is that origin) but on a navigation.
+    const from = refererOrigin === origin && destination !== 'document' ? '' : (refererOrigin ?? '')
+    const cacheKey = `${destination}|${getLike ? 'g' : 'o'}|${origin}|${from}|${userAgent ?? ''}`
     plan = planner.plan(
       {
         url: `${origin}/`,
@@ -203,7 +224,7 @@ export function prepareRequest(
         ...(refererOrigin !== undefined ? { referer: `${refererOrigin}/` } : {}),
         ...(userAgent !== undefined ? { userAgent } : {}),
       },
-      key,
+      cacheKey,
     )
   }
   const wire = { ...opts, headers: flatHeaders(pairs) } as Dispatcher.DispatchOptions & { [kWirePlan]?: WirePlan }

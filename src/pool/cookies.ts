@@ -33,6 +33,10 @@ class CookieHandler implements Dispatcher.DispatchHandler {
     this.#inner = inner
     this.#store = store
   }
+  /** The handler this one passes to (the pool follows the chain to tell a redirect hop from a new request). */
+  get handler(): Dispatcher.DispatchHandler {
+    return this.#inner
+  }
   onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
     this.#inner.onRequestStart?.(controller, context)
   }

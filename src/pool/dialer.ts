@@ -13,6 +13,7 @@ import { publish } from './events.js'
 import type { Ledger } from './ledger.js'
 import { LIFETIME_JITTER, type Connection, type IpEntry } from './model.js'
 import type { Connector } from './options.js'
+import { connectPlain } from './plain.js'
 
 const now = (): number => performance.now()
 
@@ -65,16 +66,25 @@ export class Dialer implements ConnectionDialer {
     const started = now()
     let socket: Duplex
     try {
-      socket = await this.#connector({
-        host: host.hostname,
-        ip: ip.address,
-        port: host.port,
-        servername: host.hostname,
-        signal: ac.signal,
-        timeout: this.#config.pool.connectTimeoutMs,
-        profile: host.identity,
-        egress: host.egress,
-      })
+      const timeout = this.#config.pool.connectTimeoutMs
+      socket = host.secure
+        ? await this.#connector({
+            host: host.hostname,
+            ip: ip.address,
+            port: host.port,
+            servername: host.hostname,
+            signal: ac.signal,
+            timeout,
+            profile: host.identity,
+            egress: host.egress,
+          })
+        : await connectPlain({
+            ip: ip.address,
+            port: host.port,
+            signal: ac.signal,
+            timeout,
+            egress: host.egress,
+          })
     } catch (err) {
       this.#aborts.delete(ac)
       this.#ledger.drop(conn)
@@ -177,7 +187,7 @@ export class Dialer implements ConnectionDialer {
   /** The HTTP layer for a new connection, by the protocol ALPN chose. */
   #channelFor(conn: Connection, socket: Duplex): HttpChannel | H2Channel {
     const ip = conn.entry
-    const origin = `https://${ip.host.key}`
+    const origin = ip.host.secure ? `https://${ip.host.key}` : ip.host.key
     const { http2, pool } = this.#config
     const kind = http2.defaultHeaders
     const profile = getHttpProfile(ip.host.identity)

@@ -69,6 +69,7 @@ export class Ledger extends Counts {
     let host = this.hosts.get(key)
     if (host === undefined) {
       host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0, identity, egress)
+      host.secure = o.secure
       this.hosts.set(key, host)
     }
     return host

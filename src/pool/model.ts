@@ -262,6 +262,8 @@ export class HostEntry extends Counts {
   warm = false
   /** Whether a connection of this host completed its handshake (its ALPN answer is known). */
   alpnKnown = false
+  /** https (TLS connections); false for an http origin (cleartext HTTP/1.1, plain.ts). */
+  secure = true
 
   /** Whether the proxy resolves this host's name (one entry, the name, instead of the IPs). */
   get byName(): boolean {

@@ -1,18 +1,21 @@
 /**
  * Parses what the pool accepts as a host: "example.com", "example.com:8443", "[::1]:8443",
- * "https://example.com[:port][/path]" or a URL. Only https origins are pooled.
+ * "https://example.com[:port][/path]", "http://example.com[:port]" or a URL. https origins get
+ * TLS connections; http ones cleartext HTTP/1.1 connections (plain.ts), in partitions of their own.
  */
 import { isIP } from 'node:net'
 import { InvalidArgumentError } from '../errors.js'
 
 export interface OriginKey {
-  /** `hostname:port` (IPv6 in brackets). */
+  /** `hostname:port` (IPv6 in brackets) for https; `http://hostname:port` for http. */
   key: string
   /** Hostname without brackets (SNI, certificate name, DNS query). */
   hostname: string
   port: number
-  /** `https://host[:port]` for the Host header. */
+  /** `https://host[:port]` or `http://host[:port]`, for the Host header. */
   origin: string
+  /** Whether the origin is https (TLS); false for http (cleartext HTTP/1.1). */
+  secure: boolean
 }
 
 /**
@@ -22,7 +25,7 @@ export interface OriginKey {
 const parsed = new Map<string, Readonly<OriginKey>>()
 const PARSED_MAX = 1024
 
-/** Throws InvalidArgumentError for anything but an https origin or a bare host[:port]. The result is frozen. */
+/** Throws InvalidArgumentError for anything but an http(s) origin or a bare host[:port] (https). The result is frozen. */
 export function parseOrigin(input: string | URL): Readonly<OriginKey> {
   if (typeof input === 'string') {
     const hit = parsed.get(input)
@@ -43,16 +46,18 @@ function parseUncached(input: string | URL): Readonly<OriginKey> {
     else if (typeof input === 'string' && input.length > 0) url = new URL(`https://${input}`)
     else throw new Error('empty')
   } catch {
-    throw new InvalidArgumentError(`origin must be an https URL or a host[:port], got ${JSON.stringify(String(input))}`)
-  }
-  if (url.protocol !== 'https:') {
     throw new InvalidArgumentError(
-      `origin ${url.origin} is not https: the pool only holds TLS connections; use an https:// URL`,
+      `origin must be an https or http URL or a host[:port], got ${JSON.stringify(String(input))}`,
     )
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InvalidArgumentError(`origin ${String(input)} is not http(s): the pool holds HTTP connections only`)
+  }
+  const secure = url.protocol === 'https:'
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
   if (hostname.length === 0) throw new InvalidArgumentError(`origin ${String(input)} has no host`)
-  const port = url.port === '' ? 443 : Number(url.port)
+  const port = url.port === '' ? (secure ? 443 : 80) : Number(url.port)
   const shown = isIP(hostname) === 6 ? `[${hostname}]` : hostname
-  return Object.freeze({ key: `${shown}:${port}`, hostname, port, origin: url.origin })
+  const key = secure ? `${shown}:${port}` : `http://${shown}:${port}`
+  return Object.freeze({ key, hostname, port, origin: url.origin, secure })
 }

@@ -6,7 +6,9 @@
  * sends them to an insecure URL (no Fetch Metadata, no client hints, `gzip, deflate`).
  */
 import { connect, type Socket } from 'node:net'
+import type { Egress } from '../egress/index.js'
 import { AbortError, ConnectError } from '../errors.js'
+import { NotSupportedError } from '../http/errors.js'
 
 export interface PlainConnectOptions {
   readonly ip: string
@@ -15,20 +17,37 @@ export interface PlainConnectOptions {
   readonly signal: AbortSignal
   /** TCP connect deadline (ms). */
   readonly timeout: number
+  /** The partition's egress: direct (its source address is bound); a proxy egress is refused. */
+  readonly egress: Egress
 }
 
 /**
  * Opens a TCP connection to `ip:port`.
  * @rejects ConnectError (ERR_CONNECT) when refused, unreachable or not connected within `timeout`;
- *   AbortError (ERR_ABORTED) when `signal` aborts.
+ *   AbortError (ERR_ABORTED) when `signal` aborts; NotSupportedError (UND_ERR_NOT_SUPPORTED) for a
+ *   proxy egress (cleartext HTTP through a proxy is not wired: it never goes out directly instead).
  */
 export function connectPlain(o: PlainConnectOptions): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
+    if (o.egress.proxy !== undefined) {
+      reject(
+        new NotSupportedError(
+          `http:// through the proxy egress ${o.egress.id} is not supported; use an https:// URL or a direct egress`,
+        ),
+      )
+      return
+    }
     if (o.signal.aborted) {
       reject(new AbortError('connect aborted before it started', { cause: o.signal.reason }))
       return
     }
-    const socket = connect({ host: o.ip, port: o.port, noDelay: true })
+    const local = o.egress.localAddress
+    const socket = connect({
+      host: o.ip,
+      port: o.port,
+      noDelay: true,
+      ...(local !== undefined ? { localAddress: local } : {}),
+    })
     const fail = (err: Error): void => {
       clearTimeout(timer)
       o.signal.removeEventListener('abort', onAbort)

@@ -80,12 +80,12 @@ describe('HotConnPool as an undici Dispatcher', () => {
     expect(events).toEqual(['connect', 'headers 200', 'complete'])
     const err = await new Promise<Error>((resolve) => {
       const accepted = pool.dispatch(
-        { origin: 'http://plain.test', path: '/', method: 'GET' },
+        { origin: 'ftp://plain.test', path: '/', method: 'GET' },
         { onConnect: () => {}, onHeaders: () => true, onData: () => true, onComplete: () => {}, onError: resolve },
       )
       expect(accepted).toBe(false)
     })
-    expect(err.message).toMatch(/not https/)
+    expect(err.message).toMatch(/is not http\(s\)/)
   })
 
   it('aborts a request waiting for a connection', async () => {
