@@ -35,6 +35,8 @@ ${FLEET_HELP}  --batch <n>               tiles per queue job (default 16)
 
 const WORKER_HELP = `Usage: hotconn tiles worker --redis URL --out DIR [options]
   Fetch the queue's tiles into DIR with the fleet's shared budget and IP view. Run many.
+  Prints its counters and the fleet's as one JSON line at the end; exits 1 if a tile failed or a
+  queue job was not a tile job.
 
 Options:
 ${FLEET_HELP}${TILE_FLAG_HELP}  --id <name>               this worker's name in shared records (default: its pid)
@@ -121,7 +123,7 @@ export async function workerCommand(argv: string[], io: CliIO): Promise<number> 
     const r = await runTileWorker({ ...o, signal: stop.signal })
     await (o.pool as HotConnPool).close()
     io.stdout.write(`${JSON.stringify(r)}\n`)
-    return r.failed === 0 ? 0 : 1
+    return r.failed === 0 && r.rejected === 0 ? 0 : 1
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

@@ -8,7 +8,7 @@ export class TileStoreError extends HotConnError {
   }
 }
 
-/** Fleet mode: Redis unreachable for longer than allowed, or a queue holding something other than tile jobs. */
+/** Fleet mode: a queue job that is not a tile job (bad data or template; the job fails without retries). */
 export class FleetError extends HotConnError {
   constructor(message: string, options?: HotConnErrorOptions) {
     super('ERR_FLEET', message, options)

@@ -14,7 +14,7 @@ import {
 } from './constants.js'
 import type { CipherSuite13 } from './crypto/cipher-suites.js'
 import { nextTrafficSecret, trafficKeys } from './crypto/key-schedule.js'
-import { TlsAlertError, TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
+import { TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
 import { ClientHandshake } from './handshake/client.js'
 import type {
   Aligned,
@@ -26,6 +26,7 @@ import type {
 import { HandshakeReader, type HandshakeMessage } from './handshake/handshake-reader.js'
 import { CHANGE_CIPHER_SPEC_MESSAGE } from './handshake/step.js'
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket } from './messages/simple.js'
+import { plaintextRecord, plaintextRecords, readAlert } from './record/plaintext.js'
 import { RecordProtection } from './record/protection.js'
 import type { RecordProtector } from './record/record-protector.js'
 import { RecordReader, type RawRecord } from './record/record-reader.js'
@@ -318,28 +319,14 @@ export class TlsClientConnection {
   }
 
   private processAlert(content: Buffer): void {
-    if (content.length !== 2)
-      throw new TlsProtocolError(
-        'bad_alert_length',
-        'alert record is not 2 bytes (RFC 8446 §6)',
-        AlertDescription.decode_error,
-      )
-    const level = content[0]!
-    const description = content[1]!
-    if (description === AlertDescription.close_notify) {
-      this.peerClosedFlag = true
-      this.paused = true
-      this.deliverOpened()
-      this.events.peerClosed()
-      return
-    }
-    // RFC 5246 §7.2: in TLS 1.2 a warning alert other than close_notify does not end the connection.
-    if (level === AlertLevel.warning && (this.tls12 || description === AlertDescription.user_canceled)) {
+    if (readAlert(content, this.tls12) === 'ignore') {
       this.countUseless()
       return
     }
-    // RFC 8446 §6.2 (and RFC 5246 §7.2 for fatal ones): every other alert is fatal, whatever its level says.
-    throw new TlsAlertError(description)
+    this.peerClosedFlag = true
+    this.paused = true
+    this.deliverOpened()
+    this.events.peerClosed()
   }
 
   private processApplicationData(content: Buffer): void {
@@ -456,17 +443,7 @@ export class TlsClientConnection {
         // RFC 8446 §5.1: the first ClientHello record may carry 0x0301 for compatibility.
         const version = this.firstRecordVersion ? this.handshake.recordVersion : 0x0303
         this.firstRecordVersion = false
-        const parts: Buffer[] = []
-        for (let off = 0; off < message.length; off += MAX_PLAINTEXT) {
-          parts.push(
-            plaintextRecord(
-              ContentType.handshake,
-              message.subarray(off, Math.min(off + MAX_PLAINTEXT, message.length)),
-              version,
-            ),
-          )
-        }
-        this.events.transmit(parts.length === 1 ? parts[0]! : Buffer.concat(parts))
+        this.events.transmit(plaintextRecords(ContentType.handshake, message, version))
       },
       sendChangeCipherSpec: () => {
         this.events.transmit(plaintextRecord(ContentType.change_cipher_spec, Buffer.of(1), 0x0303))
@@ -493,13 +470,4 @@ export class TlsClientConnection {
       },
     }
   }
-}
-
-function plaintextRecord(type: number, fragment: Uint8Array, version: number): Buffer {
-  const out = Buffer.allocUnsafe(5 + fragment.length)
-  out[0] = type
-  out.writeUInt16BE(version, 1)
-  out.writeUInt16BE(fragment.length, 3)
-  out.set(fragment, 5)
-  return out
 }

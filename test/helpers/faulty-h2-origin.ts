@@ -59,6 +59,15 @@ function tcpOf(tls: TLSSocket): Socket {
   return (tls as TLSSocket & { _parent?: Socket })._parent ?? tls
 }
 
+/** The TCP socket under an HTTP/2 session's socket, taken while the session holds it (later reads throw). */
+function sessionTcp(tls: TLSSocket | undefined): Socket | undefined {
+  try {
+    return tls === undefined ? undefined : tcpOf(tls)
+  } catch {
+    return undefined
+  }
+}
+
 /** The last stream id of the GOAWAY a session sent (goaway-at). */
 const goawayLast = new WeakMap<ServerHttp2Session, number>()
 let goawayAtSession: ServerHttp2Session | null = null
@@ -73,10 +82,13 @@ function serveH2(stream: ServerHttp2Stream, path: string, hits: number): void {
   switch (fault) {
     case 'cut-reset': // TCP RST with the stream in flight
     case 'cut-fin': // FIN without close_notify
-      stream.respond(head)
-      stream.write(partial, () =>
-        setTimeout(() => (fault === 'cut-reset' ? tcpOf(tls!).resetAndDestroy() : tcpOf(tls!).destroy()), 10),
-      )
+      {
+        const tcp = sessionTcp(tls)
+        stream.respond(head)
+        stream.write(partial, () =>
+          setTimeout(() => (fault === 'cut-reset' ? tcp?.resetAndDestroy() : tcp?.destroy()), 10),
+        )
+      }
       return
     case 'goaway-below': // GOAWAY whose last stream id is below this stream: it was never processed
       if (hits === 1) {

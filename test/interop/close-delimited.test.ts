@@ -17,21 +17,28 @@ beforeAll(async () => {
     ca: origin.caPem,
     http2: { enabled: false },
     // Each response ends its connection: handshakes queue behind 40 MiB in flight on a busy machine.
-    pool: { warmConnsPerIp: 0, maxConnsPerHost: 4, maxConnections: 4, connectTimeoutMs: 60_000 },
+    pool: {
+      warmConnsPerIp: 0,
+      maxConnsPerHost: 4,
+      maxConnections: 4,
+      maxIdleConns: 4,
+      connectTimeoutMs: 60_000,
+      pendingTimeoutMs: 600_000,
+    },
     resolver: {
       resolve: async () => ({ addresses: [{ address: origin.ip, family: 4, ttlMs: 60_000 }], minTtlMs: 60_000 }),
     },
   })
 })
 afterAll(async () => {
-  await pool.close()
-  await origin.close()
+  await pool?.close()
+  await origin?.close()
 })
 
 describe('close-delimited bodies with a slow reader', () => {
   it.each([1024 * 1024, 10 * 1024 * 1024])(
     '%i bytes, 20 times: every byte right',
-    { timeout: 300_000 },
+    { timeout: 600_000 },
     async (size) => {
       expect(await readCloseDelimited(pool, origin, size, 20)).toEqual([])
     },

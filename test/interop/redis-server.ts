@@ -48,22 +48,28 @@ export async function startRedisServer(dir: string): Promise<RedisServer> {
   const start = async (): Promise<void> => {
     const c = spawn(REDIS_SERVER!, [conf], { stdio: 'ignore' })
     child = c
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 })
-    probe.on('error', () => {})
-    try {
-      for (let i = 0; i < 200; i++) {
-        if (c.exitCode !== null) throw new Error(`redis-server exited with ${c.exitCode}`)
-        try {
-          await probe.connect()
-          if ((await probe.ping()) === 'PONG') return
-        } catch {
-          await sleep(50)
-        }
+    for (let i = 0; i < 300; i++) {
+      if (c.exitCode !== null) throw new Error(`redis-server exited with ${c.exitCode}`)
+      // A probe per attempt: a client whose connect failed keeps reconnecting on its own.
+      const probe = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      })
+      probe.on('error', () => {})
+      try {
+        await probe.connect()
+        if ((await probe.ping()) === 'PONG') return
+      } catch {
+        await sleep(100)
+      } finally {
+        probe.disconnect()
       }
-      throw new Error('redis-server did not answer within 10 s')
-    } finally {
-      probe.disconnect()
     }
+    c.kill('SIGKILL')
+    throw new Error('redis-server did not answer within 30 s')
   }
   const stop = async (): Promise<void> => {
     const c = child

@@ -21,15 +21,6 @@ const peers = Object.keys(manifest.peerDependencies ?? {})
 const where = (i: PackageImport): string => `${i.file}:${i.line} ${i.specifier}`
 const scan = (dir: string): PackageImport[] => listCode(join(ROOT, dir)).flatMap((p) => scanFile(ROOT, p))
 
-/**
- * Dependencies of a layer that is being built and not yet loaded by src/ (each with the layer that
- * loads it): the fleet mode's Redis clients.
- */
-const ANNOUNCED: Readonly<Record<string, string>> = {
-  bullmq: 'src/tiles/fleet (job queue)',
-  ioredis: 'src/tiles/fleet (shared budgets and IP view)',
-}
-
 const shipped = [...scan('src'), ...scan('bin')]
 const loaded = shipped.filter((i) => i.kind !== 'type')
 
@@ -66,12 +57,7 @@ describe('dependencies', () => {
 
   it('every runtime dependency is loaded by src/ or bin/', () => {
     const used = new Set(loaded.map((i) => i.pkg))
-    const unused = dependencies.filter((d) => !used.has(d) && !(d in ANNOUNCED))
-    expect(unused).toEqual([])
-  })
-
-  it('an announced dependency is still a dependency (drop it from ANNOUNCED once src/ loads it)', () => {
-    expect(Object.keys(ANNOUNCED).filter((d) => !dependencies.includes(d))).toEqual([])
+    expect(dependencies.filter((d) => !used.has(d))).toEqual([])
   })
 
   it('src/ and bin/ load only builtins, dependencies and peer dependencies', () => {

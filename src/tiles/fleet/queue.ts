@@ -3,6 +3,8 @@
  * id per batch, so enqueueing the same set twice while it waits adds nothing). Workers fetch them
  * (runTileWorker); a job whose worker died is retried by another (BullMQ stalled jobs).
  */
+import { MAX_ZOOM } from '../coords.js'
+import { FleetError } from '../errors.js'
 import type { TileSource } from '../source.js'
 import { parseTemplate } from '../template.js'
 import { InvalidArgumentError } from '../../errors.js'
@@ -13,6 +15,40 @@ export interface TileJobData {
   subdomains: readonly string[]
   /** z, x, y triples. */
   tiles: number[]
+}
+
+/** Tiles per job at most. */
+export const MAX_BATCH = 10_000
+
+/**
+ * Checks the data of a job taken from the queue (anyone who can write to Redis can put a job
+ * there): a template string, subdomain strings, 1 to MAX_BATCH z/x/y triples of valid tiles.
+ * @throws FleetError naming what is wrong
+ */
+export function checkJobData(data: unknown): TileJobData {
+  const fail = (what: string): never => {
+    throw new FleetError(`a queue job is not a hotconn tile job (${what}); fill the queue with 'hotconn tiles enqueue'`)
+  }
+  if (typeof data !== 'object' || data === null) return fail('no data')
+  const d = data as Record<string, unknown>
+  if (typeof d['template'] !== 'string' || d['template'].length > 4096)
+    fail('template: not a string of 4096 chars at most')
+  const subdomains = d['subdomains']
+  if (!Array.isArray(subdomains) || subdomains.length > 64 || !subdomains.every((s) => typeof s === 'string'))
+    fail('subdomains: not a list of strings')
+  const t = d['tiles']
+  if (!Array.isArray(t) || t.length === 0 || t.length % 3 !== 0 || t.length > 3 * MAX_BATCH)
+    return fail(`tiles: not a list of 1 to ${MAX_BATCH} z, x, y triples`)
+  for (let i = 0; i < t.length; i += 3) {
+    const [z, x, y] = [t[i], t[i + 1], t[i + 2]]
+    const ok =
+      Number.isInteger(z) &&
+      (z as number) >= 0 &&
+      (z as number) <= MAX_ZOOM &&
+      [x, y].every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** (z as number))
+    if (!ok) fail(`tile ${i / 3}: ${JSON.stringify([z, x, y])} is not a tile`)
+  }
+  return data as TileJobData
 }
 
 export interface EnqueueOptions {
@@ -31,8 +67,8 @@ export interface EnqueueOptions {
 export async function enqueueTiles(o: EnqueueOptions): Promise<{ jobs: number; tiles: number }> {
   const template = parseTemplate(o.template, o.subdomains)
   const batch = o.batch ?? 16
-  if (!Number.isInteger(batch) || batch < 1 || batch > 10_000)
-    throw new InvalidArgumentError(`batch must be an integer from 1 to 10000, got ${batch}`)
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH)
+    throw new InvalidArgumentError(`batch must be an integer from 1 to ${MAX_BATCH}, got ${batch}`)
   const { Queue } = await import('bullmq')
   const connection = await connectRedis(o.redis, 'hotconn-enqueue')
   const queue = new Queue<TileJobData>(o.queue ?? DEFAULT_QUEUE, { connection })

@@ -19,7 +19,7 @@ import { openTileStore, type TileFormat, type TileStore } from '../store.js'
 import { parseTemplate } from '../template.js'
 import { RedisBudget } from './budget.js'
 import { RedisIpView } from './ip-view.js'
-import type { TileJobData } from './queue.js'
+import { checkJobData, type TileJobData } from './queue.js'
 import { FleetCounters, type FleetTotals } from './counters.js'
 import { connectRedis, DEFAULT_QUEUE } from './redis.js'
 
@@ -58,6 +58,8 @@ export interface TileWorkerResult {
   skipped: number
   failed: number
   retries: number
+  /** Jobs this worker refused as not tile jobs (failed without retries; see checkJobData). */
+  rejected: number
   /** Tiles this worker fetched in jobs delivered before (their worker died or lost its lock, or an attempt failed). */
   redelivered: number
   /** Blacklistings this worker shared, and received from others. */
@@ -90,10 +92,21 @@ interface Parts {
 /** Runs a worker until `signal` aborts or the queue stays empty for `idleExitMs`. */
 export async function runTileWorker(o: TileWorkerOptions): Promise<TileWorkerResult> {
   const parts = await setup(o)
-  const { Worker: BullWorker } = await import('bullmq')
+  const { Worker: BullWorker, UnrecoverableError } = await import('bullmq')
   const connection = await connectRedis(o.redis, `hotconn-worker-${parts.id}`)
   const lockMs = o.lockMs ?? 30_000
-  const worker: Worker<TileJobData> = new BullWorker<TileJobData>(parts.queue, (job) => processJob(parts, job), {
+  const run = async (job: Job<TileJobData>): Promise<void> => {
+    try {
+      job.data = checkJobData(job.data)
+      parseTemplate(job.data.template, job.data.subdomains)
+    } catch (err) {
+      parts.result.rejected++
+      // No retry: the job's data will not change.
+      throw new UnrecoverableError(`${(err as Error).message} (job ${job.id})`)
+    }
+    return processJob(parts, job)
+  }
+  const worker: Worker<TileJobData> = new BullWorker<TileJobData>(parts.queue, run, {
     connection,
     concurrency: Math.max(1, Math.ceil((o.concurrency ?? 32) / 8)),
     lockDuration: lockMs,
@@ -158,6 +171,7 @@ async function setup(o: TileWorkerOptions): Promise<Parts> {
       skipped: 0,
       failed: 0,
       retries: 0,
+      rejected: 0,
       redelivered: 0,
     },
   }
