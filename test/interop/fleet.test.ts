@@ -5,7 +5,9 @@
  * worker is SIGKILLed and replaced, and Redis is stopped and started again; 127.0.0.5 answers 403
  * to worker 1 only, and the others must stop using it within 1 s of worker 1 blacklisting it.
  * Everything is measured at the origin, which runs in a process of its own. Sizes from HOTCONN_FLEET_TILES (default 20000) and
- * HOTCONN_FLEET_RATE (default 500 req/s).
+ * HOTCONN_FLEET_RATE (default 300 req/s). At 500 req/s on 2 cores (3 workers, the origin and Redis on
+ * one machine) the fleet averaged 455 req/s with 1 s windows down to 409: the machine, not the budget,
+ * is the limit there (the budget alone holds 299-302 per 1 s window, test/interop/fleet-budget.test.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -20,7 +22,7 @@ import { REDIS_SERVER, startRedisServer, type RedisServer } from './redis-server
 import { oneSecondWindows } from './windows.js'
 
 const TILES = Number(process.env['HOTCONN_FLEET_TILES'] ?? 20_000)
-const RATE = Number(process.env['HOTCONN_FLEET_RATE'] ?? 500)
+const RATE = Number(process.env['HOTCONN_FLEET_RATE'] ?? 300)
 /** Tiles in flight per worker: enough for the rate at 150 ms a request, few slots lost with a killed worker. */
 const PER_WORKER = 32
 
