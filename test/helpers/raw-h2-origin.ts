@@ -17,7 +17,7 @@
  *  - `slow`: the head and 30 % of the body, the rest 300 ms later (a stream in flight when a
  *    fault of another stream arrives).
  */
-import { createServer as createH2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2'
+import { createServer as createH2Server, type ServerHttp2Stream } from 'node:http2'
 import { Duplex } from 'node:stream'
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import { encodeFrame, Flag, FrameType } from '../../src/http/h2/frames.js'
@@ -97,7 +97,7 @@ export async function startRawH2Origin(ip: string): Promise<RawH2Origin> {
   const hits = new Map<string, number>()
   const taps = new Set<Tap>()
   let connections = 0
-  const tapOf = new WeakMap<ServerHttp2Session, Tap>()
+  const tapOf = new WeakMap<object, Tap>()
   /** The tap whose connection the session being created reads ('session' is emitted within 'connection'). */
   let connecting: Tap | undefined
   const h2 = createH2Server()
