@@ -28,6 +28,7 @@ import {
   type Frame,
   type FrameRewrite,
 } from './frames.js'
+import { HeaderBlockStyler } from './hpack-style.js'
 
 type SocketLike = Duplex & {
   ref?(): unknown
@@ -61,16 +62,39 @@ function mapDependency(f: Frame, map: (id: number) => number): Buffer {
   return payload
 }
 
+/** Largest frame payload every peer accepts (SETTINGS_MAX_FRAME_SIZE's initial value, RFC 9113 §6.5.2). */
+const MIN_MAX_FRAME_SIZE = 16_384
+
+/**
+ * A HEADERS payload with the profile's HPACK choices (hpack-style.ts). Only a whole header block
+ * (END_HEADERS, no padding) is redone, and only while it still fits any peer's frame size.
+ */
+function restyle(payload: Buffer, f: Frame, styler: HeaderBlockStyler): Buffer {
+  if (!styler.active || (f.type !== FrameType.HEADERS && f.type !== FrameType.CONTINUATION)) return payload
+  if (f.type === FrameType.CONTINUATION || (f.flags & (Flag.END_HEADERS | Flag.PADDED)) !== Flag.END_HEADERS) {
+    styler.skipped()
+    return payload
+  }
+  const at = (f.flags & Flag.PRIORITY) !== 0 ? 5 : 0
+  const block = payload.subarray(at)
+  const styled = styler.restyle(block)
+  if (styled === block || at + styled.length > MIN_MAX_FRAME_SIZE) return payload
+  return at === 0 ? styled : Buffer.concat([payload.subarray(0, at), styled])
+}
+
 /** Client -> server: profile SETTINGS, shifted stream ids, stream WINDOW_UPDATEs. */
 class Outbound implements FrameRewrite {
   #settingsDone = false
   #highestOpened = 0
   #openingWithContinuation = -1
+  readonly #styler: HeaderBlockStyler
 
   constructor(
     private readonly fp: Http2Fingerprint,
     private readonly offset: number,
-  ) {}
+  ) {
+    this.#styler = new HeaderBlockStyler(fp.hpack)
+  }
 
   #map = (id: number): number => (id % 2 === 1 ? id + this.offset : id)
 
@@ -84,7 +108,7 @@ class Outbound implements FrameRewrite {
       return [settingsFrame(this.fp.settings)]
     }
     const id = this.#map(f.streamId)
-    const out = [encodeFrame(f.type, f.flags, id, mapDependency(f, this.#map))]
+    const out = [encodeFrame(f.type, f.flags, id, restyle(mapDependency(f, this.#map), f, this.#styler))]
     const inc = this.fp.streamWindowIncrement
     if (f.type === FrameType.HEADERS && f.streamId % 2 === 1 && f.streamId > this.#highestOpened) {
       this.#highestOpened = f.streamId
