@@ -20,6 +20,7 @@ import {
   isUnprocessed,
   toRequestError,
 } from './errors.js'
+import { LazyAbortSignal, type AbortSignalLike } from '../util/lazy-abort.js'
 import type { GuardedHandler } from './guard.js'
 import { UNPROCESSED_RETRIES, nextStep, type FailureKind, type Tries } from './retry-policy.js'
 
@@ -63,7 +64,7 @@ export interface PooledRequestOptions {
    * Borrows a connection; rejects (PoolExhaustedError, AllIpsBlacklistedError, …) or on `signal`
    * abort. A retry passes the IP that just failed, to be avoided when another one can serve.
    */
-  acquire(signal: AbortSignal, mode: BorrowMode, avoidIp?: string): Promise<HttpLease>
+  acquire(signal: AbortSignalLike, mode: BorrowMode, avoidIp?: string): Promise<HttpLease>
   /** Keep-alive-race retries (0 disables). */
   maxRetries: number
   /** TLS server name of the origin; keeps undici from dropping the socket on a name change. */
@@ -113,7 +114,8 @@ export class PooledRequest {
   readonly #options: PooledRequestOptions
   readonly #wire: Dispatcher.DispatchOptions
   readonly #timeouts: { readonly headersMs: number; readonly bodyMs: number }
-  readonly #acquireAbort = new AbortController()
+  /** Aborts the borrow; an AbortController is made only if the borrow waits for a connection. */
+  readonly #acquireAbort = new LazyAbortSignal()
   readonly #tries: Tries = { race: 0, unprocessed: 0 }
   #attempt: Attempt | null = null
   #done = false
@@ -162,7 +164,7 @@ export class PooledRequest {
   }
 
   #borrow(mode: 'any' | 'fresh', avoidIp?: string): void {
-    this.#options.acquire(this.#acquireAbort.signal, mode, avoidIp).then(
+    this.#options.acquire(this.#acquireAbort, mode, avoidIp).then(
       (lease) => {
         if (this.done) {
           lease.release({ reusable: true, durationMs: 0 })

@@ -13,6 +13,7 @@ import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config, ProfileName, Rotation } from '../config/index.js'
 import { poolEgressOf, type EgressInput } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
+import type { AbortSignalLike } from '../util/lazy-abort.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
 import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
@@ -161,7 +162,7 @@ export class HotConnPool extends FetchDispatcherBase {
   async #lease(
     route: Route,
     opts: Dispatcher.DispatchOptions,
-    signal: AbortSignal,
+    signal: AbortSignalLike,
     mode: BorrowMode,
     avoidIp: string | undefined,
     retry: boolean,
