@@ -38,6 +38,20 @@ export interface Http2PriorityRule {
   readonly defaultWeight: Readonly<Record<RequestKind, number>>
 }
 
+/**
+ * A browser's HPACK choices that node:http2 (nghttp2) does not make itself and that leave the
+ * dynamic table alone (RFC 7541 §5.2, §6.2): redone on the outgoing HEADERS frame.
+ */
+export interface HpackStyle {
+  /** `shorter`: Huffman-code a string only when that is shorter (nghttp2's choice); `always`: every string. */
+  readonly huffman: 'shorter' | 'always'
+  /**
+   * Static-table name reference of a literal whose name has several static entries (`:method`,
+   * `:path`, `:scheme`): `first` (nghttp2's choice, `:path` 4) or `last` (`:path` 5).
+   */
+  readonly staticName: 'first' | 'last'
+}
+
 export interface Http2Fingerprint {
   /** SETTINGS of the connection preface, in wire order (RFC 9113 §3.4, §6.5). */
   readonly settings: readonly Http2Setting[]
@@ -57,6 +71,8 @@ export interface Http2Fingerprint {
    * HTTP/1.1 Upgrade (`Http2Session` starts at `mNextStreamID = 3`) and is never used over TLS.
    */
   readonly firstStreamId: number
+  /** HPACK choices of the browser's header blocks. */
+  readonly hpack: HpackStyle
 }
 
 /**

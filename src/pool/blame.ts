@@ -24,3 +24,12 @@ export function blameOfConnectError(err: unknown): Blame {
   if (typeof code === 'string' && NO_STRIKE_CODES.has(code)) return 'none'
   return blameOf(err)
 }
+
+/**
+ * Whether an error repeats identically on every attempt (blame `none`: a certificate that does not
+ * verify, refused proxy credentials, an unbindable local address, bad options): retrying it only
+ * delays the same failure, so callers such as the tile job fail at once.
+ */
+export function isConfigurationError(err: unknown): boolean {
+  return blameOfConnectError(err) === 'none'
+}

@@ -32,4 +32,5 @@ export {
   type RequestEvent,
 } from './events.js'
 export { tlsConnector } from './defaults.js'
+export { isConfigurationError } from './blame.js'
 export { DnsResolver, DEFAULT_SYSTEM_TTL_MS, type DnsResolverOptions } from './dns.js'

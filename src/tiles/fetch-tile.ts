@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { interceptors, request, type Dispatcher } from 'undici'
+import { isConfigurationError } from '../pool/index.js'
 import { errorCode } from '../util/error-code.js'
 import { checkContent, type ContentCheckOptions } from './content.js'
 import type { TileCoord } from './coords.js'
@@ -119,7 +120,7 @@ export class TileFetcher {
       const code = errorCode(err)
       d.stats.response(undefined, code, performance.now() - sent, 0)
       for (const o of d.observers) o.response?.(host, undefined, code, performance.now() - sent, 0)
-      return { result: { kind: 'error', code }, reason: code }
+      return { result: { kind: 'error', code, permanent: isConfigurationError(err) }, reason: code }
     }
   }
 

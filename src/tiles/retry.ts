@@ -29,16 +29,20 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /** What one attempt ended in, as far as retrying cares. */
 export type AttemptResult =
   | { kind: 'status'; status: number; retryAfter?: string | undefined }
-  | { kind: 'error'; code: string }
+  /** `permanent`: the error repeats identically on every attempt (a certificate or configuration error). */
+  | { kind: 'error'; code: string; permanent?: boolean }
   | { kind: 'bad_content' }
 
 /**
  * Whether the attempt is worth repeating: transport errors, 408, 429 and 5xx, and the statuses
  * the pool blacklists on (`strikeStatuses`; the pool sends the retry to another IP). Content
- * failures are not retried (the server sent what it has), nor is ERR_INVALID_ARGUMENT.
+ * failures are not retried (the server sent what it has), nor are errors that repeat on every
+ * attempt: certificate and configuration errors (`permanent`, see the pool's isConfigurationError),
+ * ERR_INVALID_ARGUMENT and ERR_POOL_CLOSED.
  */
 export function isRetryable(r: AttemptResult, strikeStatuses: readonly number[]): boolean {
-  if (r.kind === 'error') return r.code !== 'ERR_INVALID_ARGUMENT' && r.code !== 'ERR_POOL_CLOSED'
+  if (r.kind === 'error')
+    return r.permanent !== true && r.code !== 'ERR_INVALID_ARGUMENT' && r.code !== 'ERR_POOL_CLOSED'
   if (r.kind === 'bad_content') return false
   return r.status === 408 || r.status === 429 || r.status >= 500 || strikeStatuses.includes(r.status)
 }

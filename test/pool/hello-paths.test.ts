@@ -1,7 +1,8 @@
 /**
  * The ClientHello stays the browser's on every path the pool takes, for every identity: HTTP/2 on,
  * HTTP/2 off, the per-IP HTTP/2 fallback, TLS 1.3 resumption, a retry after a keep-alive race,
- * and a request with overrides (another UA of the family, a referer, a destination, an alias).
+ * a request with overrides (another UA of the family, a referer, a destination, an alias), and
+ * through an HTTP CONNECT proxy (per-IP mode: CONNECT ip:port, SNI = host).
  * A relay in front of a real HTTP/2 origin keeps each connection's ClientHello; every hello must
  * equal the browser's capture field for field minus what is random per connection (the compare
  * helpers of test/fingerprint: randoms, key shares, GREASE values, Chromium's extension order, the
@@ -17,6 +18,7 @@ import type { Resolver } from '../../src/pool/options.js'
 import { loadCapture } from '../fingerprint/captures.js'
 import { ECH_AEADS, normalisedExtensions } from '../fingerprint/compare.js'
 import { normGrease } from '../fingerprint/helpers.js'
+import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.js'
 import { startHelloTap, type HelloTap } from '../helpers/hello-tap.js'
 import { loopbackIps, waitFor } from './helpers/fixtures.js'
 import { startH2Origin, type H2Origin } from './helpers/h2-origin.js'
@@ -45,15 +47,18 @@ const REFERENCE = {
 describe('the ClientHello on every path', () => {
   let origin: H2Origin
   let tap: HelloTap
+  let proxy: ConnectProxy
   let resolver: Resolver
   beforeAll(async () => {
     origin = await startH2Origin({ ips: loopbackIps(1) })
     tap = await startHelloTap(loopbackIps(1)[0]!, origin.ips[0]!, origin.port)
+    proxy = await startConnectProxy()
     resolver = {
       resolve: async () => ({ addresses: [{ address: tap.ip, family: 4, ttlMs: 60_000 }], minTtlMs: 60_000 }),
     }
   })
   afterAll(async () => {
+    await proxy.close()
     await tap.close()
     await origin.close()
   })
@@ -81,7 +86,7 @@ describe('the ClientHello on every path', () => {
   }
 
   for (const name of IDENTITY_NAMES) {
-    it(`${name}: the browser's hello with h2 on and off, on fallback, resumption, retry and overrides`, async () => {
+    it(`${name}: the browser's hello with h2 on and off, on fallback, resumption, retry, overrides and through a CONNECT proxy`, async () => {
       const id = getIdentity(name)
       const firefox = id.browser === 'firefox'
       const ref = REFERENCE[firefox ? 'firefox' : 'chromium']
@@ -91,6 +96,7 @@ describe('the ClientHello on every path', () => {
       const pool = newPool(name)
       const off = newPool(name, { http2: { enabled: false } })
       const fallback = newPool(name, { http2: { fallbackThreshold: 1, fallbackTtlMs: 60_000 } })
+      const proxied = newPool(name, { egress: { proxies: [proxy.url] } })
       try {
         hellos.set('h2 on', await helloOf(() => get(pool, '/first')))
         // The relay cuts the connection; the next one resumes with the ticket it got.
@@ -122,6 +128,9 @@ describe('the ClientHello on every path', () => {
         tap.cutAll()
         await waitFor(() => fallback.stats().connections === 0, 'the broken connections to close')
         hellos.set('fallback', await helloOf(() => get(fallback, '/fallback')))
+        const tunnels = proxy.requests.length
+        hellos.set('proxy', await helloOf(() => get(proxied, '/proxied')))
+        expect(proxy.requests.slice(tunnels).map((r) => r.authority)).toEqual([`${tap.ip}:${origin.port}`])
         for (const [path, bytes] of hellos) {
           const hello = parseClientHello(bytes)
           const psk = hello.extensions.some((e) => e.type === 0x0029)
@@ -133,7 +142,7 @@ describe('the ClientHello on every path', () => {
         expect(parseClientHello(hellos.get('resumption')!).extensions.some((e) => e.type === 0x0029)).toBe(true)
       } finally {
         origin.breakH2 = false
-        await Promise.all([pool.close(), off.close(), fallback.close()])
+        await Promise.all([pool.close(), off.close(), fallback.close(), proxied.close()])
       }
     })
   }

@@ -126,6 +126,29 @@ describe('fetchTiles against the demo origin', () => {
     }
   })
 
+  it('fails a tile whose certificate does not verify at once, without retries and without blacklisting', async () => {
+    // No `ca`: the origin's test CA is not trusted, so every handshake ends in ERR_TLS_BAD_CERTIFICATE.
+    const { ca: _ca, ...untrusted } = t.pool()
+    const tiles = listSource([
+      { z: 3, x: 1, y: 1 },
+      { z: 3, x: 2, y: 1 },
+    ])
+    const r = await fetchTiles({
+      template: t.template,
+      tiles,
+      out: join(dir, 'untrusted'),
+      pool: untrusted,
+      retry: { maxAttempts: 5, baseDelayMs: 10 },
+    })
+    expect(r.failed).toBe(2)
+    expect(r.retries).toBe(0)
+    expect(r.failures.map((f) => [f.attempts, f.reason])).toEqual([
+      [1, 'ERR_TLS_BAD_CERTIFICATE'],
+      [1, 'ERR_TLS_BAD_CERTIFICATE'],
+    ])
+    expect(r.blacklisted).toEqual([])
+  })
+
   it('rejects bad options before connecting', async () => {
     const tiles = listSource([{ z: 0, x: 0, y: 0 }])
     await expect(fetchTiles({ template: 'http://x.test/{z}/{x}/{y}', tiles, out: dir })).rejects.toThrow(/only https/)

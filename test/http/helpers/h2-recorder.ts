@@ -20,6 +20,8 @@ export interface RecordedFrame {
   priority?: { exclusive: boolean; dependsOn: number; weight: number }
   errorCode?: number
   lastStreamId?: number
+  /** HEADERS: the header block fragment (after padding length and priority fields). */
+  block?: Buffer
 }
 
 export interface RecordedConnection {
@@ -59,6 +61,11 @@ function parseFrames(conn: RecordedConnection, buf: Buffer): Buffer {
       const at = type === 1 && (flags & 0x8) !== 0 ? 1 : 0
       const word = p.readUInt32BE(at)
       f.priority = { exclusive: (word & 0x80000000) !== 0, dependsOn: word & 0x7fffffff, weight: p[at + 4]! + 1 }
+    }
+    if (type === 1) {
+      const pad = (flags & 0x8) !== 0 ? p[0]! : 0
+      const start = ((flags & 0x8) !== 0 ? 1 : 0) + ((flags & 0x20) !== 0 ? 5 : 0)
+      f.block = Buffer.from(p.subarray(start, p.length - pad))
     }
     if (type === 3) f.errorCode = p.readUInt32BE(0)
     if (type === 7) {
