@@ -30,6 +30,11 @@ export interface HttpClient {
   /** GET `path`; resolves to the body's byte count. */
   get(path: string): Promise<number>
   close(): Promise<void>
+  /**
+   * Runs `count` GETs with `concurrency` workers itself (a client in another process) and gives
+   * their latencies (ms) and the CPU time it used (µs, user + sys); the load rounds use it when present.
+   */
+  runBatch?(path: string, count: number, concurrency: number): Promise<{ latencies: number[]; cpuUs: number }>
 }
 
 export type ClientRole = 'hotconn' | 'baseline' | 'peer'
@@ -46,6 +51,8 @@ export interface ClientKind {
 }
 
 export const HOTCONN = 'hotconn'
+/** hotconn's client run by the project-local Node 24 (native ML-KEM), in the X25519MLKEM768 cold row. */
+export const HOTCONN_NODE24 = 'hotconn on Node 24'
 export const BASELINE = 'undici + node:tls'
 /** The baseline of the HTTP/2 rows: undici's own h2 client over node:tls. */
 export const BASELINE_H2 = 'undici + node:tls (allowH2)'

@@ -22,6 +22,7 @@ import {
   BASELINE,
   BASELINE_H2,
   HOTCONN,
+  HOTCONN_NODE24,
   hotconnKind,
   peerKind,
   undiciH2Kind,
@@ -30,6 +31,7 @@ import {
   type HttpClient,
   type Target,
 } from './clients.js'
+import { childHotconnKind } from './child-kind.js'
 import { oneLine } from './errors.js'
 import { captureJa4, type Ja4Capture } from './ja4.js'
 import {
@@ -258,6 +260,12 @@ async function startH2Origin(
 }
 
 /** A Node binary whose OpenSSL can serve X25519MLKEM768 (this one, or a project-local Node >= 24). */
+/** A Node binary whose node:crypto has ML-KEM-768 other than this one (the project-local Node 24), if any. */
+function nativeMlKemNode(root: string): string | undefined {
+  const p = join(root, '.cache/node24/node_modules/node/bin/node')
+  return process.versions.node.split('.').map(Number)[0]! < 24 && existsSync(p) ? p : undefined
+}
+
 function hybridNode(root: string): string | undefined {
   try {
     tls.createSecureContext({ ecdhCurve: 'X25519MLKEM768' })
@@ -294,9 +302,20 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   } else {
     for (const n of PEER_PACKAGES) peersSkipped[n] = '--no-peers'
   }
+  // hotconn under the project-local Node 24 (native ML-KEM in node:crypto), for the X25519MLKEM768 cold row.
+  const node24 = nativeMlKemNode(o.root)
+  const node24Kind =
+    node24 === undefined
+      ? undefined
+      : childHotconnKind(
+          HOTCONN_NODE24,
+          node24,
+          o.root,
+          `hotconn's cold client (as above) run by ${node24.replace(o.root + '/', '')} in a child process: ML-KEM-768 from node:crypto (native) instead of @noble/post-quantum; CPU per handshake is the child's`,
+        )
   log("recording each client's JA4 on the capture server…")
   const clients: ClientInfo[] = []
-  for (const k of kinds) {
+  for (const k of [...kinds, ...(node24Kind ? [node24Kind] : [])]) {
     const ja4 = await captureJa4(k, pki.caPem)
     clients.push({ name: k.name, role: k.role, detail: k.detail, ja4: typeof ja4 === 'string' ? { error: ja4 } : ja4 })
   }
@@ -379,7 +398,13 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     }
   }
 
-  const coldLoad = async (id: string, title: string, t: Target, originText: string): Promise<void> => {
+  const coldLoad = async (
+    id: string,
+    title: string,
+    t: Target,
+    originText: string,
+    extra: readonly ClientKind[] = [],
+  ): Promise<void> => {
     log(`${title}…`)
     const spec: LoadSpec = {
       path: `/size/${SMALL}`,
@@ -390,7 +415,14 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
       minCount: q ? 5 : 15,
     }
     const entries: LoadEntry[] = []
-    for (const k of kinds) entries.push({ name: k.name, role: k.role, client: await k.cold(t) })
+    for (const k of [...kinds, ...extra]) {
+      try {
+        entries.push({ name: k.name, role: k.role, client: await k.cold(t) })
+      } catch (err) {
+        if (!extra.includes(k)) throw err
+        log(`  ${k.name} left out: ${oneLine(err)}`)
+      }
+    }
     try {
       const result = await compareLoad(entries, spec, BASELINE, log)
       const s: LoadScenario = { id, title, unit: 'handshakes/s', bytesPerOp: SMALL, origin: originText, result }
@@ -508,6 +540,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
               'Cold: new connection per 1 KB request, server groups X25519MLKEM768 then x25519',
               { ...target, ip: HYBRID_IP, port: hybrid.port },
               `node:https under ${v} in a child process (OpenSSL >= 3.5; the system nginx links OpenSSL ${tlsLibVersion()} without ML-KEM), ecdhCurve ${hybrid.groups}, TLS 1.3 only, no session tickets; each client gets X25519MLKEM768 if it offers a share for it, else x25519`,
+              node24Kind ? [node24Kind] : [],
             )
           } finally {
             await hybrid.close()

@@ -131,7 +131,8 @@ export async function compareLoad(
   // Warm-up (connections, JIT) outside the rounds; a client that fails here is dropped.
   for (const e of [...live]) {
     try {
-      await runGets(e.client, spec.path, spec.warmup, spec.concurrency)
+      if (e.client.runBatch) await e.client.runBatch(spec.path, spec.warmup, spec.concurrency)
+      else await runGets(e.client, spec.path, spec.warmup, spec.concurrency)
     } catch (err) {
       drop(e.name, err)
       live.splice(live.indexOf(e), 1)
@@ -145,19 +146,27 @@ export async function compareLoad(
     name: e.name,
     async run(count) {
       if (broken.has(e.name)) return 1
-      const lat: number[] = []
+      let lat: number[] = []
       const c0 = process.cpuUsage()
+      let cpuUs: number
       try {
-        await runGets(e.client, spec.path, count, spec.concurrency, lat)
+        if (e.client.runBatch) {
+          const r = await e.client.runBatch(spec.path, count, spec.concurrency)
+          lat = r.latencies
+          cpuUs = r.cpuUs
+        } else {
+          await runGets(e.client, spec.path, count, spec.concurrency, lat)
+          const used = process.cpuUsage(c0)
+          cpuUs = used.user + used.system
+        }
       } catch (err) {
         broken.add(e.name)
         drop(e.name, err)
         return 1
       }
-      const used = process.cpuUsage(c0)
       if (recording) {
         rounds.get(e.name)!.push(lat)
-        cpu.get(e.name)!.push((used.user + used.system) / count)
+        cpu.get(e.name)!.push(cpuUs / count)
       }
       return undefined
     },

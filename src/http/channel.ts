@@ -8,7 +8,8 @@ import type { TLSSocket } from 'node:tls'
 import { Client, type Dispatcher } from 'undici'
 import type { HeaderTemplate } from '../fingerprint/http.js'
 import { SocketError } from './errors.js'
-import { flatHeaders, headerPairs, mergeDefaultHeaders, withoutFetchDefaults } from './headers.js'
+import { withFields } from '../util/with-fields.js'
+import { headerPairs, mergedFlatHeaders, withoutFetchDefaults } from './headers.js'
 import { headLayout, rewriteHeadsOn, type HeadLayout } from './h1-head.js'
 import type { PooledChannel } from './pooled-channel.js'
 import { wirePlanOf } from './request-headers.js'
@@ -100,8 +101,8 @@ export class HttpChannel implements PooledChannel {
         const template = plan?.h1 ?? fallback
         this.#layout = plan !== undefined ? plan.layout : this.#defaultLayout
         if (template === undefined || template.length === 0) return dispatch(opts, handler)
-        const fields = mergeDefaultHeaders(withoutFetchDefaults(headerPairs(opts.headers)), template)
-        return dispatch({ ...opts, headers: flatHeaders(fields) }, handler)
+        const headers = mergedFlatHeaders(withoutFetchDefaults(headerPairs(opts.headers)), template)
+        return dispatch(withFields(opts, { headers }), handler)
       })
     }
     return this.#dispatcher

@@ -12,6 +12,8 @@ import type { HeaderTemplate } from '../fingerprint/http.js'
 export interface HeadLayout {
   /** Lower-case field name -> place in the browser's order. */
   readonly rank: ReadonlyMap<string, number>
+  /** The template's own spellings -> place, so that a field written in them needs no lower-casing. */
+  readonly wireRank: ReadonlyMap<string, number>
   /** Wire spelling of Host and Connection. */
   readonly host: string
   readonly connection: string
@@ -21,9 +23,11 @@ export interface HeadLayout {
 export function headLayout(template: HeaderTemplate): HeadLayout | undefined {
   const rank = new Map<string, number>()
   template.forEach(([name], i) => rank.set(name.toLowerCase(), i))
+  const wireRank = new Map<string, number>()
+  for (const [name] of template) wireRank.set(name, rank.get(name.toLowerCase())!)
   const host = template.find(([n]) => n.toLowerCase() === 'host')?.[0]
   const connection = template.find(([n]) => n.toLowerCase() === 'connection')?.[0]
-  return host !== undefined && connection !== undefined ? { rank, host, connection } : undefined
+  return host !== undefined && connection !== undefined ? { rank, wireRank, host, connection } : undefined
 }
 
 const REQUEST_HEAD = /^[A-Z]+ \S+ HTTP\/1\.1\r\nhost: /
@@ -33,6 +37,20 @@ export function isRequestHead(chunk: unknown): chunk is string {
   return typeof chunk === 'string' && REQUEST_HEAD.test(chunk)
 }
 
+/** The browser position of a field line (`Name: value`); Infinity for a field the layout does not know. */
+function rankOfLine(line: string, layout: HeadLayout): number {
+  const name = line.slice(0, line.indexOf(':'))
+  return layout.wireRank.get(name) ?? layout.rank.get(name.toLowerCase()) ?? Infinity
+}
+
+/** Inserts `line` of position `rank` before the first field placed after it (or at the end). */
+function insertField(fields: string[], ranks: number[], line: string, rank: number): void {
+  let at = 0
+  while (at < ranks.length && ranks[at]! <= rank) at++
+  fields.splice(at, 0, line)
+  ranks.splice(at, 0, rank)
+}
+
 /**
  * Moves undici's `host` and `connection` lines to the layout's places, in its spelling. Fields the
  * layout does not know keep their order after every known field that precedes them.
@@ -40,26 +58,70 @@ export function isRequestHead(chunk: unknown): chunk is string {
 export function rewriteRequestHead(head: string, layout: HeadLayout): string {
   const end = head.indexOf('\r\n\r\n')
   if (end < 0) return head
-  const lines = head.slice(0, end).split('\r\n')
-  const requestLine = lines[0]!
+  return rewriteAsUndiciWrites(head, end, layout) ?? rewriteAnyHead(head, end, layout)
+}
+
+/**
+ * The common case, as undici writes a head: `host` and `connection` are the first two lines. Only
+ * the lines before the two insertion points are looked at; the rest is copied as one slice.
+ * Undefined when the head is not laid out that way.
+ */
+function rewriteAsUndiciWrites(head: string, end: number, layout: HeadLayout): string | undefined {
+  const first = head.indexOf('\r\n')
+  const hostAt = first + 2
+  if (!head.startsWith('host: ', hostAt)) return undefined
+  const hostEnd = head.indexOf('\r\n', hostAt)
+  const connAt = hostEnd + 2
+  if (connAt > end || !head.startsWith('connection: ', connAt)) return undefined
+  const connEnd = head.indexOf('\r\n', connAt)
+  const hostRank = layout.rank.get(layout.host.toLowerCase())!
+  const connRank = layout.rank.get(layout.connection.toLowerCase())!
+  // Start offsets of the first field placed after Host and after Connection (end + 2: none).
+  let hostBefore = -1
+  let connBefore = -1
+  let at = connEnd + 2
+  while (at <= end && (hostBefore < 0 || connBefore < 0)) {
+    const next = head.indexOf('\r\n', at)
+    const rank = rankOfLine(head.slice(at, next), layout)
+    if (hostBefore < 0 && rank > hostRank) hostBefore = at
+    if (connBefore < 0 && rank > connRank) connBefore = at
+    at = next + 2
+  }
+  if (hostBefore < 0) hostBefore = end + 2
+  if (connBefore < 0) connBefore = end + 2
+  const hostLine = `${layout.host}: ${head.slice(hostAt + 6, hostEnd)}\r\n`
+  const connLine = `${layout.connection}: ${head.slice(connAt + 12, connEnd)}\r\n`
+  // Connection goes before the first field (Host included) placed after it.
+  const connFirst = connBefore < hostBefore || (connBefore === hostBefore && hostRank > connRank)
+  const [a, lineA, b, lineB] = connFirst
+    ? [connBefore, connLine, hostBefore, hostLine]
+    : [hostBefore, hostLine, connBefore, connLine]
+  return head.slice(0, hostAt) + head.slice(connEnd + 2, a) + lineA + head.slice(a, b) + lineB + head.slice(b)
+}
+
+/** Any head: every field line is looked at once. */
+function rewriteAnyHead(head: string, end: number, layout: HeadLayout): string {
+  const first = head.indexOf('\r\n')
   let host: string | undefined
   let connection: string | undefined
   const fields: string[] = []
-  for (const line of lines.slice(1)) {
+  const ranks: number[] = []
+  for (let at = first + 2; at <= end;) {
+    const next = head.indexOf('\r\n', at)
+    const line = head.slice(at, next)
+    at = next + 2
     if (host === undefined && line.startsWith('host: ')) host = line.slice(6)
     else if (connection === undefined && line.startsWith('connection: ')) connection = line.slice(12)
-    else fields.push(line)
+    else {
+      fields.push(line)
+      ranks.push(rankOfLine(line, layout))
+    }
   }
   if (host === undefined) return head
-  const rankOf = (line: string): number => layout.rank.get(line.slice(0, line.indexOf(':')).toLowerCase()) ?? Infinity
-  const insert = (name: string, value: string): void => {
-    const r = layout.rank.get(name.toLowerCase())!
-    const at = fields.findIndex((f) => rankOf(f) > r)
-    fields.splice(at < 0 ? fields.length : at, 0, `${name}: ${value}`)
-  }
-  insert(layout.host, host)
-  if (connection !== undefined) insert(layout.connection, connection)
-  return `${requestLine}\r\n${fields.join('\r\n')}${head.slice(end)}`
+  insertField(fields, ranks, `${layout.host}: ${host}`, layout.rank.get(layout.host.toLowerCase())!)
+  if (connection !== undefined)
+    insertField(fields, ranks, `${layout.connection}: ${connection}`, layout.rank.get(layout.connection.toLowerCase())!)
+  return `${head.slice(0, first)}\r\n${fields.join('\r\n')}${head.slice(end)}`
 }
 
 /**

@@ -153,9 +153,13 @@ export class H2Channel implements PooledChannel, H2StreamHost {
     if (this.#session !== null) return this.#session
     if (this.#lent) throw new Error('the socket is lent out raw')
     const fp = this.#options.fingerprint
-    const shaper = new H2Shaper(this.socket, fp, (id) => this.#streams.get(id)?.markEndStream())
-    // node:http2 read everything the server sent and the end of the connection.
-    shaper.once('end', () => this.#onPeerGone())
+    // The server's frames are watched as they arrive, before node:http2 reads them; the end of
+    // the connection is the channel's to act on (node:http2 would tear down unread streams).
+    const shaper = new H2Shaper(this.socket, fp, {
+      endStream: (id) => this.#streams.get(id)?.markEndStream(),
+      goaway: (lastStreamId, code) => this.#noteGoaway(lastStreamId, code),
+      peerEnd: () => this.#onPeerGone(),
+    })
     const session = http2Connect(this.#options.origin, {
       createConnection: () => shaper,
       settings: localHttp2Settings(fp),
@@ -177,6 +181,12 @@ export class H2Channel implements PooledChannel, H2StreamHost {
   #onGoaway(code: number, lastStreamId: number): void {
     this.#goawayLast = Math.min(this.#goawayLast, lastStreamId)
     if (code !== h2c.NGHTTP2_NO_ERROR) this.#options.onFailure?.(h2CodeError(code, 'the server sent GOAWAY'))
+    this.#drain({ goawayCode: code })
+  }
+
+  /** A GOAWAY arrived (seen by the frame watch, before node:http2 reads it): no new stream. */
+  #noteGoaway(lastStreamId: number, code: number): void {
+    this.#goawayLast = Math.min(this.#goawayLast, lastStreamId)
     this.#drain({ goawayCode: code })
   }
 
@@ -255,9 +265,11 @@ export class H2Channel implements PooledChannel, H2StreamHost {
   }
 
   /**
-   * The connection ended (close_notify, FIN, reset) and node:http2 has read every byte that came
-   * before: a stream the server ended (END_STREAM) completes as its reader consumes it; every other
-   * one can get no more data and fails now. The session goes when the last stream is done.
+   * The connection ended (close_notify, FIN, reset); every byte that came before went to
+   * node:http2 (the frame watch saw them all). A stream the server ended (END_STREAM) completes as
+   * its reader consumes it, however long that takes; every other one can get no more data and
+   * fails now (unprocessed when above a GOAWAY's last stream id). The session goes when the last
+   * stream is done: node:http2 never sees the end itself.
    */
   #onPeerGone(): void {
     this.#peerGone = true

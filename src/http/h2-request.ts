@@ -96,11 +96,12 @@ export class H2Request {
   }
 
   /**
-   * The connection ended and every byte it carried was read: a response the server ended
-   * (END_STREAM) completes as its reader consumes it; any other request fails now.
+   * The connection ended and every byte it carried went to node:http2: a response the server
+   * ended (END_STREAM) completes as node:http2 and its reader get to it, head included; any other
+   * request fails now.
    */
   connectionEnded(): void {
-    if (this.#state === 'done' || (this.#state === 'body' && this.#endStream)) return
+    if (this.#state === 'done' || this.#endStream) return
     this.#failStream(undefined)
   }
 

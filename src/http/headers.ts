@@ -72,8 +72,7 @@ export function withoutFetchDefaults(pairs: HeaderPairs): HeaderPairs {
  */
 export function mergeDefaultHeaders(caller: HeaderPairs, template: HeaderTemplate): HeaderPairs {
   if (template.length === 0) return caller
-  const rank = new Map<string, number>()
-  template.forEach(([name], i) => rank.set(name.toLowerCase(), i))
+  const { rank } = templateIndex(template)
   const given = new Set(caller.map(([n]) => n.toLowerCase()))
   const placed: Array<{ pair: [string, string]; rank: number }> = []
   let last = Infinity
@@ -90,6 +89,37 @@ export function mergeDefaultHeaders(caller: HeaderPairs, template: HeaderTemplat
     placed.splice(at, 0, { pair: [name, value], rank: r })
   }
   return placed.map((p) => p.pair)
+}
+
+/**
+ * `flatHeaders(mergeDefaultHeaders(caller, template))`. A request without fields of its own (the
+ * common case of a crawler) gets a copy of the template's defaults, flattened once per template.
+ */
+export function mergedFlatHeaders(caller: HeaderPairs, template: HeaderTemplate): string[] {
+  if (caller.length === 0 && template.length > 0) return templateIndex(template).defaults.slice()
+  return flatHeaders(mergeDefaultHeaders(caller, template))
+}
+
+interface TemplateIndex {
+  /** Lower-case field name -> place in the template. */
+  readonly rank: ReadonlyMap<string, number>
+  /** What the merge gives a request without fields of its own, flat. */
+  readonly defaults: readonly string[]
+}
+
+/** Per template (plans are cached, so a template is met again and again). */
+const templateIndexes = new WeakMap<HeaderTemplate, TemplateIndex>()
+
+function templateIndex(template: HeaderTemplate): TemplateIndex {
+  let index = templateIndexes.get(template)
+  if (index === undefined) {
+    const rank = new Map<string, number>()
+    template.forEach(([name], i) => rank.set(name.toLowerCase(), i))
+    index = { rank, defaults: [] }
+    templateIndexes.set(template, index)
+    ;(index.defaults as string[]).push(...flatHeaders(mergeDefaultHeaders([], template)))
+  }
+  return index
 }
 
 /** Flat `[name, value, …]` array (undici's raw header form). */

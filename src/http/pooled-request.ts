@@ -20,6 +20,8 @@ import {
   isUnprocessed,
   toRequestError,
 } from './errors.js'
+import { LazyAbortSignal, type AbortSignalLike } from '../util/lazy-abort.js'
+import { withFields } from '../util/with-fields.js'
 import type { GuardedHandler } from './guard.js'
 import { UNPROCESSED_RETRIES, nextStep, type FailureKind, type Tries } from './retry-policy.js'
 
@@ -63,7 +65,7 @@ export interface PooledRequestOptions {
    * Borrows a connection; rejects (PoolExhaustedError, AllIpsBlacklistedError, …) or on `signal`
    * abort. A retry passes the IP that just failed, to be avoided when another one can serve.
    */
-  acquire(signal: AbortSignal, mode: BorrowMode, avoidIp?: string): Promise<HttpLease>
+  acquire(signal: AbortSignalLike, mode: BorrowMode, avoidIp?: string): Promise<HttpLease>
   /** Keep-alive-race retries (0 disables). */
   maxRetries: number
   /** TLS server name of the origin; keeps undici from dropping the socket on a name change. */
@@ -113,7 +115,8 @@ export class PooledRequest {
   readonly #options: PooledRequestOptions
   readonly #wire: Dispatcher.DispatchOptions
   readonly #timeouts: { readonly headersMs: number; readonly bodyMs: number }
-  readonly #acquireAbort = new AbortController()
+  /** Aborts the borrow; an AbortController is made only if the borrow waits for a connection. */
+  readonly #acquireAbort = new LazyAbortSignal()
   readonly #tries: Tries = { race: 0, unprocessed: 0 }
   #attempt: Attempt | null = null
   #done = false
@@ -127,12 +130,11 @@ export class PooledRequest {
       headersMs: opts.headersTimeout ?? options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
       bodyMs: opts.bodyTimeout ?? options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     }
-    this.#wire = {
-      ...opts,
+    this.#wire = withFields(opts, {
       headersTimeout: this.#timeouts.headersMs,
       bodyTimeout: this.#timeouts.bodyMs,
       servername: options.servername,
-    } as Dispatcher.DispatchOptions
+    }) as Dispatcher.DispatchOptions
     this.controller = new RequestController({
       abort: (reason) => this.#abort(reason),
       pause: () => this.#attempt?.pause(),
@@ -162,7 +164,7 @@ export class PooledRequest {
   }
 
   #borrow(mode: 'any' | 'fresh', avoidIp?: string): void {
-    this.#options.acquire(this.#acquireAbort.signal, mode, avoidIp).then(
+    this.#options.acquire(this.#acquireAbort, mode, avoidIp).then(
       (lease) => {
         if (this.done) {
           lease.release({ reusable: true, durationMs: 0 })
@@ -186,7 +188,9 @@ export class PooledRequest {
     const aborted = this.controller.aborted
     const timeouts = { headersMs: this.#timeouts.headersMs, bodyMs: this.#timeouts.bodyMs }
     const error = aborted ? (this.controller.reason ?? raw) : toRequestError(raw, timeouts)
-    attempt.lease.release({ ...attempt.facts(), reusable: false, error, beforeResponse: !responseStarted, aborted })
+    attempt.lease.release(
+      Object.assign(attempt.facts(), { reusable: false, error, beforeResponse: !responseStarted, aborted }),
+    )
     if (this.done || attempt !== this.#attempt) return
     this.#attempt = null
     const step = nextStep(
@@ -257,9 +261,14 @@ class Attempt implements Dispatcher.DispatchHandler {
     }
   }
 
-  /** Status, Retry-After and duration so far, for the lease's release. */
-  facts(): Pick<RequestOutcome, 'statusCode' | 'retryAfter' | 'durationMs'> {
-    return { statusCode: this.#statusCode, retryAfter: this.#retryAfter, durationMs: performance.now() - this.#started }
+  /** Status, Retry-After and duration so far, for the lease's release (a new object, completed by the caller). */
+  facts(): RequestOutcome {
+    return {
+      reusable: false,
+      statusCode: this.#statusCode,
+      retryAfter: this.#retryAfter,
+      durationMs: performance.now() - this.#started,
+    }
   }
 
   abort(reason: Error): void {
@@ -291,7 +300,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   ): void {
     if (this.#finish()) return
     this.#responseStarted = true
-    this.lease.release({ ...this.facts(), statusCode, reusable: false, upgraded: true })
+    this.lease.release(Object.assign(this.facts(), { statusCode, reusable: false, upgraded: true }))
     this.#request.attemptEnded(this)
     const user = this.#request.controller
     user.rawHeaders = (controller.rawHeaders as Buffer[] | null | undefined) ?? null
@@ -323,7 +332,9 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     if (this.#finish()) return
-    this.lease.release({ ...this.facts(), reusable: true })
+    const outcome: RequestOutcome = this.facts()
+    outcome.reusable = true
+    this.lease.release(outcome)
     this.#request.attemptEnded(this)
     const user = this.#request.controller
     user.rawTrailers = (controller.rawTrailers as Buffer[] | null | undefined) ?? null

@@ -19,6 +19,7 @@ import { DESTINATIONS, type Destination, type HeaderTemplate } from '../fingerpr
 import { planRequestHeaders, type RequestContext } from '../fingerprint/identity/request-plan.js'
 import type { RequestIdentity } from '../fingerprint/identity/types.js'
 import { headLayout, type HeadLayout } from './h1-head.js'
+import { withFields } from '../util/with-fields.js'
 import { flatHeaders, headerPairs, withoutFetchDefaults, type HeaderPairs } from './headers.js'
 
 /** What a request may say about the identity's headers (dispatch options). */
@@ -62,6 +63,11 @@ export class HeaderPlanner {
   constructor(identity: RequestIdentity, defaultDestination: Destination | undefined) {
     this.identity = identity
     this.defaultDestination = defaultDestination
+  }
+
+  /** The plan cached under `key`, if any (looked up before a request builds its context). */
+  cached(key: string): WirePlan | undefined {
+    return this.#cache.get(key)
   }
 
   /** The plan for `ctx`, cached under `key` when given (requests that are not redirect hops). */
@@ -181,7 +187,8 @@ export function prepareRequest(
   const raw = headerPairs(opts.headers)
   let pairs = isFetchDispatch(opts) ? withoutFetchOwn(raw) : withoutFetchDefaults(raw)
   const destination = destinationOf(opts, planner)
-  if (destination === undefined) return pairs.length === raw.length ? opts : { ...opts, headers: flatHeaders(pairs) }
+  if (destination === undefined)
+    return pairs.length === raw.length ? opts : withFields(opts, { headers: flatHeaders(pairs) })
   const origin = typeof opts.origin === 'string' ? opts.origin : String(opts.origin?.origin)
   const userAgent = field(pairs, 'user-agent')
   const method = String(opts.method ?? 'GET').toUpperCase()
@@ -216,18 +223,22 @@ export function prepareRequest(
     // A same-origin referer plans like none (the derived referer is that origin) but on a navigation.
     const from = refererOrigin === origin && destination !== 'document' ? '' : (refererOrigin ?? '')
     const cacheKey = `${destination}|${getLike ? 'g' : 'o'}|${origin}|${from}|${userAgent ?? ''}`
-    plan = planner.plan(
-      {
-        url: `${origin}/`,
-        method,
-        destination,
-        ...(refererOrigin !== undefined ? { referer: `${refererOrigin}/` } : {}),
-        ...(userAgent !== undefined ? { userAgent } : {}),
-      },
-      cacheKey,
-    )
+    plan =
+      planner.cached(cacheKey) ??
+      planner.plan(
+        {
+          url: `${origin}/`,
+          method,
+          destination,
+          ...(refererOrigin !== undefined ? { referer: `${refererOrigin}/` } : {}),
+          ...(userAgent !== undefined ? { userAgent } : {}),
+        },
+        cacheKey,
+      )
   }
-  const wire = { ...opts, headers: flatHeaders(pairs) } as Dispatcher.DispatchOptions & { [kWirePlan]?: WirePlan }
+  const wire = withFields(opts, { headers: flatHeaders(pairs) }) as Dispatcher.DispatchOptions & {
+    [kWirePlan]?: WirePlan
+  }
   wire[kWirePlan] = plan
   return wire
 }

@@ -18,6 +18,7 @@ import type { Dispatcher } from 'undici'
 import { InvalidArgumentError } from '../errors.js'
 import { flatHeaders, headerPairs } from '../http/headers.js'
 import { toCurrentHandler } from '../http/legacy-handler.js'
+import { withFields } from '../util/with-fields.js'
 
 /** `set-cookie` values of parsed response headers (one string, or an array for a repeated field). */
 function setCookies(headers: IncomingHttpHeaders): string[] {
@@ -99,6 +100,6 @@ export function cookieJar(jar: SyncCookieJar): Dispatcher.DispatcherComposeInter
     const store = (response: IncomingHttpHeaders): void => {
       for (const value of setCookies(response)) jar.setCookieSync(value, url, { ignoreError: true })
     }
-    return dispatch({ ...opts, headers }, new CookieHandler(toCurrentHandler(handler), store))
+    return dispatch(withFields(opts, { headers }), new CookieHandler(toCurrentHandler(handler), store))
   }
 }

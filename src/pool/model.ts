@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream'
 import type { ProfileName } from '../config/index.js'
 import { DIRECT, type Egress } from '../egress/index.js'
 import type { PooledChannel } from '../http/pooled-channel.js'
+import type { AbortSignalLike } from '../util/lazy-abort.js'
 import { Fifo } from './fifo.js'
 import { IdleStack, type IdleLinks } from './idle-stack.js'
 import { Reservoir } from './reservoir.js'
@@ -208,7 +209,8 @@ export interface Borrow {
   readonly fresh?: boolean
   /** Skip this IP's connections (the one that just failed) while another IP can serve. */
   readonly avoidIp?: string
-  readonly signal?: AbortSignal
+  /** Aborts the borrow (an AbortSignal, or a LazyAbortSignal that makes one only when the borrow waits). */
+  readonly signal?: AbortSignalLike
 }
 
 /** What happened to a connection that is given back. */

@@ -13,6 +13,8 @@ import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config, ProfileName, Rotation } from '../config/index.js'
 import { poolEgressOf, type EgressInput } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
+import type { AbortSignalLike } from '../util/lazy-abort.js'
+import { withFields } from '../util/with-fields.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
 import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
@@ -161,7 +163,7 @@ export class HotConnPool extends FetchDispatcherBase {
   async #lease(
     route: Route,
     opts: Dispatcher.DispatchOptions,
-    signal: AbortSignal,
+    signal: AbortSignalLike,
     mode: BorrowMode,
     avoidIp: string | undefined,
     retry: boolean,
@@ -188,7 +190,7 @@ export class HotConnPool extends FetchDispatcherBase {
       reused: exposed,
       ip: conn.ip,
       release: (outcome) => {
-        borrower.requite(conn, outcome.statusCode === undefined ? outcome : { ...outcome, path: opts.path })
+        borrower.requite(conn, outcome.statusCode === undefined ? outcome : withFields(outcome, { path: opts.path }))
         // The event object is built only when someone listens: this runs once per request.
         if (!channels.request.hasSubscribers) return
         const event = {
@@ -244,7 +246,10 @@ export class HotConnPool extends FetchDispatcherBase {
       stickyTtlMs: options.stickyTtlMs ?? config.egress.stickyTtlMs,
     })
     const withEgress: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) =>
-      dispatch({ ...opts, egress: (opts as HotConnDispatchOptions).egress ?? set } as HotConnDispatchOptions, handler)
+      dispatch(
+        withFields(opts, { egress: (opts as HotConnDispatchOptions).egress ?? set }) as HotConnDispatchOptions,
+        handler,
+      )
     return this.compose(withEgress)
   }
 
@@ -268,15 +273,10 @@ export class HotConnPool extends FetchDispatcherBase {
     const identity = defaults.identity === undefined ? undefined : this.#manager.identityOf(defaults.identity)
     const destination = defaults.destination
     const withDefaults: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
-      const o = opts as HotConnDispatchOptions
-      return dispatch(
-        {
-          ...opts,
-          ...(identity !== undefined && o.identity === undefined ? { identity } : {}),
-          ...(destination !== undefined && o.destination === undefined ? { destination } : {}),
-        } as HotConnDispatchOptions,
-        handler,
-      )
+      const wire: { -readonly [K in keyof HotConnDispatchOptions]: HotConnDispatchOptions[K] } = Object.assign({}, opts)
+      if (identity !== undefined && wire.identity === undefined) wire.identity = identity
+      if (destination !== undefined && wire.destination === undefined) wire.destination = destination
+      return dispatch(wire, handler)
     }
     return this.compose(withDefaults)
   }

@@ -166,23 +166,48 @@ export class FrameSplitter {
   }
 }
 
+/** What a FrameWatcher reports (node:http2-side stream ids). */
+export interface FrameWatch {
+  /** The last frame of stream `streamId` arrived (END_STREAM on DATA or HEADERS, RFC 9113 §5.1). */
+  endStream?(streamId: number): void
+  /** A GOAWAY arrived: streams above `lastStreamId` were not processed (RFC 9113 §6.8). */
+  goaway?(lastStreamId: number, errorCode: number): void
+}
+
 /**
- * Watches a server's frame stream without changing it and reports every stream whose last frame
- * arrived (END_STREAM on DATA or HEADERS, RFC 9113 §5.1): node:http2 ends a stream's readable side
- * the same way whether the peer ended it or the connection broke, and only the frames tell. Reads
- * frame headers only (payloads are skipped, not copied); bounded state whatever the chunking.
+ * Watches a server's frame stream without changing it and reports what the bytes say before
+ * node:http2 reads them: every stream whose last frame arrived (node:http2 ends a stream's
+ * readable side the same way whether the peer ended it or the connection broke, and only the
+ * frames tell) and the last stream id and error code of each GOAWAY (node:http2 may stop reading, or be torn
+ * down, before it processes one). Reads frame headers and GOAWAY's first 8 payload octets only
+ * (other payloads are skipped, not copied); bounded state whatever the chunking.
  */
-export class EndStreamWatcher {
+export class FrameWatcher {
   #header = Buffer.alloc(FRAME_HEADER_LENGTH)
   #have = 0
   /** Payload bytes of the current frame still to skip. */
   #skip = 0
+  /** GOAWAY's last-stream-id and error code octets gathered so far (-1: not in a GOAWAY payload). */
+  #goaway = Buffer.alloc(8)
+  #goawayHave = -1
 
-  constructor(private readonly onEndStream: (streamId: number) => void) {}
+  constructor(private readonly watch: FrameWatch) {}
 
   push(chunk: Buffer): void {
     let off = 0
     while (off < chunk.length) {
+      if (this.#goawayHave >= 0) {
+        const n = Math.min(8 - this.#goawayHave, chunk.length - off)
+        chunk.copy(this.#goaway, this.#goawayHave, off, off + n)
+        this.#goawayHave += n
+        this.#skip -= n
+        off += n
+        if (this.#goawayHave === 8) {
+          this.#goawayHave = -1
+          this.watch.goaway?.(this.#goaway.readUInt32BE(0) & 0x7fffffff, this.#goaway.readUInt32BE(4))
+        }
+        continue
+      }
       if (this.#skip > 0) {
         const n = Math.min(this.#skip, chunk.length - off)
         this.#skip -= n
@@ -199,7 +224,9 @@ export class EndStreamWatcher {
       const type = h[3] as number
       this.#skip = h.readUIntBE(0, 3)
       if ((type === FrameType.DATA || type === FrameType.HEADERS) && ((h[4] as number) & Flag.END_STREAM) !== 0)
-        this.onEndStream(h.readUInt32BE(5) & 0x7fffffff)
+        this.watch.endStream?.(h.readUInt32BE(5) & 0x7fffffff)
+      // A GOAWAY shorter than 8 octets is a FRAME_SIZE_ERROR node:http2 reports itself.
+      else if (type === FrameType.GOAWAY && this.#skip >= 8) this.#goawayHave = 0
     }
   }
 }

@@ -18,8 +18,8 @@ import { Duplex } from 'node:stream'
 import type { Http2Fingerprint } from '../../fingerprint/http.js'
 import {
   CLIENT_PREFACE,
-  EndStreamWatcher,
   Flag,
+  FrameWatcher,
   FrameSplitter,
   FrameType,
   encodeFrame,
@@ -27,6 +27,7 @@ import {
   windowUpdateFrame,
   type Frame,
   type FrameRewrite,
+  type FrameWatch,
 } from './frames.js'
 import { HeaderBlockStyler } from './hpack-style.js'
 
@@ -185,44 +186,61 @@ export function localHttp2Settings(fp: Http2Fingerprint): import('node:http2').S
   return s
 }
 
+/** What the owner of an H2Shaper hears about the server's side of the connection. */
+export interface H2ShaperWatch extends FrameWatch {
+  /**
+   * The socket ended (close_notify, FIN, reset, close): called a turn of the event loop later,
+   * every byte before the end having been pushed to node:http2 and seen by the frame watch. With
+   * this callback the shaper does not pass that end on: once its socket ends, node:http2 tears
+   * down every stream of the session, read or not (its socket wrapper shuts down and closes, and
+   * the session's close destroys each stream), so the owner decides when the session goes.
+   * Without it, node:http2 reads the end of stream after the bytes.
+   */
+  peerEnd?(): void
+}
+
 export class H2Shaper extends Duplex {
   readonly encrypted = true
   readonly alpnProtocol = 'h2'
   readonly #socket: SocketLike
   readonly #out: FrameSplitter
   readonly #in: FrameSplitter | null
-  readonly #watcher: EndStreamWatcher | null
+  readonly #watcher: FrameWatcher | null
+  readonly #peerEnd: (() => void) | undefined
   #paused = false
 
   /**
    * @param socket the TLS socket (ALPN h2 negotiated), not yet read by anyone else
    * @param fp the profile's HTTP/2 fingerprint
-   * @param onEndStream called with the (node:http2-side) id of every stream the server ended
-   *   (END_STREAM), before node:http2 reads that frame
+   * @param watch what to report as the server's frames arrive, before node:http2 reads them
+   *   (node:http2-side stream ids), and the socket's end (H2ShaperWatch.peerEnd)
    */
-  constructor(socket: SocketLike, fp: Http2Fingerprint, onEndStream?: (streamId: number) => void) {
+  constructor(socket: SocketLike, fp: Http2Fingerprint, watch: H2ShaperWatch = {}) {
     super({ allowHalfOpen: true })
     this.#socket = socket
     const offset = fp.firstStreamId - 1
     this.#out = new FrameSplitter(new Outbound(fp, offset), CLIENT_PREFACE.length)
     this.#in = offset === 0 ? null : new FrameSplitter(new Inbound(fp.firstStreamId, offset))
-    this.#watcher = onEndStream === undefined ? null : new EndStreamWatcher(onEndStream)
+    this.#watcher = watch.endStream === undefined && watch.goaway === undefined ? null : new FrameWatcher(watch)
+    this.#peerEnd = watch.peerEnd
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
-    // However the socket ends, node:http2 reads what already arrived, then the end of stream: the
-    // shaper stays open (half-open) so that the streams can consume their data; its owner
-    // destroys it when they are done. The socket's error is for the owner to report.
+    // However the socket ends, node:http2 reads what already arrived first. The socket's error
+    // is for the owner to report.
     socket.on('end', () => this.#eof())
     socket.on('error', () => this.#eof())
     socket.on('close', () => this.#eof())
   }
 
-  #eofPushed = false
+  #eofSeen = false
 
-  /** End of stream after the bytes already pushed (once); lets the socket flow to its end. */
+  /** The socket ended (once): tells the owner, or pushes the end of stream after the bytes already pushed. */
   #eof(): void {
-    if (this.#eofPushed || this.destroyed) return
-    this.#eofPushed = true
-    this.push(null)
+    if (this.#eofSeen || this.destroyed) return
+    this.#eofSeen = true
+    const peerEnd = this.#peerEnd
+    if (peerEnd === undefined) this.push(null)
+    // node:http2 emits what it read on the next ticks ('response', 'trailers'): after them.
+    else setImmediate(peerEnd)
   }
 
   #onData(chunk: Buffer): void {

@@ -1,0 +1,104 @@
+/**
+ * A focused run of the hot HTTP/1.1 rows of `npm run bench` (1 KB GETs, sequential and
+ * concurrency 16): hotconn against undici + node:tls on the same nginx origin, interleaved rounds,
+ * paired medians, the client process's CPU per request split into user and sys; optionally a CPU
+ * profile of hotconn's side of each row. For measuring one hot-path change at a time.
+ *
+ *   npx tsx bench/hot-path.ts [--rounds 9] [--round-ms 400] [--profile <dir>] [--rows seq,c16]
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createCA, issueLeaf } from '../src/testing/pki.js'
+import { profileHotSpots } from './lib/cpuprofile.js'
+import { pairedRatio, summarize } from './lib/stats.js'
+import { calibrate, interleave, type Contender } from './lib/interleave.js'
+import { BASELINE, HOTCONN, hotconnKind, undiciKind, type HttpClient, type Target } from './perf/clients.js'
+import { runGets } from './perf/load.js'
+import { nginxVersion, startNginx } from './perf/nginx.js'
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '9' },
+    'round-ms': { type: 'string', default: '400' },
+    profile: { type: 'string' },
+    rows: { type: 'string', default: 'seq,c16' },
+  },
+})
+const ROUNDS = Number(values.rounds)
+const ROUND_MS = Number(values['round-ms'])
+const HOST = 'tiles.test'
+const IP = '127.0.0.2'
+
+if (!nginxVersion()) throw new Error('nginx is not installed (/usr/sbin/nginx); this script needs it')
+const ca = createCA({ keyType: 'ecdsa-p256', name: 'hotconn bench CA' })
+const leaf = issueLeaf(ca, { hosts: [HOST, IP], keyType: 'ecdsa-p256' })
+const ng = await startNginx({ certPem: leaf.chainPem, keyPem: leaf.keyPem, ips: [IP], sizes: [1024], groups: 'X25519' })
+const target: Target = { host: HOST, ip: IP, port: ng.port, caPem: ca.certPem }
+const f = (n: number): string => n.toFixed(2)
+
+try {
+  for (const row of values.rows.split(',')) {
+    const concurrency = row === 'seq' ? 1 : Number(row.replace(/^c/, ''))
+    const path = '/size/1024'
+    const clients: Array<{ name: string; client: HttpClient }> = [
+      { name: HOTCONN, client: await hotconnKind.hot(target, concurrency) },
+      { name: BASELINE, client: await undiciKind.hot(target, concurrency) },
+    ]
+    const ops = new Map<string, { user: number[]; sys: number[] }>(clients.map((c) => [c.name, { user: [], sys: [] }]))
+    let recording = false
+    const contenders: Contender[] = clients.map((c) => ({
+      name: c.name,
+      async run(count) {
+        const c0 = process.cpuUsage()
+        await runGets(c.client, path, count, concurrency)
+        const used = process.cpuUsage(c0)
+        if (recording) {
+          ops.get(c.name)!.user.push(used.user / count)
+          ops.get(c.name)!.sys.push(used.system / count)
+        }
+        return undefined
+      },
+    }))
+    for (const c of clients) await runGets(c.client, path, 400, concurrency)
+    const count = await calibrate(contenders, { probe: Math.max(100, concurrency * 8), targetMs: ROUND_MS, min: 100 })
+    recording = true
+    const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
+    const h = results[HOTCONN]!
+    const b = results[BASELINE]!
+    const r = pairedRatio(h, b)
+    const cpu = (name: string): string => {
+      const o = ops.get(name)!
+      const u = summarize(o.user).median
+      const s = summarize(o.sys).median
+      return `user ${u.toFixed(0)} + sys ${s.toFixed(0)} = ${(u + s).toFixed(0)} µs/req`
+    }
+    const tot = (name: string): number[] => ops.get(name)!.user.map((u, i) => u + ops.get(name)!.sys[i]!)
+    const cr = pairedRatio(tot(BASELINE), tot(HOTCONN))
+    console.log(
+      `${row}: ${count}/round × ${ROUNDS}: hotconn ${summarize(h).median.toFixed(0)} req/s, undici ${summarize(b).median.toFixed(0)} req/s; ` +
+        `paired ${f(r.pairedMedian)}× (${f(r.pairedMin)}–${f(r.pairedMax)}); CPU ratio ${f(cr.pairedMedian)}×\n` +
+        `  hotconn ${cpu(HOTCONN)}\n  undici  ${cpu(BASELINE)}`,
+    )
+    if (values.profile) {
+      mkdirSync(values.profile, { recursive: true })
+      const hot = clients[0]!.client
+      const file = join(values.profile, `hot-${row}.cpuprofile`)
+      await profileHotSpots(
+        async () => {
+          const end = performance.now() + 3000
+          while (performance.now() < end) await runGets(hot, path, Math.max(concurrency * 8, 50), concurrency)
+        },
+        process.cwd(),
+        10,
+        'src/',
+        ['node_modules/undici/', 'bench/'],
+        file,
+      )
+      console.log(`  profile: ${file}`)
+    }
+    for (const c of clients) await c.client.close()
+  }
+} finally {
+  await ng.stop()
+}

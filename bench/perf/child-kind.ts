@@ -1,0 +1,96 @@
+/**
+ * hotconn's client run by another Node binary in a child process (e.g. the project-local Node 24,
+ * whose node:crypto has native ML-KEM): the parent's rounds call `runBatch`, the child
+ * (child-client.ts) runs the GETs and reports their latencies and its own CPU time, so the row's
+ * CPU per request is the child's, not the parent's IPC.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import type { ClientKind, HttpClient, Target } from './clients.js'
+
+interface Reply {
+  ok?: boolean
+  ready?: boolean
+  error?: string
+  version?: string
+  latencies?: number[]
+  cpuUs?: number
+}
+
+class ChildClient implements HttpClient {
+  readonly #child: ChildProcess
+  #pending: ((r: Reply) => void) | undefined
+  readonly #ready: Promise<Reply>
+
+  constructor(node: string, root: string) {
+    this.#child = fork(join(root, 'bench/perf/child-client.ts'), [], {
+      cwd: root,
+      execPath: node,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
+    this.#ready = new Promise((resolve, reject) => {
+      this.#pending = resolve
+      this.#child.once('exit', (code) => reject(new Error(`the ${node} child exited (${code}) before it was ready`)))
+    })
+    this.#child.on('message', (r: Reply) => {
+      const p = this.#pending
+      this.#pending = undefined
+      p?.(r)
+    })
+  }
+
+  async #call(message: object): Promise<Reply> {
+    await this.#ready
+    const reply = await new Promise<Reply>((resolve) => {
+      this.#pending = resolve
+      this.#child.send(message)
+    })
+    if (reply.ok !== true) throw new Error(`child client: ${reply.error ?? 'no answer'}`)
+    return reply
+  }
+
+  async open(mode: 'hot' | 'cold', target: Target, connections: number): Promise<string> {
+    return (await this.#call({ op: 'open', mode, target, connections })).version ?? '?'
+  }
+
+  async get(path: string): Promise<number> {
+    await this.runBatch(path, 1, 1)
+    return 0
+  }
+
+  async runBatch(path: string, count: number, concurrency: number): Promise<{ latencies: number[]; cpuUs: number }> {
+    const r = await this.#call({ op: 'run', path, count, concurrency })
+    return { latencies: r.latencies ?? [], cpuUs: r.cpuUs ?? 0 }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#call({ op: 'close' })
+    } catch {
+      // already gone
+    }
+    if (this.#child.exitCode === null) this.#child.kill()
+  }
+}
+
+/** hotconn's client as `name`, run by `node` in a child process from the repository at `root`. */
+export function childHotconnKind(name: string, node: string, root: string, detail: string): ClientKind {
+  const make = async (mode: 'hot' | 'cold', target: Target, connections: number): Promise<HttpClient> => {
+    const c = new ChildClient(node, root)
+    try {
+      await c.open(mode, target, connections)
+    } catch (err) {
+      await c.close()
+      throw err
+    }
+    return c
+  }
+  return {
+    name,
+    role: 'hotconn',
+    detail,
+    hot: (target, connections) => make('hot', target, connections),
+    cold: (target) => make('cold', target, 1),
+  }
+}
