@@ -58,7 +58,9 @@ describe('HeaderBlockStyler', () => {
 
   it('Chromium (nghttp2 choices) and malformed blocks pass through untouched', () => {
     const block = hex('82 0402 2f61')
-    expect(new HeaderBlockStyler({ huffman: 'shorter', staticName: 'first', neverIndexed: [] }).restyle(block)).toBe(block)
+    expect(new HeaderBlockStyler({ huffman: 'shorter', staticName: 'first', neverIndexed: [] }).restyle(block)).toBe(
+      block,
+    )
     const cut = hex('82 040a 2f61') // the string runs past the end
     expect(new HeaderBlockStyler(FIREFOX).restyle(cut)).toBe(cut)
   })
