@@ -23,6 +23,10 @@ export const HOTCONN_ERROR_CODES = [
   'ERR_TLS_UNSUPPORTED',
   'ERR_TLS_INTERNAL',
   'ERR_ABORTED',
+  'ERR_REQUEST_TIMEOUT',
+  'ERR_TOO_MANY_REDIRECTS',
+  'ERR_HTTP_STATUS',
+  'ERR_RESPONSE_PARSE',
   'ERR_CONNECT',
   'ERR_POOL_EXHAUSTED',
   'ERR_POOL_CLOSED',
@@ -93,6 +97,63 @@ export class ConnectError extends HotConnError {
 export class AbortError extends HotConnError {
   constructor(message = 'The operation was aborted', options?: HotConnErrorOptions) {
     super('ERR_ABORTED', message, options)
+  }
+}
+
+/**
+ * A request had no complete response within its deadline (`timeoutMs`, ms: the whole exchange,
+ * headers and body, redirects included), e.g. Crawlee's `timeout.request` in `hotconn/crawlee`.
+ */
+export class RequestTimeoutError extends HotConnError {
+  readonly timeoutMs: number
+  constructor(timeoutMs: number, url: string) {
+    super(
+      'ERR_REQUEST_TIMEOUT',
+      `no complete response from ${url} within ${timeoutMs} ms (the request's timeout); the server or the proxy is slow: raise the timeout (Crawlee: navigationTimeoutSecs) or try another egress`,
+    )
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** A request was redirected more than `maxRedirects` times (a loop, or a chain too long). */
+export class TooManyRedirectsError extends HotConnError {
+  readonly maxRedirects: number
+  /** Every URL the request was redirected to, in order. */
+  readonly redirectUrls: readonly string[]
+  constructor(maxRedirects: number, url: string, redirectUrls: readonly string[]) {
+    super(
+      'ERR_TOO_MANY_REDIRECTS',
+      `${url} redirected more than ${maxRedirects} times (last to ${redirectUrls.at(-1) ?? url}); a redirect loop often means a cookie was not kept: check the cookie jar, or raise maxRedirects`,
+    )
+    this.maxRedirects = maxRedirects
+    this.redirectUrls = redirectUrls
+  }
+}
+
+/** The response status is an error (4xx, 5xx) and the request asked to fail on it (`throwHttpErrors`). */
+export class HttpStatusError extends HotConnError {
+  readonly statusCode: number
+  readonly url: string
+  constructor(statusCode: number, url: string) {
+    super(
+      'ERR_HTTP_STATUS',
+      `${url} answered ${statusCode}; read the response instead with throwHttpErrors: false, or retry later (403 and 429 often mean a blocked egress)`,
+    )
+    this.statusCode = statusCode
+    this.url = url
+  }
+}
+
+/** The response body is not what the request asked for (`responseType: 'json'` and a body that is not JSON). */
+export class ResponseParseError extends HotConnError {
+  readonly url: string
+  constructor(url: string, what: string, options?: HotConnErrorOptions) {
+    super(
+      'ERR_RESPONSE_PARSE',
+      `the body from ${url} is not ${what}; ask for responseType 'text' or 'buffer' to read it as it is`,
+      options,
+    )
+    this.url = url
   }
 }
 

@@ -20,6 +20,7 @@ import {
   type OriginIpStats,
   type OriginRequestEvent,
 } from './origin-types.js'
+import { pageAnswer } from './pages.js'
 import { route, tileBody } from './tiles.js'
 
 const DEFAULT_RETRY_AFTER_S = 5
@@ -41,6 +42,8 @@ export interface OriginShared {
   faults: OriginFaults
   readonly timers: Set<NodeJS.Timeout>
   readonly onRequest: ((e: OriginRequestEvent) => void) | undefined
+  /** Session cookies the crawl pages issued (src/demo/pages.ts). */
+  readonly sessions: Set<string>
 }
 
 export const zeroStats = (): OriginIpStats => ({ connections: 0, tlsSessions: 0, tlsErrors: 0, requests: 0, open: 0 })
@@ -172,6 +175,16 @@ export class IpServer {
     if (r.kind === 'root')
       return reply(200, text, Buffer.from(`hotconn demo origin ${this.#shared.hostname} at ${this.ip}\n`))
     if (r.kind === 'not_found') return reply(404, text, Buffer.from('not found\n'))
+    if (r.kind === 'page') {
+      const cookie = req.headers.cookie
+      const page = pageAnswer(
+        r.n,
+        Array.isArray(cookie) ? cookie.join('; ') : cookie,
+        this.#shared.sessions,
+        this.#shared.hostname,
+      )
+      return reply(page.status, { ...base, ...page.headers }, page.body)
+    }
     const png = { ...base, 'content-type': 'image/png', 'cache-control': 'public, max-age=86400' }
     reply(200, png, tileBody(r.z, r.x, r.y, this.#shared.tileBytes))
   }

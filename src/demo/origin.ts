@@ -5,6 +5,7 @@
  * per-IP behaviour (403/429 answers, delays, stopping an IP, closing idle connections).
  *
  * Routes: `/` (200 text), `/tiles/{z}/{x}/{y}.png` (a valid PNG of the tile, see `tileBody`),
+ * `/pages/1` … `/pages/20` (linked HTML pages behind a session cookie, for crawlers: see pages.ts),
  * anything else 404. HEAD works on every route. Every response carries `x-served-by: <ip>`.
  */
 import { isIP } from 'node:net'
@@ -45,6 +46,7 @@ export async function startDemoOrigin(options: DemoOriginOptions = {}): Promise<
     faults: { ...options.faults },
     timers: new Set(),
     onRequest: options.onRequest,
+    sessions: new Set(),
   }
   const servers = new Map<string, IpServer>()
   for (const ip of ips) {

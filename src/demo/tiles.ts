@@ -1,6 +1,7 @@
 /** Deterministic tile images and the demo origin's URL routes. */
 
 import { IEND, palettePngHead, textChunk } from './png.js'
+import { PAGE_COUNT } from './pages.js'
 import { drawTile } from './tile-image.js'
 
 /** Default size of a tile body in bytes. */
@@ -33,14 +34,21 @@ function draw(z: number, x: number, y: number, size: number): Buffer {
   return Buffer.concat([head, textChunk('Comment', padded), IEND])
 }
 
-export type Route = { kind: 'root' } | { kind: 'tile'; z: number; x: number; y: number } | { kind: 'not_found' }
+export type Route =
+  | { kind: 'root' }
+  | { kind: 'tile'; z: number; x: number; y: number }
+  | { kind: 'page'; n: number }
+  | { kind: 'not_found' }
 
 const TILE_PATH = /^\/tiles\/(\d{1,2})\/(\d{1,9})\/(\d{1,9})\.png$/
+const PAGE_PATH = /^\/pages\/([1-9]\d?)$/
 
 /** Maps a request target ("/tiles/3/4/5.png?x=1") to a route; the query string is ignored. */
 export function route(target: string): Route {
   const path = target.split('?', 1)[0] ?? ''
   if (path === '/') return { kind: 'root' }
+  const page = PAGE_PATH.exec(path)
+  if (page !== null) return Number(page[1]) <= PAGE_COUNT ? { kind: 'page', n: Number(page[1]) } : { kind: 'not_found' }
   const m = TILE_PATH.exec(path)
   if (m === null) return { kind: 'not_found' }
   const z = Number(m[1])

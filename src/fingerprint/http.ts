@@ -50,6 +50,8 @@ export interface HpackStyle {
    * `:path`, `:scheme`): `first` (nghttp2's choice, `:path` 4) or `last` (`:path` 5).
    */
   readonly staticName: 'first' | 'last'
+  /** Fields sent as never indexed (RFC 7541 §6.2.3) whatever their value (lower case). */
+  readonly neverIndexed: readonly string[]
 }
 
 export interface Http2Fingerprint {

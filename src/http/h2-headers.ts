@@ -3,7 +3,7 @@
  * order followed by its fields merged with the profile's defaults (RFC 9113 §8.3), and the
  * response's fields in the shapes undici's handlers take.
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2'
+import { sensitiveHeaders, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2'
 import type { IncomingHttpHeaders as UndiciHeaders } from 'node:http'
 import type { Dispatcher } from 'undici'
 import type { HeaderTemplate, Http2Fingerprint } from '../fingerprint/http.js'
@@ -35,7 +35,9 @@ export interface H2RequestHead {
 /**
  * The request's header list for node:http2: pseudo-headers in `fp.pseudoHeaderOrder`, then the
  * fields (lower case, connection-specific ones dropped, `te` only as "trailers") merged with
- * `template`. A `Host` field becomes `:authority`.
+ * `template`. A `Host` field becomes `:authority`. A `cookie` goes as one field per cookie-pair
+ * (crumbs, RFC 9113 §8.2.3), as both browsers' encoders split it; the identity's `neverIndexed`
+ * fields are marked so that HPACK never indexes them (RFC 7541 §6.2.3).
  */
 export function h2RequestHead(
   opts: Dispatcher.DispatchOptions,
@@ -63,9 +65,13 @@ export function h2RequestHead(
   let priority: string | undefined
   for (const [name, value] of pairs) {
     if (name === 'priority') priority = value
-    const cur = headers[name]
-    headers[name] = cur === undefined ? value : Array.isArray(cur) ? [...cur, value] : [String(cur), value]
+    for (const v of name === 'cookie' ? value.split('; ') : [value]) {
+      const cur = headers[name]
+      headers[name] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [String(cur), v]
+    }
   }
+  const never = fp.hpack.neverIndexed.filter((n) => headers[n] !== undefined)
+  if (never.length > 0) (headers as Record<symbol, unknown>)[sensitiveHeaders] = never
   const body = opts.body
   if (
     hasBody(body) &&

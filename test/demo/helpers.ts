@@ -17,6 +17,8 @@ export interface PinnedRequest {
   path?: string
   method?: string
   agent?: Agent
+  /** Extra request fields (`cookie`, …). */
+  headers?: Record<string, string>
 }
 
 /** One request to `ip` with SNI and Host = servername; rejects after 5 s. */
@@ -27,7 +29,7 @@ export function pinnedRequest(opts: PinnedRequest): Promise<SimpleResponse> {
         host: opts.ip,
         port: opts.port,
         servername: opts.servername,
-        headers: { host: `${opts.servername}:${opts.port}` },
+        headers: { host: `${opts.servername}:${opts.port}`, ...opts.headers },
         ca: opts.ca,
         path: opts.path ?? '/',
         method: opts.method ?? 'GET',

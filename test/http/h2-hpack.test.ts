@@ -110,3 +110,44 @@ describe('HPACK representations vs the captures', () => {
     })
   }
 })
+
+describe('cookie crumbs and never-indexed fields', () => {
+  for (const [profile, authorization] of [
+    ['firefox-153-linux', 'never'],
+    // nghttp2 never indexes `authorization` on its own; no capture here shows Chromium's choice.
+    ['chrome-156-linux', 'never'],
+  ] as const) {
+    it(`${profile}: one cookie field per pair; crumbs under 20 octets and authorization never indexed`, async () => {
+      const before = rec.connections.length
+      const socket = await connect({ host: HOST, ip: '127.0.0.1', port: rec.port, profile, ca: rec.caPem })
+      const channel = new H2Channel(socket, {
+        origin: `https://${HOST}:${rec.port}`,
+        fingerprint: getHttpProfile(profile).http2,
+      })
+      const long = 'session=0123456789abcdefghij'
+      try {
+        const res = await request(`https://${HOST}:${rec.port}/c`, {
+          dispatcher: channel.client,
+          headers: { cookie: `a=1; b=2; ${long}`, authorization: 'Bearer t' },
+        })
+        await res.body.dump()
+      } finally {
+        await channel.close()
+      }
+      const conn = rec.connections[before]!
+      const list = conn.headers.get(profile.startsWith('firefox') ? 3 : 1)!
+      expect(list.filter(([n]) => n === 'cookie').map(([, v]) => v)).toEqual(['a=1', 'b=2', long])
+      const block = conn.frames.find((f) => f.type === 1)!.block!
+      const kinds = shape(
+        block,
+        list.map(([n]) => n),
+      ).filter((r) => r.field === 'cookie' || r.field === 'authorization')
+      expect(kinds.map((r) => [r.field, r.kind])).toEqual([
+        ['cookie', 'never'],
+        ['cookie', 'never'],
+        ['cookie', 'incremental'],
+        ['authorization', authorization],
+      ])
+    })
+  }
+})

@@ -2,8 +2,8 @@
  * hotconn as users get it: `npm pack`, installed into an empty project (test/package/consumer.ts),
  * then, on Node 20 (this one), 22 and 24 (project-local): `require` and `import` of every subpath
  * export, the CLI, a strict TypeScript sample type-checked with module node16, nodenext and
- * bundler and run, and the README's Library example run against a private HTTP/1.1 and HTTP/2
- * origin. Every script must exit 0 on its own (the README flow within 10 s). Runs in `.ci/run`
+ * bundler and run, the README's Library example and `hotconn/crawlee`'s client (in a project
+ * without Crawlee, its optional peer) run against a private HTTP/1.1 and HTTP/2 origin. Every script must exit 0 on its own (the README flow within 10 s). Runs in `.ci/run`
  * (`npm run test:package`, about 2 minutes: the pack's build, one install, three tsc runs).
  */
 import { execFile } from 'node:child_process'
@@ -76,6 +76,7 @@ beforeAll(async () => {
     await mkdir(dir)
     await writeFile(join(dir, 'ca.pem'), origins.get(protocol)!.caPem)
   }
+  await writeFile(join(consumer.dir, 'crawlee-client.mjs'), CRAWLEE_CLIENT)
   for (const file of ['sample.ts', 'sample-cjs.cts'])
     await copyFile(join(PROJECT_ROOT, 'test/package/app', file), join(consumer.dir, file))
 }, 600_000)
@@ -97,7 +98,7 @@ describe('the tarball', () => {
       expect(existsSync(join(PROJECT_ROOT, 'src', `${m}.ts`)), `dist/${m} has no src/${m}.ts`).toBe(true)
       expect(dist).toEqual(expect.arrayContaining([`dist/${m}.js`, `dist/${m}.d.ts`]))
     }
-    expect(modules.has('index') && modules.has('cli/main')).toBe(true)
+    expect(modules.has('index') && modules.has('cli/main') && modules.has('crawlee/index')).toBe(true)
   })
 
   it('installs without a script of its own: npm warns about no hotconn script', () => {
@@ -109,7 +110,35 @@ describe('the tarball', () => {
     expect(Object.keys(manifest.dependencies)).not.toContain('@peculiar/x509')
     expect(manifest.scripts.prepare).toBeUndefined()
   })
+
+  it('has Crawlee as an optional peer only: the install brings none of it', async () => {
+    const manifest = JSON.parse(await readFile(join(consumer.dir, 'node_modules/hotconn/package.json'), 'utf8'))
+    expect(manifest.peerDependencies).toEqual({ '@crawlee/core': expect.stringMatching(/^\^3\./) })
+    expect(manifest.peerDependenciesMeta).toEqual({ '@crawlee/core': { optional: true } })
+    expect(Object.keys(manifest.dependencies).filter((d) => d.includes('crawlee'))).toEqual([])
+    expect(existsSync(join(consumer.dir, 'node_modules/@crawlee'))).toBe(false)
+    expect(manifest.exports['./crawlee']).toEqual({
+      types: './dist/crawlee/index.d.ts',
+      default: './dist/crawlee/index.js',
+    })
+  })
 })
+
+/** hotconn/crawlee as a crawler would call it, in a project without Crawlee (an optional peer). */
+const CRAWLEE_CLIENT = `
+import { readFileSync } from 'node:fs'
+import { HotConnPool } from 'hotconn'
+import { HotConnHttpClient } from 'hotconn/crawlee'
+const [origin, caFile, ...ips] = process.argv.slice(2)
+const resolver = {
+  resolve: async () => ({ addresses: ips.map((address) => ({ address, family: 4, ttlMs: 60000 })), minTtlMs: 60000 }),
+}
+const pool = new HotConnPool({ ca: readFileSync(caFile), resolver })
+const client = new HotConnHttpClient({ pool })
+const res = await client.sendRequest({ url: origin + '/crawlee', timeout: { request: 10000 } })
+console.log('crawlee ' + res.statusCode + ' ' + res.body)
+await pool.close()
+`
 
 const EXPORTS_CHECK = `
 const manifest = require('hotconn/package.json')
@@ -218,6 +247,17 @@ describe.each(NODES)('scripts on $name', ({ bin, why }) => {
         expect(r.stdout).toMatch(new RegExp(`^${label} 200 ${expectedVersion.replace('.', '\\.')} .*Chrome/`, 'm'))
       expect(r.stdout).toMatch(new RegExp(`^request 200 ${expectedVersion.replace('.', '\\.')} .*Firefox/`, 'm'))
     })
+
+    it_(
+      'hotconn/crawlee without Crawlee installed: HotConnHttpClient.sendRequest, then exit 0 on its own',
+      async () => {
+        const origin = origins.get(protocol)!
+        const args = ['crawlee-client.mjs', origin.url, `ca-${protocol}.pem`, ...ORIGIN_IPS]
+        const r = await runNode(bin!, args, consumer.dir, SCRIPT_MS)
+        expect(r.code, describeRun(r)).toBe(0)
+        expect(r.stdout).toMatch(new RegExp(`^crawlee 200 ${expectedVersion.replace('.', '\\.')} .*Chrome/`, 'm'))
+      },
+    )
 
     it_('the CommonJS sample (require of hotconn) exits 0 on its own', async () => {
       const origin = origins.get(protocol)!

@@ -26,8 +26,9 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['testing'],
   // The demo origin and DNS server that `npm start` runs against (exported for examples and tests).
   ['demo'],
-  // The package entry: re-exports the library layers and the demo, nothing above them.
-  ['index.ts'],
+  // The package entries: `hotconn` re-exports the library layers and the demo, nothing above them;
+  // `hotconn/crawlee` is the Crawlee HTTP client over the pool (Crawlee's types only, never loaded).
+  ['index.ts', 'crawlee'],
   // The command line.
   ['cli'],
 ]

@@ -88,7 +88,7 @@ export const CHROMIUM_156_HTTP2: Http2Fingerprint = {
   firstStreamId: 1,
   // net/third_party/quiche HpackEncoder: Huffman only when shorter, `:path` as static name 4 (the
   // Chromium 156 captures' first HEADERS blocks equal nghttp2's).
-  hpack: { huffman: 'shorter', staticName: 'first' },
+  hpack: { huffman: 'shorter', staticName: 'first', neverIndexed: [] },
 }
 
 /** Lower-case h2 names -> HTTP/1.1 wire case (Chromium keeps the client hints lower case). */

@@ -72,8 +72,9 @@ export const FIREFOX_153_HTTP2: Http2Fingerprint = {
   pseudoHeaderOrder: [':method', ':path', ':authority', ':scheme'],
   firstStreamId: 3,
   // netwerk/protocol/http/Http2Compression.cpp: HuffmanAppend codes every string (no raw branch);
-  // ProcessHeader's lookup keeps the last name match (`:path` 5); seen in the ESR 153 captures.
-  hpack: { huffman: 'always', staticName: 'last' },
+  // ProcessHeader's lookup keeps the last name match (`:path` 5) and never indexes `authorization`;
+  // seen in the ESR 153 captures.
+  hpack: { huffman: 'always', staticName: 'last', neverIndexed: ['authorization'] },
 }
 
 const H1_CASE: Readonly<Record<string, string>> = {

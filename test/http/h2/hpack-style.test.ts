@@ -3,7 +3,7 @@ import { huffmanDecode, huffmanEncode, huffmanLength } from '../../../src/http/h
 import { HeaderBlockStyler } from '../../../src/http/h2/hpack-style.js'
 import { readRepresentations } from '../helpers/hpack-reader.js'
 
-const FIREFOX = { huffman: 'always', staticName: 'last' } as const
+const FIREFOX = { huffman: 'always', staticName: 'last', neverIndexed: [] } as const
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 
 describe('HPACK Huffman code (RFC 7541 Appendix B)', () => {
@@ -58,7 +58,9 @@ describe('HeaderBlockStyler', () => {
 
   it('Chromium (nghttp2 choices) and malformed blocks pass through untouched', () => {
     const block = hex('82 0402 2f61')
-    expect(new HeaderBlockStyler({ huffman: 'shorter', staticName: 'first' }).restyle(block)).toBe(block)
+    expect(new HeaderBlockStyler({ huffman: 'shorter', staticName: 'first', neverIndexed: [] }).restyle(block)).toBe(
+      block,
+    )
     const cut = hex('82 040a 2f61') // the string runs past the end
     expect(new HeaderBlockStyler(FIREFOX).restyle(cut)).toBe(cut)
   })
