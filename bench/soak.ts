@@ -309,9 +309,11 @@ function section(protocol: Protocol, t: Tally, baselineHandles: number): string 
       .map(([f, ms]) => `${f} ${Math.round(ms)} ms`)
       .join(', ')}.`,
     '',
-    `Memory after warm-up (the first quarter dropped; ${warm.length} samples every 5 s${
+    `Memory after warm-up (the first quarter of the run dropped: ${warm.length} samples every 5 s from minute ${
+      first ? f1(first.atMin) : '-'
+    } to ${last ? f1(last.atMin) : '-'}${
       (globalThis as { gc?: unknown }).gc ? ', each after a full GC' : ''
-    }; the origin runs in the same process):`,
+    }; the origin runs in the same process; slope: least squares over those samples):`,
     '',
     '| | after warm-up (MB) | at the end (MB) | slope (MB/min) |',
     '| --- | ---: | ---: | ---: |',

@@ -18,6 +18,7 @@ import type { HttpRequest } from '@crawlee/core'
 import type { ProfileName } from '../config/index.js'
 import { IdentityMismatchError } from '../errors.js'
 import { IDENTITY_TABLE, resolveIdentityName, type IdentityName } from '../fingerprint/identity/table.js'
+import { osOfUserAgent } from '../fingerprint/identity/user-agent.js'
 
 interface Wanted {
   browsers?: { name: string; minVersion?: number; maxVersion?: number }[]
@@ -80,19 +81,7 @@ function parseUserAgent(ua: string): Wanted {
       : /\bChrome\//.test(ua) && !/\bOPR\//.test(ua)
         ? 'chrome'
         : ''
-  const os = /iPhone|iPad|iPod/.test(ua)
-    ? 'ios'
-    : /Android/.test(ua)
-      ? 'android'
-      : /Windows NT/.test(ua)
-        ? 'windows'
-        : /Macintosh|Mac OS X/.test(ua)
-          ? 'macos'
-          : /CrOS/.test(ua)
-            ? 'chromeos'
-            : /Linux|X11/.test(ua)
-              ? 'linux'
-              : ''
+  const os = osOfUserAgent(ua) ?? ''
   return { browsers: [{ name: browser }], operatingSystems: [os] }
 }
 

@@ -157,7 +157,7 @@ export class H2Channel implements PooledChannel, H2StreamHost {
     // the connection is the channel's to act on (node:http2 would tear down unread streams).
     const shaper = new H2Shaper(this.socket, fp, {
       endStream: (id) => this.#streams.get(id)?.markEndStream(),
-      goaway: (lastStreamId, code) => this.#noteGoaway(lastStreamId, code),
+      goaway: (lastStreamId) => this.#noteGoaway(lastStreamId),
       peerEnd: () => this.#onPeerGone(),
     })
     const session = http2Connect(this.#options.origin, {
@@ -184,10 +184,13 @@ export class H2Channel implements PooledChannel, H2StreamHost {
     this.#drain({ goawayCode: code })
   }
 
-  /** A GOAWAY arrived (seen by the frame watch, before node:http2 reads it): no new stream. */
-  #noteGoaway(lastStreamId: number, code: number): void {
+  /**
+   * A GOAWAY arrived (seen by the frame watch, before node:http2 reads it): which streams were
+   * not processed is known from here on. Nothing else happens here: the session is not closed
+   * while node:http2 has yet to read these bytes (node:http2's 'goaway' event drains it).
+   */
+  #noteGoaway(lastStreamId: number): void {
     this.#goawayLast = Math.min(this.#goawayLast, lastStreamId)
-    this.#drain({ goawayCode: code })
   }
 
   #drain(reason: { goawayCode?: number; error?: Error }): void {

@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream'
 import type { Config } from '../config/index.js'
 import { getHttpProfile } from '../fingerprint/profiles/index.js'
+import { getIdentity } from '../fingerprint/identity/table.js'
 import { HttpChannel } from '../http/channel.js'
 import { H2Channel } from '../http/h2-channel.js'
 import { publish } from './events.js'
@@ -84,6 +85,7 @@ export class Dialer implements ConnectionDialer {
             signal: ac.signal,
             timeout,
             egress: host.egress,
+            userAgent: getIdentity(host.identity).userAgent,
           })
     } catch (err) {
       this.#aborts.delete(ac)

@@ -4,11 +4,17 @@
  * them as it keeps TLS connections — a partition per (identity, `http://host:port`), the same
  * caps, idle and lifetime rules and statistics — and the identity's headers go out as the browser
  * sends them to an insecure URL (no Fetch Metadata, no client hints, `gzip, deflate`).
+ *
+ * Through a proxy egress the connection is a tunnel to `ip:port` (HTTP CONNECT or SOCKS5; the
+ * host name when the proxy resolves), as for https://, so the pool keeps hot connections to every
+ * IP either way and the origin gets the same bytes as direct. (A browser sends an http:// request
+ * to an HTTP proxy in absolute form instead; a proxy that allows CONNECT only to port 443 refuses
+ * the tunnel with ERR_PROXY.)
  */
 import { connect, type Socket } from 'node:net'
-import type { Egress } from '../egress/index.js'
+import type { Duplex } from 'node:stream'
+import { openTunnel, type Egress } from '../egress/index.js'
 import { AbortError, ConnectError } from '../errors.js'
-import { NotSupportedError } from '../http/errors.js'
 
 export interface PlainConnectOptions {
   readonly ip: string
@@ -17,26 +23,33 @@ export interface PlainConnectOptions {
   readonly signal: AbortSignal
   /** TCP connect deadline (ms). */
   readonly timeout: number
-  /** The partition's egress: direct (its source address is bound); a proxy egress is refused. */
+  /** The partition's egress: direct (its source address is bound) or a proxy (a tunnel). */
   readonly egress: Egress
+  /** User-Agent of an HTTP CONNECT (the identity's). */
+  readonly userAgent?: string | undefined
 }
 
 /**
- * Opens a TCP connection to `ip:port`.
+ * Opens a TCP connection to `ip:port`, directly or through the egress's proxy.
  * @rejects ConnectError (ERR_CONNECT) when refused, unreachable or not connected within `timeout`;
- *   AbortError (ERR_ABORTED) when `signal` aborts; NotSupportedError (UND_ERR_NOT_SUPPORTED) for a
- *   proxy egress (cleartext HTTP through a proxy is not wired: it never goes out directly instead).
+ *   AbortError (ERR_ABORTED) when `signal` aborts; through a proxy, the tunnel's errors
+ *   (ProxyError, ProxyAuthError, ProxyTimeoutError, LocalAddressError; see openTunnel)
  */
-export function connectPlain(o: PlainConnectOptions): Promise<Socket> {
+export async function connectPlain(o: PlainConnectOptions): Promise<Duplex> {
+  if (o.egress.proxy === undefined) return connectDirect(o)
+  const tunnel = await openTunnel(
+    o.egress,
+    { host: o.ip, port: o.port },
+    { timeoutMs: o.timeout, signal: o.signal, userAgent: o.userAgent },
+  )
+  // openTunnel hands the tunnel over paused; the HTTP/1.1 client attaches its reader once this
+  // resolves, and no byte comes before the first request, so flowing starts on the next turn.
+  setImmediate(() => tunnel.resume())
+  return tunnel
+}
+
+function connectDirect(o: PlainConnectOptions): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
-    if (o.egress.proxy !== undefined) {
-      reject(
-        new NotSupportedError(
-          `http:// through the proxy egress ${o.egress.id} is not supported; use an https:// URL or a direct egress`,
-        ),
-      )
-      return
-    }
     if (o.signal.aborted) {
       reject(new AbortError('connect aborted before it started', { cause: o.signal.reason }))
       return

@@ -5,6 +5,8 @@
  * squid and dante run the same scenarios in test/interop/egress-*.test.ts.
  */
 import diagnostics from 'node:diagnostics_channel'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fetch, request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { errorCode } from '../../src/util/error-code.js'
@@ -76,6 +78,41 @@ describe('per-IP pools through a proxy', () => {
     expect(p.requests[0]?.authority).toMatch(new RegExp(`^${ip!.replaceAll('.', '\\.')}:\\d+$`))
     expectSameHello(proxied, direct)
     expect(proxied.serverName).toBe('tiles.test')
+  })
+})
+
+describe('http:// through a proxy', () => {
+  it("warms a tunnel to every IP (CONNECT ip:port), the origin sees the proxy and the identity's headers", async () => {
+    const ips = ['127.0.0.41', '127.0.0.42']
+    const seen: Array<{ ip: string; peer: string; ua: string | undefined; host: string | undefined }> = []
+    const servers = ips.map((ip) =>
+      createServer((req, res) => {
+        seen.push({ ip, peer: req.socket.remoteAddress ?? '', ua: req.headers['user-agent'], host: req.headers.host })
+        res.end(`plain ${req.url}`)
+      }),
+    )
+    await new Promise<void>((r) => servers[0]!.listen(0, ips[0], r))
+    const port = (servers[0]!.address() as AddressInfo).port
+    await new Promise<void>((r) => servers[1]!.listen(port, ips[1], r))
+    try {
+      const p = await proxy({ outgoingAddress: '127.0.0.22' })
+      const hc = pool({ resolver: countingResolver({ 'plain.test': ips }), egress: { proxies: [p.url] } })
+      const warm = await hc.warmup(`http://plain.test:${port}`)
+      expect(warm.ips.map((i) => [i.ip, i.opened])).toEqual(ips.map((ip) => [ip, 1]))
+      for (let i = 0; i < 4; i++) {
+        const res = await request(`http://plain.test:${port}/p${i}`, { dispatcher: hc })
+        expect(await res.body.text()).toBe(`plain /p${i}`)
+      }
+      expect(new Set(p.requests.map((r) => r.authority))).toEqual(new Set(ips.map((ip) => `${ip}:${port}`)))
+      expect(new Set(seen.map((s) => s.ip))).toEqual(new Set(ips))
+      expect(seen.every((s) => s.peer === '127.0.0.22' && s.host === `plain.test:${port}`)).toBe(true)
+      expect(seen[0]!.ua).toMatch(/^Mozilla\/5\.0 \(Windows NT 10\.0; Win64; x64\)/)
+      const stats = hc.stats().hosts[`http://plain.test:${port} via ${p.url}`]
+      expect(stats?.ips.map((i) => i.ip).sort()).toEqual(ips)
+    } finally {
+      for (const s of servers) s.closeAllConnections()
+      await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    }
   })
 })
 

@@ -32,6 +32,7 @@ import {
   type FetchSite,
 } from './referrer.js'
 import type { Destination, RequestIdentity } from './types.js'
+import { CHROMIUM_UA_PLATFORM, osOfUserAgent } from './user-agent.js'
 
 export { fetchSite, type FetchSite } from './referrer.js'
 
@@ -104,17 +105,10 @@ function uaFamily(ua: string): UaFamily {
 function hintsFromUa(ua: string): ClientHints {
   const major = Number(/\bChrom(?:e|ium)\/(\d+)/.exec(ua)?.[1] ?? /\bEdgA?\/(\d+)/.exec(ua)?.[1] ?? 0)
   const product = /\bEdgA?\//.test(ua) ? 'Microsoft Edge' : /\bChromium\//.test(ua) ? undefined : 'Google Chrome'
-  const platform = /Android/.test(ua)
-    ? 'Android'
-    : /Windows/.test(ua)
-      ? 'Windows'
-      : /Macintosh|Mac OS X/.test(ua)
-        ? 'macOS'
-        : /CrOS/.test(ua)
-          ? 'Chrome OS'
-          : /Linux|X11/.test(ua)
-            ? 'Linux'
-            : 'Unknown'
+  const os = osOfUserAgent(ua)
+  // An iOS string names "Mac OS X" too; Chromium's platform for it is macOS's.
+  const platform =
+    os === undefined ? 'Unknown' : os === 'chromeos' ? 'Chrome OS' : CHROMIUM_UA_PLATFORM[os === 'ios' ? 'macos' : os]
   return { brands: chromiumBrands(major, product), mobile: /\bMobile\b/.test(ua), platform }
 }
 

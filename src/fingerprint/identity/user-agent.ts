@@ -56,3 +56,17 @@ export function edgeUserAgent(major: number, os: OperatingSystem): string {
 export function firefoxUserAgent(major: number, os: Exclude<OperatingSystem, 'android'>): string {
   return `Mozilla/5.0 (${FIREFOX_PLATFORM[os]}; rv:${major}.0) Gecko/20100101 Firefox/${major}.0`
 }
+
+/** Operating systems a User-Agent string may name (`ios` and `chromeos` have no identity). */
+export type UserAgentOs = OperatingSystem | 'ios' | 'chromeos'
+
+/** The OS a User-Agent string names, by its platform token; undefined for one hotconn does not know. */
+export function osOfUserAgent(ua: string): UserAgentOs | undefined {
+  if (/iPhone|iPad|iPod/.test(ua)) return 'ios'
+  if (/Android/.test(ua)) return 'android'
+  if (/Windows/.test(ua)) return 'windows'
+  if (/Macintosh|Mac OS X/.test(ua)) return 'macos'
+  if (/CrOS/.test(ua)) return 'chromeos'
+  if (/Linux|X11/.test(ua)) return 'linux'
+  return undefined
+}

@@ -16,6 +16,7 @@ import type { KeyShare } from './key-share.js'
 /** A client key share: the bytes to send and how to combine them with the server's share. */
 export type { KeyShare } from './key-share.js'
 
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex')
 const MLKEM768_EK_LENGTH = 1184
 const MLKEM768_CT_LENGTH = 1088
 
@@ -25,14 +26,15 @@ interface X25519Pair {
 }
 
 /*
- * x25519 public keys cross node:crypto as JWK (RFC 8037 §2: `x` is the 32-byte u-coordinate,
- * base64url), not as SPKI DER: on Node 20 with OpenSSL 3.0 a DER export costs ~150 µs of CPU and a
- * DER import ~170 µs (OpenSSL's decoder framework), the JWK forms ~8 µs each. Twice per handshake.
+ * x25519 public keys cross node:crypto as SPKI DER. The JWK forms are ~20x cheaper on Node 20 with
+ * OpenSSL 3.0 (~8 µs against ~150-170 µs, twice per handshake), but with them Node 20.20 aborted
+ * with glibc's "corrupted size vs. prev_size" within 0.4-4 minutes of bench/soak.ts over HTTP/2
+ * (4 runs of 4); with DER, none in 4.5 minutes (13,827 requests).
  */
 function x25519KeyPair(): X25519Pair {
   const { privateKey, publicKey } = generateKeyPairSync('x25519')
-  const { x } = publicKey.export({ format: 'jwk' })
-  return { privateKey, publicKey: Buffer.from(x!, 'base64url') }
+  const der = publicKey.export({ format: 'der', type: 'spki' })
+  return { privateKey, publicKey: Buffer.from(der.subarray(der.length - 32)) }
 }
 
 function x25519Derive(pair: X25519Pair, peer: Uint8Array, what: string): Buffer {
@@ -43,8 +45,7 @@ function x25519Derive(pair: X25519Pair, peer: Uint8Array, what: string): Buffer 
       AlertDescription.illegal_parameter,
     )
   }
-  const x = Buffer.from(peer.buffer, peer.byteOffset, peer.length).toString('base64url')
-  const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' })
+  const publicKey = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' })
   const secret = diffieHellman({ privateKey: pair.privateKey, publicKey })
   // RFC 8446 §7.4.2 / RFC 7748 §6.1: an all-zero result means a small-order point.
   if (secret.every((b) => b === 0)) {
