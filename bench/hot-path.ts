@@ -4,7 +4,12 @@
  * paired medians, the client process's CPU per request split into user and sys; optionally a CPU
  * profile of hotconn's side of each row. For measuring one hot-path change at a time.
  *
- *   npx tsx bench/hot-path.ts [--rounds 9] [--round-ms 400] [--profile <dir>] [--rows seq,c16]
+ *   npx tsx bench/hot-path.ts [--rounds 9] [--round-ms 400] [--profile <dir>] [--rows seq,c16,cold]
+ *                             [--before <checkout>]
+ *
+ * `cold` is a new connection per request (x25519 server). `--before` adds a third client: hotconn
+ * from another checkout of the repository (e.g. `git worktree add /tmp/before <commit>` with its
+ * node_modules), so that a change is measured against the code before it in the same rounds.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,6 +28,7 @@ const { values } = parseArgs({
     'round-ms': { type: 'string', default: '400' },
     profile: { type: 'string' },
     rows: { type: 'string', default: 'seq,c16' },
+    before: { type: 'string' },
   },
 })
 const ROUNDS = Number(values.rounds)
@@ -36,14 +42,21 @@ const leaf = issueLeaf(ca, { hosts: [HOST, IP], keyType: 'ecdsa-p256' })
 const ng = await startNginx({ certPem: leaf.chainPem, keyPem: leaf.keyPem, ips: [IP], sizes: [1024], groups: 'X25519' })
 const target: Target = { host: HOST, ip: IP, port: ng.port, caPem: ca.certPem }
 const f = (n: number): string => n.toFixed(2)
+const BEFORE = 'hotconn before'
+const beforeKind = values.before
+  ? ((await import(join(values.before, 'bench/perf/clients.ts'))) as { hotconnKind: typeof hotconnKind }).hotconnKind
+  : undefined
 
 try {
   for (const row of values.rows.split(',')) {
-    const concurrency = row === 'seq' ? 1 : Number(row.replace(/^c/, ''))
+    const cold = row === 'cold'
+    const concurrency = row === 'seq' || cold ? 1 : Number(row.replace(/^c/, ''))
     const path = '/size/1024'
+    const make = (k: typeof hotconnKind): Promise<HttpClient> => (cold ? k.cold(target) : k.hot(target, concurrency))
     const clients: Array<{ name: string; client: HttpClient }> = [
-      { name: HOTCONN, client: await hotconnKind.hot(target, concurrency) },
-      { name: BASELINE, client: await undiciKind.hot(target, concurrency) },
+      { name: HOTCONN, client: await make(hotconnKind) },
+      { name: BASELINE, client: await make(undiciKind) },
+      ...(beforeKind ? [{ name: BEFORE, client: await make(beforeKind) }] : []),
     ]
     const ops = new Map<string, { user: number[]; sys: number[] }>(clients.map((c) => [c.name, { user: [], sys: [] }]))
     let recording = false
@@ -60,8 +73,12 @@ try {
         return undefined
       },
     }))
-    for (const c of clients) await runGets(c.client, path, 400, concurrency)
-    const count = await calibrate(contenders, { probe: Math.max(100, concurrency * 8), targetMs: ROUND_MS, min: 100 })
+    for (const c of clients) await runGets(c.client, path, cold ? 20 : 400, concurrency)
+    const count = await calibrate(contenders, {
+      probe: cold ? 10 : Math.max(100, concurrency * 8),
+      targetMs: ROUND_MS,
+      min: cold ? 10 : 100,
+    })
     recording = true
     const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
     const h = results[HOTCONN]!
@@ -80,6 +97,15 @@ try {
         `paired ${f(r.pairedMedian)}× (${f(r.pairedMin)}–${f(r.pairedMax)}); CPU ratio ${f(cr.pairedMedian)}×\n` +
         `  hotconn ${cpu(HOTCONN)}\n  undici  ${cpu(BASELINE)}`,
     )
+    if (beforeKind) {
+      const r0 = pairedRatio(results[BEFORE]!, b)
+      const now = pairedRatio(h, results[BEFORE]!)
+      const cpuNow = pairedRatio(tot(BEFORE), tot(HOTCONN))
+      console.log(
+        `  before  ${cpu(BEFORE)}; before vs undici ${f(r0.pairedMedian)}×; ` +
+          `now vs before: throughput ${f(now.pairedMedian)}× (${f(now.pairedMin)}–${f(now.pairedMax)}), CPU ${f(cpuNow.pairedMedian)}× less`,
+      )
+    }
     if (values.profile) {
       mkdirSync(values.profile, { recursive: true })
       const hot = clients[0]!.client

@@ -266,13 +266,18 @@ function nativeMlKemNode(root: string): string | undefined {
   return process.versions.node.split('.').map(Number)[0]! < 24 && existsSync(p) ? p : undefined
 }
 
+/**
+ * Whether this process's OpenSSL has X25519MLKEM768 (>= 3.5), read from its version: probing with
+ * `tls.createSecureContext({ ecdhCurve })` leaves OpenSSL's error queue dirty on 3.0, and a live
+ * TLS socket of this process (a peer's pooled connection) then fails its next read with that error.
+ */
+export function opensslHasHybrid(): boolean {
+  const [major = 0, minor = 0] = process.versions.openssl.split('.').map(Number)
+  return major > 3 || (major === 3 && minor >= 5)
+}
+
 function hybridNode(root: string): string | undefined {
-  try {
-    tls.createSecureContext({ ecdhCurve: 'X25519MLKEM768' })
-    return process.execPath
-  } catch {
-    // this Node's OpenSSL is older than 3.5
-  }
+  if (opensslHasHybrid()) return process.execPath
   for (const p of ['node_modules/node/bin/node', '.cache/node24/node_modules/node/bin/node'])
     if (existsSync(join(root, p))) return join(root, p)
   return undefined

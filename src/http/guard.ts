@@ -38,7 +38,11 @@ export class GuardedHandler implements Dispatcher.DispatchHandler {
     if (this.#settled) return
     this.#controller = controller
     this.#abort = controller.abort.bind(controller)
-    this.#call(() => this.#h.onRequestStart?.(controller, context))
+    try {
+      this.#h.onRequestStart?.(controller, context)
+    } catch (err) {
+      this.#thrown(err as Error)
+    }
   }
 
   onRequestUpgrade(controller: Controller, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
@@ -57,12 +61,20 @@ export class GuardedHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Controller, statusCode: number, headers: IncomingHttpHeaders, message?: string): void {
     if (this.#settled) return
-    this.#call(() => this.#h.onResponseStart?.(controller, statusCode, headers, message))
+    try {
+      this.#h.onResponseStart?.(controller, statusCode, headers, message)
+    } catch (err) {
+      this.#thrown(err as Error)
+    }
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (this.#settled) return
-    this.#call(() => this.#h.onResponseData?.(controller, chunk))
+    try {
+      this.#h.onResponseData?.(controller, chunk)
+    } catch (err) {
+      this.#thrown(err as Error)
+    }
   }
 
   onResponseEnd(controller: Controller, trailers: IncomingHttpHeaders): void {
@@ -88,21 +100,17 @@ export class GuardedHandler implements Dispatcher.DispatchHandler {
     this.onResponseError(null, err)
   }
 
-  #call(fn: () => void): void {
+  /** A handler callback threw `error` (the callbacks call it from their own try/catch: no closure per call). */
+  #thrown(error: Error): void {
+    // Abort first so the dispatcher stops the exchange; it may report the abort at once (then
+    // the handler already has its error) or later (then that report is dropped).
+    const controller = this.#controller
     try {
-      fn()
-    } catch (err) {
-      const error = err as Error
-      // Abort first so the dispatcher stops the exchange; it may report the abort at once (then
-      // the handler already has its error) or later (then that report is dropped).
-      const controller = this.#controller
-      try {
-        this.#abort?.(error)
-      } catch {
-        // An abort that throws still ends the request below.
-      }
-      this.onResponseError(controller, error)
+      this.#abort?.(error)
+    } catch {
+      // An abort that throws still ends the request below.
     }
+    this.onResponseError(controller, error)
   }
 
   #deliver(controller: Controller, err: Error): void {

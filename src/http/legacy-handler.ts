@@ -24,7 +24,13 @@ type RawList = Buffer[] | string[] | IncomingHttpHeaders | null | undefined
 
 /** `controller.rawHeaders` when the dispatcher set it, else the parsed headers flattened back. */
 function rawList(raw: RawList, parsed: IncomingHttpHeaders): Buffer[] {
-  if (Array.isArray(raw)) return raw.map((v: Buffer | string) => (typeof v === 'string' ? Buffer.from(v, 'latin1') : v))
+  if (Array.isArray(raw)) {
+    // undici's Client gives Buffers: passed on as they are (as undici's own adapters do), no copy per response.
+    const list = raw as Array<Buffer | string>
+    for (const v of list)
+      if (typeof v === 'string') return list.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : x))
+    return list as Buffer[]
+  }
   const out: Buffer[] = []
   for (const [name, value] of Object.entries(parsed)) {
     if (value === undefined) continue

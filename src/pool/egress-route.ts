@@ -144,6 +144,13 @@ export class EgressRouter {
     set: EgressSet,
     tried: ReadonlySet<Egress>,
   ): HostEntry | null {
+    const single = set.single
+    if (single !== undefined) {
+      // One egress (the common case, DIRECT): the rotation has no choice and a back-off cannot move it.
+      if (tried.has(single)) return null
+      const host = this.#ledger.host(origin, identity, single)
+      return this.#statuses.blocked(host) === undefined ? host : null
+    }
     const t = performance.now()
     const wall = Date.now()
     const open = (e: Egress): boolean =>

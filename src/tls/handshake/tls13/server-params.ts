@@ -3,7 +3,6 @@
  * EncryptedExtensions, CertificateRequest, Certificate (or CompressedCertificate, RFC 8879) and
  * CertificateVerify, which can only run on a `VerifiedChain`.
  */
-import { X509Certificate } from 'node:crypto'
 import type { ExtensionSpec } from '../../../fingerprint/spec.js'
 import { AlertDescription, HandshakeType } from '../../constants.js'
 import { TlsProtocolError } from '../../errors.js'
@@ -11,7 +10,7 @@ import { decodeCertificate, decodeCertificateRequest, decompressCertificate } fr
 import { decodeEncryptedExtensions, type EncryptedExtensions } from '../../messages/encrypted-extensions.js'
 import { checkOffered, checkSelectedAlpn } from '../../messages/extensions.js'
 import { decodeCertificateVerify } from '../../messages/simple.js'
-import { verifyCertificateVerify } from '../certificate-verify.js'
+import { serverPublicKey, verifyCertificateVerify } from '../certificate-verify.js'
 import { verifyServerChain } from '../chain.js'
 import type { ClientHandshakeOptions, HandshakeContext } from '../context.js'
 import type { HandshakeMessage } from '../handshake-reader.js'
@@ -155,8 +154,7 @@ export function handleCertificateVerify(
       AlertDescription.illegal_parameter,
     )
   }
-  const leaf = new X509Certificate(state.chain[0])
-  const verified = verifyCertificateVerify(leaf, scheme, cx.transcript.digest(), signature)
+  const verified = verifyCertificateVerify(serverPublicKey(state.chain[0]!), scheme, cx.transcript.digest(), signature)
   cx.transcript.add(msg.raw)
   const { keys, ee, certificateRequest, chain } = state
   return {
