@@ -7,10 +7,13 @@
  *
  *   node --expose-gc --import tsx bench/soak.ts [--minutes 5] [--protocols h1,h2] [--concurrency 16] [--out reports/soak.md]
  *     [--mix fault=weight,…]   (replaces the fault mix, e.g. close-after=10)
+ *     [--origin-process]       (the origin in a child process: a crash then names its side)
  *
  * Not run by `npm test`. Writes reports/soak.md (or --out; `--out -` prints only).
  */
+import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
@@ -339,6 +342,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '16' },
       out: { type: 'string', default: 'reports/soak.md' },
       mix: { type: 'string' },
+      'origin-process': { type: 'boolean', default: false },
     },
   })
   // --mix fault=weight,… replaces the fault mix of every protocol (to look at one fault alone).
@@ -352,7 +356,7 @@ async function main(): Promise<void> {
   const protocols = values.protocols.split(',') as Protocol[]
   if (!(minutes > 0) || !(concurrency >= 1) || protocols.some((p) => p !== 'h1' && p !== 'h2'))
     throw new Error('usage: bench/soak.ts [--minutes N] [--protocols h1,h2] [--concurrency N] [--out FILE|-]')
-  const origin = await startFaultyOrigin('127.0.0.1')
+  const origin = values['origin-process'] ? await originProcess() : await startFaultyOrigin('127.0.0.1')
   const parts: string[] = []
   const verdicts: string[] = []
   for (const p of protocols) {
@@ -390,3 +394,27 @@ async function main(): Promise<void> {
 }
 
 await main()
+
+/** The faulty origin in a child process (bench/soak-origin.ts): a crash then names its side. */
+async function originProcess(): Promise<FaultyOrigin> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./soak-origin.ts', import.meta.url).pathname], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  child.once('exit', (code, signal) => {
+    if (code !== 0) console.error(`soak origin process exited: code ${code}, signal ${signal}`)
+  })
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve)
+    child.once('exit', () => reject(new Error('the origin process ended before it listened')))
+  })
+  const o = JSON.parse(line) as { hostname: string; caPem: string; h2Port: number; h1Port: number; ip: string }
+  return {
+    ...o,
+    url: (h2, path) => `https://${o.hostname}:${h2 ? o.h2Port : o.h1Port}${path}`,
+    hits: new Map(),
+    close: async () => {
+      child.stdin!.end()
+      await new Promise((r) => child.once('exit', r))
+    },
+  }
+}
