@@ -21,6 +21,9 @@ import { fetch, request, stream } from 'undici'
 import { HotConnPool } from '../src/pool/index.js'
 import { bodyFor, startFaultyOrigin, type FaultyOrigin } from '../test/helpers/faulty-h2-origin.js'
 
+/** Where the origin runs, for the report. */
+const WHERE = { origin: 'the origin runs in the same process', short: 'in the same process' }
+
 type Api = 'fetch' | 'request' | 'stream'
 type Protocol = 'h1' | 'h2'
 
@@ -316,7 +319,7 @@ function section(protocol: Protocol, t: Tally, baselineHandles: number): string 
       first ? f1(first.atMin) : '-'
     } to ${last ? f1(last.atMin) : '-'}${
       (globalThis as { gc?: unknown }).gc ? ', each after a full GC' : ''
-    }; the origin runs in the same process; slope: least squares over those samples):`,
+    }; ${WHERE.origin}; slope: least squares over those samples):`,
     '',
     '| | after warm-up (MB) | at the end (MB) | slope (MB/min) |',
     '| --- | ---: | ---: | ---: |',
@@ -356,6 +359,10 @@ async function main(): Promise<void> {
   const protocols = values.protocols.split(',') as Protocol[]
   if (!(minutes > 0) || !(concurrency >= 1) || protocols.some((p) => p !== 'h1' && p !== 'h2'))
     throw new Error('usage: bench/soak.ts [--minutes N] [--protocols h1,h2] [--concurrency N] [--out FILE|-]')
+  if (values['origin-process']) {
+    WHERE.origin = 'the origin runs in a child process, so the figures are the client’s alone'
+    WHERE.short = 'in a child process'
+  }
   const origin = values['origin-process'] ? await originProcess() : await startFaultyOrigin('127.0.0.1')
   const parts: string[] = []
   const verdicts: string[] = []
@@ -375,10 +382,10 @@ async function main(): Promise<void> {
     '',
     `Produced by \`node --expose-gc --import tsx bench/soak.ts --minutes ${minutes} --protocols ${protocols.join(
       ',',
-    )} --concurrency ${concurrency}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${
+    )} --concurrency ${concurrency}${values['origin-process'] ? ' --origin-process' : ''}\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${
       process.platform
     }/${process.arch}. A HotConnPool (1 IP, up to 8 connections, pool headers/body timeout 10 s) against the`,
-    'loopback origin of test/helpers/faulty-h2-origin.ts in the same process; each request picks a fault by',
+    `loopback origin of test/helpers/faulty-h2-origin.ts ${WHERE.short}; each request picks a fault by`,
     'weight, a size (1, 8, 30 or 120 kB) and an API (fetch, request, stream; one in five reads slowly), and',
     'every body is checked byte for byte against its path. A cut fault must end in an error with a code.',
     '',

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HotConnPool } from '../../src/pool/index.js'
 import { bodyFor, readCloseDelimited, startFaultyOrigin, type FaultyOrigin } from '../helpers/faulty-h2-origin.js'
 import { loopbackIps } from '../pool/helpers/fixtures.js'
+import { oneIpPool } from './helpers/one-ip-pool.js'
 
 type Api = 'fetch' | 'request' | 'stream'
 type Reader = (pool: HotConnPool, url: string, slow: boolean) => Promise<Buffer>
@@ -165,13 +166,9 @@ afterAll(async () => {
 })
 
 function newPool(h2: boolean): HotConnPool {
-  const pool = new HotConnPool({
-    ca: origin.caPem,
-    http2: { enabled: h2 },
+  const pool = oneIpPool(origin, {
+    http2: h2,
     pool: { warmConnsPerIp: 0, maxConnsPerHost: 4, maxConnections: 8, maxIdleConns: 4 },
-    resolver: {
-      resolve: async () => ({ addresses: [{ address: origin.ip, family: 4, ttlMs: 60_000 }], minTtlMs: 60_000 }),
-    },
   })
   pools.push(pool)
   return pool

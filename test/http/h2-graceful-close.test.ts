@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HotConnPool } from '../../src/pool/index.js'
 import { bodyFor, startFaultyOrigin, type FaultyOrigin } from '../helpers/faulty-h2-origin.js'
 import { loopbackIps } from '../pool/helpers/fixtures.js'
+import { oneIpPool } from './helpers/one-ip-pool.js'
 
 type Api = 'fetch' | 'request' | 'stream'
 
@@ -75,14 +76,10 @@ afterAll(async () => {
 })
 
 function onePool(): HotConnPool {
-  const pool = new HotConnPool({
-    ca: origin.caPem,
-    http2: { enabled: true },
-    // One connection: the held response and the one that closes the session share it.
+  // One connection: the held response and the one that closes the session share it.
+  const pool = oneIpPool(origin, {
+    http2: true,
     pool: { warmConnsPerIp: 0, maxConnsPerHost: 1, maxConnections: 1, maxIdleConns: 1 },
-    resolver: {
-      resolve: async () => ({ addresses: [{ address: origin.ip, family: 4, ttlMs: 60_000 }], minTtlMs: 60_000 }),
-    },
   })
   pools.push(pool)
   return pool
