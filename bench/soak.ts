@@ -420,6 +420,7 @@ async function originProcess(): Promise<FaultyOrigin> {
     url: (h2, path) => `https://${o.hostname}:${h2 ? o.h2Port : o.h1Port}${path}`,
     hits: new Map(),
     close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return // it ended (or crashed) already
       child.stdin!.end()
       await new Promise((r) => child.once('exit', r))
     },
