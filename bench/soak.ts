@@ -14,12 +14,11 @@
 import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { fetch, request, stream } from 'undici'
 import { HotConnPool } from '../src/pool/index.js'
 import { bodyFor, startFaultyOrigin, type FaultyOrigin } from '../test/helpers/faulty-h2-origin.js'
+import { readBody } from '../test/helpers/read-body.js'
 
 /** Where the origin runs, for the report. */
 const WHERE = { origin: 'the origin runs in the same process', short: 'in the same process' }
@@ -113,38 +112,6 @@ function pickFault(protocol: Protocol, r: number): string {
   return 'ok'
 }
 
-async function read(api: Api, pool: HotConnPool, url: string, slow: boolean): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  if (api === 'fetch') {
-    const res = await fetch(url, { dispatcher: pool })
-    for await (const c of res.body!) {
-      chunks.push(Buffer.from(c))
-      if (slow) await sleep(1)
-    }
-  } else if (api === 'request') {
-    const res = await request(url, { dispatcher: pool })
-    for await (const c of res.body) {
-      chunks.push(c as Buffer)
-      if (slow) await sleep(1)
-    }
-  } else {
-    await stream(
-      url,
-      { dispatcher: pool, method: 'GET' },
-      () =>
-        new Writable({
-          highWaterMark: 4096,
-          write(chunk: Buffer, _enc, cb) {
-            chunks.push(chunk)
-            if (slow) setTimeout(cb, 1)
-            else cb()
-          },
-        }),
-    )
-  }
-  return Buffer.concat(chunks)
-}
-
 function sample(startedAt: number): Sample {
   ;(globalThis as { gc?: () => void }).gc?.()
   const m = process.memoryUsage()
@@ -204,7 +171,7 @@ async function soak(protocol: Protocol, origin: FaultyOrigin, minutes: number, c
     let timer: NodeJS.Timeout | undefined
     const hang = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), HANG_MS)))
     const outcome = await Promise.race([
-      read(api, pool, origin.url(h2, path), slow).then(
+      readBody(api, pool, origin.url(h2, path), slow).then(
         (body) => ({ body }),
         (err: unknown) => ({ err }),
       ),

@@ -7,54 +7,20 @@
  * what its path must return: 0 wrong bodies, 0 hangs, 0 crashes, every cut response an error with
  * a code.
  */
-import { Writable } from 'node:stream'
-import { setTimeout as sleep } from 'node:timers/promises'
-import { fetch, request, stream } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HotConnPool } from '../../src/pool/index.js'
 import { bodyFor, readCloseDelimited, startFaultyOrigin, type FaultyOrigin } from '../helpers/faulty-h2-origin.js'
 import { loopbackIps } from '../pool/helpers/fixtures.js'
 import { oneIpPool } from './helpers/one-ip-pool.js'
+import { readBody, type BodyApi } from '../helpers/read-body.js'
 
-type Api = 'fetch' | 'request' | 'stream'
+type Api = BodyApi
 type Reader = (pool: HotConnPool, url: string, slow: boolean) => Promise<Buffer>
 
 const readers: Record<Api, Reader> = {
-  async fetch(pool, url, slow) {
-    const res = await fetch(url, { dispatcher: pool })
-    const chunks: Buffer[] = []
-    for await (const c of res.body!) {
-      chunks.push(Buffer.from(c))
-      if (slow) await sleep(1)
-    }
-    return Buffer.concat(chunks)
-  },
-  async request(pool, url, slow) {
-    const res = await request(url, { dispatcher: pool })
-    const chunks: Buffer[] = []
-    for await (const c of res.body) {
-      chunks.push(c as Buffer)
-      if (slow) await sleep(1)
-    }
-    return Buffer.concat(chunks)
-  },
-  async stream(pool, url, slow) {
-    const chunks: Buffer[] = []
-    await stream(
-      url,
-      { dispatcher: pool, method: 'GET' },
-      () =>
-        new Writable({
-          highWaterMark: 1024,
-          write(chunk: Buffer, _enc, cb) {
-            chunks.push(chunk)
-            if (slow) setTimeout(cb, 1)
-            else cb()
-          },
-        }),
-    )
-    return Buffer.concat(chunks)
-  },
+  fetch: (pool, url, slow) => readBody('fetch', pool, url, slow),
+  request: (pool, url, slow) => readBody('request', pool, url, slow),
+  stream: (pool, url, slow) => readBody('stream', pool, url, slow),
 }
 
 /** The code of a failure: the error's, or (fetch wraps errors in TypeError) its cause's. */
