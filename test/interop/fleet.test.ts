@@ -217,10 +217,17 @@ describe.skipIf(REDIS_SERVER === undefined)('fleet mode on redis-server', () => 
     // (on 2 cores a window dips below 90 % when the workers are starved of CPU), else the median's.
     const counts1s = checked.map((w) => w.count).sort((a, b) => a - b)
     expect(counts1s[Math.floor(counts1s.length / 2)]).toBeGreaterThanOrEqual(RATE * 0.9)
+    // The budget is granted in Redis and measured at the origin: a slot granted at the end of one
+    // window whose request is delayed (a starved worker) reaches the origin in the next one. So a
+    // window may exceed RATE + 10 % only by what the window before it fell short of RATE, and any two
+    // consecutive windows together stay within 2 × RATE + 5 %.
     for (const w of checked) {
-      if (process.env['HOTCONN_FLEET_WINDOWS'] === '1')
-        expect(w.count, `window at ${w.startMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(RATE * 0.9)
-      expect(w.count, `window at ${w.startMs.toFixed(0)} ms`).toBeLessThanOrEqual(RATE * 1.1)
+      const at = `window at ${w.startMs.toFixed(0)} ms`
+      const prev = windows[windows.indexOf(w) - 1]
+      const carried = prev === undefined ? 0 : Math.max(0, RATE - prev.count)
+      if (process.env['HOTCONN_FLEET_WINDOWS'] === '1') expect(w.count, at).toBeGreaterThanOrEqual(RATE * 0.9)
+      expect(w.count, at).toBeLessThanOrEqual(RATE * 1.1 + carried)
+      if (prev !== undefined) expect(prev.count + w.count, `${at} and the one before`).toBeLessThanOrEqual(RATE * 2.1)
     }
     expect(forbidden.length).toBeGreaterThanOrEqual(3)
     expect(othersLate).toHaveLength(0)
