@@ -193,11 +193,24 @@ function serveH1Raw(tls: TLSSocket, fault: string, body: Buffer, partial: Buffer
   return false
 }
 
+/**
+ * Connections that owe their client the garbage of a `garbage` response: a request that arrives
+ * on one is answered only once the garbage is out, so that the garbage precedes its response and
+ * never lands inside it (in a chunked body it would read as a malformed chunk: a parser error
+ * that is the origin's, not the client's).
+ */
+const garbageOwed = new WeakMap<TLSSocket, Promise<void>>()
+
 function serveH1(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const tls = req.socket as TLSSocket
+  const owed = garbageOwed.get(tls)
+  if (owed !== undefined) {
+    void owed.then(() => serveH1(req, res, path))
+    return
+  }
   const { fault, size } = parse(path)
   const body = bodyFor(path, size)
   const partial = body.subarray(0, Math.floor(size * 0.3))
-  const tls = req.socket as TLSSocket
   if (serveH1Raw(tls, fault, body, partial)) return
   if (fault.startsWith('chunked')) {
     // No content-length: node sends the body chunked.
@@ -214,9 +227,22 @@ function serveH1(req: IncomingMessage, res: ServerResponse, path: string): void 
   }
   res.writeHead(200, { 'content-length': String(size), 'content-type': 'application/octet-stream' })
   switch (fault) {
-    case 'garbage': // a complete response, then bytes that are no response on the kept-alive connection
-      res.end(body, () => setTimeout(() => tls.writable && tls.write('HTTP/1.1 2OO garbage\r\n\r\n\u0000\u0001'), 5))
+    case 'garbage': {
+      // A complete response, then (5 ms later, on the kept-alive connection) bytes that are no response.
+      let paid!: () => void
+      garbageOwed.set(
+        tls,
+        new Promise<void>((resolve) => (paid = resolve)).then(() => void garbageOwed.delete(tls)),
+      )
+      tls.once('close', () => paid())
+      res.end(body, () =>
+        setTimeout(() => {
+          if (tls.writable) tls.write('HTTP/1.1 2OO garbage\r\n\r\n\u0000\u0001')
+          paid()
+        }, 5),
+      )
       return
+    }
     case 'cut-reset':
     case 'cut-fin':
       res.write(partial, () =>
