@@ -7,6 +7,7 @@
  * `'end'`; anything else: `'error'`) reaches the reader after every byte already pushed, in a later
  * tick (end-of-stream.ts). A FIN, a TCP reset or a transport closed without close_notify is `TlsTruncatedError`
  * (RFC 8446 §6.1). Once the transport is gone, writes are dropped: the failure is the reader's.
+ * `destroy()` ends the socket ('error', 'close') once the transport has closed, as node:net's does.
  * The transport is any Duplex (a TCP socket, a proxy tunnel); the socket uses only its stream
  * events and, when present, node:net's ref/unref, setNoDelay, setKeepAlive, setTimeout and addresses.
  */
@@ -368,7 +369,14 @@ export class TlsSocket extends Duplex {
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     // The connection sends whatever alert alertFor(err) decides (none for the caller's own errors).
     if (err && !this.conn.error) this.conn.fail(err)
-    this.transport.destroy()
-    callback(err)
+    const transport = this.transport
+    transport.destroy()
+    // As node:net, the socket's 'error' and 'close' follow the transport's close, in a later turn
+    // than the destroy: a reader that destroys the socket in the turn of a read (undici's parser
+    // on a malformed response, in the read that also brought the head) hands the error to a
+    // consumer that listens a tick after the head (undici's fetch), not before it listens.
+    const done = (): void => callback(err)
+    if (transport.closed) setImmediate(done)
+    else transport.once('close', done)
   }
 }
