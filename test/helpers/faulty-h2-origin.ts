@@ -2,6 +2,7 @@
  * An HTTPS origin that misbehaves on purpose, for the end-of-stream tests: node:http2's stream API
  * for HTTP/2 (so a test controls RST_STREAM codes, GOAWAY's last stream id and when the session
  * and the TCP connection end) and node:https's for HTTP/1.1, on one loopback IP each, one host name.
+ * HTTP/2 clients reach the server through a TCP relay (tcp-relay.ts), which makes the TCP cuts.
  *
  * Every body is derived from its path (`bodyFor`), so a client checks each byte. A fault is
  * picked by the path: `/<fault>/<size>/<id>`, e.g. `/cut-reset/200000/7`; `/ok/<size>/<id>` answers
@@ -25,6 +26,7 @@ import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fetch, request, stream, type Dispatcher } from 'undici'
 import { createCA, issueLeaf } from '../../src/testing/pki.js'
+import { startTcpRelay, type TcpRelay } from './tcp-relay.js'
 
 /** The body of `path`, `size` bytes: SHA-256 blocks of the path and a counter. */
 export function bodyFor(path: string, size: number): Buffer {
@@ -59,10 +61,10 @@ function tcpOf(tls: TLSSocket): Socket {
   return (tls as TLSSocket & { _parent?: Socket })._parent ?? tls
 }
 
-/** The TCP socket under an HTTP/2 session's socket, taken while the session holds it (later reads throw). */
-function sessionTcp(tls: TLSSocket | undefined): Socket | undefined {
+/** The remote port of an HTTP/2 session's socket (the relay's side), read while the session holds it (later reads throw). */
+function peerPortOf(tls: TLSSocket | undefined): number | undefined {
   try {
-    return tls === undefined ? undefined : tcpOf(tls)
+    return tls?.remotePort
   } catch {
     return undefined
   }
@@ -72,7 +74,7 @@ function sessionTcp(tls: TLSSocket | undefined): Socket | undefined {
 const goawayLast = new WeakMap<ServerHttp2Session, number>()
 let goawayAtSession: ServerHttp2Session | null = null
 
-function serveH2(stream: ServerHttp2Stream, path: string, hits: number): void {
+function serveH2(stream: ServerHttp2Stream, path: string, hits: number, relay: TcpRelay): void {
   const { fault, size } = parse(path)
   const body = bodyFor(path, size)
   const session = stream.session
@@ -83,11 +85,11 @@ function serveH2(stream: ServerHttp2Stream, path: string, hits: number): void {
     case 'cut-reset': // TCP RST with the stream in flight
     case 'cut-fin': // FIN without close_notify
       {
-        const tcp = sessionTcp(tls)
+        // Cut by the relay in front of the server (tcp-relay.ts): the session's own TCP socket
+        // sees its peer close, never a destroy under its feet.
+        const peerPort = peerPortOf(tls)
         stream.respond(head)
-        stream.write(partial, () =>
-          setTimeout(() => (fault === 'cut-reset' ? tcp?.resetAndDestroy() : tcp?.destroy()), 10),
-        )
+        stream.write(partial, () => setTimeout(() => relay.cut(peerPort, fault === 'cut-reset' ? 'reset' : 'fin'), 10))
       }
       return
     case 'goaway-below': // GOAWAY whose last stream id is below this stream: it was never processed
@@ -253,7 +255,7 @@ export async function startFaultyOrigin(ip: string): Promise<FaultyOrigin> {
   h2.on('stream', (stream, headers) => {
     stream.on('error', () => {})
     const path = String(headers[':path'])
-    serveH2(stream, path, count(path))
+    serveH2(stream, path, count(path), relay)
   })
   const h1: HttpsServer = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
     const path = req.url ?? '/'
@@ -267,7 +269,9 @@ export async function startFaultyOrigin(ip: string): Promise<FaultyOrigin> {
       server.once('error', reject)
       server.listen(0, ip, () => resolve((server.address() as { port: number }).port))
     })
-  const h2Port = await listen(h2)
+  const h2Backend = await listen(h2)
+  const relay = await startTcpRelay(ip, { host: ip, port: h2Backend })
+  const h2Port = relay.port
   const h1Port = await listen(h1)
   return {
     hostname,
@@ -278,6 +282,7 @@ export async function startFaultyOrigin(ip: string): Promise<FaultyOrigin> {
     hits,
     url: (isH2, path) => `https://${hostname}:${isH2 ? h2Port : h1Port}${path}`,
     async close() {
+      await relay.close()
       for (const s of sockets) s.destroy()
       await Promise.all([h2, h1].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
     },
