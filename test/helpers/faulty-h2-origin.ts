@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto'
 import {
   constants,
   createSecureServer,
+  type Http2Session,
   type Http2SecureServer,
   type ServerHttp2Session,
   type ServerHttp2Stream,
@@ -70,6 +71,24 @@ function peerPortOf(tls: TLSSocket | undefined): number | undefined {
   }
 }
 
+/**
+ * Ends `session` gracefully (GOAWAY, the streams below it answered, close_notify, FIN), calling
+ * close() only once its GOAWAY has left. After close(), node refuses a stream whose HEADERS arrive
+ * with RST_STREAM(REFUSED_STREAM) from inside nghttp2's receive callback, which sends from within
+ * it (see the 'stream' handler); once the GOAWAY is out, nghttp2 drops such streams itself.
+ */
+function closeGracefully(session: Http2Session): void {
+  if (session.closed || session.destroyed) return
+  session.goaway(constants.NGHTTP2_NO_ERROR) // last stream id: the last one processed
+  const giveUpAt = Date.now() + 2_000
+  const closeWhenSent = (): void => {
+    if (session.closed || session.destroyed) return
+    if ((session.state.outboundQueueSize ?? 0) === 0 || Date.now() > giveUpAt) session.close()
+    else setTimeout(closeWhenSent, 1)
+  }
+  setImmediate(closeWhenSent)
+}
+
 /** The last stream id of the GOAWAY a session sent (goaway-at). */
 const goawayLast = new WeakMap<ServerHttp2Session, number>()
 let goawayAtSession: ServerHttp2Session | null = null
@@ -115,13 +134,13 @@ function serveH2(stream: ServerHttp2Stream, path: string, hits: number, relay: T
       if (last !== undefined && id > last) return
       stream.respond(head)
       stream.end(body, () => {
-        if (last !== undefined) setTimeout(() => s.close(), 5)
+        if (last !== undefined) setTimeout(() => closeGracefully(s), 5)
       })
       return
     }
     case 'close-after': // a graceful close once the response is written: GOAWAY, close_notify, FIN
       stream.respond(head)
-      stream.end(body, () => session?.close())
+      stream.end(body, () => session && closeGracefully(session))
       return
     case 'rst-before-no_error':
     case 'rst-before-internal_error':
@@ -153,8 +172,7 @@ function serveH2(stream: ServerHttp2Stream, path: string, hits: number, relay: T
       stream.respond(head)
       stream.end(Buffer.concat([body, body.subarray(0, 100)]))
       return
-    case 'rst-with-headers': // HEADERS, then RST_STREAM(INTERNAL_ERROR) in the same TLS write
-      // Both frames leave in nghttp2's one send pass: one TLS write.
+    case 'rst-with-headers': // HEADERS, then RST_STREAM(INTERNAL_ERROR) right behind it
       stream.respond(head)
       stream.close(constants.NGHTTP2_INTERNAL_ERROR)
       return
@@ -255,7 +273,15 @@ export async function startFaultyOrigin(ip: string): Promise<FaultyOrigin> {
   h2.on('stream', (stream, headers) => {
     stream.on('error', () => {})
     const path = String(headers[':path'])
-    serveH2(stream, path, count(path), relay)
+    const hits = count(path)
+    // Served a turn later, outside nghttp2's receive callback, where node emits 'stream': an
+    // RST_STREAM with a code other than CANCEL submitted from there makes node send at once, a
+    // call back into nghttp2 from its own callback, which corrupts the process's heap (glibc:
+    // `corrupted size vs. prev_size`, within minutes of the soak's rst-* faults).
+    setImmediate(() => {
+      if (stream.destroyed || stream.session === undefined || stream.session.destroyed) return
+      serveH2(stream, path, hits, relay)
+    })
   })
   const h1: HttpsServer = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
     const path = req.url ?? '/'

@@ -2,10 +2,9 @@
  * A TCP relay in front of a server: clients connect to the relay, which opens one connection to
  * the server per client and copies bytes both ways. A fault cuts the client's side only: a TCP
  * reset, or a FIN, while the server's side sees an ordinary close of its peer (a FIN, its unread
- * bytes drained). So a test cuts TCP connections under live HTTP/2 sessions without touching the
- * server's own sockets: destroying the TCP socket under a node:http2 session's TLS socket, among
- * the soak's other faults, aborted Node 20's process within minutes (glibc: `corrupted size vs.
- * prev_size`).
+ * bytes drained). So a test cuts TCP connections under live HTTP/2 sessions without destroying
+ * the server's own sockets under them (a TCP socket torn away under a node:http2 session's TLS
+ * socket, with the session still writing through it).
  *
  * The server tells which connection to cut by its socket's remote port, the relay's local port
  * towards it (`cut(socket.remotePort, how)`).
