@@ -118,6 +118,7 @@ async function soak(protocol: Protocol, origin: FaultyOrigin, minutes: number, c
     hung: [],
     cut: new Map(),
     collateral: new Map(),
+    timedOut: [],
     uncoded: [],
     samples: [],
     seconds: 0,
@@ -165,6 +166,8 @@ async function soak(protocol: Protocol, origin: FaultyOrigin, minutes: number, c
       t.uncoded.push(`${api} ${path}: ${String(outcome.err)}`)
       return
     }
+    if (complete && /TIMEOUT/.test(code))
+      t.timedOut.push(`${api}${slow ? ' (slow reader)' : ''} ${path}: ${code} after ${Math.round(ms)} ms`)
     const into = complete ? t.collateral : t.cut
     const key = complete ? `${code} (${fault})` : code
     into.set(key, (into.get(key) ?? 0) + 1)

@@ -23,6 +23,8 @@ export interface Tally {
   cut: Map<string, number>
   /** Complete responses that failed anyway, by code (broken by another request's fault on the connection). */
   collateral: Map<string, number>
+  /** Complete responses that ended in a headers or body timeout (what, how, how long). */
+  timedOut: string[]
   uncoded: string[]
   samples: Sample[]
   seconds: number
@@ -145,6 +147,9 @@ export function section(ctx: SectionContext, t: Tally): string {
     `Active handles after warm-up: min ${Math.min(...handles)}, max ${Math.max(...handles)}, slope ${f2(
       slope(xs, handles),
     )}/min; ${t.handlesAfterClose} after \`close()\` (${ctx.baselineHandles} before the pool existed).`,
+    ...(t.timedOut.length > 0
+      ? ['', 'Complete responses that ended in a timeout:', '', ...t.timedOut.slice(0, 10).map((l) => `- ${l}`)]
+      : []),
     ...(t.wrong.length + t.hung.length + t.uncoded.length > 0
       ? ['', 'First failures:', '', ...[...t.wrong, ...t.hung, ...t.uncoded].slice(0, 10).map((l) => `- ${l}`)]
       : []),
