@@ -114,13 +114,18 @@ export class HotConnPool extends FetchDispatcherBase {
         throw err
       }
       this.emitEvent('connect', origin, [this])
-      socket.once('close', () => {
-        const cause = socket.errored ?? undefined
-        const err = new SocketError(`the connection to ${o.ip} closed`, cause !== undefined ? { cause } : {})
-        this.emitEvent('disconnect', origin, [this], err)
-      })
+      this.#onDisconnect(socket, origin, o.ip)
       return socket
     }
+  }
+
+  /** Emits 'disconnect' when `socket` closes; the listener keeps only what the event needs (not the connector's options). */
+  #onDisconnect(socket: Duplex, origin: URL, ip: string): void {
+    socket.once('close', () => {
+      const cause = socket.errored ?? undefined
+      const err = new SocketError(`the connection to ${ip} closed`, cause !== undefined ? { cause } : {})
+      this.emitEvent('disconnect', origin, [this], err)
+    })
   }
 
   /**
