@@ -58,7 +58,14 @@ interface Direction {
 export class TlsClientConnection {
   private readonly records = new RecordReader()
   private readonly handshakeReader = new HandshakeReader()
-  private readonly handshake: ClientHandshake
+  /**
+   * The handshake; dropped once a TLS 1.3 handshake is done (post-handshake messages need none of
+   * it), so that an idle connection does not keep its state and I/O callbacks. TLS 1.2 keeps it to
+   * refuse renegotiation (RFC 5746 §4.2).
+   */
+  private handshake: ClientHandshake | undefined
+  /** The version the ServerHello selected, once the handshake is done. */
+  private version: 'TLSv1.3' | 'TLSv1.2' | undefined
   private readDir: Direction | undefined
   private writeDir: Direction | undefined
   private result: HandshakeOutcome | undefined
@@ -97,7 +104,14 @@ export class TlsClientConnection {
 
   /** True once the ServerHello selected TLS 1.2. */
   private get tls12(): boolean {
-    return this.handshake.version === 'TLSv1.2'
+    return (this.version ?? this.handshake?.version) === 'TLSv1.2'
+  }
+
+  /** The handshake, which a TLS 1.3 connection no longer has after Done (no path there needs it). */
+  private get liveHandshake(): ClientHandshake {
+    const handshake = this.handshake
+    if (handshake === undefined) throw new Error('TlsClientConnection: the TLS 1.3 handshake is over')
+    return handshake
   }
 
   /** Largest plaintext we accept: 2^14, or our record_size_limit (RFC 8449 §4: in TLS 1.3 it counts the inner content type). */
@@ -109,7 +123,7 @@ export class TlsClientConnection {
 
   /** Sends ClientHello. */
   start(): void {
-    this.guard(() => this.handshake.start())
+    this.guard(() => this.liveHandshake.start())
   }
 
   /** Feeds bytes from the transport. Never throws: errors go to `events.error`. Ignored after close_notify. */
@@ -215,7 +229,7 @@ export class TlsClientConnection {
         )
       }
       // RFC 5246 §7.1: the server's ChangeCipherSpec switches its records to the negotiated protection.
-      return this.handshake.handle(CHANGE_CIPHER_SPEC_MESSAGE)
+      return this.liveHandshake.handle(CHANGE_CIPHER_SPEC_MESSAGE)
     }
     // RFC 8446 §5: a single-byte 0x01 CCS during the handshake is dropped; anything else is fatal.
     if (this.result || record.fragment.length !== 1 || record.fragment[0] !== 1) {
@@ -256,15 +270,17 @@ export class TlsClientConnection {
   }
 
   private processHandshakeMessage(msg: HandshakeMessage): void | Promise<void> {
-    const pending = this.handshake.handle(msg)
+    const pending = this.liveHandshake.handle(msg)
     if (pending) return pending.then(() => this.afterHandshakeStep())
     this.afterHandshakeStep()
   }
 
   private afterHandshakeStep(): void {
-    const done = this.handshake.done
+    const done = this.handshake?.done
     if (!done || this.result) return
     this.result = done
+    this.version = done.version
+    if (done.version === 'TLSv1.3') this.handshake = undefined
     // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type; in TLS 1.2 it is the plaintext.
     if (done.recordSizeLimit)
       this.maxSendFragment = Math.min(MAX_PLAINTEXT, done.recordSizeLimit - (done.version === 'TLSv1.3' ? 1 : 0))
@@ -441,7 +457,7 @@ export class TlsClientConnection {
           return
         }
         // RFC 8446 §5.1: the first ClientHello record may carry 0x0301 for compatibility.
-        const version = this.firstRecordVersion ? this.handshake.recordVersion : 0x0303
+        const version = this.firstRecordVersion ? this.liveHandshake.recordVersion : 0x0303
         this.firstRecordVersion = false
         this.events.transmit(plaintextRecords(ContentType.handshake, message, version))
       },
@@ -466,7 +482,8 @@ export class TlsClientConnection {
         this.writeDir = { protection }
       },
       logSecret: (label, secret) => {
-        this.events.keylog?.(`${label} ${this.handshake.clientRandom.toString('hex')} ${secret.toString('hex')}`)
+        const random = this.handshake?.clientRandom
+        if (random) this.events.keylog?.(`${label} ${random.toString('hex')} ${secret.toString('hex')}`)
       },
     }
   }
