@@ -25,6 +25,7 @@ import type {
   Tls12SessionTicket,
 } from './handshake/context.js'
 import type { NewSessionTicket } from './messages/simple.js'
+import type { ConnectionEvents } from './connection.js'
 
 /** What was negotiated, for logs and stats. */
 export interface TlsConnectionInfo {
@@ -72,12 +73,21 @@ type Transport = Duplex &
     >
   >
 
+/** The TlsSocket a transport carries, read by the transport listeners (functions shared by every socket). */
+const kTlsSocket = Symbol('hotconn.TlsSocket')
+
+/** A transport with its TlsSocket: `this` of the transport listeners. */
+type Carrier = Transport & { [kTlsSocket]?: TlsSocket }
+
 export class TlsSocket extends Duplex {
   readonly encrypted = true as const
   private readonly conn: TlsClientConnection
   private readonly startedAt = performance.now()
   private handshakeInfo: TlsConnectionInfo | undefined
   private readonly handshakePromise: Promise<void>
+  /** Settle `handshakePromise`; dropped once it settled. */
+  private resolveHandshake: (() => void) | undefined
+  private rejectHandshake: ((err: Error) => void) | undefined
   private transportPaused = false
   private readonly verified: boolean
   /** Kept from the options (not the options themselves: they hold the ClientHello plan and the resumption ticket). */
@@ -101,42 +111,94 @@ export class TlsSocket extends Duplex {
     this.profile = options.profile
     this.target = options.target
     this.serverName = options.handshake.serverName
-    let resolveHandshake!: () => void
-    let rejectHandshake!: (err: Error) => void
     this.handshakePromise = new Promise<void>((resolve, reject) => {
-      resolveHandshake = resolve
-      rejectHandshake = reject
+      this.resolveHandshake = resolve
+      this.rejectHandshake = reject
     })
     this.handshakePromise.catch(() => {})
-    this.conn = new TlsClientConnection(options.handshake, {
-      transmit: (bytes) => (transport.destroyed ? false : transport.write(bytes)),
-      handshakeDone: (result) => {
-        this.handshakeInfo = this.describe(result)
-        resolveHandshake()
-        this.emit('secureConnect')
-      },
-      data: (plaintext) => {
-        if (!this.push(plaintext) && !this.transportPaused) {
-          this.transportPaused = true
-          transport.pause()
-        }
-      },
-      peerClosed: () => this.connectionEnded(null),
-      error: (err) => {
-        rejectHandshake(err)
-        if (this.handshakeInfo) this.connectionEnded(err)
-        else this.destroy(err)
-      },
-      ...(options.keylog ? { keylog: options.keylog } : {}),
-      ...(options.onTicket ? { ticket: options.onTicket } : {}),
-    })
-    this.once('close', () => rejectHandshake(new TlsClosedError('connection closed before the handshake completed')))
-    transport.on('data', (chunk: Buffer) => this.conn.receive(chunk))
-    transport.on('end', () => this.onTransportEnd())
-    transport.on('error', (err: Error) => this.onTransportError(err))
-    transport.on('close', () => this.onTransportClose())
-    transport.on('timeout', () => this.emit('timeout'))
+    this.conn = new TlsClientConnection(
+      options.handshake,
+      new TlsSocket.Events(this, transport, options.keylog, options.onTicket),
+    )
+    // The listeners are shared by every socket (an idle pooled connection keeps no closures of its
+    // own); each finds its socket on the transport.
+    ;(transport as Carrier)[kTlsSocket] = this
+    transport.on('data', TlsSocket.onTransportData)
+    transport.on('end', TlsSocket.onTransportEnd)
+    transport.on('error', TlsSocket.onTransportError)
+    transport.on('close', TlsSocket.onTransportClose)
+    transport.on('timeout', TlsSocket.onTransportTimeout)
     this.conn.start()
+  }
+
+  /** What the connection tells its socket; the methods live on the prototype, so a socket adds one small object. */
+  private static readonly Events = class implements ConnectionEvents {
+    constructor(
+      private readonly socket: TlsSocket,
+      private readonly transport: Transport,
+      readonly keylog: ((line: string) => void) | undefined,
+      readonly ticket: ((ticket: NewSessionTicket, handshake: HandshakeResult) => void) | undefined,
+    ) {}
+
+    transmit(bytes: Buffer): boolean {
+      const transport = this.transport
+      return transport.destroyed ? false : transport.write(bytes)
+    }
+
+    handshakeDone(result: HandshakeOutcome): void {
+      const socket = this.socket
+      socket.handshakeInfo = socket.describe(result)
+      const resolve = socket.resolveHandshake
+      socket.resolveHandshake = socket.rejectHandshake = undefined
+      resolve?.()
+      socket.emit('secureConnect')
+    }
+
+    data(plaintext: Buffer): void {
+      const socket = this.socket
+      if (!socket.push(plaintext) && !socket.transportPaused) {
+        socket.transportPaused = true
+        this.transport.pause()
+      }
+    }
+
+    peerClosed(): void {
+      this.socket.connectionEnded(null)
+    }
+
+    error(err: Error): void {
+      const socket = this.socket
+      socket.failHandshake(err)
+      if (socket.handshakeInfo) socket.connectionEnded(err)
+      else socket.destroy(err)
+    }
+  }
+
+  private static onTransportData(this: Carrier, chunk: Buffer): void {
+    this[kTlsSocket]!.conn.receive(chunk)
+  }
+
+  private static onTransportEnd(this: Carrier): void {
+    this[kTlsSocket]!.onTransportEnd()
+  }
+
+  private static onTransportError(this: Carrier, err: Error): void {
+    this[kTlsSocket]!.onTransportError(err)
+  }
+
+  private static onTransportClose(this: Carrier): void {
+    this[kTlsSocket]!.onTransportClose()
+  }
+
+  private static onTransportTimeout(this: Carrier): void {
+    this[kTlsSocket]!.emit('timeout')
+  }
+
+  /** Rejects `handshakeComplete` with `err` unless it settled already. */
+  private failHandshake(err: Error): void {
+    const reject = this.rejectHandshake
+    this.resolveHandshake = this.rejectHandshake = undefined
+    reject?.(err)
   }
 
   private describe(result: HandshakeOutcome): TlsConnectionInfo {
@@ -368,6 +430,7 @@ export class TlsSocket extends Duplex {
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     // The connection sends whatever alert alertFor(err) decides (none for the caller's own errors).
     if (err && !this.conn.error) this.conn.fail(err)
+    this.failHandshake(new TlsClosedError('connection closed before the handshake completed'))
     this.transport.destroy()
     callback(err)
   }
