@@ -14,7 +14,7 @@ import { X509Certificate } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { Duplex } from 'node:stream'
 import { ConnectError } from '../errors.js'
-import { groupName, signatureSchemeName } from './constants.js'
+import { describeHandshake, type TlsConnectionInfo } from './connection-info.js'
 import { TlsClientConnection } from './connection.js'
 import { EndOfStream } from './end-of-stream.js'
 import { TlsClosedError, TlsTruncatedError } from './errors.js'
@@ -27,25 +27,7 @@ import type {
 import type { NewSessionTicket } from './messages/simple.js'
 import type { ConnectionEvents } from './connection.js'
 
-/** What was negotiated, for logs and stats. */
-export interface TlsConnectionInfo {
-  readonly version: 'TLSv1.3' | 'TLSv1.2'
-  /** IANA name, e.g. TLS_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256. */
-  readonly cipherSuite: string
-  /** Key-exchange group name, e.g. X25519MLKEM768; `none` for TLS 1.2 RSA key transport. */
-  readonly group: string
-  readonly alpn: string | false
-  readonly resumed: boolean
-  readonly helloRetry: boolean
-  /** Profile the ClientHello came from. */
-  readonly profile: string
-  /** ms from the first ClientHello byte to the handshake's end. */
-  readonly handshakeMs: number
-  /** True when the server certificate chain and hostname were verified. */
-  readonly verified: boolean
-  /** SignatureScheme name of the server's CertificateVerify (TLS 1.2: ServerKeyExchange), e.g. rsa_pss_rsae_sha256. */
-  readonly signatureScheme: string
-}
+export type { TlsConnectionInfo } from './connection-info.js'
 
 export interface TlsSocketOptions {
   readonly handshake: ClientHandshakeOptions
@@ -147,7 +129,7 @@ export class TlsSocket extends Duplex {
 
     handshakeDone(result: HandshakeOutcome): void {
       const socket = this.socket
-      socket.handshakeInfo = socket.describe(result)
+      socket.handshakeInfo = describeHandshake(result, socket.profile, socket.startedAt, socket.verified)
       const resolve = socket.resolveHandshake
       socket.resolveHandshake = socket.rejectHandshake = undefined
       resolve?.()
@@ -178,20 +160,52 @@ export class TlsSocket extends Duplex {
     this[kTlsSocket]!.conn.receive(chunk)
   }
 
+  private static onTransportTimeout(this: Carrier): void {
+    this[kTlsSocket]!.emit('timeout')
+  }
+
   private static onTransportEnd(this: Carrier): void {
-    this[kTlsSocket]!.onTransportEnd()
+    const socket = this[kTlsSocket]!
+    if (socket.destroyed || socket.eos.ended) return
+    // RFC 8446 §6.1: end of stream without close_notify is a truncation.
+    if (socket.handshakeInfo) socket.connectionEnded(new TlsTruncatedError())
+    else
+      socket.destroy(
+        new ConnectError('server closed the connection during the TLS handshake; it may not accept this ClientHello'),
+      )
   }
 
   private static onTransportError(this: Carrier, err: Error): void {
-    this[kTlsSocket]!.onTransportError(err)
+    const socket = this[kTlsSocket]!
+    if (socket.destroyed || socket.eos.ended) return
+    const code = (err as NodeJS.ErrnoException).code
+    if (!socket.handshakeInfo) {
+      socket.destroy(
+        new ConnectError(
+          `cannot connect to ${socket.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
+          { cause: err },
+        ),
+      )
+    } else if (code === 'ECONNRESET') {
+      socket.connectionEnded(
+        new TlsTruncatedError(
+          'connection reset (ECONNRESET) without close_notify (RFC 8446 §6.1); the data received may be truncated',
+          { cause: err },
+        ),
+      )
+    } else socket.connectionEnded(err)
   }
 
   private static onTransportClose(this: Carrier): void {
-    this[kTlsSocket]!.onTransportClose()
-  }
-
-  private static onTransportTimeout(this: Carrier): void {
-    this[kTlsSocket]!.emit('timeout')
+    const socket = this[kTlsSocket]!
+    if (socket.destroyed || socket.eos.ended) return
+    if (socket.handshakeInfo)
+      socket.connectionEnded(
+        new TlsTruncatedError(
+          'transport closed without close_notify (RFC 8446 §6.1); the data received may be truncated',
+        ),
+      )
+    else socket.destroy(new ConnectError('connection closed by the server before the TLS handshake completed'))
   }
 
   /** Rejects `handshakeComplete` with `err` unless it settled already. */
@@ -199,62 +213,6 @@ export class TlsSocket extends Duplex {
     const reject = this.rejectHandshake
     this.resolveHandshake = this.rejectHandshake = undefined
     reject?.(err)
-  }
-
-  private describe(result: HandshakeOutcome): TlsConnectionInfo {
-    return {
-      version: result.version,
-      cipherSuite: result.cipherSuite.name,
-      group: result.group === 0 ? 'none' : groupName(result.group),
-      alpn: result.alpn ?? false,
-      resumed: result.resumed,
-      helloRetry: result.helloRetry,
-      profile: this.profile,
-      handshakeMs: performance.now() - this.startedAt,
-      verified: this.verified,
-      signatureScheme: result.signatureScheme === 0 ? 'none' : signatureSchemeName(result.signatureScheme),
-    }
-  }
-
-  private onTransportEnd(): void {
-    if (this.destroyed || this.eos.ended) return
-    // RFC 8446 §6.1: end of stream without close_notify is a truncation.
-    if (this.handshakeInfo) this.connectionEnded(new TlsTruncatedError())
-    else
-      this.destroy(
-        new ConnectError('server closed the connection during the TLS handshake; it may not accept this ClientHello'),
-      )
-  }
-
-  private onTransportError(err: Error): void {
-    if (this.destroyed || this.eos.ended) return
-    const code = (err as NodeJS.ErrnoException).code
-    if (!this.handshakeInfo) {
-      this.destroy(
-        new ConnectError(
-          `cannot connect to ${this.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
-          { cause: err },
-        ),
-      )
-    } else if (code === 'ECONNRESET') {
-      this.connectionEnded(
-        new TlsTruncatedError(
-          'connection reset (ECONNRESET) without close_notify (RFC 8446 §6.1); the data received may be truncated',
-          { cause: err },
-        ),
-      )
-    } else this.connectionEnded(err)
-  }
-
-  private onTransportClose(): void {
-    if (this.destroyed || this.eos.ended) return
-    if (this.handshakeInfo)
-      this.connectionEnded(
-        new TlsTruncatedError(
-          'transport closed without close_notify (RFC 8446 §6.1); the data received may be truncated',
-        ),
-      )
-    else this.destroy(new ConnectError('connection closed by the server before the TLS handshake completed'))
   }
 
   /**
