@@ -124,7 +124,8 @@ brandAsUndici(NotSupportedError, 'UND_ERR_NOT_SUPPORTED')
 /**
  * The server broke HTTP/1.1 or HTTP/2 framing (a malformed status line or chunk, an invalid
  * header, an HTTP/2 PROTOCOL_ERROR, GOAWAY with an error code). `detail` names the rule: undici's
- * parser code (`HPE_…`) or the HTTP/2 error name. Report the server; retrying rarely helps.
+ * parser code (`HPE_…`) or, when undici gives none, llhttp's reason (e.g. `Invalid character in
+ * chunk size`), or the HTTP/2 error name. Report the server; retrying rarely helps.
  */
 export class HttpProtocolError extends HotConnError {
   readonly detail: string
@@ -215,10 +216,25 @@ export function toRequestError(err: unknown, timeouts: RequestTimeouts = {}): Er
   }
   if (code.startsWith('HPE_'))
     return new HttpProtocolError(`the server sent a malformed HTTP/1.1 response (${code}: ${err.message})`, code, cause)
+  if (err.name === 'HTTPParserError') return parserError(err)
   if (code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_ERROR' || code === 'ERR_HTTP2_SESSION_ERROR') {
     return new HttpProtocolError(`HTTP/2 error: ${err.message}`, code, cause)
   }
   return err
+}
+
+/**
+ * undici's HTTPParserError without a code (undici 7 looks the llhttp error number up in a table
+ * keyed by name, so its `code` is undefined): the rule is llhttp's reason, the parenthesis of
+ * "Response does not match the HTTP/1.1 protocol (Invalid character in chunk size)".
+ */
+function parserError(err: Error): HttpProtocolError {
+  const reason = /\(([^()]+)\)$/.exec(err.message)?.[1] ?? (err.message || 'unknown parser error')
+  return new HttpProtocolError(
+    `the server sent a malformed HTTP/1.1 response (${reason}); report the server, a retry rarely helps`,
+    reason,
+    { cause: err },
+  )
 }
 
 /** The error for an HTTP/2 stream or session ended by error code `h2Code` (RFC 9113 §7). */

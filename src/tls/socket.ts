@@ -7,6 +7,7 @@
  * `'end'`; anything else: `'error'`) reaches the reader after every byte already pushed, in a later
  * tick (end-of-stream.ts). A FIN, a TCP reset or a transport closed without close_notify is `TlsTruncatedError`
  * (RFC 8446 §6.1). Once the transport is gone, writes are dropped: the failure is the reader's.
+ * `destroy()` ends the socket ('error', 'close') once the transport has closed, as node:net's does.
  * The transport is any Duplex (a TCP socket, a proxy tunnel); the socket uses only its stream
  * events and, when present, node:net's ref/unref, setNoDelay, setKeepAlive, setTimeout and addresses.
  */
@@ -98,12 +99,9 @@ export class TlsSocket extends Duplex {
       this.rejectHandshake = reject
     })
     this.handshakePromise.catch(() => {})
-    this.conn = new TlsClientConnection(
-      options.handshake,
-      new TlsSocket.Events(this, transport, options.keylog, options.onTicket),
-    )
-    // The listeners are shared by every socket (an idle pooled connection keeps no closures of its
-    // own); each finds its socket on the transport.
+    const events = new TlsSocket.Events(this, transport, options.keylog, options.onTicket)
+    this.conn = new TlsClientConnection(options.handshake, events)
+    // Listeners shared by every socket (no closures per connection); each finds its socket on the transport.
     ;(transport as Carrier)[kTlsSocket] = this
     transport.on('data', TlsSocket.onTransportData)
     transport.on('end', TlsSocket.onTransportEnd)
@@ -123,8 +121,7 @@ export class TlsSocket extends Duplex {
     ) {}
 
     transmit(bytes: Buffer): boolean {
-      const transport = this.transport
-      return transport.destroyed ? false : transport.write(bytes)
+      return this.transport.destroyed ? false : this.transport.write(bytes)
     }
 
     handshakeDone(result: HandshakeOutcome): void {
@@ -389,7 +386,14 @@ export class TlsSocket extends Duplex {
     // The connection sends whatever alert alertFor(err) decides (none for the caller's own errors).
     if (err && !this.conn.error) this.conn.fail(err)
     this.failHandshake(new TlsClosedError('connection closed before the handshake completed'))
-    this.transport.destroy()
-    callback(err)
+    const transport = this.transport
+    transport.destroy()
+    // As node:net, the socket's 'error' and 'close' follow the transport's close, in a later turn
+    // than the destroy: a reader that destroys the socket in the turn of a read (undici's parser
+    // on a malformed response, in the read that also brought the head) hands the error to a
+    // consumer that listens a tick after the head (undici's fetch), not before it listens.
+    const done = (): void => callback(err)
+    if (transport.closed) setImmediate(done)
+    else transport.once('close', done)
   }
 }

@@ -2,6 +2,7 @@
  * An HTTPS origin that misbehaves on purpose, for the end-of-stream tests: node:http2's stream API
  * for HTTP/2 (so a test controls RST_STREAM codes, GOAWAY's last stream id and when the session
  * and the TCP connection end) and node:https's for HTTP/1.1, on one loopback IP each, one host name.
+ * HTTP/2 clients reach the server through a TCP relay (tcp-relay.ts), which makes the TCP cuts.
  *
  * Every body is derived from its path (`bodyFor`), so a client checks each byte. A fault is
  * picked by the path: `/<fault>/<size>/<id>`, e.g. `/cut-reset/200000/7`; `/ok/<size>/<id>` answers
@@ -13,6 +14,7 @@ import { createHash } from 'node:crypto'
 import {
   constants,
   createSecureServer,
+  type Http2Session,
   type Http2SecureServer,
   type ServerHttp2Session,
   type ServerHttp2Stream,
@@ -25,6 +27,7 @@ import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fetch, request, stream, type Dispatcher } from 'undici'
 import { createCA, issueLeaf } from '../../src/testing/pki.js'
+import { startTcpRelay, type TcpRelay } from './tcp-relay.js'
 
 /** The body of `path`, `size` bytes: SHA-256 blocks of the path and a counter. */
 export function bodyFor(path: string, size: number): Buffer {
@@ -59,20 +62,38 @@ function tcpOf(tls: TLSSocket): Socket {
   return (tls as TLSSocket & { _parent?: Socket })._parent ?? tls
 }
 
-/** The TCP socket under an HTTP/2 session's socket, taken while the session holds it (later reads throw). */
-function sessionTcp(tls: TLSSocket | undefined): Socket | undefined {
+/** The remote port of an HTTP/2 session's socket (the relay's side), read while the session holds it (later reads throw). */
+function peerPortOf(tls: TLSSocket | undefined): number | undefined {
   try {
-    return tls === undefined ? undefined : tcpOf(tls)
+    return tls?.remotePort
   } catch {
     return undefined
   }
+}
+
+/**
+ * Ends `session` gracefully (GOAWAY, the streams below it answered, close_notify, FIN), calling
+ * close() only once its GOAWAY has left. After close(), node refuses a stream whose HEADERS arrive
+ * with RST_STREAM(REFUSED_STREAM) from inside nghttp2's receive callback, which sends from within
+ * it (see the 'stream' handler); once the GOAWAY is out, nghttp2 drops such streams itself.
+ */
+function closeGracefully(session: Http2Session): void {
+  if (session.closed || session.destroyed) return
+  session.goaway(constants.NGHTTP2_NO_ERROR) // last stream id: the last one processed
+  const giveUpAt = Date.now() + 2_000
+  const closeWhenSent = (): void => {
+    if (session.closed || session.destroyed) return
+    if ((session.state.outboundQueueSize ?? 0) === 0 || Date.now() > giveUpAt) session.close()
+    else setTimeout(closeWhenSent, 1)
+  }
+  setImmediate(closeWhenSent)
 }
 
 /** The last stream id of the GOAWAY a session sent (goaway-at). */
 const goawayLast = new WeakMap<ServerHttp2Session, number>()
 let goawayAtSession: ServerHttp2Session | null = null
 
-function serveH2(stream: ServerHttp2Stream, path: string, hits: number): void {
+function serveH2(stream: ServerHttp2Stream, path: string, hits: number, relay: TcpRelay): void {
   const { fault, size } = parse(path)
   const body = bodyFor(path, size)
   const session = stream.session
@@ -83,11 +104,11 @@ function serveH2(stream: ServerHttp2Stream, path: string, hits: number): void {
     case 'cut-reset': // TCP RST with the stream in flight
     case 'cut-fin': // FIN without close_notify
       {
-        const tcp = sessionTcp(tls)
+        // Cut by the relay in front of the server (tcp-relay.ts): the session's own TCP socket
+        // sees its peer close, never a destroy under its feet.
+        const peerPort = peerPortOf(tls)
         stream.respond(head)
-        stream.write(partial, () =>
-          setTimeout(() => (fault === 'cut-reset' ? tcp?.resetAndDestroy() : tcp?.destroy()), 10),
-        )
+        stream.write(partial, () => setTimeout(() => relay.cut(peerPort, fault === 'cut-reset' ? 'reset' : 'fin'), 10))
       }
       return
     case 'goaway-below': // GOAWAY whose last stream id is below this stream: it was never processed
@@ -113,13 +134,13 @@ function serveH2(stream: ServerHttp2Stream, path: string, hits: number): void {
       if (last !== undefined && id > last) return
       stream.respond(head)
       stream.end(body, () => {
-        if (last !== undefined) setTimeout(() => s.close(), 5)
+        if (last !== undefined) setTimeout(() => closeGracefully(s), 5)
       })
       return
     }
     case 'close-after': // a graceful close once the response is written: GOAWAY, close_notify, FIN
       stream.respond(head)
-      stream.end(body, () => session?.close())
+      stream.end(body, () => session && closeGracefully(session))
       return
     case 'rst-before-no_error':
     case 'rst-before-internal_error':
@@ -151,8 +172,7 @@ function serveH2(stream: ServerHttp2Stream, path: string, hits: number): void {
       stream.respond(head)
       stream.end(Buffer.concat([body, body.subarray(0, 100)]))
       return
-    case 'rst-with-headers': // HEADERS, then RST_STREAM(INTERNAL_ERROR) in the same TLS write
-      // Both frames leave in nghttp2's one send pass: one TLS write.
+    case 'rst-with-headers': // HEADERS, then RST_STREAM(INTERNAL_ERROR) right behind it
       stream.respond(head)
       stream.close(constants.NGHTTP2_INTERNAL_ERROR)
       return
@@ -193,11 +213,24 @@ function serveH1Raw(tls: TLSSocket, fault: string, body: Buffer, partial: Buffer
   return false
 }
 
+/**
+ * Connections that owe their client the garbage of a `garbage` response: a request that arrives
+ * on one is answered only once the garbage is out, so that the garbage precedes its response and
+ * never lands inside it (in a chunked body it would read as a malformed chunk: a parser error
+ * that is the origin's, not the client's).
+ */
+const garbageOwed = new WeakMap<TLSSocket, Promise<void>>()
+
 function serveH1(req: IncomingMessage, res: ServerResponse, path: string): void {
+  const tls = req.socket as TLSSocket
+  const owed = garbageOwed.get(tls)
+  if (owed !== undefined) {
+    void owed.then(() => serveH1(req, res, path))
+    return
+  }
   const { fault, size } = parse(path)
   const body = bodyFor(path, size)
   const partial = body.subarray(0, Math.floor(size * 0.3))
-  const tls = req.socket as TLSSocket
   if (serveH1Raw(tls, fault, body, partial)) return
   if (fault.startsWith('chunked')) {
     // No content-length: node sends the body chunked.
@@ -214,9 +247,22 @@ function serveH1(req: IncomingMessage, res: ServerResponse, path: string): void 
   }
   res.writeHead(200, { 'content-length': String(size), 'content-type': 'application/octet-stream' })
   switch (fault) {
-    case 'garbage': // a complete response, then bytes that are no response on the kept-alive connection
-      res.end(body, () => setTimeout(() => tls.writable && tls.write('HTTP/1.1 2OO garbage\r\n\r\n\u0000\u0001'), 5))
+    case 'garbage': {
+      // A complete response, then (5 ms later, on the kept-alive connection) bytes that are no response.
+      let paid!: () => void
+      garbageOwed.set(
+        tls,
+        new Promise<void>((resolve) => (paid = resolve)).then(() => void garbageOwed.delete(tls)),
+      )
+      tls.once('close', () => paid())
+      res.end(body, () =>
+        setTimeout(() => {
+          if (tls.writable) tls.write('HTTP/1.1 2OO garbage\r\n\r\n\u0000\u0001')
+          paid()
+        }, 5),
+      )
       return
+    }
     case 'cut-reset':
     case 'cut-fin':
       res.write(partial, () =>
@@ -253,7 +299,15 @@ export async function startFaultyOrigin(ip: string): Promise<FaultyOrigin> {
   h2.on('stream', (stream, headers) => {
     stream.on('error', () => {})
     const path = String(headers[':path'])
-    serveH2(stream, path, count(path))
+    const hits = count(path)
+    // Served a turn later, outside nghttp2's receive callback, where node emits 'stream': an
+    // RST_STREAM with a code other than CANCEL submitted from there makes node send at once, a
+    // call back into nghttp2 from its own callback, which corrupts the process's heap (glibc:
+    // `corrupted size vs. prev_size`, within minutes of the soak's rst-* faults).
+    setImmediate(() => {
+      if (stream.destroyed || stream.session === undefined || stream.session.destroyed) return
+      serveH2(stream, path, hits, relay)
+    })
   })
   const h1: HttpsServer = createHttpsServer({ cert: leaf.chainPem, key: leaf.keyPem }, (req, res) => {
     const path = req.url ?? '/'
@@ -267,7 +321,9 @@ export async function startFaultyOrigin(ip: string): Promise<FaultyOrigin> {
       server.once('error', reject)
       server.listen(0, ip, () => resolve((server.address() as { port: number }).port))
     })
-  const h2Port = await listen(h2)
+  const h2Backend = await listen(h2)
+  const relay = await startTcpRelay(ip, { host: ip, port: h2Backend })
+  const h2Port = relay.port
   const h1Port = await listen(h1)
   return {
     hostname,
@@ -278,6 +334,7 @@ export async function startFaultyOrigin(ip: string): Promise<FaultyOrigin> {
     hits,
     url: (isH2, path) => `https://${hostname}:${isH2 ? h2Port : h1Port}${path}`,
     async close() {
+      await relay.close()
       for (const s of sockets) s.destroy()
       await Promise.all([h2, h1].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
     },

@@ -118,7 +118,7 @@ const CUT_H1: Record<string, string[]> = {
  * every error with one of these codes, and some responses complete.
  */
 const MIXED: Record<string, string[]> = {
-  garbage: ['UND_ERR_SOCKET', 'HPE_INVALID_CONSTANT', 'HPE_INVALID_STATUS', 'ERR_HTTP2_ERROR', 'ERR_TLS_TRUNCATED'],
+  garbage: ['UND_ERR_SOCKET', 'ERR_HTTP_PROTOCOL', 'ERR_HTTP2_ERROR', 'ERR_TLS_TRUNCATED'],
 }
 
 let origin: FaultyOrigin

@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import * as hotconn from '../../src/index.js'
 import { HOTCONN_ERROR_CODES, HotConnError } from '../../src/errors.js'
-import { BodyTimeoutError, HeadersTimeoutError, ResponseContentLengthMismatchError } from '../../src/http/errors.js'
+import {
+  BodyTimeoutError,
+  HeadersTimeoutError,
+  HttpProtocolError,
+  ResponseContentLengthMismatchError,
+  toRequestError,
+} from '../../src/http/errors.js'
 import { TlsTruncatedError } from '../../src/tls/errors.js'
 import { startHttpOrigin, type HttpOrigin } from '../helpers/http-origin.js'
 
@@ -114,6 +120,28 @@ describe('the same failure gives the same class and code on HTTP/1.1 and HTTP/2'
     expect(h1).toBeInstanceOf(undiciErrors.UndiciError)
     expect(h2.message).toMatch(/300 ms/)
     expect(h1.message).toBe(h2.message)
+  })
+})
+
+describe("undici's parser error", () => {
+  // undici 7 gives HTTPParserError no code (test/http/parser-errors.test.ts has the real responses).
+  it("without a code: ERR_HTTP_PROTOCOL, llhttp's reason as the detail, the original as the cause", () => {
+    const raw = new undiciErrors.HTTPParserError(
+      'Response does not match the HTTP/1.1 protocol (Invalid character in chunk size)',
+    )
+    const err = toRequestError(raw) as HttpProtocolError
+    expect(err).toBeInstanceOf(HttpProtocolError)
+    expect([err.code, err.detail, err.cause]).toEqual(['ERR_HTTP_PROTOCOL', 'Invalid character in chunk size', raw])
+  })
+
+  it('with an HPE_ code: the code as the detail', () => {
+    // As a later undici may set it (undici 7's constructor takes the code, its types do not).
+    const raw = Object.assign(
+      new undiciErrors.HTTPParserError('Response does not match the HTTP/1.1 protocol (Expected HTTP/)'),
+      { code: 'HPE_INVALID_CONSTANT' },
+    )
+    const err = toRequestError(raw) as HttpProtocolError
+    expect([err.code, err.detail]).toEqual(['ERR_HTTP_PROTOCOL', 'HPE_INVALID_CONSTANT'])
   })
 })
 

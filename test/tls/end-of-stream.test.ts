@@ -215,6 +215,25 @@ describe('end of stream after the data', BOUND, () => {
     expect(r.data.equals(body)).toBe(true)
   })
 
+  it('a reader that destroys the socket in the turn of a read (undici on a parser error): error and close after the transport closed, in a later turn', async () => {
+    const port = await serve((s) => s.write(pattern(8, 5_000)))
+    const socket = await dial(port)
+    const r = reader(socket)
+    const broken = new Error('the reader gave up')
+    socket.once('readable', () => socket.destroy(broken))
+    const seen: { err?: Error; dataTurn?: boolean; transportClosed?: boolean } = {}
+    socket.once('error', (err) => Object.assign(seen, { err, dataTurn: r.state.dataTurn }))
+    await new Promise<void>((resolve) =>
+      socket.once('close', () => {
+        seen.transportClosed = socket.transport.closed
+        resolve()
+      }),
+    )
+    expect(seen.err).toBe(broken)
+    expect(seen.dataTurn).toBe(false)
+    expect(seen.transportClosed).toBe(true)
+  })
+
   it('a transport (any Duplex) destroyed under the socket without FIN: ERR_TLS_TRUNCATED after the data', async () => {
     const body = pattern(7, 8_000)
     const port = await serve((s) => s.write(body))
