@@ -5,6 +5,7 @@ import { join, relative } from 'node:path'
 import { fmt, markdownTable } from '../lib/markdown.js'
 import { HOTCONN } from './clients.js'
 import type { HarnessResult, LoadScenario } from './harness.js'
+import type { MemoryResult } from './scale.js'
 import { PROFILE_BELOW, SCENARIOS } from './harness.js'
 import { barPanelsSvg, boxPlotSvg, type BoxSeries } from './svg.js'
 
@@ -432,40 +433,7 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
     )
   }
   if (r.memory) {
-    const mm = r.memory
-    const avg = (xs: number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length
-    const row = (name: string, xs: typeof mm.hotconn) => [
-      name,
-      fmt(avg(xs.map((s) => s.warmupMs)), 0),
-      fmt((mm.connections / avg(xs.map((s) => s.warmupMs))) * 1000, 0),
-      fmt(avg(xs.map((s) => s.heapPerConn)), 0),
-      fmt(avg(xs.map((s) => s.externalPerConn)), 0),
-      fmt(avg(xs.map((s) => s.rssPerConn)), 0),
-    ]
-    parts.push(
-      `### ${fmt(mm.connections, 0)} idle connections across ${mm.ips} loopback IPs`,
-      '',
-      markdownTable(
-        [
-          'client',
-          'warm-up ms',
-          'connections/s',
-          'V8 heap bytes per conn',
-          'external + ArrayBuffer bytes per conn',
-          'RSS bytes per conn',
-        ],
-        [
-          row('hotconn (HotConnPool.warmup)', mm.hotconn),
-          row('node:tls (tls.connect, 16 at a time)', mm.nodeTls),
-          ...(mm.undiciPooled && mm.undiciPooled.length > 0
-            ? [row('undici Agent + node:tls (idle keep-alive after one GET each)', mm.undiciPooled)]
-            : []),
-        ],
-      ),
-      '',
-      `Mean of ${mm.rounds} round(s), hotconn and node:tls alternating; memory is the difference of process.memoryUsage() after full GCs before and after opening, divided by the count. hotconn / node:tls: warm-up speed ${times(mm.warmupRatio.pairedMedian)}, heap per connection ${times(mm.heapRatio.pairedMedian)}, RSS per connection ${times(mm.rssRatio.pairedMedian)}. node:tls keeps most of a connection's state in OpenSSL's C heap (RSS, not V8 heap); hotconn keeps it in JS objects, so compare RSS as well as heap. Warm-up concurrency ${mm.concurrency} on both sides (HotConnPool's default warmupConcurrency), ${mm.connections / mm.ips} connections per IP.${mm.heapExternalRatio ? ` Heap + external per connection: hotconn / node:tls ${times(mm.heapExternalRatio.pairedMedian)}` : ''}${mm.heapExternalVsUndici ? `, hotconn / undici Agent ${times(mm.heapExternalVsUndici.pairedMedian)} (the undici row is a pooled connection as a user of undici holds it: a TLSSocket plus its undici Client; its warm-up time includes one GET per connection and is not compared).` : ''}`,
-      '',
-    )
+    parts.push(...memorySection(r.memory))
   } else if (r.memorySkipped) parts.push(`**Heap / warm-up skipped**: ${r.memorySkipped}`, '')
 
   const analysis = join(ctx.root, 'bench/perf.analysis.md')
@@ -480,4 +448,41 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
   if (existsSync(analysis)) parts.push(readFileSync(analysis, 'utf8').trim(), '')
   if (r.notes.length > 0) parts.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '')
   return parts.join('\n')
+}
+
+/** The section of the idle-connection memory table (also printed alone by bench/idle-memory.ts --markdown). */
+export function memorySection(mm: MemoryResult): string[] {
+  const avg = (xs: number[]): number => xs.reduce((s, v) => s + v, 0) / xs.length
+  const row = (name: string, xs: typeof mm.hotconn) => [
+    name,
+    fmt(avg(xs.map((s) => s.warmupMs)), 0),
+    fmt((mm.connections / avg(xs.map((s) => s.warmupMs))) * 1000, 0),
+    fmt(avg(xs.map((s) => s.heapPerConn)), 0),
+    fmt(avg(xs.map((s) => s.externalPerConn)), 0),
+    fmt(avg(xs.map((s) => s.rssPerConn)), 0),
+  ]
+  return [
+    `### ${fmt(mm.connections, 0)} idle connections across ${mm.ips} loopback IPs`,
+    '',
+    markdownTable(
+      [
+        'client',
+        'warm-up ms',
+        'connections/s',
+        'V8 heap bytes per conn',
+        'external + ArrayBuffer bytes per conn',
+        'RSS bytes per conn',
+      ],
+      [
+        row('hotconn (HotConnPool.warmup)', mm.hotconn),
+        row('node:tls (tls.connect, 16 at a time)', mm.nodeTls),
+        ...(mm.undiciPooled && mm.undiciPooled.length > 0
+          ? [row('undici Agent + node:tls (idle keep-alive after one GET each)', mm.undiciPooled)]
+          : []),
+      ],
+    ),
+    '',
+    `Mean of ${mm.rounds} round(s), hotconn and node:tls alternating; memory is the difference of process.memoryUsage() after full GCs before and after opening, divided by the count. hotconn / node:tls: warm-up speed ${times(mm.warmupRatio.pairedMedian)}, heap per connection ${times(mm.heapRatio.pairedMedian)}, RSS per connection ${times(mm.rssRatio.pairedMedian)}. node:tls keeps most of a connection's state in OpenSSL's C heap (RSS, not V8 heap); hotconn keeps it in JS objects, so compare RSS as well as heap. Warm-up concurrency ${mm.concurrency} on both sides (HotConnPool's default warmupConcurrency), ${mm.connections / mm.ips} connections per IP.${mm.heapExternalRatio ? ` Heap + external per connection: hotconn / node:tls ${times(mm.heapExternalRatio.pairedMedian)}` : ''}${mm.heapExternalVsUndici ? `, hotconn / undici Agent ${times(mm.heapExternalVsUndici.pairedMedian)} (the undici row is a pooled connection as a user of undici holds it: a TLSSocket plus its undici Client; its warm-up time includes one GET per connection and is not compared).` : ''}`,
+    '',
+  ]
 }

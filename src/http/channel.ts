@@ -49,8 +49,9 @@ export class HttpChannel implements PooledChannel {
   /** Layout of the request being sent (one at a time: pipelining 1). */
   #layout: HeadLayout | undefined
   readonly #defaultLayout: HeadLayout | undefined
-  #unwatch: (() => void) | null
   readonly #onDead: () => void
+  /** Whether the idle watch (watchUnattached) is on. */
+  #watching = true
 
   /**
    * @param socket a connected TLS socket (TlsSocket or node:tls TLSSocket); `onDead` is called
@@ -60,22 +61,28 @@ export class HttpChannel implements PooledChannel {
     this.socket = socket
     this.#options = options
     this.#onDead = onDead
-    this.#unwatch = watchUnattached(socket, onDead)
-    this.#defaultLayout = options.defaultHeaders && headLayout(options.defaultHeaders)
+    watchUnattached(socket, onDead)
+    this.#defaultLayout = options.defaultHeaders && sharedLayout(options.defaultHeaders)
   }
 
   /** Stops watching the socket while its borrower reads and writes it raw. */
   lend(): void {
     if (this.#client !== null) throw new Error('a socket owned by an HTTP client cannot be lent out raw')
-    this.#unwatch?.()
-    this.#unwatch = null
+    this.#unwatch()
   }
 
   /** Watches the socket again after a raw loan. */
   unlend(): void {
-    if (this.#client === null && this.#unwatch === null && this.alive) {
-      this.#unwatch = watchUnattached(this.socket, this.#onDead)
+    if (this.#client === null && !this.#watching && this.alive) {
+      this.#watching = true
+      watchUnattached(this.socket, this.#onDead)
     }
+  }
+
+  #unwatch(): void {
+    if (!this.#watching) return
+    this.#watching = false
+    unwatch(this.socket)
   }
 
   /** Whether an undici Client owns the socket (then it can no longer be lent out raw). */
@@ -110,8 +117,7 @@ export class HttpChannel implements PooledChannel {
 
   #undiciClient(): Client {
     if (this.#client === null) {
-      this.#unwatch?.()
-      this.#unwatch = null
+      this.#unwatch()
       const socket = this.socket
       this.#client = new Client(this.#options.origin, {
         pipelining: 1,
@@ -143,8 +149,7 @@ export class HttpChannel implements PooledChannel {
    * it if the peer has not closed within `graceMs`. Resolves when the socket has closed.
    */
   close(graceMs = 1000): Promise<void> {
-    this.#unwatch?.()
-    this.#unwatch = null
+    this.#unwatch()
     const socket = this.socket
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined
@@ -173,8 +178,7 @@ export class HttpChannel implements PooledChannel {
 
   /** Destroys the socket at once (no close_notify). */
   destroy(): void {
-    this.#unwatch?.()
-    this.#unwatch = null
+    this.#unwatch()
     this.socket.on('error', noop)
     this.socket.destroy()
     const client = this.#client
@@ -183,8 +187,7 @@ export class HttpChannel implements PooledChannel {
 
   /** Marks the socket as taken over (HTTP upgrade): the channel no longer manages it. */
   detach(): void {
-    this.#unwatch?.()
-    this.#unwatch = null
+    this.#unwatch()
     this.#stopRewriting?.()
     this.#stopRewriting = null
   }
@@ -192,41 +195,70 @@ export class HttpChannel implements PooledChannel {
 
 function noop(): void {}
 
+/** Head layouts by template: the profile's templates live as long as the process, and so do their layouts. */
+const layouts = new WeakMap<HeaderTemplate, HeadLayout | undefined>()
+
+/** The layout of `template`, made once for every channel that uses it. */
+function sharedLayout(template: HeaderTemplate): HeadLayout | undefined {
+  if (layouts.has(template)) return layouts.get(template)
+  const layout = headLayout(template)
+  layouts.set(template, layout)
+  return layout
+}
+
+/** The watched socket's `onDead`, until it was called or the watch stopped. */
+const kOnDead = Symbol('hotconn.onDead')
+
+type Watched = Duplex & { [kOnDead]?: (() => void) | undefined }
+
 /**
  * While no Client reads the socket, notice the peer closing it (or sending anything, which an
- * HTTP/1.1 server never does unasked) and report it once. Returns a function that stops watching.
+ * HTTP/1.1 server never does unasked) and report it once through `onDead`. The listeners are
+ * functions shared by every socket (an idle connection keeps no closures of its own); they find
+ * the callback on the socket.
  */
-function watchUnattached(socket: Duplex, onDead: () => void): () => void {
-  let reported = false
-  const report = (): void => {
-    if (reported) return
-    reported = true
-    onDead()
-  }
-  const onReadable = (): void => {
-    // Data on an idle HTTP/1.1 connection means the peer broke the protocol (or sent a last
-    // response before closing); the end of the stream is caught by 'end'.
-    let got = false
-    while (socket.read() !== null) got = true
-    if (!got) return
-    socket.destroy()
-    report()
-  }
-  const onEnd = (): void => {
-    socket.destroy()
-    report()
-  }
-  socket.on('readable', onReadable)
-  socket.on('end', onEnd)
-  socket.on('error', report)
-  socket.on('close', report)
-  return () => {
-    socket.off('readable', onReadable)
-    socket.off('end', onEnd)
-    socket.off('error', report)
-    socket.off('close', report)
-    // undici adds its own 'error' listener on attach; until then errors must not crash the process.
-    // Added once: a socket lent out and given back many times must not collect listeners.
-    if (!socket.listeners('error').includes(noop)) socket.on('error', noop)
-  }
+function watchUnattached(socket: Duplex, onDead: () => void): void {
+  ;(socket as Watched)[kOnDead] = onDead
+  socket.on('readable', onIdleReadable)
+  socket.on('end', onIdleEnd)
+  socket.on('error', onIdleGone)
+  socket.on('close', onIdleGone)
+}
+
+/** Stops watching `socket`. */
+function unwatch(socket: Duplex): void {
+  ;(socket as Watched)[kOnDead] = undefined
+  socket.off('readable', onIdleReadable)
+  socket.off('end', onIdleEnd)
+  socket.off('error', onIdleGone)
+  socket.off('close', onIdleGone)
+  // undici adds its own 'error' listener on attach; until then errors must not crash the process.
+  // Added once: a socket lent out and given back many times must not collect listeners.
+  if (!socket.listeners('error').includes(noop)) socket.on('error', noop)
+}
+
+function reportDead(socket: Watched): void {
+  const onDead = socket[kOnDead]
+  if (onDead === undefined) return
+  socket[kOnDead] = undefined
+  onDead()
+}
+
+function onIdleReadable(this: Watched): void {
+  // Data on an idle HTTP/1.1 connection means the peer broke the protocol (or sent a last
+  // response before closing); the end of the stream is caught by 'end'.
+  let got = false
+  while (this.read() !== null) got = true
+  if (!got) return
+  this.destroy()
+  reportDead(this)
+}
+
+function onIdleEnd(this: Watched): void {
+  this.destroy()
+  reportDead(this)
+}
+
+function onIdleGone(this: Watched): void {
+  reportDead(this)
 }

@@ -18,6 +18,9 @@ import { connectPlain } from './plain.js'
 
 const now = (): number => performance.now()
 
+/** An idle HTTP/1.1 socket that dies needs nothing from the channel: the dialer's 'close' listener drops it. */
+function ignoreDead(): void {}
+
 /** What the Dialer tells the pool (see PoolEvents). */
 export interface DialerEvents {
   /** A dial to `ip` succeeded. */
@@ -103,7 +106,7 @@ export class Dialer implements ConnectionDialer {
     }
     this.#aborts.delete(ac)
     conn.channel = this.#channelFor(conn, socket)
-    socket.once('close', () => this.#onSocketClose(conn))
+    this.#watchClose(socket, conn)
     conn.connectedAt = Date.now()
     conn.openedAt = now()
     conn.expiresAt = conn.openedAt + this.#config.pool.maxLifetimeMs * (1 - Math.random() * LIFETIME_JITTER)
@@ -159,6 +162,15 @@ export class Dialer implements ConnectionDialer {
     for (const conn of this.#ledger.all()) conn.channel?.destroy()
   }
 
+  /**
+   * Calls #onSocketClose when `socket` closes. Made outside `open()`, whose context the listener
+   * would keep for the connection's life; `on`, not `once` (its wrapper costs more than the
+   * listener, and #onSocketClose ignores a second call).
+   */
+  #watchClose(socket: Duplex, conn: Connection): void {
+    socket.on('close', () => this.#onSocketClose(conn))
+  }
+
   /** The socket closed (we closed it, or the peer did). An in-use connection is dropped now; its user's later requite is ignored. */
   #onSocketClose(conn: Connection): void {
     if (conn.state === 'closed') return
@@ -201,8 +213,11 @@ export class Dialer implements ConnectionDialer {
     ip.h2 = alpn === 'h2'
     ip.host.alpnKnown = true
     if (alpn !== 'h2') {
-      const options = { origin, keepAliveTimeoutMs: pool.idleTimeoutMs }
-      return new HttpChannel(socket, templates ? { ...options, defaultHeaders: templates.h1 } : options, () => {})
+      return new HttpChannel(
+        socket,
+        { origin, keepAliveTimeoutMs: pool.idleTimeoutMs, defaultHeaders: templates?.h1 },
+        ignoreDead,
+      )
     }
     let failed = false
     return new H2Channel(socket, {

@@ -114,13 +114,22 @@ export class HotConnPool extends FetchDispatcherBase {
         throw err
       }
       this.emitEvent('connect', origin, [this])
-      socket.once('close', () => {
-        const cause = socket.errored ?? undefined
-        const err = new SocketError(`the connection to ${o.ip} closed`, cause !== undefined ? { cause } : {})
-        this.emitEvent('disconnect', origin, [this], err)
-      })
+      this.#onDisconnect(socket, o.host, o.port, o.ip)
       return socket
     }
+  }
+
+  /**
+   * Emits 'disconnect' when `socket` closes. The listener lives as long as the connection, so it
+   * keeps only the strings the event needs (not the connector's options, nor a URL: the event's is
+   * made when it fires); `on`, not `once`, as a stream closes once and the wrapper costs more.
+   */
+  #onDisconnect(socket: Duplex, host: string, port: number, ip: string): void {
+    socket.on('close', () => {
+      const cause = socket.errored ?? undefined
+      const err = new SocketError(`the connection to ${ip} closed`, cause !== undefined ? { cause } : {})
+      this.emitEvent('disconnect', new URL(`https://${host}:${port}`), [this], err)
+    })
   }
 
   /**

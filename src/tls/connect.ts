@@ -76,14 +76,20 @@ export type ConnectedTlsSocket = TlsSocket & { readonly info: TlsConnectionInfo 
 
 let insecureWarned = false
 
+/**
+ * The NewSessionTicket handler of one connection. It lives as long as the connection, so it keeps
+ * only the store, its key and the caller's callback, not the options (their AbortSignal, CA list…).
+ */
 function ticketHandler(
   options: ConnectOptions,
   profile: string,
 ): (ticket: NewSessionTicket, handshake: HandshakeResult) => void {
+  const store = options.insecure ? undefined : options.sessionStore
   const key = SessionTicketStore.key(options.host, profile)
+  const onTicket = options.onTicket
   return (ticket, handshake) => {
-    if (!options.insecure) options.sessionStore?.add(key, ticket, handshake)
-    options.onTicket?.(ticket, handshake)
+    store?.add(key, ticket, handshake)
+    onTicket?.(ticket, handshake)
   }
 }
 

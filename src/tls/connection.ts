@@ -13,7 +13,7 @@ import {
   MAX_PLAINTEXT,
 } from './constants.js'
 import type { CipherSuite13 } from './crypto/cipher-suites.js'
-import { nextTrafficSecret, trafficKeys } from './crypto/key-schedule.js'
+import { nextTrafficSecret } from './crypto/key-schedule.js'
 import { TlsProtocolError, TlsRecordOverflowError, alertFor, asTlsError } from './errors.js'
 import { ClientHandshake } from './handshake/client.js'
 import type {
@@ -27,7 +27,7 @@ import { HandshakeReader, type HandshakeMessage } from './handshake/handshake-re
 import { CHANGE_CIPHER_SPEC_MESSAGE } from './handshake/step.js'
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, type NewSessionTicket } from './messages/simple.js'
 import { plaintextRecord, plaintextRecords, readAlert } from './record/plaintext.js'
-import { RecordProtection } from './record/protection.js'
+import { direction13, type Direction } from './record/direction.js'
 import type { RecordProtector } from './record/record-protector.js'
 import { RecordReader, type RawRecord } from './record/record-reader.js'
 
@@ -49,16 +49,16 @@ export interface ConnectionEvents {
 /** Records in a row that carry no progress (empty, CCS, warning alerts) before we give up (Go: maxUselessRecords). */
 const MAX_USELESS_RECORDS = 32
 
-interface Direction {
-  protection: RecordProtector
-  /** TLS 1.3 only: the suite and traffic secret, for KeyUpdate. */
-  tls13?: { suite: CipherSuite13; secret: Buffer }
-}
-
 export class TlsClientConnection {
   private readonly records = new RecordReader()
   private readonly handshakeReader = new HandshakeReader()
-  private readonly handshake: ClientHandshake
+  /**
+   * Dropped at a TLS 1.3 Done, after which nothing reads it (an idle connection keeps none of it);
+   * TLS 1.2 keeps it to refuse renegotiation (RFC 5746 §4.2).
+   */
+  private handshake: ClientHandshake | undefined
+  /** The version the ServerHello selected, once the handshake is done. */
+  private version: 'TLSv1.3' | 'TLSv1.2' | undefined
   private readDir: Direction | undefined
   private writeDir: Direction | undefined
   private result: HandshakeOutcome | undefined
@@ -97,7 +97,7 @@ export class TlsClientConnection {
 
   /** True once the ServerHello selected TLS 1.2. */
   private get tls12(): boolean {
-    return this.handshake.version === 'TLSv1.2'
+    return (this.version ?? this.handshake?.version) === 'TLSv1.2'
   }
 
   /** Largest plaintext we accept: 2^14, or our record_size_limit (RFC 8449 §4: in TLS 1.3 it counts the inner content type). */
@@ -109,7 +109,7 @@ export class TlsClientConnection {
 
   /** Sends ClientHello. */
   start(): void {
-    this.guard(() => this.handshake.start())
+    this.guard(() => this.handshake!.start())
   }
 
   /** Feeds bytes from the transport. Never throws: errors go to `events.error`. Ignored after close_notify. */
@@ -215,7 +215,7 @@ export class TlsClientConnection {
         )
       }
       // RFC 5246 §7.1: the server's ChangeCipherSpec switches its records to the negotiated protection.
-      return this.handshake.handle(CHANGE_CIPHER_SPEC_MESSAGE)
+      return this.handshake!.handle(CHANGE_CIPHER_SPEC_MESSAGE)
     }
     // RFC 8446 §5: a single-byte 0x01 CCS during the handshake is dropped; anything else is fatal.
     if (this.result || record.fragment.length !== 1 || record.fragment[0] !== 1) {
@@ -256,15 +256,17 @@ export class TlsClientConnection {
   }
 
   private processHandshakeMessage(msg: HandshakeMessage): void | Promise<void> {
-    const pending = this.handshake.handle(msg)
+    const pending = this.handshake!.handle(msg)
     if (pending) return pending.then(() => this.afterHandshakeStep())
     this.afterHandshakeStep()
   }
 
   private afterHandshakeStep(): void {
-    const done = this.handshake.done
+    const done = this.handshake?.done
     if (!done || this.result) return
     this.result = done
+    this.version = done.version
+    if (done.version === 'TLSv1.3') this.handshake = undefined
     // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type; in TLS 1.2 it is the plaintext.
     if (done.recordSizeLimit)
       this.maxSendFragment = Math.min(MAX_PLAINTEXT, done.recordSizeLimit - (done.version === 'TLSv1.3' ? 1 : 0))
@@ -422,13 +424,11 @@ export class TlsClientConnection {
   }
 
   private installRead(suite: CipherSuite13, secret: Buffer, _aligned: Aligned): void {
-    const { key, iv } = trafficKeys(suite.hash, secret, suite.keyLength, suite.ivLength)
-    this.readDir = { protection: new RecordProtection(suite.aead, key, iv), tls13: { suite, secret } }
+    this.readDir = direction13(suite, secret)
   }
 
   private installWrite(suite: CipherSuite13, secret: Buffer): void {
-    const { key, iv } = trafficKeys(suite.hash, secret, suite.keyLength, suite.ivLength)
-    this.writeDir = { protection: new RecordProtection(suite.aead, key, iv), tls13: { suite, secret } }
+    this.writeDir = direction13(suite, secret)
   }
 
   private firstRecordVersion = true
@@ -441,7 +441,7 @@ export class TlsClientConnection {
           return
         }
         // RFC 8446 §5.1: the first ClientHello record may carry 0x0301 for compatibility.
-        const version = this.firstRecordVersion ? this.handshake.recordVersion : 0x0303
+        const version = this.firstRecordVersion ? this.handshake!.recordVersion : 0x0303
         this.firstRecordVersion = false
         this.events.transmit(plaintextRecords(ContentType.handshake, message, version))
       },
@@ -466,7 +466,7 @@ export class TlsClientConnection {
         this.writeDir = { protection }
       },
       logSecret: (label, secret) => {
-        this.events.keylog?.(`${label} ${this.handshake.clientRandom.toString('hex')} ${secret.toString('hex')}`)
+        this.events.keylog?.(`${label} ${this.handshake!.clientRandom.toString('hex')} ${secret.toString('hex')}`)
       },
     }
   }

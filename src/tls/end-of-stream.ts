@@ -40,15 +40,16 @@ export class EndOfStream {
   #schedule(): void {
     if (this.#scheduled || this.#eofPushed || this.stream.readableLength > 0) return
     this.#scheduled = true
-    setImmediate(this.#deliver)
+    // One function for every stream, given this one as its argument: no closure per connection.
+    setImmediate(EndOfStream.#deliver, this)
   }
 
-  readonly #deliver = (): void => {
-    this.#scheduled = false
-    const stream = this.stream
-    const ending = this.#ending
+  static #deliver(eos: EndOfStream): void {
+    eos.#scheduled = false
+    const stream = eos.stream
+    const ending = eos.#ending
     // The reader gave bytes back (undici's parser unshifts what it could not take): wait for them.
-    if (stream.destroyed || ending === undefined || this.#eofPushed || stream.readableLength > 0) return
+    if (stream.destroyed || ending === undefined || eos.#eofPushed || stream.readableLength > 0) return
     if (ending !== null) {
       stream.destroy(ending)
       return
@@ -57,15 +58,15 @@ export class EndOfStream {
       // A 'readable' reader (undici's HTTP/1.1 parser) reads only while it can take data, and
       // undici 7 asserts it can when the end arrives: the end is offered, and pushed from inside
       // the read() it makes now; a reader held by back-pressure gets it at its next read.
-      this.#probing = true
+      eos.#probing = true
       try {
         stream.emit('readable')
       } finally {
-        this.#probing = false
+        eos.#probing = false
       }
       return
     }
-    this.#pushEof()
+    eos.#pushEof()
   }
 
   #pushEof(): void {

@@ -15,7 +15,7 @@ import { X509Certificate } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { Duplex } from 'node:stream'
 import { ConnectError } from '../errors.js'
-import { groupName, signatureSchemeName } from './constants.js'
+import { describeHandshake, type TlsConnectionInfo } from './connection-info.js'
 import { TlsClientConnection } from './connection.js'
 import { EndOfStream } from './end-of-stream.js'
 import { TlsClosedError, TlsTruncatedError } from './errors.js'
@@ -26,26 +26,9 @@ import type {
   Tls12SessionTicket,
 } from './handshake/context.js'
 import type { NewSessionTicket } from './messages/simple.js'
+import type { ConnectionEvents } from './connection.js'
 
-/** What was negotiated, for logs and stats. */
-export interface TlsConnectionInfo {
-  readonly version: 'TLSv1.3' | 'TLSv1.2'
-  /** IANA name, e.g. TLS_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256. */
-  readonly cipherSuite: string
-  /** Key-exchange group name, e.g. X25519MLKEM768; `none` for TLS 1.2 RSA key transport. */
-  readonly group: string
-  readonly alpn: string | false
-  readonly resumed: boolean
-  readonly helloRetry: boolean
-  /** Profile the ClientHello came from. */
-  readonly profile: string
-  /** ms from the first ClientHello byte to the handshake's end. */
-  readonly handshakeMs: number
-  /** True when the server certificate chain and hostname were verified. */
-  readonly verified: boolean
-  /** SignatureScheme name of the server's CertificateVerify (TLS 1.2: ServerKeyExchange), e.g. rsa_pss_rsae_sha256. */
-  readonly signatureScheme: string
-}
+export type { TlsConnectionInfo } from './connection-info.js'
 
 export interface TlsSocketOptions {
   readonly handshake: ClientHandshakeOptions
@@ -73,12 +56,21 @@ type Transport = Duplex &
     >
   >
 
+/** The TlsSocket a transport carries, read by the transport listeners (functions shared by every socket). */
+const kTlsSocket = Symbol('hotconn.TlsSocket')
+
+/** A transport with its TlsSocket: `this` of the transport listeners. */
+type Carrier = Transport & { [kTlsSocket]?: TlsSocket }
+
 export class TlsSocket extends Duplex {
   readonly encrypted = true as const
   private readonly conn: TlsClientConnection
   private readonly startedAt = performance.now()
   private handshakeInfo: TlsConnectionInfo | undefined
   private readonly handshakePromise: Promise<void>
+  /** Settle `handshakePromise`; dropped once it settled. */
+  private resolveHandshake: (() => void) | undefined
+  private rejectHandshake: ((err: Error) => void) | undefined
   private transportPaused = false
   private readonly verified: boolean
   /** Kept from the options (not the options themselves: they hold the ClientHello plan and the resumption ticket). */
@@ -102,98 +94,122 @@ export class TlsSocket extends Duplex {
     this.profile = options.profile
     this.target = options.target
     this.serverName = options.handshake.serverName
-    let resolveHandshake!: () => void
-    let rejectHandshake!: (err: Error) => void
     this.handshakePromise = new Promise<void>((resolve, reject) => {
-      resolveHandshake = resolve
-      rejectHandshake = reject
+      this.resolveHandshake = resolve
+      this.rejectHandshake = reject
     })
     this.handshakePromise.catch(() => {})
-    this.conn = new TlsClientConnection(options.handshake, {
-      transmit: (bytes) => (transport.destroyed ? false : transport.write(bytes)),
-      handshakeDone: (result) => {
-        this.handshakeInfo = this.describe(result)
-        resolveHandshake()
-        this.emit('secureConnect')
-      },
-      data: (plaintext) => {
-        if (!this.push(plaintext) && !this.transportPaused) {
-          this.transportPaused = true
-          transport.pause()
-        }
-      },
-      peerClosed: () => this.connectionEnded(null),
-      error: (err) => {
-        rejectHandshake(err)
-        if (this.handshakeInfo) this.connectionEnded(err)
-        else this.destroy(err)
-      },
-      ...(options.keylog ? { keylog: options.keylog } : {}),
-      ...(options.onTicket ? { ticket: options.onTicket } : {}),
-    })
-    this.once('close', () => rejectHandshake(new TlsClosedError('connection closed before the handshake completed')))
-    transport.on('data', (chunk: Buffer) => this.conn.receive(chunk))
-    transport.on('end', () => this.onTransportEnd())
-    transport.on('error', (err: Error) => this.onTransportError(err))
-    transport.on('close', () => this.onTransportClose())
-    transport.on('timeout', () => this.emit('timeout'))
+    const events = new TlsSocket.Events(this, transport, options.keylog, options.onTicket)
+    this.conn = new TlsClientConnection(options.handshake, events)
+    // Listeners shared by every socket (no closures per connection); each finds its socket on the transport.
+    ;(transport as Carrier)[kTlsSocket] = this
+    transport.on('data', TlsSocket.onTransportData)
+    transport.on('end', TlsSocket.onTransportEnd)
+    transport.on('error', TlsSocket.onTransportError)
+    transport.on('close', TlsSocket.onTransportClose)
+    transport.on('timeout', TlsSocket.onTransportTimeout)
     this.conn.start()
   }
 
-  private describe(result: HandshakeOutcome): TlsConnectionInfo {
-    return {
-      version: result.version,
-      cipherSuite: result.cipherSuite.name,
-      group: result.group === 0 ? 'none' : groupName(result.group),
-      alpn: result.alpn ?? false,
-      resumed: result.resumed,
-      helloRetry: result.helloRetry,
-      profile: this.profile,
-      handshakeMs: performance.now() - this.startedAt,
-      verified: this.verified,
-      signatureScheme: result.signatureScheme === 0 ? 'none' : signatureSchemeName(result.signatureScheme),
+  /** What the connection tells its socket; the methods live on the prototype, so a socket adds one small object. */
+  private static readonly Events = class implements ConnectionEvents {
+    constructor(
+      private readonly socket: TlsSocket,
+      private readonly transport: Transport,
+      readonly keylog: ((line: string) => void) | undefined,
+      readonly ticket: ((ticket: NewSessionTicket, handshake: HandshakeResult) => void) | undefined,
+    ) {}
+
+    transmit(bytes: Buffer): boolean {
+      return this.transport.destroyed ? false : this.transport.write(bytes)
+    }
+
+    handshakeDone(result: HandshakeOutcome): void {
+      const socket = this.socket
+      socket.handshakeInfo = describeHandshake(result, socket.profile, socket.startedAt, socket.verified)
+      const resolve = socket.resolveHandshake
+      socket.resolveHandshake = socket.rejectHandshake = undefined
+      resolve?.()
+      socket.emit('secureConnect')
+    }
+
+    data(plaintext: Buffer): void {
+      const socket = this.socket
+      if (!socket.push(plaintext) && !socket.transportPaused) {
+        socket.transportPaused = true
+        this.transport.pause()
+      }
+    }
+
+    peerClosed(): void {
+      this.socket.connectionEnded(null)
+    }
+
+    error(err: Error): void {
+      const socket = this.socket
+      socket.failHandshake(err)
+      if (socket.handshakeInfo) socket.connectionEnded(err)
+      else socket.destroy(err)
     }
   }
 
-  private onTransportEnd(): void {
-    if (this.destroyed || this.eos.ended) return
+  private static onTransportData(this: Carrier, chunk: Buffer): void {
+    this[kTlsSocket]!.conn.receive(chunk)
+  }
+
+  private static onTransportTimeout(this: Carrier): void {
+    this[kTlsSocket]!.emit('timeout')
+  }
+
+  private static onTransportEnd(this: Carrier): void {
+    const socket = this[kTlsSocket]!
+    if (socket.destroyed || socket.eos.ended) return
     // RFC 8446 §6.1: end of stream without close_notify is a truncation.
-    if (this.handshakeInfo) this.connectionEnded(new TlsTruncatedError())
+    if (socket.handshakeInfo) socket.connectionEnded(new TlsTruncatedError())
     else
-      this.destroy(
+      socket.destroy(
         new ConnectError('server closed the connection during the TLS handshake; it may not accept this ClientHello'),
       )
   }
 
-  private onTransportError(err: Error): void {
-    if (this.destroyed || this.eos.ended) return
+  private static onTransportError(this: Carrier, err: Error): void {
+    const socket = this[kTlsSocket]!
+    if (socket.destroyed || socket.eos.ended) return
     const code = (err as NodeJS.ErrnoException).code
-    if (!this.handshakeInfo) {
-      this.destroy(
+    if (!socket.handshakeInfo) {
+      socket.destroy(
         new ConnectError(
-          `cannot connect to ${this.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
+          `cannot connect to ${socket.target ?? 'the server'}: ${code ?? err.message}; check that the server is up and reachable`,
           { cause: err },
         ),
       )
     } else if (code === 'ECONNRESET') {
-      this.connectionEnded(
+      socket.connectionEnded(
         new TlsTruncatedError(
           'connection reset (ECONNRESET) without close_notify (RFC 8446 §6.1); the data received may be truncated',
           { cause: err },
         ),
       )
-    } else this.connectionEnded(err)
+    } else socket.connectionEnded(err)
   }
 
-  private onTransportClose(): void {
-    if (this.destroyed || this.eos.ended) return
-    if (this.handshakeInfo)
-      this.connectionEnded(
+  private static onTransportClose(this: Carrier): void {
+    const socket = this[kTlsSocket]!
+    if (socket.destroyed || socket.eos.ended) return
+    if (socket.handshakeInfo)
+      socket.connectionEnded(
         new TlsTruncatedError(
           'transport closed without close_notify (RFC 8446 §6.1); the data received may be truncated',
         ),
       )
-    else this.destroy(new ConnectError('connection closed by the server before the TLS handshake completed'))
+    else socket.destroy(new ConnectError('connection closed by the server before the TLS handshake completed'))
+  }
+
+  /** Rejects `handshakeComplete` with `err` unless it settled already. */
+  private failHandshake(err: Error): void {
+    const reject = this.rejectHandshake
+    this.resolveHandshake = this.rejectHandshake = undefined
+    reject?.(err)
   }
 
   /**
@@ -369,6 +385,7 @@ export class TlsSocket extends Duplex {
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     // The connection sends whatever alert alertFor(err) decides (none for the caller's own errors).
     if (err && !this.conn.error) this.conn.fail(err)
+    this.failHandshake(new TlsClosedError('connection closed before the handshake completed'))
     const transport = this.transport
     transport.destroy()
     // As node:net, the socket's 'error' and 'close' follow the transport's close, in a later turn

@@ -27,6 +27,7 @@ import {
   value,
   type Der,
 } from './der.js'
+import { ownedCopy } from '../../util/bytes.js'
 import { TlsCertificateError } from './errors.js'
 import {
   decodeGeneralNames,
@@ -155,6 +156,10 @@ export function clearCertificateCache(): void {
   cache.clear()
 }
 
+function cacheKey(der: Buffer | Uint8Array): string {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1')
+}
+
 /**
  * `parseCertificate` with a small LRU cache keyed by the DER: the intermediates (and leaves) of the hosts a
  * pool talks to come back on every handshake, and their parsed form, imported key and checked signatures
@@ -162,16 +167,25 @@ export function clearCertificateCache(): void {
  */
 export function parseCertificateCached(der: Buffer | Uint8Array): ParsedCertificate {
   if (der.byteLength > CACHE_MAX_DER) return parseCertificate(der)
-  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1')
+  const key = cacheKey(der)
   let cert = cache.get(key)
   if (cert) {
     cache.delete(key)
   } else {
-    cert = parseCertificate(Buffer.from(der))
+    // An unpooled copy: a slice of Buffer's shared 8 KiB pool would keep the whole slab alive.
+    cert = parseCertificate(ownedCopy(der))
     if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!)
   }
   cache.set(key, cert)
   return cert
+}
+
+/**
+ * The cache's copy of `der` when it holds that certificate, else an own copy: every connection to a
+ * host then keeps one buffer of its chain, not one each. The bytes must not be modified.
+ */
+export function sharedCertificateDer(der: Buffer | Uint8Array): Buffer {
+  return (der.byteLength <= CACHE_MAX_DER ? cache.get(cacheKey(der))?.der : undefined) ?? ownedCopy(der)
 }
 
 /** Parses one DER certificate. Throws TlsCertificateError('malformed') when it does not decode. */

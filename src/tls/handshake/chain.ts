@@ -3,13 +3,14 @@
  * server's chain for the host (RFC 5280 path validation, RFC 6125 identity), or when the caller
  * turned verification off (`insecure`, which warns once in connect.ts).
  */
-import { ownedCopy } from '../../util/bytes.js'
+import { sharedCertificateDer } from '../cert/parse.js'
 import type { ClientHandshakeOptions, VerifiedChain } from './context.js'
 
 /**
- * Verifies `chain` (end-entity first) for `options.host`; returns own copies of the DER (the views
- * point into the decrypted handshake flight, which they would keep alive). A promise only while an
- * async verifier runs.
+ * Verifies `chain` (end-entity first) for `options.host`; returns DER the connection may keep, not
+ * the views into the decrypted handshake flight (they would keep it alive): the certificate cache's
+ * copies when the verifier parsed them there (one buffer for every connection to the host), else
+ * own copies. A promise only while an async verifier runs.
  * @throws TlsCertificateError from the verifier.
  */
 export function verifyServerChain(
@@ -20,7 +21,7 @@ export function verifyServerChain(
   const pending = verify ? verify(chain, options.host) : undefined
   const proven = (): VerifiedChain => {
     const [leaf, ...issuers] = chain
-    return [ownedCopy(leaf), ...issuers.map(ownedCopy)] as const as unknown as VerifiedChain
+    return [sharedCertificateDer(leaf), ...issuers.map(sharedCertificateDer)] as const as unknown as VerifiedChain
   }
   return pending ? pending.then(proven) : proven()
 }

@@ -18,9 +18,11 @@ export interface HandshakeMessage {
 export const MAX_HANDSHAKE_MESSAGE = 256 * 1024
 
 const ALIGNED = Object.freeze({}) as Aligned
+/** What the reader holds between messages: one empty buffer for every connection (nothing is ever written to it). */
+const EMPTY = Buffer.alloc(0)
 
 export class HandshakeReader {
-  private buf: Buffer = Buffer.alloc(0)
+  private buf: Buffer = EMPTY
 
   /** True when a partial message is buffered (a key change must not happen then, RFC 8446 §5.1). */
   get hasPartial(): boolean {
@@ -66,7 +68,7 @@ export class HandshakeReader {
     if (this.buf.length < 4 + len) return undefined
     const raw = this.buf.subarray(0, 4 + len)
     this.buf = this.buf.subarray(4 + len)
-    if (this.buf.length === 0) this.buf = Buffer.alloc(0)
+    if (this.buf.length === 0) this.buf = EMPTY
     return { type: raw.readUInt8(0), body: raw.subarray(4), raw }
   }
 }

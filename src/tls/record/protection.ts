@@ -15,7 +15,14 @@ const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER
 
 export class RecordProtection {
   private seq = 0
+  /**
+   * The per-record nonce: the static IV with the sequence number XORed into its last 8 bytes
+   * (RFC 8446 §5.3). Its first bytes are the IV's and never change; the IV's last 8 bytes are kept
+   * as two 32-bit words, so that no copy of the IV lives beside it.
+   */
   private readonly nonce: Buffer
+  private readonly ivHigh: number
+  private readonly ivLow: number
 
   /** A KeyObject made once: creating ciphers from a raw Buffer key converts it on every record. */
   private readonly key: KeyObject
@@ -23,10 +30,14 @@ export class RecordProtection {
   constructor(
     readonly aead: AeadAlgorithm,
     key: Buffer,
-    private readonly iv: Buffer,
+    iv: Buffer,
   ) {
     this.key = createSecretKey(key)
+    // Not pooled (Buffer.from would slice the shared 8 KiB pool, which a long-lived nonce keeps alive).
     this.nonce = Buffer.alloc(iv.length)
+    iv.copy(this.nonce)
+    this.ivHigh = iv.readUInt32BE(iv.length - 8)
+    this.ivLow = iv.readUInt32BE(iv.length - 4)
   }
 
   get sequence(): number {
@@ -42,13 +53,12 @@ export class RecordProtection {
         AlertDescription.internal_error,
       )
     }
-    this.iv.copy(this.nonce)
-    let s = this.seq++
-    for (let i = this.nonce.length - 1; i >= this.nonce.length - 8 && s > 0; i--) {
-      this.nonce[i]! ^= s & 0xff
-      s = Math.floor(s / 256)
-    }
-    return this.nonce
+    const s = this.seq++
+    const nonce = this.nonce
+    const at = nonce.length - 8
+    nonce.writeUInt32BE((this.ivHigh ^ Math.floor(s / 0x1_0000_0000)) >>> 0, at)
+    nonce.writeUInt32BE((this.ivLow ^ s) >>> 0, at + 4)
+    return nonce
   }
 
   /**
