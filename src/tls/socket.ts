@@ -18,6 +18,7 @@ import { ConnectError } from '../errors.js'
 import { describeHandshake, type TlsConnectionInfo } from './connection-info.js'
 import { TlsClientConnection } from './connection.js'
 import { EndOfStream } from './end-of-stream.js'
+import { afterTransportClose } from './transport-close.js'
 import { TlsClosedError, TlsTruncatedError } from './errors.js'
 import type {
   ClientHandshakeOptions,
@@ -388,12 +389,6 @@ export class TlsSocket extends Duplex {
     this.failHandshake(new TlsClosedError('connection closed before the handshake completed'))
     const transport = this.transport
     transport.destroy()
-    // As node:net, the socket's 'error' and 'close' follow the transport's close, in a later turn
-    // than the destroy: a reader that destroys the socket in the turn of a read (undici's parser
-    // on a malformed response, in the read that also brought the head) hands the error to a
-    // consumer that listens a tick after the head (undici's fetch), not before it listens.
-    const done = (): void => callback(err)
-    if (transport.closed) setImmediate(done)
-    else transport.once('close', done)
+    afterTransportClose(transport, () => callback(err))
   }
 }

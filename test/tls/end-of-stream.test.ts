@@ -249,6 +249,21 @@ describe('end of stream after the data', BOUND, () => {
     expect(out.kind === 'error' && out.err.code).toBe('ERR_TLS_TRUNCATED')
     expect(r.data.equals(body)).toBe(true)
   })
+
+  it('a transport that never emits close (emitClose: false): destroy() still ends the socket with close', async () => {
+    const port = await serve((s) => s.write(pattern(9, 1_000)))
+    const tcp = netConnect(port, '127.0.0.1')
+    await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject))
+    const tunnel = new Tunnel(tcp, { emitClose: false })
+    const socket = await dial(port, tunnel)
+    let tunnelClosed = false
+    tunnel.once('close', () => (tunnelClosed = true))
+    const closed = new Promise<void>((resolve) => socket.once('close', resolve))
+    socket.destroy()
+    await closed
+    expect(socket.destroyed).toBe(true)
+    expect(tunnelClosed).toBe(false)
+  })
 })
 
 describe('end of stream after the data: scripted peer', BOUND, () => {
@@ -282,8 +297,11 @@ describe('end of stream after the data: scripted peer', BOUND, () => {
 
 /** A proxy-tunnel-like Duplex over a TCP socket: destroying it closes without a FIN reaching TLS. */
 class Tunnel extends Duplex {
-  constructor(private readonly tcp: Socket) {
-    super()
+  constructor(
+    private readonly tcp: Socket,
+    options: { emitClose?: boolean } = {},
+  ) {
+    super(options)
     tcp.on('data', (d: Buffer) => {
       if (!this.push(d)) tcp.pause()
     })
@@ -297,7 +315,8 @@ class Tunnel extends Duplex {
     this.tcp.write(chunk, cb)
   }
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // As a tunnel over another layer: destroyed a turn after it was asked to.
     this.tcp.destroy()
-    cb(err)
+    setImmediate(cb, err)
   }
 }
