@@ -44,6 +44,8 @@ export interface OriginShared {
   readonly onRequest: ((e: OriginRequestEvent) => void) | undefined
   /** Session cookies the crawl pages issued (src/demo/pages.ts). */
   readonly sessions: Set<string>
+  /** Tile bodies drawn ahead (DemoOrigin.prerenderTiles), by "z/x/y". */
+  readonly prerendered: Map<string, Buffer>
 }
 
 export const zeroStats = (): OriginIpStats => ({ connections: 0, tlsSessions: 0, tlsErrors: 0, requests: 0, open: 0 })
@@ -186,7 +188,8 @@ export class IpServer {
       return reply(page.status, { ...base, ...page.headers }, page.body)
     }
     const png = { ...base, 'content-type': 'image/png', 'cache-control': 'public, max-age=86400' }
-    reply(200, png, tileBody(r.z, r.x, r.y, this.#shared.tileBytes))
+    const body = this.#shared.prerendered.get(`${r.z}/${r.x}/${r.y}`) ?? tileBody(r.z, r.x, r.y, this.#shared.tileBytes)
+    reply(200, png, body)
   }
 
   async listen(port: number): Promise<number> {

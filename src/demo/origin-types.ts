@@ -104,6 +104,12 @@ export interface DemoOrigin {
   setBehaviour(ip: string, behaviour: IpBehaviour | undefined): void
   /** Replaces the faults (an empty object clears them). */
   setFaults(faults: OriginFaults): void
+  /**
+   * Draws these tiles now and keeps their bodies until close(), so that serving them costs no
+   * drawing (an origin under load tests: it then answers each tile from memory, like a static
+   * file server). Tiles outside the map are ignored. Returns how many tiles it keeps in all.
+   */
+  prerenderTiles(tiles: Iterable<{ z: number; x: number; y: number }>): number
   /** Closes the connections of `ip` (all IPs if omitted) that have no request in flight; returns how many. */
   closeIdleConnections(ip?: string): number
   /** Stops listening on `ip` and destroys its connections (the IP goes dark: connections are refused). */

@@ -13,7 +13,7 @@ import { createCA, issueLeaf } from '../testing/pki.js'
 import { startDnsServer, type DnsServer } from './dns-server.js'
 import { IpServer, zeroStats, type OriginShared } from './origin-ip.js'
 import type { DemoOrigin, DemoOriginOptions, IpBehaviour, OriginFaults, OriginIpStats } from './origin-types.js'
-import { DEFAULT_TILE_BYTES } from './tiles.js'
+import { DEFAULT_TILE_BYTES, route, tileBody } from './tiles.js'
 
 export type {
   DemoOrigin,
@@ -47,6 +47,7 @@ export async function startDemoOrigin(options: DemoOriginOptions = {}): Promise<
     timers: new Set(),
     onRequest: options.onRequest,
     sessions: new Set(),
+    prerendered: new Map(),
   }
   const servers = new Map<string, IpServer>()
   for (const ip of ips) {
@@ -146,6 +147,15 @@ class Origin implements DemoOrigin {
     for (const s of this.#servers.values()) s.applyFaults()
   }
 
+  prerenderTiles(tiles: Iterable<{ z: number; x: number; y: number }>): number {
+    const kept = this.#shared.prerendered
+    for (const { z, x, y } of tiles) {
+      const r = route(`/tiles/${z}/${x}/${y}.png`)
+      if (r.kind === 'tile') kept.set(`${z}/${x}/${y}`, tileBody(z, x, y, this.#shared.tileBytes))
+    }
+    return kept.size
+  }
+
   closeIdleConnections(ip?: string): number {
     const list = ip === undefined ? [...this.#servers.values()] : [this.#get(ip)]
     return list.reduce((n, s) => n + s.closeIdle(), 0)
@@ -168,6 +178,7 @@ class Origin implements DemoOrigin {
     this.#closing ??= (async () => {
       for (const t of this.#shared.timers) clearTimeout(t)
       this.#shared.timers.clear()
+      this.#shared.prerendered.clear()
       await Promise.all([...this.#servers.values()].map((s) => s.stop()))
       await this.dns?.close()
     })()

@@ -54,6 +54,18 @@ describe('startDemoOrigin', () => {
     const image = PNG.sync.read(tile.body)
     expect([image.width, image.height]).toEqual([256, 256])
 
+    // Drawn ahead (tiles off the map ignored), served the same.
+    expect(
+      origin.prerenderTiles([
+        { z: 3, x: 4, y: 5 },
+        { z: 3, x: 4, y: 6 },
+        { z: 3, x: 8, y: 0 },
+        { z: 3, x: 4, y: 5 },
+      ]),
+    ).toBe(2)
+    expect((await get(origin, '127.0.0.2', '/tiles/3/4/6.png')).body.equals(tileBody(3, 4, 6, 4096))).toBe(true)
+    expect((await get(origin, '127.0.0.2', '/tiles/3/4/5.png')).body.equals(tile.body)).toBe(true)
+
     const head = await get(origin, '127.0.0.2', '/tiles/3/4/5.png', { method: 'HEAD' })
     expect(head.status).toBe(200)
     expect(head.headers['content-length']).toBe('4096')
