@@ -215,16 +215,16 @@ function depsFor(p: Parts, template: string, subdomains: readonly string[]): Pro
 }
 
 /**
- * One attempt of one job: its tiles through a fetcher whose store records them in the job's
- * counters; throws when a tile failed (BullMQ retries the job, stored tiles are skipped then).
+ * One attempt of one job: its tiles through a fetcher that marks each request in the job's
+ * counters; the outcomes are recorded at the end. Throws when a tile failed (BullMQ retries the
+ * job, stored tiles are skipped then).
  */
 async function processJob(p: Parts, job: Job<TileJobData>): Promise<void> {
   const deps = await depsFor(p, job.data.template, job.data.subdomains)
   const id = `${job.id}:${job.timestamp}`
   const delivery = `${p.id}:${job.attemptsStarted}`
   const marker: TileObserver = { request: (tile) => p.counters.requested(id, delivery, tile) }
-  const store = p.counters.store(p.store, id)
-  const fetcher = new TileFetcher({ ...deps, store, observers: [marker, ...deps.observers] })
+  const fetcher = new TileFetcher({ ...deps, store: p.store, observers: [marker, ...deps.observers] })
   const t = job.data.tiles
   const tiles = Array.from({ length: t.length / 3 }, (_, i) => ({ z: t[3 * i]!, x: t[3 * i + 1]!, y: t[3 * i + 2]! }))
   const outcomes = await Promise.all(tiles.map((tile) => fetcher.run(tile)))
@@ -232,7 +232,7 @@ async function processJob(p: Parts, job: Job<TileJobData>): Promise<void> {
   const again = job.attemptsStarted > 1 || job.stalledCounter > 0
   const failed = outcomes.filter((o) => o.result === 'failed')
   const final = failed.length === 0 || attempt >= (job.opts.attempts ?? 1)
-  await p.counters.record(id, attempt, outcomes, final)
+  await p.counters.record(id, delivery, attempt, outcomes, final)
   p.result.jobs++
   for (const o of outcomes) {
     if (o.result === 'stored') p.result.stored++
