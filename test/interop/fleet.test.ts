@@ -4,10 +4,11 @@
  * processes (`hotconn tiles worker`) fetch the demo tiles with one shared budget. Mid-run one
  * worker is SIGKILLed and replaced, and Redis is stopped and started again; 127.0.0.5 answers 403
  * to worker 1 only, and the others must stop using it within 1 s of worker 1 blacklisting it.
- * Everything is measured at the origin, which runs in a process of its own. Sizes from HOTCONN_FLEET_TILES (default 20000) and
- * HOTCONN_FLEET_RATE (default 300 req/s). At 500 req/s on 2 cores (3 workers, the origin and Redis on
- * one machine) the fleet averaged 455 req/s with 1 s windows down to 409: the machine, not the budget,
- * is the limit there (the budget alone holds 299-302 per 1 s window, test/interop/fleet-budget.test.ts).
+ * Everything is measured at the origin, which runs in a process of its own and draws the tiles
+ * before the run (it then serves them from memory). The shared budget must hold RATE ± 10 % in
+ * every 1 s window but those of the two disruptions. Sizes from HOTCONN_FLEET_TILES (default 20000)
+ * and HOTCONN_FLEET_RATE (default 500 req/s, the issue's). On 2 cores the 3 workers, the origin and
+ * Redis share the machine: the log reports each one's CPU per tile.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -22,7 +23,7 @@ import { REDIS_SERVER, startRedisServer, type RedisServer } from './redis-server
 import { oneSecondWindows } from './windows.js'
 
 const TILES = Number(process.env['HOTCONN_FLEET_TILES'] ?? 20_000)
-const RATE = Number(process.env['HOTCONN_FLEET_RATE'] ?? 300)
+const RATE = Number(process.env['HOTCONN_FLEET_RATE'] ?? 500)
 /** Tiles in flight per worker: enough for the rate at 150 ms a request, few slots lost with a killed worker. */
 const PER_WORKER = 32
 
@@ -101,6 +102,11 @@ describe.skipIf(REDIS_SERVER === undefined)('fleet mode on redis-server', () => 
   it(`3 workers fetch ${TILES} tiles at a shared ${RATE} req/s through a SIGKILL and a Redis restart`, async () => {
     const side = 256
     const list = Array.from({ length: TILES }, (_, i) => ({ z: 8, x: i % side, y: Math.floor(i / side) % side }))
+    // The origin draws the tiles ahead and serves them from memory: its CPU goes to the requests.
+    await t.prerender(list)
+    await t.requests()
+    const originCpu0 = t.cpuMs()
+    const redisCpu0 = redis.cpuMs()
     const enq = await enqueueTiles({
       redis: redis.url,
       template: t.template,
@@ -137,6 +143,7 @@ describe.skipIf(REDIS_SERVER === undefined)('fleet mode on redis-server', () => 
       ).toBe(0)
 
     const cpu = process.cpuUsage(cpu0)
+    const redisCpu = redis.cpuMs() - redisCpu0
     const requests = await t.requests()
     // Every tile stored exactly once, byte-exact.
     let files = 0
@@ -180,6 +187,7 @@ describe.skipIf(REDIS_SERVER === undefined)('fleet mode on redis-server', () => 
       ...to5.filter((q) => q.client !== 'w1' && q.client !== 'w3' && q.atMs > blacklistedAt).map((q) => q.atMs),
       blacklistedAt,
     )
+    const sorted = checked.map((w) => w.count).sort((a, b) => a - b)
     const span = (times.at(-1)! - times[0]!) / 1000
     // When each worker learned of the blacklisting (epoch ms in its log; the origin's clock is performance.now()).
     const learnt = results.map((r) => {
@@ -193,10 +201,10 @@ describe.skipIf(REDIS_SERVER === undefined)('fleet mode on redis-server', () => 
         `served twice: ${twice.length} tiles (${twice.filter(([p]) => servedAfter(killedAt, p)).length} of them again after the kill)`,
         `fleet counters: ${JSON.stringify(fleet)}`,
         `CPU per tile: workers ${(results.reduce((n, r) => n + r.cpuMs, 0) / TILES).toFixed(2)} ms (w3 not counted), ` +
-          `origin ${(t.cpuMs() / TILES).toFixed(2)} ms, test ${((cpu.user + cpu.system) / 1000 / TILES).toFixed(2)} ms`,
+          `origin ${((t.cpuMs() - originCpu0) / TILES).toFixed(2)} ms (${originCpu0} ms before the run, drawing included), redis-server ${(redisCpu / TILES).toFixed(2)} ms, test ${((cpu.user + cpu.system) / 1000 / TILES).toFixed(2)} ms`,
         `workers: ${JSON.stringify(results.map(({ fleet: _, ...r }) => r))}`,
         `1 s windows (req/s): ${windows.map((w) => w.count).join(' ')}`,
-        `checked windows: ${checked.length}, min ${Math.min(...checked.map((w) => w.count))} max ${Math.max(...checked.map((w) => w.count))}`,
+        `checked windows: ${checked.length}, min ${sorted[0]} median ${sorted[Math.floor(sorted.length / 2)]} max ${sorted.at(-1)}`,
         `403 IP: w1 got ${forbidden.length} 403s; w2/w3 sent it ${othersBefore} requests before its blacklisting, ` +
           `the others' last request ${(lastOther - blacklistedAt).toFixed(0)} ms after it, ${othersLate.length} later than 1 s; ` +
           `shared/received after the 3rd 403: ${learnt.join(', ')}`,
@@ -213,20 +221,12 @@ describe.skipIf(REDIS_SERVER === undefined)('fleet mode on redis-server', () => 
     for (const [path] of twice) expect(servedAfter(killedAt, path)).toBe(true)
     expect(counts.size).toBe(TILES)
     expect(checked.length).toBeGreaterThanOrEqual(Math.floor(TILES / RATE / 2))
-    // Never above the budget in any window; the floor of every window only with HOTCONN_FLEET_WINDOWS=1
-    // (on 2 cores a window dips below 90 % when the workers are starved of CPU), else the median's.
-    const counts1s = checked.map((w) => w.count).sort((a, b) => a - b)
-    expect(counts1s[Math.floor(counts1s.length / 2)]).toBeGreaterThanOrEqual(RATE * 0.9)
-    // The budget is granted in Redis and measured at the origin: a slot granted at the end of one
-    // window whose request is delayed (a starved worker) reaches the origin in the next one. So a
-    // window may exceed RATE + 10 % only by what the window before it fell short of RATE, and any two
-    // consecutive windows together stay within 2 × RATE + 5 %.
+    // Every checked window within RATE ± 10 %, and any two consecutive ones together within 2 × RATE + 5 %.
     for (const w of checked) {
       const at = `window at ${w.startMs.toFixed(0)} ms`
+      expect(w.count, at).toBeGreaterThanOrEqual(RATE * 0.9)
+      expect(w.count, at).toBeLessThanOrEqual(RATE * 1.1)
       const prev = windows[windows.indexOf(w) - 1]
-      const carried = prev === undefined ? 0 : Math.max(0, RATE - prev.count)
-      if (process.env['HOTCONN_FLEET_WINDOWS'] === '1') expect(w.count, at).toBeGreaterThanOrEqual(RATE * 0.9)
-      expect(w.count, at).toBeLessThanOrEqual(RATE * 1.1 + carried)
       if (prev !== undefined) expect(prev.count + w.count, `${at} and the one before`).toBeLessThanOrEqual(RATE * 2.1)
     }
     expect(forbidden.length).toBeGreaterThanOrEqual(3)

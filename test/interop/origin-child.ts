@@ -4,7 +4,8 @@
  * argv[2]: JSON { ips, behaviours: { ip: IpBehaviour } }. Messages on the IPC channel:
  * out { type: 'ready', template, caPem, ips, timeOrigin }, { type: 'served', n } (requests answered
  * 200) every 50 ms while it changes, { type: 'requests', list, cpuMs } (the
- * process's CPU so far); in { type: 'requests' }, { type: 'close' }.
+ * process's CPU so far), { type: 'prerendered' }; in { type: 'requests' }, { type: 'prerender',
+ * tiles } (z, x, y triples: DemoOrigin.prerenderTiles), { type: 'close' }.
  */
 import type { IpBehaviour, OriginRequestEvent } from '../../src/demo/index.js'
 import { startTileOrigin } from '../tiles/helpers.js'
@@ -28,7 +29,14 @@ const counter = setInterval(() => {
   if (served !== sent) void send({ type: 'served', n: served })
   sent = served
 }, 50)
-process.on('message', (m: { type: string }) => {
+process.on('message', (m: { type: string; tiles?: number[] }) => {
+  if (m.type === 'prerender') {
+    const t3 = m.tiles ?? []
+    t.origin.prerenderTiles(
+      Array.from({ length: t3.length / 3 }, (_, i) => ({ z: t3[3 * i]!, x: t3[3 * i + 1]!, y: t3[3 * i + 2]! })),
+    )
+    void send({ type: 'prerendered' })
+  }
   if (m.type === 'requests') {
     const cpu = process.cpuUsage()
     void send({ type: 'requests', list: requests, cpuMs: (cpu.user + cpu.system) / 1000 })

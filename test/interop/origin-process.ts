@@ -17,6 +17,8 @@ export interface OriginProcess {
   requests(): Promise<OriginRequestEvent[]>
   /** CPU time (ms) of the origin's process when `requests()` last answered. */
   cpuMs(): number
+  /** Draws these tiles ahead (DemoOrigin.prerenderTiles): serving them then costs the origin no drawing. */
+  prerender(tiles: readonly { z: number; x: number; y: number }[]): Promise<void>
   /** Pool options trusting the origin's CA and resolving tiles.test to its IPs. */
   pool(extra?: HotConnPoolOptions): HotConnPoolOptions
   close(): Promise<void>
@@ -34,6 +36,7 @@ export async function startOriginProcess(o: {
   const exited = new Promise<void>((r) => child.once('exit', () => r()))
   let answered = 0
   let waiting: ((list: OriginRequestEvent[]) => void) | undefined
+  let rendered: (() => void) | undefined
   let offset = 0
   let cpuMs = 0
   const ready = new Promise<{ template: string; caPem: string; ips: string[] }>((res, rej) => {
@@ -44,6 +47,7 @@ export async function startOriginProcess(o: {
         res(m as unknown as { template: string; caPem: string; ips: string[] })
       } else if (m.type === 'served') answered = m['n'] as number
       else if (m.type === 'requests') cpuMs = m['cpuMs'] as number
+      else if (m.type === 'prerendered') rendered?.()
       if (m.type === 'requests')
         waiting?.((m['list'] as OriginRequestEvent[]).map((e) => ({ ...e, atMs: e.atMs + offset })))
     })
@@ -59,6 +63,11 @@ export async function startOriginProcess(o: {
       new Promise((res) => {
         waiting = res
         child.send({ type: 'requests' })
+      }),
+    prerender: (tiles) =>
+      new Promise((res) => {
+        rendered = res
+        child.send({ type: 'prerender', tiles: tiles.flatMap((t) => [t.z, t.x, t.y]) })
       }),
     pool: (extra = {}) => ({ ca: r.caPem, resolver: pinned(r.ips), ...extra }),
     close: async () => {

@@ -3,6 +3,7 @@
  * file in a temporary directory (AOF on: a stop with SIGTERM and a start keep every key).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
@@ -20,6 +21,19 @@ export interface RedisServer {
   start(): Promise<void>
   /** SIGTERM (a clean shutdown: the AOF is complete), resolves when the process has exited. */
   stop(): Promise<void>
+  /** CPU time (user + system, ms) of the server's processes so far (Linux /proc; 0 elsewhere). */
+  cpuMs(): number
+}
+
+/** CPU time (ms) of a process from /proc/<pid>/stat (utime + stime, in clock ticks of 10 ms), 0 if unreadable. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return 0
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -45,6 +59,8 @@ export async function startRedisServer(dir: string): Promise<RedisServer> {
     ].join('\n') + '\n',
   )
   let child: ChildProcess | undefined
+  /** CPU of the servers stopped so far. */
+  let stoppedCpuMs = 0
   const start = async (): Promise<void> => {
     const c = spawn(REDIS_SERVER!, [conf], { stdio: 'ignore' })
     child = c
@@ -74,11 +90,13 @@ export async function startRedisServer(dir: string): Promise<RedisServer> {
   const stop = async (): Promise<void> => {
     const c = child
     if (c === undefined || c.exitCode !== null || c.signalCode !== null) return
+    stoppedCpuMs += processCpuMs(c.pid) // its shutdown (the AOF's last write) not counted
     await new Promise((res) => {
       c.once('exit', res)
       c.kill('SIGTERM')
     })
   }
+  const cpuMs = (): number => stoppedCpuMs + (child?.exitCode === null ? processCpuMs(child.pid) : 0)
   await start()
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop }
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, cpuMs }
 }
