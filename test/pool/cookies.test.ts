@@ -1,8 +1,10 @@
 /**
  * Cookies and redirects through the pool, over real loopback HTTPS servers (node:https with a
  * test CA) playing two hosts: set, send back, expire, host-only cookies kept off another host,
- * a cross-host redirect carrying the jar's cookies for the new host, 303 turning a POST into a GET.
+ * a cross-host redirect carrying the jar's cookies for the new host, 303 turning a POST into a GET,
+ * https -> http (node:http, through the pool's plain partition) without the Secure cookies.
  */
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -21,6 +23,8 @@ const loopback: Resolver = {
 
 let server: Server
 let port = 0
+let plain: HttpServer
+let plainPort = 0
 const seen: Array<{ host: string; method: string; path: string; cookie: string | undefined }> = []
 
 beforeAll(async () => {
@@ -44,6 +48,10 @@ beforeAll(async () => {
       case '/b-set':
         res.setHeader('set-cookie', 'bid=b1; Path=/')
         return res.end('b')
+      case '/to-http':
+        res.statusCode = 302
+        res.setHeader('location', `http://a.test:${plainPort}/plain`)
+        return res.end()
       case '/form':
         res.statusCode = 303
         res.setHeader('location', '/echo')
@@ -54,9 +62,19 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   port = (server.address() as AddressInfo).port
+  // a.test over plain http: echoes the cookie it got and sets one of its own.
+  plain = createHttpServer((req, res) => {
+    seen.push({ host: 'http a.test', method: req.method!, path: req.url!, cookie: req.headers.cookie })
+    req.resume()
+    if (req.url === '/plain') res.setHeader('set-cookie', 'seen=http; Path=/')
+    res.end(`cookie=${req.headers.cookie ?? ''}`)
+  })
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
+  plainPort = (plain.address() as AddressInfo).port
 })
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()))
+  await new Promise<void>((resolve) => plain.close(() => resolve()))
 })
 
 describe('cookieJar interceptor', () => {
@@ -102,6 +120,31 @@ describe('cookieJar interceptor', () => {
       expect(post.statusCode).toBe(200)
       await post.body.text()
       expect(seen.slice(mark).map((s) => `${s.method} ${s.path}`)).toEqual(['POST /form', 'GET /echo'])
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('https -> http: the hop goes over plain http with the non-Secure cookies only, and its Set-Cookie is stored', async () => {
+    const pool = new HotConnPool({ ca: ca.certPem, resolver: loopback, pool: { warmConnsPerIp: 0 } })
+    const jar = new CookieJar()
+    const browser = pool.compose(cookieJar(jar), interceptors.redirect({ maxRedirections: 5 }))
+    const a = `https://a.test:${port}`
+    try {
+      await (await request(`${a}/set`, { dispatcher: browser })).body.text()
+      const mark = seen.length
+      const res = await request(`${a}/to-http`, { dispatcher: browser })
+      expect(await res.body.text()).toBe('cookie=pref=dark')
+      expect(seen.slice(mark).map((s) => `${s.host} ${s.path} ${s.cookie ?? ''}`)).toEqual([
+        'a.test /to-http sid=s1; pref=dark',
+        'http a.test /plain pref=dark',
+      ])
+      // The http origin's cookie is the host's: sent back over https too (cookies ignore scheme and port).
+      expect(jar.getCookieStringSync(`http://a.test:${plainPort}/`)).toBe('pref=dark; seen=http')
+      expect(await (await fetch(`${a}/echo`, { dispatcher: browser })).text()).toBe(
+        'cookie=sid=s1; pref=dark; seen=http',
+      )
+      expect(pool.stats().hosts[`http://a.test:${plainPort}`]?.requests).toBe(1)
     } finally {
       await pool.close()
     }
