@@ -254,6 +254,41 @@ describe('hotconn fetch', () => {
     }
   })
 
+  it('status_blame = "ip" in --config: every IP blacklisted, ERR_ALL_IPS_BLACKLISTED is printed with each IP\'s cause', async () => {
+    for (const ip of origin.ips) origin.setBehaviour(ip, { status: 403 })
+    try {
+      const config = join(dir, 'blame-ip.toml')
+      await writeFile(config, '[blacklist]\nstatus_blame = "ip"\nfailure_threshold = 1\nttl = "1m"\n')
+      const n = origin.ips.length + 2
+      const out = await runCli([
+        'fetch',
+        origin.url('/members'),
+        '-n',
+        String(n),
+        '-c',
+        '1',
+        '--config',
+        config,
+        '--ca',
+        caFile,
+        '--dns-server',
+        dnsServer,
+      ])
+      expect(out.code).toBe(1)
+      expect(out.stdout.split('\n').filter((l) => l.startsWith('403  '))).toHaveLength(origin.ips.length)
+      const lines = out.stderr.split('\n').filter((l) => l.startsWith('ERR_ALL_IPS_BLACKLISTED  '))
+      expect(lines).toHaveLength(2)
+      for (const l of lines) {
+        expect(l).toContain('every IP of tiles.test:')
+        for (const ip of origin.ips) expect(l).toContain(`${ip}: HTTP 403`)
+        expect(l).toContain('check that the requests are allowed')
+        expect(l).not.toContain('fewer requests per second')
+      }
+    } finally {
+      for (const ip of origin.ips) origin.setBehaviour(ip, undefined)
+    }
+  })
+
   it('a host rate-limiting the only egress: ERR_ALL_EGRESS_BLOCKED is printed with its cause and when to retry', async () => {
     for (const ip of origin.ips) origin.setBehaviour(ip, { status: 429, retryAfterS: 30 })
     try {
