@@ -22,25 +22,24 @@
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from 'node:crypto'
 import { createServer as createHttpsServer } from 'node:https'
-import type { IncomingHttpHeaders } from 'node:http'
 import { Duplex } from 'node:stream'
 import * as tls from 'node:tls'
 import { parseArgs } from 'node:util'
 import { Agent, Client } from 'undici'
 import { createCA, issueLeaf } from '../src/testing/pki.js'
-import { connect } from '../src/tls/index.js'
 import { pairedRatio, summarize } from './lib/stats.js'
-import { calibrate, interleave, type Contender } from './lib/interleave.js'
+import { calibrate, interleave } from './lib/interleave.js'
 import {
   BASELINE,
   HOTCONN,
   hotconnKind,
   hotconnPool,
+  hotconnPinnedClient,
   undiciKind,
   type HttpClient,
   type Target,
 } from './perf/clients.js'
-import { runGets } from './perf/load.js'
+import { cpuRecordingContenders, runGets } from './perf/load.js'
 import { nginxVersion, startNginx } from './perf/nginx.js'
 
 const { values } = parseArgs({
@@ -214,27 +213,8 @@ function agentClient(
 }
 
 async function engineClient(target: Target): Promise<HttpClient> {
-  const origin = `https://${target.host}:${target.port}`
-  const socket = await connect({
-    host: target.host,
-    ip: target.ip,
-    port: target.port,
-    profile: 'chrome',
-    ca: target.caPem,
-    alpn: ['http/1.1'],
-  })
-  let handed = false
-  const client = new Client(origin, {
-    pipelining: 1,
-    keepAliveTimeout: 300_000,
-    connect: (_o, cb) =>
-      queueMicrotask(() => {
-        if (handed) return cb(new Error('one connection'), null)
-        handed = true
-        cb(null, socket as unknown as tls.TLSSocket)
-      }),
-  })
-  return { get: () => get(client, origin), close: () => client.destroy() }
+  const client = await hotconnPinnedClient(target)
+  return { get: () => get(client, `https://${target.host}:${target.port}`), close: () => client.destroy() }
 }
 
 if (!nginxVersion()) throw new Error('nginx is not installed (/usr/sbin/nginx); this script needs it')
@@ -255,27 +235,22 @@ try {
       ...(concurrency === 1 ? [{ name: ENGINE, client: await engineClient(target) }] : []),
       { name: HOTCONN, client: await hotconnKind.hot(target, concurrency) },
     ]
-    const cpu = new Map<string, number[]>(clients.map((c) => [c.name, []]))
-    let recording = false
-    const contenders: Contender[] = clients.map((c) => ({
-      name: c.name,
-      async run(count) {
-        const c0 = process.cpuUsage()
-        await runGets(c.client, PATH, count, concurrency)
-        const used = process.cpuUsage(c0)
-        if (recording) cpu.get(c.name)!.push((used.user + used.system) / count)
-      },
-    }))
+    const recorder = cpuRecordingContenders(clients, PATH, concurrency)
+    const contenders = recorder.contenders
+    const total = (name: string): number[] => {
+      const o = recorder.cpu.get(name)!
+      return o.user.map((u, i) => u + o.sys[i]!)
+    }
     for (const c of clients) await runGets(c.client, PATH, 400, concurrency)
     const count = await calibrate(contenders, { probe: Math.max(100, concurrency * 8), targetMs: ROUND_MS, min: 100 })
-    recording = true
+    recorder.start()
     const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
     const base = results[BASELINE]!
-    const baseCpu = cpu.get(BASELINE)!
+    const baseCpu = total(BASELINE)
     for (const c of clients) {
       const r = pairedRatio(results[c.name]!, base)
-      const cr = pairedRatio(baseCpu, cpu.get(c.name)!)
-      const us = summarize(cpu.get(c.name)!).median
+      const cr = pairedRatio(baseCpu, total(c.name))
+      const us = summarize(total(c.name)).median
       const line = `| ${row} | ${c.name} | ${r.pairedMedian.toFixed(2)}× | ${us.toFixed(0)} µs | ${cr.pairedMedian.toFixed(2)}× |`
       rows.push(line)
       if (!values.markdown) console.log(line)

@@ -2,7 +2,8 @@
  * Cookies and redirects through the pool, over real loopback HTTPS servers (node:https with a
  * test CA) playing two hosts: set, send back, expire, host-only cookies kept off another host,
  * a cross-host redirect carrying the jar's cookies for the new host, 303 turning a POST into a GET,
- * https -> http (node:http, through the pool's plain partition) without the Secure cookies.
+ * https -> http (node:http, through the pool's plain partition) without the Secure cookies, a jar per
+ * identity of one pool.
  */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer, type Server } from 'node:https'
@@ -145,6 +146,25 @@ describe('cookieJar interceptor', () => {
         'cookie=sid=s1; pref=dark; seen=http',
       )
       expect(pool.stats().hosts[`http://a.test:${plainPort}`]?.requests).toBe(1)
+    } finally {
+      await pool.close()
+    }
+  })
+
+  it('a jar per identity: each identity of one pool sends only the cookies it was given', async () => {
+    const pool = new HotConnPool({ ca: ca.certPem, resolver: loopback, pool: { warmConnsPerIp: 0 } })
+    const chrome = pool.forIdentity('chrome-156-windows').compose(cookieJar(new CookieJar()))
+    const firefox = pool.forIdentity('firefox-153-linux').compose(cookieJar(new CookieJar()))
+    const a = `https://a.test:${port}`
+    try {
+      await (await request(`${a}/set`, { dispatcher: chrome })).body.text()
+      const mark = seen.length
+      expect(await (await request(`${a}/echo`, { dispatcher: firefox })).body.text()).toBe('cookie=')
+      expect(await (await fetch(`${a}/echo`, { dispatcher: chrome })).text()).toBe('cookie=sid=s1; pref=dark')
+      expect(seen.slice(mark).map((s) => s.cookie ?? '')).toEqual(['', 'sid=s1; pref=dark'])
+      // Two partitions of connections, one per identity.
+      const identities = Object.values(pool.stats().hosts).map((h) => h.identity)
+      expect(new Set(identities)).toEqual(new Set(['chrome-156-windows', 'firefox-153-linux']))
     } finally {
       await pool.close()
     }
