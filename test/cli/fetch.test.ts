@@ -313,6 +313,9 @@ describe('hotconn fetch', () => {
         expect(l).toContain('the only egress of requests to tiles.test:')
         expect(l).toMatch(/blocked by the host until \S+ \(direct: HTTP 429; Retry-After 30 s\)/)
         expect(l).toContain('send fewer requests per second')
+        // The IP that sent the first Retry-After rests too: the message does not call the IPs fine.
+        expect(l).toMatch(/the IPs are not the cause \(127\.0\.0\.\d rests too, blacklisted meanwhile\)/)
+        expect(l).not.toContain('its IPs are fine')
         const until = Date.parse(/blocked by the host until (\S+) /.exec(l)![1]!)
         expect(until - Date.now()).toBeGreaterThan(25_000)
         expect(until - Date.now()).toBeLessThanOrEqual(30_000)
