@@ -9,7 +9,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fetch, interceptors, request } from 'undici'
+import { fetch, interceptors, request, type Dispatcher } from 'undici'
 import { CookieJar } from 'tough-cookie'
 import { HotConnPool } from '../../src/pool/pool.js'
 import { cookieJar } from '../../src/pool/cookies.js'
@@ -78,11 +78,16 @@ afterAll(async () => {
   await new Promise<void>((resolve) => plain.close(() => resolve()))
 })
 
+/** A pool on the loopback origins with a cookie jar and undici's redirect interceptor, as a browser tab. */
+function browserPool(): { pool: HotConnPool; jar: CookieJar; browser: Dispatcher } {
+  const pool = new HotConnPool({ ca: ca.certPem, resolver: loopback, pool: { warmConnsPerIp: 0 } })
+  const jar = new CookieJar()
+  return { pool, jar, browser: pool.compose(cookieJar(jar), interceptors.redirect({ maxRedirections: 5 })) }
+}
+
 describe('cookieJar interceptor', () => {
   it('stores Set-Cookie, sends it back (fetch and request), expires it, keeps host-only cookies on their host', async () => {
-    const pool = new HotConnPool({ ca: ca.certPem, resolver: loopback, pool: { warmConnsPerIp: 0 } })
-    const jar = new CookieJar()
-    const browser = pool.compose(cookieJar(jar), interceptors.redirect({ maxRedirections: 5 }))
+    const { pool, jar, browser } = browserPool()
     const a = `https://a.test:${port}`
     try {
       await (await request(`${a}/set`, { dispatcher: browser })).body.text()
@@ -101,9 +106,7 @@ describe('cookieJar interceptor', () => {
   })
 
   it('a cross-host redirect stores the hop cookie and carries b.test cookies to b.test; 303 turns POST into GET', async () => {
-    const pool = new HotConnPool({ ca: ca.certPem, resolver: loopback, pool: { warmConnsPerIp: 0 } })
-    const jar = new CookieJar()
-    const browser = pool.compose(cookieJar(jar), interceptors.redirect({ maxRedirections: 5 }))
+    const { pool, jar, browser } = browserPool()
     const a = `https://a.test:${port}`
     try {
       await (await request(`https://b.test:${port}/b-set`, { dispatcher: browser })).body.text()
@@ -127,9 +130,7 @@ describe('cookieJar interceptor', () => {
   })
 
   it('https -> http: the hop goes over plain http with the non-Secure cookies only, and its Set-Cookie is stored', async () => {
-    const pool = new HotConnPool({ ca: ca.certPem, resolver: loopback, pool: { warmConnsPerIp: 0 } })
-    const jar = new CookieJar()
-    const browser = pool.compose(cookieJar(jar), interceptors.redirect({ maxRedirections: 5 }))
+    const { pool, jar, browser } = browserPool()
     const a = `https://a.test:${port}`
     try {
       await (await request(`${a}/set`, { dispatcher: browser })).body.text()
