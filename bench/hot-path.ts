@@ -17,9 +17,9 @@ import { parseArgs } from 'node:util'
 import { createCA, issueLeaf } from '../src/testing/pki.js'
 import { profileHotSpots } from './lib/cpuprofile.js'
 import { pairedRatio, summarize } from './lib/stats.js'
-import { calibrate, interleave, type Contender } from './lib/interleave.js'
+import { calibrate, interleave } from './lib/interleave.js'
 import { BASELINE, HOTCONN, hotconnKind, undiciKind, type HttpClient, type Target } from './perf/clients.js'
-import { runGets } from './perf/load.js'
+import { cpuRecordingContenders, runGets } from './perf/load.js'
 import { nginxVersion, startNginx } from './perf/nginx.js'
 
 const { values } = parseArgs({
@@ -58,28 +58,14 @@ try {
       { name: BASELINE, client: await make(undiciKind) },
       ...(beforeKind ? [{ name: BEFORE, client: await make(beforeKind) }] : []),
     ]
-    const ops = new Map<string, { user: number[]; sys: number[] }>(clients.map((c) => [c.name, { user: [], sys: [] }]))
-    let recording = false
-    const contenders: Contender[] = clients.map((c) => ({
-      name: c.name,
-      async run(count) {
-        const c0 = process.cpuUsage()
-        await runGets(c.client, path, count, concurrency)
-        const used = process.cpuUsage(c0)
-        if (recording) {
-          ops.get(c.name)!.user.push(used.user / count)
-          ops.get(c.name)!.sys.push(used.system / count)
-        }
-        return undefined
-      },
-    }))
+    const { contenders, cpu: ops, start } = cpuRecordingContenders(clients, path, concurrency)
     for (const c of clients) await runGets(c.client, path, cold ? 20 : 400, concurrency)
     const count = await calibrate(contenders, {
       probe: cold ? 10 : Math.max(100, concurrency * 8),
       targetMs: ROUND_MS,
       min: cold ? 10 : 100,
     })
-    recording = true
+    start()
     const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
     const h = results[HOTCONN]!
     const b = results[BASELINE]!

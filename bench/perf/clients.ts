@@ -12,6 +12,7 @@
  *   `connection: close` on each request (got-scraping: a keep-alive-less agent).
  */
 import { Agent as HttpsAgent } from 'node:https'
+import type { Duplex } from 'node:stream'
 import type * as tls from 'node:tls'
 import { Agent, Client, buildConnector, type Dispatcher } from 'undici'
 import { HotConnPool, type Resolver } from '../../src/pool/index.js'
@@ -104,6 +105,34 @@ export function hotconnPool(target: Target, connections: number, ips: readonly s
   })
 }
 
+/** An undici Client (pipelining 1) over one already-connected socket; it never opens another. */
+export function pinnedClient(origin: string, socket: Duplex): Client {
+  let handed = false
+  return new Client(origin, {
+    pipelining: 1,
+    keepAliveTimeout: 300_000,
+    connect: (_o, cb) =>
+      queueMicrotask(() => {
+        if (handed) return cb(new Error('pinned client: one connection only'), null)
+        handed = true
+        cb(null, socket as unknown as tls.TLSSocket)
+      }),
+  })
+}
+
+/** hotconn's TLS socket (chrome profile, ALPN http/1.1) to `target`, under a pinned undici Client. */
+export async function hotconnPinnedClient(target: Target): Promise<Client> {
+  const socket = await connect({
+    host: target.host,
+    ip: target.ip,
+    port: target.port,
+    profile: 'chrome',
+    ca: target.caPem,
+    alpn: ['http/1.1'],
+  })
+  return pinnedClient(`https://${target.host}:${target.port}`, socket)
+}
+
 export const hotconnKind: ClientKind = {
   name: HOTCONN,
   role: 'hotconn',
@@ -117,24 +146,7 @@ export const hotconnKind: ClientKind = {
     const origin = `https://${target.host}:${target.port}`
     return {
       async get(path) {
-        const socket = await connect({
-          host: target.host,
-          ip: target.ip,
-          port: target.port,
-          profile: 'chrome',
-          ca: target.caPem,
-          alpn: ['http/1.1'],
-        })
-        let handed = false
-        const client = new Client(origin, {
-          pipelining: 1,
-          connect: (_o, cb) =>
-            queueMicrotask(() => {
-              if (handed) return cb(new Error('cold client: one connection per request'), null)
-              handed = true
-              cb(null, socket as unknown as tls.TLSSocket)
-            }),
-        })
+        const client = await hotconnPinnedClient(target)
         try {
           return await dispatcherGet(client, origin, path)
         } finally {

@@ -212,3 +212,34 @@ export async function compareLoad(
     failed,
   }
 }
+
+/** CPU time (µs per request, user and sys) of each client's rounds, recorded once `recording` is set. */
+export interface CpuRecorder {
+  readonly contenders: Contender[]
+  readonly cpu: ReadonlyMap<string, { readonly user: number[]; readonly sys: number[] }>
+  /** Starts recording (after warm-up and calibration). */
+  start(): void
+}
+
+/** Contenders that run `path` GETs on each client at `concurrency`, recording this process's CPU per request. */
+export function cpuRecordingContenders(
+  clients: ReadonlyArray<{ readonly name: string; readonly client: HttpClient }>,
+  path: string,
+  concurrency: number,
+): CpuRecorder {
+  const cpu = new Map(clients.map((c) => [c.name, { user: [] as number[], sys: [] as number[] }]))
+  let recording = false
+  const contenders: Contender[] = clients.map((c) => ({
+    name: c.name,
+    async run(count) {
+      const c0 = process.cpuUsage()
+      await runGets(c.client, path, count, concurrency)
+      const used = process.cpuUsage(c0)
+      if (recording) {
+        cpu.get(c.name)!.user.push(used.user / count)
+        cpu.get(c.name)!.sys.push(used.system / count)
+      }
+    },
+  }))
+  return { contenders, cpu, start: () => (recording = true) }
+}

@@ -13,7 +13,9 @@ function counts(rec: Record<string, number>): string {
 /** The summary, ending in "OK", "INTERRUPTED: …" or "FAILED: …". */
 export function formatTileSummary(r: TileRunResult): string {
   const lines = ['']
-  for (const h of r.hosts) lines.push(h.host, formatHostTable(h).trimEnd(), '')
+  for (const h of r.hosts) {
+    lines.push(h.egress === 'direct' ? h.host : `${h.host} via ${h.egress}`, formatHostTable(h).trimEnd(), '')
+  }
   const done = r.stored + r.skipped + r.existed
   lines.push(
     `${done}/${r.total} tiles stored in ${r.format} ${r.location}: ${r.stored} fetched now, ${r.skipped} already there${r.existed > 0 ? `, ${r.existed} stored by another run` : ''}; ${r.failed} failed`,

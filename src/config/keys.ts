@@ -86,6 +86,13 @@ export type DefaultHeaderKind = (typeof DEFAULT_HEADER_KINDS)[number]
 export const ROTATIONS = ['round-robin', 'random', 'sticky'] as const
 export type Rotation = (typeof ROTATIONS)[number]
 
+/**
+ * Whom a blocking status blames (README "Blame"): `auto` the IP when it is the odd one out, else the
+ * (egress, host) pair; `ip` always the IP that answered; `egress` always the pair, never an IP.
+ */
+export const STATUS_BLAME = ['auto', 'ip', 'egress'] as const
+export type StatusBlame = (typeof STATUS_BLAME)[number]
+
 /** Who resolves a target's name through an HTTP proxy: the pool (per-IP pools) or the proxy (by name). */
 export const PROXY_RESOLVE = ['local', 'proxy'] as const
 export type ProxyResolve = (typeof PROXY_RESOLVE)[number]
@@ -217,6 +224,11 @@ export const SECTIONS = {
   blacklist: {
     /** Response statuses that count as strikes against an IP. Default [403, 429]. */
     statusCodes: { toml: 'status_codes', default: [403, 429], read: statusCodes() },
+    /**
+     * Whom a blocking status blames: "auto" (the IP when it is the odd one out, else the (egress,
+     * host) pair), "ip" (the IP that answered, always) or "egress" (the pair, never an IP). Default "auto".
+     */
+    statusBlame: { toml: 'status_blame', default: 'auto', read: oneOf(STATUS_BLAME) },
     /** Strikes in a row that blacklist an IP. TOML `failure_threshold`, default 3. */
     failureThreshold: { toml: 'failure_threshold', default: 3, read: int(1) },
     /** How long an IP stays blacklisted (ms). TOML `ttl`, default 15 min. */

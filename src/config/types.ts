@@ -14,10 +14,12 @@ export {
   PROFILE_NAMES,
   PROXY_RESOLVE,
   ROTATIONS,
+  STATUS_BLAME,
   isProfileName,
   type DefaultHeaderKind,
   type ProxyResolve,
   type Rotation,
+  type StatusBlame,
   type HealthMethod,
   type ProfileName,
 } from './keys.js'

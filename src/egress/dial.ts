@@ -9,7 +9,7 @@ import { LocalAddressError } from './errors.js'
 /** System errors that mean the source address, not the peer, is the problem. */
 const BIND_ERRORS: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL:
-    'the address is not assigned to this machine; add it to an interface (ip addr add ADDR dev IF) or route its prefix here (ip -6 route add local PREFIX dev lo)',
+    'the address is not assigned to this machine; add it to an interface (ip addr add ADDR dev IF) or route its prefix here (ip -6 route add local PREFIX dev lo, and for IPv6 sysctl net.ipv6.ip_nonlocal_bind=1)',
   EADDRINUSE: 'no free source port on this address (too many connections from it); add more local addresses',
   EINVAL: 'the address cannot be used to reach this peer (IPv4 source to an IPv6 peer, or the reverse)',
   EAFNOSUPPORT: 'the address family does not match the peer (IPv4 source to an IPv6 peer, or the reverse)',

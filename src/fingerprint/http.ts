@@ -27,8 +27,14 @@ export const REQUEST_KINDS: readonly RequestKind[] = ['navigation', ...DESTINATI
 /** Priority fields of a HEADERS frame (RFC 9113 §6.2, RFC 7540 §5.3 dependency tree). */
 export interface Http2PriorityRule {
   readonly exclusive: boolean
-  /** Stream the request depends on (0 = the root). */
+  /** Stream the request depends on (0 = the root) when `dependency` is `root`. */
   readonly dependsOn: number
+  /**
+   * How a new stream's dependency is chosen: `root` always `dependsOn`; `chain` the most recently
+   * opened stream still open whose urgency is the same or more urgent, else the root (Chromium's
+   * `Http2PriorityDependencies`: the open streams form one exclusive chain ordered by urgency).
+   */
+  readonly dependency: 'root' | 'chain'
   /**
    * Weight (1-256 as in RFC 7540 §5.3.2, sent as weight-1) by the urgency of the request's
    * `priority` header (RFC 9218 §4.1, `u=N`).
@@ -145,15 +151,26 @@ export function priorityUrgency(value: string | undefined): number | undefined {
   return m === null ? undefined : Number(m[1])
 }
 
-/** HEADERS priority fields for a request of `kind` whose `priority` header is `priorityValue`. */
+/**
+ * HEADERS priority fields for a request of `kind` whose `priority` header is `priorityValue`, and
+ * the urgency that orders it in a `chain` (the header's, else the one whose weight is the kind's).
+ */
 export function headersPriority(
   rule: Http2PriorityRule,
   kind: RequestKind,
   priorityValue: string | undefined,
-): { exclusive: boolean; dependsOn: number; weight: number } {
-  const u = priorityUrgency(priorityValue)
-  const weight = (u === undefined ? undefined : rule.weightByUrgency[u]) ?? rule.defaultWeight[kind]
-  return { exclusive: rule.exclusive, dependsOn: rule.dependsOn, weight }
+): { exclusive: boolean; dependsOn: number; weight: number; urgency: number } {
+  const given = priorityUrgency(priorityValue)
+  const u = given !== undefined && rule.weightByUrgency[given] !== undefined ? given : undefined
+  const weight = u === undefined ? rule.defaultWeight[kind] : rule.weightByUrgency[u]!
+  const urgency = u ?? urgencyOfWeight(rule, weight)
+  return { exclusive: rule.exclusive, dependsOn: rule.dependsOn, weight, urgency }
+}
+
+/** The urgency whose weight is `weight` in the rule (7, the least urgent, when none is). */
+function urgencyOfWeight(rule: Http2PriorityRule, weight: number): number {
+  for (const [u, w] of Object.entries(rule.weightByUrgency)) if (w === weight) return Number(u)
+  return 7
 }
 
 /**

@@ -18,6 +18,7 @@ import { headersPriority, type HeaderTemplate, type Http2Fingerprint, type Reque
 import { DispatcherBase } from './dispatcher-base.js'
 import { SocketError, h2CodeError } from './errors.js'
 import type { GuardedHandler } from './guard.js'
+import { PriorityChain } from './h2/priority-chain.js'
 import { H2Shaper, localHttp2Settings } from './h2/shaper.js'
 import { h2RequestHead, hasBody } from './h2-headers.js'
 import { H2Request, type H2StreamHost } from './h2-request.js'
@@ -84,6 +85,8 @@ export class H2Channel implements PooledChannel, H2StreamHost {
   readonly #streams = new Map<number, H2Request>()
   /** Every request with an open stream. */
   readonly #open = new Set<H2Request>()
+  /** The open streams' dependency chain, for a profile whose priority rule is `chain` (Chromium). */
+  #chain: PriorityChain | null = null
   #peerGone = false
   #active = 0
   #draining = false
@@ -156,7 +159,10 @@ export class H2Channel implements PooledChannel, H2StreamHost {
     // The server's frames are watched as they arrive, before node:http2 reads them; the end of
     // the connection is the channel's to act on (node:http2 would tear down unread streams).
     const shaper = new H2Shaper(this.socket, fp, {
-      endStream: (id) => this.#streams.get(id)?.markEndStream(),
+      endStream: (id) => {
+        this.#chain?.closed(id)
+        this.#streams.get(id)?.markEndStream()
+      },
       goaway: (lastStreamId) => this.#noteGoaway(lastStreamId),
       peerEnd: () => this.#onPeerGone(),
     })
@@ -233,18 +239,21 @@ export class H2Channel implements PooledChannel, H2StreamHost {
     const head = h2RequestHead(opts, this.#authority, this.#options.fingerprint, template)
     const fp = this.#options.fingerprint
     const prio = headersPriority(fp.priority, plan?.destination ?? this.#options.kind ?? 'image', head.priority)
+    const chain = fp.priority.dependency === 'chain' ? (this.#chain ??= new PriorityChain()) : null
     const options: ClientSessionRequestOptions & { parent?: number } = {
       endStream: !hasBody(opts.body),
       weight: prio.weight,
       exclusive: prio.exclusive,
-      parent: prio.dependsOn,
+      parent: chain !== null ? chain.parentFor(prio.urgency) : prio.dependsOn,
     }
     const stream = session.request(head.headers, options)
     this.#open.add(request)
     this.#active++
     if (this.#active === 1) session.ref()
     const register = (): void => {
-      if (stream.id !== undefined && !stream.closed && !stream.destroyed) this.#streams.set(stream.id, request)
+      if (stream.id === undefined || stream.closed || stream.destroyed) return
+      this.#streams.set(stream.id, request)
+      chain?.opened(stream.id, prio.urgency)
     }
     if (stream.id !== undefined) register()
     else stream.once('ready', register)
@@ -252,7 +261,10 @@ export class H2Channel implements PooledChannel, H2StreamHost {
   }
 
   streamFinished(request: H2Request, stream: ClientHttp2Stream, ok: boolean, failure?: Error): void {
-    if (stream.id !== undefined) this.#streams.delete(stream.id)
+    if (stream.id !== undefined) {
+      this.#streams.delete(stream.id)
+      this.#chain?.closed(stream.id)
+    }
     if (!this.#open.delete(request)) return
     this.#active--
     if (this.#active === 0) {

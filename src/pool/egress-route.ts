@@ -163,12 +163,16 @@ export class EgressRouter {
   #allBlocked(origin: string | URL, originKey: string, identity: ProfileName, set: EgressSet): Error {
     let until = Infinity
     const reasons: Array<{ egress: string; reason: string }> = []
+    const resting = new Set<string>()
     for (const egress of set.egresses) {
-      const block = this.#statuses.blocked(this.#ledger.host(origin, identity, egress))
+      const host = this.#ledger.host(origin, identity, egress)
+      const block = this.#statuses.blocked(host)
       if (block === undefined) continue
       until = Math.min(until, block.until)
       reasons.push({ egress: egress.id, reason: block.reason })
+      for (const ip of host.list) if (ip.state === 'blacklisted') resting.add(ip.address)
     }
-    return new AllEgressBlockedError(originKey, new Date(until === Infinity ? Date.now() : until), reasons)
+    const retryAt = new Date(until === Infinity ? Date.now() : until)
+    return new AllEgressBlockedError(originKey, retryAt, reasons, [...resting])
   }
 }

@@ -80,8 +80,21 @@ export class AllEgressBlockedError extends HotConnError {
   /** The last cause of each egress's block, e.g. `{ egress: 'direct', reason: 'HTTP 403 on 3 paths: /a, /b, /c' }`. */
   readonly reasons: ReadonlyArray<{ readonly egress: string; readonly reason: string }>
 
-  constructor(host: string, retryAt: Date, reasons: ReadonlyArray<{ egress: string; reason: string }>) {
+  /**
+   * `blacklistedIps`: IPs of the host blacklisted meanwhile (a Retry-After rests the IP that sent it
+   * first, StatusJudge); the message says "its IPs are fine" only when there are none.
+   */
+  constructor(
+    host: string,
+    retryAt: Date,
+    reasons: ReadonlyArray<{ egress: string; reason: string }>,
+    blacklistedIps: readonly string[] = [],
+  ) {
     const why = reasons.map((r) => `${r.egress}: ${r.reason}`).join('; ')
+    const ips =
+      blacklistedIps.length === 0
+        ? 'its IPs are fine'
+        : `the IPs are not the cause (${blacklistedIps.join(', ')} ${blacklistedIps.length === 1 ? 'rests' : 'rest'} too, blacklisted meanwhile)`
     const which =
       reasons.length === 1 ? `the only egress of requests to ${host}` : `every egress of requests to ${host}`
     const spread =
@@ -91,7 +104,7 @@ export class AllEgressBlockedError extends HotConnError {
     super(
       'ERR_ALL_EGRESS_BLOCKED',
       `${which} is blocked by the host until ${retryAt.toISOString()} (${why}); ` +
-        `its IPs are fine: retry after that time, ${adviceFor(reasons.map((r) => r.reason))}, or ${spread}`,
+        `${ips}: retry after that time, ${adviceFor(reasons.map((r) => r.reason))}, or ${spread}`,
     )
     this.host = host
     this.retryAt = retryAt

@@ -42,6 +42,11 @@ export interface IpStats extends UsageStats {
   http2?: boolean
   /** Set while new connections to the IP carry one stream at a time after HTTP/2 failures (http2.fallback_threshold): until when. */
   http1FallbackUntil?: Date
+  /**
+   * Set while the IP is in a connect backoff (README "Blame"): the connect failures in a row it
+   * counts (one per outage, whatever the retries) and when the IP is dialed again.
+   */
+  connectBackoff?: { failures: number; until: Date }
 }
 
 export interface HostStats extends UsageStats {
@@ -94,6 +99,8 @@ function ipStats(ip: IpEntry, ips: IpStates): IpStats {
   }
   const fallbackMs = ip.h1Until - performance.now()
   if (fallbackMs > 0) out.http1FallbackUntil = new Date(Date.now() + fallbackMs)
+  const backoffMs = ip.retryAt - performance.now()
+  if (backoffMs > 0) out.connectBackoff = { failures: ip.connectFailures, until: new Date(Date.now() + backoffMs) }
   const record = ips.record(ip)
   if (record !== undefined) out.blacklisted = { reason: record.reason, until: new Date(record.until) }
   return out

@@ -14,6 +14,10 @@
  *   not the egress), or at once for a Retry-After's time. A blocked pair takes no new request:
  *   requests move to another egress of their set (EgressRouter); the host's IPs stay active.
  * A success (any status below 500 that is not blocking) starts the pair's count over.
+ *
+ * `blacklist.status_blame` picks the scope: "auto" as above; "ip" strikes the IP that answered,
+ * always (failure_threshold in a row, a Retry-After at once), and never blocks a pair; "egress"
+ * always judges the pair, never an IP.
  */
 import type { BlacklistConfig } from '../config/index.js'
 import { parseRetryAfter } from './blacklist.js'
@@ -73,12 +77,13 @@ export class StatusJudge {
       this.#ips.judgeStatus(ip, status, retryAfter)
       return
     }
+    if (this.#config.statusBlame === 'ip') return this.#ips.judgeStatus(ip, status, retryAfter)
     const wall = Date.now()
     const pair = this.#pair(host)
     if (pair.block !== null && pair.block.until > wall) return
     pair.ips.add(ip.address)
     if (pair.paths.size < PATHS_MAX) pair.paths.add(pathOf(path))
-    if (pair.ips.size === 1 && host.list.length > 1) {
+    if (this.#config.statusBlame === 'auto' && pair.ips.size === 1 && host.list.length > 1) {
       if (this.#oddOneOut(pair, ip, wall)) {
         // The blocking answers it gave before another IP proved the partition fine count too.
         const earlier = this.#unproven.get(ip) ?? 0

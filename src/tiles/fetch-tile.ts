@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { interceptors, request, type Dispatcher } from 'undici'
-import { isConfigurationError } from '../pool/index.js'
+import { AllEgressBlockedError, AllIpsBlacklistedError, isConfigurationError } from '../pool/index.js'
 import { errorCode } from '../util/error-code.js'
 import { checkContent, type ContentCheckOptions } from './content.js'
 import type { TileCoord } from './coords.js'
@@ -120,7 +120,7 @@ export class TileFetcher {
       const code = errorCode(err)
       d.stats.response(undefined, code, performance.now() - sent, 0)
       for (const o of d.observers) o.response?.(host, undefined, code, performance.now() - sent, 0)
-      return { result: { kind: 'error', code, permanent: isConfigurationError(err) }, reason: code }
+      return { result: { kind: 'error', code, permanent: isConfigurationError(err) }, reason: errorReason(err, code) }
     }
   }
 
@@ -132,6 +132,19 @@ export class TileFetcher {
 }
 
 type Response = Dispatcher.ResponseData
+
+/**
+ * Why an attempt failed with `err`: its code, and for a host refusing every IP or every egress
+ * the causes the error carries ("ERR_ALL_EGRESS_BLOCKED (direct: HTTP 403 on 3 paths (…))"), so
+ * that the run's summary names what was blocked and why, not only that something was.
+ */
+function errorReason(err: unknown, code: string): string {
+  if (err instanceof AllEgressBlockedError && err.reasons.length > 0)
+    return `${code} (${err.reasons.map((r) => `${r.egress}: ${r.reason}`).join('; ')})`
+  if (err instanceof AllIpsBlacklistedError && err.reasons.length > 0)
+    return `${code} (${err.reasons.map((r) => `${r.ip}: ${r.reason}`).join('; ')})`
+  return code
+}
 
 /** A response header's value (the first one when repeated). */
 function header(res: Response, name: string): string | undefined {

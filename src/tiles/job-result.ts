@@ -36,7 +36,7 @@ export interface TileRunResult {
   errors: Record<string, number>
   /** Requests by IP, with their statuses (from the pool's request events). */
   ips: IpRunStats[]
-  /** The pool's stats of each host at the end. */
+  /** The pool's stats of each host at the end: one entry per partition (egress, identity) of the host. */
   hosts: HostStats[]
   /** `{ host, ip }` blacklisted at the end. */
   blacklisted: { host: string; ip: string; reason: string }[]
@@ -69,7 +69,9 @@ export function summarize(
   interrupted: boolean,
 ): TileRunResult {
   const stats = job.pool.stats()
-  const hosts = job.hostKeys.flatMap((k) => (stats.hosts[k] === undefined ? [] : [stats.hosts[k]]))
+  // Every partition of the template's hosts: one per egress (proxy, local address) and identity.
+  const all = Object.values(stats.hosts)
+  const hosts = job.hostKeys.flatMap((k) => all.filter((h) => h.host === k))
   const tried = s.stored + s.existed + s.failed
   return {
     ok: !interrupted && s.failed === 0 && s.stored + s.existed + s.skipped === job.source.count,

@@ -93,6 +93,69 @@ describe('egress flags', () => {
     expect(new Set(peers.all())).toEqual(new Set(['127.0.0.22']))
   })
 
+  it('--proxy and --local-address repeated on fetch and tiles: requests take turns on every one', async () => {
+    const second = await startConnectProxy({ outgoingAddress: '127.0.0.23' })
+    try {
+      peers.peers.clear()
+      const twice = ['--proxy', proxy.url, '--proxy', second.url]
+      const out = await runCli([
+        'fetch',
+        origin.url('/tiles/2/1/1.png'),
+        '-n',
+        '8',
+        '-c',
+        '1',
+        ...twice,
+        '--json',
+        ...common,
+      ])
+      expect(out.code).toBe(0)
+      const stats = JSON.parse(out.lines.at(-1)!) as {
+        stats: { hosts: Record<string, { egress: string; requests: number }> }
+      }
+      const through = Object.values(stats.stats.hosts).map((h) => [h.egress, h.requests])
+      expect(through).toEqual([
+        ['http://cli@127.0.0.1:' + proxy.port, 4],
+        [second.url, 4],
+      ])
+      expect(new Set(peers.all())).toEqual(new Set(['127.0.0.22', '127.0.0.23']))
+
+      peers.peers.clear()
+      const sources = ['--local-address', '127.0.0.10', '--local-address', '127.0.0.11']
+      const direct = await runCli([
+        'fetch',
+        origin.url('/tiles/2/1/1.png'),
+        '-n',
+        '4',
+        '-c',
+        '1',
+        ...sources,
+        ...common,
+      ])
+      expect(direct.code).toBe(0)
+      expect(new Set(peers.all())).toEqual(new Set(['127.0.0.10', '127.0.0.11']))
+
+      peers.peers.clear()
+      const tiles = await runCli([
+        'tiles',
+        `${origin.url('')}/tiles/{z}/{x}/{y}.png`,
+        '--bbox=-180,-85,180,85',
+        '--zoom',
+        '0-1',
+        '--out',
+        join(dir, 'tiles-sources'),
+        ...sources,
+        ...common,
+      ])
+      expect(tiles.code).toBe(0)
+      expect(tiles.stdout).toMatch(/via direct from 127\.0\.0\.10/)
+      expect(tiles.stdout).toMatch(/via direct from 127\.0\.0\.11/)
+      expect(new Set(peers.all())).toEqual(new Set(['127.0.0.10', '127.0.0.11']))
+    } finally {
+      await second.close()
+    }
+  })
+
   it('bad egress flags are usage errors (exit 2) that say what to write', async () => {
     const bad = await runCli(['fetch', origin.url(), '--proxy', 'ftp://u:pw@x:21'])
     expect(bad.code).toBe(2)

@@ -253,6 +253,78 @@ describe('hotconn fetch', () => {
       expect(h.ips.every((i) => i.state === 'active')).toBe(true)
     }
   })
+
+  it('status_blame = "ip" in --config: every IP blacklisted, ERR_ALL_IPS_BLACKLISTED is printed with each IP\'s cause', async () => {
+    for (const ip of origin.ips) origin.setBehaviour(ip, { status: 403 })
+    try {
+      const config = join(dir, 'blame-ip.toml')
+      await writeFile(config, '[blacklist]\nstatus_blame = "ip"\nfailure_threshold = 1\nttl = "1m"\n')
+      const n = origin.ips.length + 2
+      const out = await runCli([
+        'fetch',
+        origin.url('/members'),
+        '-n',
+        String(n),
+        '-c',
+        '1',
+        '--config',
+        config,
+        '--ca',
+        caFile,
+        '--dns-server',
+        dnsServer,
+      ])
+      expect(out.code).toBe(1)
+      expect(out.stdout.split('\n').filter((l) => l.startsWith('403  '))).toHaveLength(origin.ips.length)
+      const lines = out.stderr.split('\n').filter((l) => l.startsWith('ERR_ALL_IPS_BLACKLISTED  '))
+      expect(lines).toHaveLength(2)
+      for (const l of lines) {
+        expect(l).toContain('every IP of tiles.test:')
+        for (const ip of origin.ips) expect(l).toContain(`${ip}: HTTP 403`)
+        expect(l).toContain('check that the requests are allowed')
+        expect(l).not.toContain('fewer requests per second')
+      }
+    } finally {
+      for (const ip of origin.ips) origin.setBehaviour(ip, undefined)
+    }
+  })
+
+  it('a host rate-limiting the only egress: ERR_ALL_EGRESS_BLOCKED is printed with its cause and when to retry', async () => {
+    for (const ip of origin.ips) origin.setBehaviour(ip, { status: 429, retryAfterS: 30 })
+    try {
+      const out = await runCli([
+        'fetch',
+        origin.url('/tiles/2/2/2.png'),
+        '-n',
+        '4',
+        '-c',
+        '1',
+        '--ca',
+        caFile,
+        '--dns-server',
+        dnsServer,
+      ])
+      expect(out.code).toBe(1)
+      // The first 429 with Retry-After rests its IP; the second, from another IP, blocks the
+      // (egress, host) pair for the 30 s named; the requests after it fail at once with the cause.
+      const blocked = out.stderr.split('\n').filter((l) => l.startsWith('ERR_ALL_EGRESS_BLOCKED  '))
+      expect(blocked).toHaveLength(2)
+      for (const l of blocked) {
+        expect(l).toContain('the only egress of requests to tiles.test:')
+        expect(l).toMatch(/blocked by the host until \S+ \(direct: HTTP 429; Retry-After 30 s\)/)
+        expect(l).toContain('send fewer requests per second')
+        // The IP that sent the first Retry-After rests too: the message does not call the IPs fine.
+        expect(l).toMatch(/the IPs are not the cause \(127\.0\.0\.\d rests too, blacklisted meanwhile\)/)
+        expect(l).not.toContain('its IPs are fine')
+        const until = Date.parse(/blocked by the host until (\S+) /.exec(l)![1]!)
+        expect(until - Date.now()).toBeGreaterThan(25_000)
+        expect(until - Date.now()).toBeLessThanOrEqual(30_000)
+      }
+      expect(out.stderr).toContain('2 request(s) failed')
+    } finally {
+      for (const ip of origin.ips) origin.setBehaviour(ip, undefined)
+    }
+  })
 })
 
 describe('hotconn warm', () => {

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
 import { getProfile, profileNames } from '../../src/fingerprint/profiles/index.js'
-import { getIdentity } from '../../src/fingerprint/identity/table.js'
+import { IDENTITY_NAMES, getIdentity } from '../../src/fingerprint/identity/table.js'
 import { parseClientHello } from '../../src/fingerprint/parse.js'
 import { toRecords } from '../fingerprint/captures.js'
 import { helloFor, sendBytes } from '../fingerprint/helpers.js'
@@ -106,4 +107,39 @@ describe('hotconn fingerprint --profile <identity> --json, every identity', () =
       expect(parseClientHello(Buffer.from(out.hex as string, 'hex')).message.length).toBe(out.length)
     })
   }
+})
+
+describe("README.md's identity table", () => {
+  /** The table's rows under "## Browser identities": identity -> its cells (pipes unescaped). */
+  function readmeRows(): Map<string, string[]> {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const section = readme.slice(readme.indexOf('## Browser identities'))
+    const rows = new Map<string, string[]>()
+    for (const line of section.split('\n')) {
+      const m = /^\| `([a-z0-9-]+)` \|(.*)\|$/.exec(line)
+      if (m === null) continue
+      const cells = m[2]!.split(/(?<!\\)\|/).map((c) => c.trim().replaceAll('\\|', '|'))
+      rows.set(m[1]!, cells)
+    }
+    return rows
+  }
+
+  it('has one row per identity, each what `hotconn fingerprint --profile <identity> --json` prints', async () => {
+    const rows = readmeRows()
+    expect([...rows.keys()]).toEqual([...IDENTITY_NAMES])
+    for (const name of IDENTITY_NAMES) {
+      const c = collector()
+      expect(await main(['fingerprint', '--profile', name, '--json'], c.io)).toBe(0)
+      const out = JSON.parse(c.out()) as Record<string, string | null>
+      const [ua, hints, akamai, ja4] = rows.get(name)!
+      expect(ua, `${name} UA`).toBe(`\`${out.userAgent}\``)
+      expect(akamai, `${name} Akamai`).toBe(`\`${out.akamai}\``)
+      expect(ja4, `${name} JA4`).toBe(`\`${out.ja4}\``)
+      if (out.secChUa === null) expect(hints, `${name} client hints`).toMatch(/^none/)
+      else {
+        const mobile = out.secChUaMobile === '?1' ? ', mobile `?1`' : ''
+        expect(hints, `${name} client hints`).toBe(`\`${out.secChUa}\`, \`${out.secChUaPlatform}\`${mobile}`)
+      }
+    }
+  })
 })

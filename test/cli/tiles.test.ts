@@ -66,6 +66,40 @@ describe('hotconn tiles', () => {
     expect(again.stdout).toContain('0 fetched now, 6 already there')
   })
 
+  it('a host blocking the only egress: the failed tiles name the cause, and the IPs stay active', async () => {
+    for (const ip of t.origin.ips) t.origin.setBehaviour(ip, { status: 403 })
+    try {
+      const r = await runCli([
+        'tiles',
+        t.template,
+        '--bbox=-180,-85,180,85',
+        '--zoom',
+        '0-1',
+        '--out',
+        join(dir, 'blocked'),
+        '-c',
+        '1',
+        '--attempts',
+        '1',
+        ...flags,
+      ])
+      expect(r.code).toBe(1)
+      // Three distinct paths answered 403: the (egress, host) pair is blocked, the last two tiles
+      // fail with ERR_ALL_EGRESS_BLOCKED and the summary says why.
+      expect(r.stdout).toMatch(/statuses: 403×3; errors: ERR_ALL_EGRESS_BLOCKED×2/)
+      const blocked = r.stdout.split('\n').filter((l) => l.includes('ERR_ALL_EGRESS_BLOCKED ('))
+      expect(blocked).toHaveLength(2)
+      for (const l of blocked)
+        expect(l).toMatch(
+          /^failed: 1\/\d\/\d after 1 attempt\(s\): ERR_ALL_EGRESS_BLOCKED \(direct: HTTP 403 on 3 paths \(\/tiles\/0\/0\/0\.png, /,
+        )
+      expect(r.stdout).toContain('blacklisted at the end: none')
+      expect(r.stdout).toContain('FAILED: 5 of 5 tiles not stored')
+    } finally {
+      for (const ip of t.origin.ips) t.origin.setBehaviour(ip, ip === '127.0.0.5' ? { status: 403 } : undefined)
+    }
+  })
+
   it('exits 1 when tiles fail, and 2 for usage errors', async () => {
     const failed = await runCli([
       'tiles',

@@ -58,6 +58,7 @@ describe('defaults', () => {
     expect(c.dns).toEqual({ servers: [], refreshIntervalMs: 1_800_000, family: 0 })
     expect(c.blacklist).toEqual({
       statusCodes: [403, 429],
+      statusBlame: 'auto',
       failureThreshold: 3,
       ttlMs: 900_000,
       checkIntervalMs: 300_000,
@@ -242,6 +243,7 @@ DNSUpdateInterval = "7s"
       ['[dns]\nservers = ["127.0.0.1:70000"]', 'dns.servers[0]'],
       ['[blacklist]\nfailure_threshold = 0', 'blacklist.failure_threshold'],
       ['[blacklist]\nstatus_codes = [403, 403]', 'blacklist.status_codes[1]'],
+      ['[blacklist]\nstatus_blame = "host"', 'blacklist.status_blame'],
       ['[health]\npath = "healthz"', 'health.path'],
       ['[health]\nmethod = "POST"', 'health.method'],
       ['[health]\nexpect = []', 'health.expect'],

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { fetch, request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { errorCode } from '../../src/util/error-code.js'
-import type { ConnectEvent, HotConnPool } from '../../src/pool/index.js'
+import type { BlacklistEvent, CloseEvent, ConnectEvent, HotConnPool, RequestEvent } from '../../src/pool/index.js'
 import { startConnectProxy, type ConnectProxy, type ConnectProxyOptions } from '../helpers/connect-proxy.js'
 import { loopbackIps, startTestOrigin, testPool, type TestOrigin } from '../pool/helpers/fixtures.js'
 import { captureHello, countingResolver, expectSameHello, PeerTracker } from './helpers.js'
@@ -224,6 +224,12 @@ describe('blocking statuses blame the egress', () => {
   it('403s through one source address move the requests to the other and leave every IP active', async () => {
     const [blocked, open] = ['127.0.0.10', '127.0.0.11']
     for (const ip of t.origin.ips) t.origin.setBehaviour(ip, { status: 403, sources: [blocked] })
+    const events = { request: [] as RequestEvent[], blacklist: [] as BlacklistEvent[], close: [] as CloseEvent[] }
+    const listeners = (Object.keys(events) as (keyof typeof events)[]).map((name) => {
+      const fn = (m: unknown): void => void (events[name] as unknown[]).push(m)
+      diagnostics.subscribe(`hotconn:pool:${name}`, fn)
+      return () => diagnostics.unsubscribe(`hotconn:pool:${name}`, fn)
+    })
     try {
       const hc = pool({
         egress: { localAddresses: [blocked, open] },
@@ -243,7 +249,25 @@ describe('blocking statuses blame the egress', () => {
       }
       const through = Object.fromEntries(hosts.map((h) => [h.egress, h.requests]))
       expect(through).toEqual({ [`direct from ${blocked}`]: 3, [`direct from ${open}`]: 21 })
+      // Events name the egress: each request's, the block of the pair, the connections closed.
+      const byEgress = (list: { egress?: string }[]): Record<string, number> => {
+        const n: Record<string, number> = {}
+        for (const e of list) n[e.egress ?? '?'] = (n[e.egress ?? '?'] ?? 0) + 1
+        return n
+      }
+      expect(byEgress(events.request)).toEqual({ [`direct from ${blocked}`]: 3, [`direct from ${open}`]: 21 })
+      expect(events.blacklist).toEqual([
+        expect.objectContaining({
+          egress: `direct from ${blocked}`,
+          ip: '*',
+          action: 'blacklisted',
+          reason: expect.stringMatching(/^egress blocked: HTTP 403 on 3 paths/),
+        }),
+      ])
+      await hc.close()
+      expect(Object.keys(byEgress(events.close)).sort()).toEqual([`direct from ${blocked}`, `direct from ${open}`])
     } finally {
+      for (const stop of listeners) stop()
       for (const ip of t.origin.ips) t.origin.setBehaviour(ip, undefined)
     }
   })

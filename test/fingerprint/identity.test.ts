@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { chromiumBrands, parseSecChUa, secChUa } from '../../src/fingerprint/identity/client-hints.js'
 import { planRequestHeaders } from '../../src/fingerprint/identity/request-plan.js'
-import { IDENTITY_NAMES, getIdentity } from '../../src/fingerprint/identity/table.js'
+import { DEFAULT_IDENTITY, IDENTITY_NAMES, getIdentity } from '../../src/fingerprint/identity/table.js'
 import type { Destination } from '../../src/fingerprint/http.js'
 import {
   field,
@@ -59,6 +59,10 @@ describe('identities', () => {
       if (id.browser === 'firefox') expect(id.clientHints).toBeUndefined()
       else expect(id.clientHints?.mobile).toBe(id.os === 'android')
     }
+    // Every identity has its -latest alias (one version per browser shipped), the default is Chrome on Windows.
+    for (const name of IDENTITY_NAMES)
+      expect(getIdentity(name.replace(/-\d+-/, '-latest-')).name, `${name} alias`).toBe(name)
+    expect(getIdentity(DEFAULT_IDENTITY).name).toBe('chrome-156-windows')
     expect(getIdentity('chrome-latest-windows').name).toBe('chrome-156-windows')
     expect(getIdentity('chrome').name).toBe('chrome-156-windows')
     expect(getIdentity('firefox').name).toBe('firefox-153-windows')

@@ -1,6 +1,6 @@
 import diagnostics from 'node:diagnostics_channel'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AllEgressBlockedError, type BlacklistEvent } from '../../src/pool/index.js'
+import { AllEgressBlockedError, AllIpsBlacklistedError, type BlacklistEvent } from '../../src/pool/index.js'
 import { get, startTestOrigin, testPool, waitFor, type TestOrigin } from './helpers/fixtures.js'
 
 describe('blacklist', () => {
@@ -105,5 +105,53 @@ describe('blacklist', () => {
     expect(st?.ips.every((i) => i.state === 'active')).toBe(true)
     for (const ip of t.origin.ips) t.origin.setBehaviour(ip, undefined)
     await pool.close()
+  })
+
+  it('status_blame = "egress": an IP answering 403 while the others serve is never blacklisted', async () => {
+    const [a] = t.origin.ips as [string]
+    t.origin.setBehaviour(a, { status: 403 })
+    try {
+      const pool = testPool(t, { blacklist: { ...opts.blacklist, statusBlame: 'egress' }, pool: opts.pool })
+      await pool.warmup(t.origin.url())
+      let forbidden = 0
+      for (let i = 0; i < 30; i++)
+        if ((await get(pool, t.origin.url(`/tiles/2/${i % 4}/1.png`))).status === 403) forbidden++
+      // Under "auto" two of these 403s blacklist A (the first test); here the successes between
+      // them start the pair's count over, and no IP is ever blamed.
+      expect(forbidden).toBeGreaterThanOrEqual(5)
+      const st = pool.stats().hosts[host()]
+      expect(st?.blacklisted).toEqual([])
+      expect(st?.ips.every((i) => i.state === 'active')).toBe(true)
+      await pool.close()
+    } finally {
+      t.origin.setBehaviour(a, undefined)
+    }
+  })
+
+  it('status_blame = "ip": 403s on one path blacklist each IP that gave them, then ERR_ALL_IPS_BLACKLISTED names every cause', async () => {
+    for (const ip of t.origin.ips) t.origin.setBehaviour(ip, { status: 403 })
+    try {
+      const pool = testPool(t, { blacklist: { failureThreshold: 2, ttlMs: 60_000, statusBlame: 'ip' } })
+      await pool.warmup(t.origin.url())
+      let forbidden = 0
+      let err: unknown
+      for (let i = 0; i < 20 && err === undefined; i++) {
+        await get(pool, t.origin.url('/members')).then(
+          (r) => void (forbidden += r.status === 403 ? 1 : 0),
+          (e: unknown) => void (err = e),
+        )
+      }
+      expect(forbidden).toBe(2 * t.origin.ips.length)
+      expect(err).toBeInstanceOf(AllIpsBlacklistedError)
+      const e = err as AllIpsBlacklistedError
+      expect(e.code).toBe('ERR_ALL_IPS_BLACKLISTED')
+      expect(e.reasons.map((r) => r.ip).sort()).toEqual([...t.origin.ips].sort())
+      for (const r of e.reasons) expect(r.reason).toMatch(/^HTTP 403/)
+      expect(e.message).toMatch(/HTTP 403/)
+      expect(pool.stats().hosts[host()]?.blacklisted).toHaveLength(t.origin.ips.length)
+      await pool.close()
+    } finally {
+      for (const ip of t.origin.ips) t.origin.setBehaviour(ip, undefined)
+    }
   })
 })

@@ -3,14 +3,16 @@
  * HTTP/1.1 channels, hotconn's TLS), against the Xvfb captures of Chromium 156 and Firefox ESR 153:
  * `[http2] default_headers` = each Fetch destination, requests by undici's `request` (with the
  * page's referer, as the browser sent it) and by undici's `fetch` (no headers). Names, order and
- * values must be the capture's; the capture server's host, port and cookies are mapped out.
+ * values must be the capture's; the capture server's host, port and cookies are mapped out. Every
+ * identity (each OS, Edge) sends the captured document and image heads with its own UA and client
+ * hints, the engine's ClientHello (JA4) and HTTP/2 flight.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fetch, request } from 'undici'
 import { H2FingerprintServer, type RequestRecord } from '../../src/cli/h2-listen.js'
 import type { Destination } from '../../src/fingerprint/http.js'
 import { HotConnPool } from '../../src/pool/pool.js'
-import { getIdentity } from '../../src/fingerprint/identity/table.js'
+import { IDENTITY_NAMES, getIdentity } from '../../src/fingerprint/identity/table.js'
 import { secChUa } from '../../src/fingerprint/identity/client-hints.js'
 import type { Resolver } from '../../src/pool/options.js'
 import { field, loadRequestCaptures, type CaptureBrowser } from '../fingerprint/request-captures.js'
@@ -47,6 +49,54 @@ for (const alpn of ['h2', 'http/1.1'] as const) {
     })
     afterAll(async () => {
       await server.close()
+    })
+
+    it('every identity: the captured document and image heads with its own UA and client hints (per OS)', async () => {
+      for (const name of IDENTITY_NAMES) {
+        const id = getIdentity(name)
+        const cap = loadRequestCaptures(id.browser === 'firefox' ? 'firefox' : 'chromium', alpn)
+        const pool = new HotConnPool({
+          ca: server.caPem,
+          resolver: loopback,
+          tls: { profile: name },
+          pool: { warmConnsPerIp: 0 },
+        })
+        const hints = id.clientHints
+        const own: Record<string, string> = {
+          'user-agent': id.userAgent,
+          ...(hints === undefined
+            ? {}
+            : {
+                'sec-ch-ua': secChUa(hints.brands),
+                'sec-ch-ua-mobile': hints.mobile ? '?1' : '?0',
+                'sec-ch-ua-platform': `"${{ windows: 'Windows', macos: 'macOS', linux: 'Linux', android: 'Android' }[id.os]}"`,
+              }),
+        }
+        const shape = (h: ReadonlyArray<readonly [string, string]>, capture = false): string[] =>
+          h
+            .filter(([n]) => !CONTEXT.has(n.toLowerCase()))
+            .map(([n, v]) => `${n}: ${capture ? (own[n.toLowerCase()] ?? v) : v}`)
+        try {
+          for (const dest of ['document', 'image'] as const) {
+            const captured = cap.requests.find((r) => r.path === PATHS[dest])!
+            const referer = field(captured, 'referer')?.replace(/:\d+\//, `:${server.port}/`)
+            const before = records.length
+            const res = await request(`https://www.hotconn-a.test:${server.port}${PATHS[dest]}`, {
+              dispatcher: pool,
+              destination: dest,
+              headers: referer === undefined ? {} : { referer },
+            } as never)
+            await res.body.dump()
+            const [sent] = records.slice(before)
+            expect(shape(sent!.headers), `${name} ${dest}`).toEqual(shape(captured.headers, true))
+            expect(captured.hello?.ja4).toMatch(/^t13d/)
+            expect(sent!.hello?.ja4, `${name} JA4`).toBe(captured.hello?.ja4)
+            if (alpn === 'h2') expect(sent!.akamai, `${name} Akamai`).toBe(captured.akamai)
+          }
+        } finally {
+          await pool.close()
+        }
+      }
     })
 
     for (const c of cases) {

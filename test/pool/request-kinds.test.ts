@@ -9,7 +9,9 @@
  *  - with no header at all: the capture's minus the cookie, the referer derived (the origin + `/`);
  *  - with a custom Chrome/Firefox UA of another OS: the capture's with that UA and its client hints,
  *    and none of fetch()'s own defaults (`accept: *\/*`, `accept-language: *`, `sec-fetch-mode: cors`);
- *  - with an explicit `accept`: the capture's with the caller's value in the browser's slot.
+ *  - with an explicit `accept`: the capture's with the caller's value in the browser's slot;
+ *  each of these three also by `request`, undici's `fetch` and Node's global `fetch`;
+ *  - with a UA of the other browser family: refused with ERR_IDENTITY_MISMATCH, nothing sent.
  * The capture server plays the three sites on one port; ports in URLs are mapped to it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -119,7 +121,7 @@ for (const alpn of ['h2', 'http/1.1'] as const) {
         }
       })
 
-      it(`${c.identity}: no headers, a custom UA, an explicit accept`, async () => {
+      it(`${c.identity}: no headers, a custom UA, an explicit accept, each by request, undici fetch and global fetch`, async () => {
         const pool = new HotConnPool({
           ca: server.caPem,
           resolver: loopback,
@@ -138,14 +140,16 @@ for (const alpn of ['h2', 'http/1.1'] as const) {
             const destination = field(r, 'sec-fetch-dest') as Destination
             const url = `https://${remap(r.authority)}${r.path}`
             const forDest = pool.forRequests({ destination })
-            const at = records.length
-            await (await request(url, { dispatcher: pool, destination } as never)).body.dump()
-            await (await undiciFetch(url, { dispatcher: forDest })).arrayBuffer()
-            await (await undiciFetch(url, { dispatcher: forDest, headers: { 'user-agent': c.ua } })).arrayBuffer()
-            await (
-              await request(url, { dispatcher: pool, destination, headers: { accept: 'x/y' } } as never)
-            ).body.dump()
-            const [bare, bareFetch, customUa, accept] = records.slice(at)
+            /** One request by each API: undici's request, undici's fetch, Node's global fetch. */
+            const byEach = async (headers: Record<string, string>): Promise<RequestRecord[]> => {
+              const at = records.length
+              await (await request(url, { dispatcher: pool, destination, headers } as never)).body.dump()
+              await (await undiciFetch(url, { dispatcher: forDest, headers })).arrayBuffer()
+              await (
+                await globalThis.fetch(url, { dispatcher: forDest, headers } as unknown as RequestInit)
+              ).arrayBuffer()
+              return records.slice(at)
+            }
             // No header: the cookie is the caller's (none), the referer derived from the origin.
             const derived =
               destination === 'document'
@@ -153,13 +157,32 @@ for (const alpn of ['h2', 'http/1.1'] as const) {
                 : without(want(r), ['cookie']).map(([n, v]): [string, string] =>
                     n.toLowerCase() === 'referer' ? [n, `https://${remap(r.authority)}/`] : [n, v],
                   )
-            expect(got(bare!), `no headers ${r.path}`).toEqual(derived)
-            expect(got(bareFetch!), `fetch, no headers ${r.path}`).toEqual(derived)
-            expect(got(customUa!), `fetch, custom UA ${r.path}`).toEqual(
-              replace(derived, { 'user-agent': c.ua, ...otherHints }),
-            )
-            expect(got(accept!), `explicit accept ${r.path}`).toEqual(replace(derived, { accept: 'x/y' }))
+            const variants: Array<[string, Record<string, string>, Head]> = [
+              ['no headers', {}, derived],
+              ['custom UA', { 'user-agent': c.ua }, replace(derived, { 'user-agent': c.ua, ...otherHints })],
+              ['explicit accept', { accept: 'x/y' }, replace(derived, { accept: 'x/y' })],
+            ]
+            for (const [what, headers, expected] of variants) {
+              const sent = await byEach(headers)
+              expect(sent.length).toBe(3)
+              for (const [i, api] of ['request', 'undici fetch', 'global fetch'].entries())
+                expect(got(sent[i]!), `${api}, ${what} ${r.path}`).toEqual(expected)
+            }
           }
+          // A UA of the other browser family contradicts the ClientHello: refused, nothing sent.
+          const foreign = getIdentity(c.browser === 'chromium' ? 'firefox-153-windows' : 'chrome-156-windows').userAgent
+          const at = records.length
+          const page = `https://${NAMES[0]}:${server.port}/r/document/top`
+          await expect(
+            request(page, { dispatcher: pool, destination: 'document', headers: { 'user-agent': foreign } } as never),
+          ).rejects.toMatchObject({ code: 'ERR_IDENTITY_MISMATCH' })
+          await expect(
+            undiciFetch(page, {
+              dispatcher: pool.forRequests({ destination: 'document' }),
+              headers: { 'user-agent': foreign },
+            }),
+          ).rejects.toMatchObject({ cause: { code: 'ERR_IDENTITY_MISMATCH' } })
+          expect(records.length).toBe(at)
         } finally {
           await pool.close()
         }

@@ -1,11 +1,18 @@
 /**
  * New pooled connections resume the TLS session of earlier ones (tls.session_resumption, on by
  * default), as a browser does; with it off, or with verification off, every handshake is full.
+ * Against a TLS 1.2-only node:https server with and without extended master secret (OpenSSL's
+ * SSL_OP_NO_EXTENDED_MASTER_SECRET, 0x1): with EMS later connections resume with the ticket,
+ * without EMS every connection completes with a full handshake (RFC 7627 §5.3).
  */
+import type { TLSSocket } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { request } from 'undici'
 import { HotConnPool } from '../../src/pool/index.js'
+import type { Resolver } from '../../src/pool/options.js'
 import { SessionTicketStore, type TlsSocket } from '../../src/tls/index.js'
-import { get, loopbackIps, startTestOrigin, testPool, type TestOrigin } from './helpers/fixtures.js'
+import { startHttps, testPki } from '../helpers/servers.js'
+import { get, loopbackIps, startTestOrigin, testPool, waitFor, type TestOrigin } from './helpers/fixtures.js'
 
 let t: TestOrigin
 beforeAll(async () => {
@@ -55,4 +62,38 @@ describe('session resumption across pooled connections', () => {
     expect(SessionTicketStore.key('Tiles.Test', 'chrome')).toBe(SessionTicketStore.key('tiles.test', 'chrome'))
     expect(SessionTicketStore.key('tiles.test', 'chrome')).not.toBe(SessionTicketStore.key('tiles.test', 'firefox'))
   })
+})
+
+describe('TLS 1.2 sessions across pooled connections', () => {
+  const loopback: Resolver = {
+    resolve: async () => ({ addresses: [{ address: '127.0.0.1', family: 4, ttlMs: 60_000 }], minTtlMs: 60_000 }),
+  }
+  for (const [ems, secureOptions] of [
+    ['with', 0],
+    ['without', 0x1],
+  ] as const) {
+    it(`${ems} extended master secret: 4 connections one after another ${ems === 'with' ? 'resume after the first' : 'all complete, none resumed'}`, async () => {
+      const pki = testPki()
+      const https = await startHttps({ maxVersion: 'TLSv1.2', secureOptions }, pki)
+      const reused: boolean[] = []
+      https.server.on('secureConnection', (s: TLSSocket) => reused.push(s.isSessionReused()))
+      const pool = new HotConnPool({
+        ca: pki.ca.certPem,
+        resolver: loopback,
+        tls: { profile: 'chrome-156-windows' },
+        pool: { warmConnsPerIp: 0, maxIdleConns: 0 },
+      })
+      try {
+        for (let i = 0; i < 4; i++) {
+          const res = await request(`https://tiles.test:${https.port}/`, { dispatcher: pool, reset: true })
+          expect(await res.body.text()).toMatch(/TLSv1\.2$/)
+          await waitFor(() => pool.stats().connections === 0, 'the connection to close')
+        }
+        expect(reused).toEqual(ems === 'with' ? [false, true, true, true] : [false, false, false, false])
+      } finally {
+        await pool.close()
+        await https.close()
+      }
+    })
+  }
 })

@@ -73,6 +73,8 @@ export const CHROMIUM_156_HTTP2: Http2Fingerprint = {
   priority: {
     exclusive: true,
     dependsOn: 0,
+    // The Xvfb captures: script on the open style stream, image on the open script stream, …
+    dependency: 'chain',
     weightByUrgency: WEIGHT_BY_URGENCY,
     defaultWeight: {
       navigation: 256,

@@ -66,6 +66,7 @@ export const FIREFOX_153_HTTP2: Http2Fingerprint = {
   priority: {
     exclusive: false,
     dependsOn: 0,
+    dependency: 'root',
     weightByUrgency: {},
     defaultWeight: { navigation: 42, ...WEIGHT },
   },

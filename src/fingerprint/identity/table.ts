@@ -27,7 +27,6 @@ import type { Browser, Destination, DestinationHeaders, RequestIdentity } from '
 interface Engine {
   readonly tls: ClientHelloSpec
   readonly http2: Http2Fingerprint
-  readonly dependency: RequestIdentity['dependency']
   readonly source: string
 }
 
@@ -35,14 +34,12 @@ const ENGINES = {
   'chromium-156': {
     tls: chrome,
     http2: CHROMIUM_156_HTTP2,
-    dependency: 'chromium',
     source:
       'Chromium 156.0.8078.114 captures (test/fixtures/captures/chromium-156, chromium-156-requests); UA: content/public/common/user_agent.h; brands: components/embedder_support/user_agent_utils.cc',
   },
   'firefox-153': {
     tls: firefox,
     http2: FIREFOX_153_HTTP2,
-    dependency: 'root',
     source:
       'Firefox ESR 153.8.0esr captures (test/fixtures/captures/firefox-esr-153, firefox-esr-153-requests); UA: Gecko nsHttpHandler, MDN "User-Agent: Firefox"',
   },
@@ -137,7 +134,6 @@ function build(name: IdentityName, row: Row): RequestIdentity {
     userAgent,
     tls: engine.tls,
     http2: engine.http2,
-    dependency: engine.dependency,
     clientHints,
     destinations,
     headers: { navigation: destinations.document, ...destinations },

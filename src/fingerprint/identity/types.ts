@@ -44,15 +44,10 @@ export interface RequestIdentity extends HttpProfile {
   readonly os: OperatingSystem
   /** The ClientHello (shared by every OS of a browser version: the captures show no OS dependence in BoringSSL/NSS). */
   readonly tls: ClientHelloSpec
+  /** HTTP/2 first flight and HEADERS priority rule (`priority.dependency`: `root` for Firefox, `chain` for Chromium). */
   readonly http2: Http2Fingerprint
   /** Low-entropy client hints (Chromium-based browsers only). */
   readonly clientHints: ClientHints | undefined
   /** Per destination; `headers.navigation` (the older name) is `headers.document`. */
   readonly destinations: Readonly<Record<Destination, DestinationHeaders>>
-  /**
-   * HTTP/2 HEADERS dependency: `root` (every stream depends on 0, Firefox) or `chromium`
-   * (exclusive on the most recent open stream of equal or higher urgency, Chromium's
-   * `SpdySession` priority tree; 0 when none).
-   */
-  readonly dependency: 'root' | 'chromium'
 }
