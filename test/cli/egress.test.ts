@@ -15,6 +15,16 @@ describe('egress flags', () => {
   let peers: PeerTracker
   let dir: string
   let common: string[]
+  /** `hotconn tiles` over the whole world at `zoom`, into `out`. */
+  const tileArgs = (zoom: string, out: string): string[] => [
+    'tiles',
+    `${origin.url('')}/tiles/{z}/{x}/{y}.png`,
+    '--bbox=-180,-85,180,85',
+    '--zoom',
+    zoom,
+    '--out',
+    out,
+  ]
 
   beforeAll(async () => {
     origin = await startDemoOrigin({ ips: loopbackIps(2) })
@@ -74,19 +84,7 @@ describe('egress flags', () => {
     peers.peers.clear()
     const out = join(dir, 'tiles')
     const before = proxy.requests.length
-    const res = await runCli([
-      'tiles',
-      `${origin.url('')}/tiles/{z}/{x}/{y}.png`,
-      '--bbox=-180,-85,180,85',
-      '--zoom',
-      '0-2',
-      '--out',
-      out,
-      '--proxy',
-      proxy.url,
-      '--json',
-      ...common,
-    ])
+    const res = await runCli([...tileArgs('0-2', out), '--proxy', proxy.url, '--json', ...common])
     expect(res.code).toBe(0)
     expect((await readdir(join(out, '2'))).length).toBe(4)
     expect(proxy.requests.length).toBeGreaterThan(before)
@@ -136,17 +134,7 @@ describe('egress flags', () => {
       expect(new Set(peers.all())).toEqual(new Set(['127.0.0.10', '127.0.0.11']))
 
       peers.peers.clear()
-      const tiles = await runCli([
-        'tiles',
-        `${origin.url('')}/tiles/{z}/{x}/{y}.png`,
-        '--bbox=-180,-85,180,85',
-        '--zoom',
-        '0-1',
-        '--out',
-        join(dir, 'tiles-sources'),
-        ...sources,
-        ...common,
-      ])
+      const tiles = await runCli([...tileArgs('0-1', join(dir, 'tiles-sources')), ...sources, ...common])
       expect(tiles.code).toBe(0)
       expect(tiles.stdout).toMatch(/via direct from 127\.0\.0\.10/)
       expect(tiles.stdout).toMatch(/via direct from 127\.0\.0\.11/)
