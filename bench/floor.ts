@@ -39,6 +39,7 @@ import {
   type HttpClient,
   type Target,
 } from './perf/clients.js'
+import { useBuiltLibrary } from './perf/library.js'
 import { cpuRecordingContenders, runGets } from './perf/load.js'
 import { nginxVersion, startNginx } from './perf/nginx.js'
 
@@ -217,6 +218,7 @@ async function engineClient(target: Target): Promise<HttpClient> {
   return { get: () => get(client, `https://${target.host}:${target.port}`), close: () => client.destroy() }
 }
 
+await useBuiltLibrary()
 if (!nginxVersion()) throw new Error('nginx is not installed (/usr/sbin/nginx); this script needs it')
 const ca = createCA({ keyType: 'ecdsa-p256', name: 'hotconn bench CA' })
 const leaf = issueLeaf(ca, { hosts: [HOST, IP], keyType: 'ecdsa-p256' })

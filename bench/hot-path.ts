@@ -11,7 +11,7 @@
  * from another checkout of the repository (e.g. `git worktree add /tmp/before <commit>` with its
  * node_modules), so that a change is measured against the code before it in the same rounds.
  */
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createCA, issueLeaf } from '../src/testing/pki.js'
@@ -19,6 +19,7 @@ import { profileHotSpots } from './lib/cpuprofile.js'
 import { pairedRatio, summarize } from './lib/stats.js'
 import { calibrate, interleave } from './lib/interleave.js'
 import { BASELINE, HOTCONN, hotconnKind, undiciKind, type HttpClient, type Target } from './perf/clients.js'
+import { useBuiltLibrary } from './perf/library.js'
 import { cpuRecordingContenders, runGets } from './perf/load.js'
 import { nginxVersion, startNginx } from './perf/nginx.js'
 
@@ -36,6 +37,7 @@ const ROUND_MS = Number(values['round-ms'])
 const HOST = 'tiles.test'
 const IP = '127.0.0.2'
 
+await useBuiltLibrary()
 if (!nginxVersion()) throw new Error('nginx is not installed (/usr/sbin/nginx); this script needs it')
 const ca = createCA({ keyType: 'ecdsa-p256', name: 'hotconn bench CA' })
 const leaf = issueLeaf(ca, { hosts: [HOST, IP], keyType: 'ecdsa-p256' })
@@ -43,6 +45,10 @@ const ng = await startNginx({ certPem: leaf.chainPem, keyPem: leaf.keyPem, ips: 
 const target: Target = { host: HOST, ip: IP, port: ng.port, caPem: ca.certPem }
 const f = (n: number): string => n.toFixed(2)
 const BEFORE = 'hotconn before'
+// The other checkout's hotconn is measured in the same form: built, when its harness can build it.
+const beforeLibrary = values.before ? join(values.before, 'bench/perf/library.ts') : undefined
+if (beforeLibrary !== undefined && existsSync(beforeLibrary))
+  await ((await import(beforeLibrary)) as { useBuiltLibrary: () => Promise<unknown> }).useBuiltLibrary()
 const beforeKind = values.before
   ? ((await import(join(values.before, 'bench/perf/clients.ts'))) as { hotconnKind: typeof hotconnKind }).hotconnKind
   : undefined

@@ -18,6 +18,7 @@ import { writeHeapSnapshot } from 'node:v8'
 import { parseArgs } from 'node:util'
 import { createCA, issueLeaf } from '../src/testing/pki.js'
 import { hotconnPool, type Target } from './perf/clients.js'
+import { useBuiltLibrary } from './perf/library.js'
 import { nginxVersion, startNginx } from './perf/nginx.js'
 import { memorySection } from './perf/report.js'
 import { memoryAndWarmup, type MemorySample } from './perf/scale.js'
@@ -36,6 +37,7 @@ const HOST = 'tiles.test'
 const IPS = Array.from({ length: 50 }, (_, i) => `127.0.1.${i + 1}`)
 const log = (m: string): void => void process.stderr.write(`[idle-memory] ${m}\n`)
 
+await useBuiltLibrary()
 if (nginxVersion() === undefined) throw new Error('nginx is not installed (/usr/sbin/nginx); install it to run this')
 const ca = createCA({ keyType: 'ecdsa-p256', name: 'hotconn bench CA' })
 const leaf = issueLeaf(ca, { hosts: [HOST, ...IPS], keyType: 'ecdsa-p256' })

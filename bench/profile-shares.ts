@@ -39,16 +39,16 @@ export function layerOf(frame: Node['callFrame']): string {
   if (f === '(idle)') return 'idle'
   if (f === '(garbage collector)' || f === '(program)') return 'GC and VM'
   if (f === 'writeBuffer' && url === '') return 'socket write syscall (writeBuffer)'
-  // esbuild's keepNames under tsx (the bench runs src/ through it; the built package has none).
+  // esbuild's keepNames under tsx (src/ run through it; the built package dist/ has none).
   if (f === '__name' || (f === 'set name' && url === '')) return "tsx's __name on closures"
   if (url === 'node:buffer' || url === 'node:internal/buffer' || /^(latin1|utf8|ucs2)(Slice|Write)$/.test(f))
     return 'Buffer allocation, slices, copies'
   if (url.includes('node_modules/undici/') || url.startsWith('wasm://')) return 'undici (incl. llhttp wasm)'
   if (url.includes('node_modules/@noble/')) return '@noble (ML-KEM)'
-  if (url.includes('/src/tls/')) return 'hotconn tls'
-  if (url.includes('/src/http/')) return 'hotconn http'
-  if (url.includes('/src/pool/') || url.includes('/src/egress/')) return 'hotconn pool'
-  if (url.includes('/src/')) return 'hotconn util and others'
+  if (/\/(src|dist)\/tls\//.test(url)) return 'hotconn tls'
+  if (/\/(src|dist)\/http\//.test(url)) return 'hotconn http'
+  if (/\/(src|dist)\/pool\//.test(url) || /\/(src|dist)\/egress\//.test(url)) return 'hotconn pool'
+  if (/\/(src|dist)\//.test(url)) return 'hotconn util and others'
   if (url.includes('/bench/')) return 'bench loop'
   if (url.includes('crypto/') || url === 'node:crypto' || (url === '' && CRYPTO_NATIVES.has(f))) return 'node:crypto'
   if (/streams\/|node:net|stream_base_commons|node:stream|node:events|events/.test(url))

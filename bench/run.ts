@@ -22,6 +22,7 @@ import {
   type OriginChoice,
   type ScenarioId,
 } from './perf/harness.js'
+import { useBuiltLibrary } from './perf/library.js'
 import { renderCharts, renderReport } from './perf/report.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -112,6 +113,8 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   }
   const out = args.out !== undefined ? resolve(args.out) : args.quick ? undefined : join(ROOT, 'reports')
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`
+  const built = await useBuiltLibrary()
+  log(`hotconn: the built package (${built.from}/), compiled from this checkout`)
   const result = await runHarness({
     root: ROOT,
     quick: args.quick,

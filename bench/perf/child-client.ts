@@ -5,6 +5,7 @@
  * batches of GETs on request and answers each with the latencies and its own CPU time.
  */
 import { hotconnKind, type HttpClient, type Target } from './clients.js'
+import { useBuiltLibrary } from './library.js'
 import { runGets } from './load.js'
 
 type Message =
@@ -37,4 +38,6 @@ process.on('message', (m: Message) => {
     }
   })()
 })
+// The parent built dist/ before it started this process.
+await useBuiltLibrary({ build: false })
 send({ ready: true })

@@ -15,8 +15,8 @@ import { Agent as HttpsAgent } from 'node:https'
 import type { Duplex } from 'node:stream'
 import type * as tls from 'node:tls'
 import { Agent, Client, buildConnector, type Dispatcher } from 'undici'
-import { HotConnPool, type Resolver } from '../../src/pool/index.js'
-import { connect } from '../../src/tls/index.js'
+import type { HotConnPool, Resolver } from '../../src/pool/index.js'
+import { library } from './library.js'
 import type { PeerModule, PeerName } from './peers.js'
 
 /** Where the clients connect: a host name served by `ip:port` with a certificate from `caPem`. */
@@ -88,7 +88,7 @@ function fixedResolver(ips: readonly string[]): Resolver {
 
 /** A HotConnPool for `target` with room for `connections` connections (exported for the scale scenarios). */
 export function hotconnPool(target: Target, connections: number, ips: readonly string[] = [target.ip]): HotConnPool {
-  return new HotConnPool({
+  return new (library().HotConnPool)({
     pool: {
       maxConnsPerHost: connections,
       maxIdleConns: connections,
@@ -122,7 +122,7 @@ export function pinnedClient(origin: string, socket: Duplex): Client {
 
 /** hotconn's TLS socket (chrome profile, ALPN http/1.1) to `target`, under a pinned undici Client. */
 export async function hotconnPinnedClient(target: Target): Promise<Client> {
-  const socket = await connect({
+  const socket = await library().connect({
     host: target.host,
     ip: target.ip,
     port: target.port,

@@ -44,6 +44,7 @@ import {
   type LoadSpec,
 } from './load.js'
 import { nginxHasHttp2Directive, nginxVersion, startNginx, type NginxOrigin } from './nginx.js'
+import { library } from './library.js'
 import { loadPeers, PEER_PACKAGES, type PeerName } from './peers.js'
 import { setupNetem, startDelayRelay, type DelayRelay, type NetemPath } from './rtt.js'
 import { acquireRelease, memoryAndWarmup, type AcquireResult, type MemoryResult } from './scale.js'
@@ -146,6 +147,8 @@ export interface HarnessResult {
   readonly memorySkipped?: string
   readonly notes: string[]
   readonly durationS: number
+  /** Which hotconn was measured: the built package or the sources through tsx (bench/perf/library.ts). */
+  readonly library?: 'dist' | 'src'
   /** os.loadavg() (1, 5, 15 min) when the run started: what else the machine was doing. */
   readonly loadAtStart?: readonly number[]
 }
@@ -361,7 +364,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
         },
         o.root,
         10,
-        'src/',
+        `${library().from}/`,
         ['node_modules/undici/', 'bench/'],
         file,
       )
@@ -588,6 +591,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     notes,
     durationS: (performance.now() - started) / 1000,
     loadAtStart,
+    library: library().from,
   }
 }
 

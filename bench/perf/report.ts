@@ -181,7 +181,7 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
     `- Node ${m.node}, OpenSSL ${m.openssl}, V8 ${m.v8}; ${Object.entries(m.packages)
       .map(([k, v]) => `${k} ${v ?? 'not installed'}`)
       .join(', ')}`,
-    `- hotconn: git ${gitState(ctx.root)}`,
+    `- hotconn: git ${gitState(ctx.root)}, ${r.library === 'dist' ? 'the built package (dist/, compiled by `npm run build` at the start, as users run it)' : r.library === 'src' ? 'the TypeScript sources through tsx' : 'the TypeScript sources through tsx (runs before the harness measured the built package)'}`,
     `- Origin: ${r.origin.note}; ECDSA P-256 certificate from a test CA made at start`,
     `- Reproduce: \`${ctx.command}\` (full run, writes reports/), \`npm run bench -- --quick\` (about a minute, prints only), \`hotconn bench --scenario hot,cold\` (same harness from the CLI; scenarios: ${SCENARIOS.join(', ')}; \`--origin node\` runs without nginx)`,
     '',

@@ -10,7 +10,8 @@ import * as tls from 'node:tls'
 import { Agent } from 'undici'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { HotConnPool, type Connector, type Resolver } from '../../src/pool/index.js'
+import type { Connector, HotConnPool, Resolver } from '../../src/pool/index.js'
+import { library } from './library.js'
 import { pairedRatio, summarize, type PairedRatio, type Summary } from '../lib/stats.js'
 import { hotconnPool, type Target } from './clients.js'
 
@@ -72,7 +73,7 @@ export async function acquireRelease(sizes: readonly number[], ops: number, roun
   const pools: HotConnPool[] = []
   try {
     for (const n of sizes) {
-      const pool = new HotConnPool({
+      const pool = new (library().HotConnPool)({
         pool: {
           maxConnsPerHost: n,
           maxIdleConns: n,
