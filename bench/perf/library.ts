@@ -4,7 +4,7 @@
  * then on `library()` gives the built modules, so the numbers are those of the code users run.
  * Without that call (the harness's own tests) `library()` gives the TypeScript sources, run by
  * tsx; those are slower: tsx's esbuild transform keeps function names with a helper call at every
- * closure and adds source-map lookups (about 7 % more CPU per hot request, measured paired).
+ * closure and adds source-map lookups (3–7 % more CPU per hot request, measured paired).
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
