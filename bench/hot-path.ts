@@ -4,10 +4,10 @@
  * paired medians, the client process's CPU per request split into user and sys; optionally a CPU
  * profile of hotconn's side of each row. For measuring one hot-path change at a time.
  *
- *   npx tsx bench/hot-path.ts [--rounds 9] [--round-ms 400] [--profile <dir>] [--rows seq,c16,cold]
+ *   npx tsx bench/hot-path.ts [--rounds 9] [--round-ms 400] [--profile <dir>] [--rows seq,c16,tiles,cold]
  *                             [--before <checkout>]
  *
- * `cold` is a new connection per request (x25519 server). `--before` adds a third client: hotconn
+ * `cold` is a new connection per request (x25519 server); `tiles` is 256 KB responses at concurrency 8. `--before` adds a third client: hotconn
  * from another checkout of the repository (e.g. `git worktree add /tmp/before <commit>` with its
  * node_modules), so that a change is measured against the code before it in the same rounds.
  */
@@ -41,7 +41,13 @@ await useBuiltLibrary()
 if (!nginxVersion()) throw new Error('nginx is not installed (/usr/sbin/nginx); this script needs it')
 const ca = createCA({ keyType: 'ecdsa-p256', name: 'hotconn bench CA' })
 const leaf = issueLeaf(ca, { hosts: [HOST, IP], keyType: 'ecdsa-p256' })
-const ng = await startNginx({ certPem: leaf.chainPem, keyPem: leaf.keyPem, ips: [IP], sizes: [1024], groups: 'X25519' })
+const ng = await startNginx({
+  certPem: leaf.chainPem,
+  keyPem: leaf.keyPem,
+  ips: [IP],
+  sizes: [1024, 262144],
+  groups: 'X25519',
+})
 const target: Target = { host: HOST, ip: IP, port: ng.port, caPem: ca.certPem }
 const f = (n: number): string => n.toFixed(2)
 const BEFORE = 'hotconn before'
@@ -56,8 +62,9 @@ const beforeKind = values.before
 try {
   for (const row of values.rows.split(',')) {
     const cold = row === 'cold'
-    const concurrency = row === 'seq' || cold ? 1 : Number(row.replace(/^c/, ''))
-    const path = '/size/1024'
+    const tiles = row === 'tiles'
+    const concurrency = row === 'seq' || cold ? 1 : tiles ? 8 : Number(row.replace(/^c/, ''))
+    const path = tiles ? '/size/262144' : '/size/1024'
     const make = (k: typeof hotconnKind): Promise<HttpClient> => (cold ? k.cold(target) : k.hot(target, concurrency))
     const clients: Array<{ name: string; client: HttpClient }> = [
       { name: HOTCONN, client: await make(hotconnKind) },

@@ -4,6 +4,7 @@
  * caller's error for the other failures (`onError`), the signal's reason when it aborts.
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net'
+import { connectSharedReads } from '../tls/shared-read.js'
 import { LocalAddressError } from './errors.js'
 
 /** System errors that mean the source address, not the peer, is the problem. */
@@ -23,6 +24,11 @@ export interface DialOptions {
   readonly localAddress?: string | undefined
   /** Aborts the dial; the promise rejects with the signal's reason. */
   readonly signal: AbortSignal
+  /**
+   * Read into the buffer shared by every connection (tls/shared-read.ts): for a socket whose
+   * reader is hotconn's TLS connection. Default false.
+   */
+  readonly sharedReads?: boolean
   /** The error for a failure that is not the local address's (refused, unreachable, reset). */
   readonly onError: (err: NodeJS.ErrnoException) => Error
 }
@@ -35,7 +41,8 @@ export function dialTcp(options: DialOptions): Promise<Socket> {
     return Promise.reject(new LocalAddressError(localAddress, `${BIND_ERRORS['EAFNOSUPPORT']} (peer ${host})`))
   }
   return new Promise<Socket>((resolve, reject) => {
-    const socket = netConnect({ host, port, noDelay: true, ...(localAddress !== undefined ? { localAddress } : {}) })
+    const netOptions = { host, port, noDelay: true, ...(localAddress !== undefined ? { localAddress } : {}) }
+    const socket = options.sharedReads === true ? connectSharedReads(netOptions) : netConnect(netOptions)
     const settle = (err: Error | null): void => {
       socket.off('connect', onConnect)
       socket.off('error', onError)

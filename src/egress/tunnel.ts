@@ -63,6 +63,7 @@ export async function openTunnel(egress: Egress, target: TunnelTarget, options: 
         port: target.port,
         localAddress,
         signal,
+        sharedReads: true,
         onError: (err) =>
           new ConnectError(
             `cannot connect to ${authorityOf(target.host, target.port)}: ${err.code ?? err.message}; check that the server is up and reachable`,

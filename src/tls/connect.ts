@@ -2,7 +2,7 @@
  * `connect()`: TCP to one IP, then hotconn's TLS handshake with a browser profile's ClientHello
  * (SNI = host), resolving once the handshake is done.
  */
-import { isIP, connect as netConnect } from 'node:net'
+import { isIP } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { ProfileName } from '../config/index.js'
 import { AbortError, InvalidArgumentError } from '../errors.js'
@@ -15,6 +15,7 @@ import { TlsClosedError, TlsHandshakeTimeoutError } from './errors.js'
 import type { ChainVerifier, HandshakeResult } from './handshake/context.js'
 import { appendKeyLog } from './keylog.js'
 import type { NewSessionTicket } from './messages/simple.js'
+import { connectSharedReads } from './shared-read.js'
 import { SessionTicketStore, type StoredTicket12 } from './session-cache.js'
 import { TlsSocket, type TlsConnectionInfo } from './socket.js'
 
@@ -163,7 +164,7 @@ export async function connect(options: ConnectOptions): Promise<ConnectedTlsSock
   const serverName =
     options.servername === false ? undefined : (options.servername ?? (isIP(options.host) ? undefined : options.host))
   const transport =
-    options.socket ?? netConnect({ host: options.ip ?? options.host, port: options.port ?? 443, noDelay: true })
+    options.socket ?? connectSharedReads({ host: options.ip ?? options.host, port: options.port ?? 443, noDelay: true })
   const keyLogFile = options.keyLogFile ?? process.env['SSLKEYLOGFILE']
   const storeKey = SessionTicketStore.key(options.host, spec.name)
   const store = options.insecure ? undefined : options.sessionStore

@@ -68,10 +68,7 @@ export class TlsClientConnection {
   private peerClosedFlag = false
   private uselessRecords = 0
   private maxSendFragment = MAX_PLAINTEXT
-  /**
-   * Application data opened from the bytes of one `receive()`, handed on as one buffer when the
-   * chunk is done (one push instead of one per record), and always before the peer's close or an error.
-   */
+  /** Application data opened from one `receive()`, handed on as one buffer (one push, not one per record) before the peer's close or an error. */
   private readonly opened: Buffer[] = []
   private readonly offeredRecordSizeLimit: number | undefined
 
@@ -112,11 +109,12 @@ export class TlsClientConnection {
     this.guard(() => this.handshake!.start())
   }
 
-  /** Feeds bytes from the transport. Never throws: errors go to `events.error`. Ignored after close_notify. */
-  receive(chunk: Buffer): void {
+  /** Feeds bytes from the transport (`transient`: their memory is reused after the call, so leftovers are copied). Never throws: errors go to `events.error`. Ignored after close_notify. */
+  receive(chunk: Buffer, transient = false): void {
     if (this.dead || this.peerClosedFlag) return
     this.records.push(chunk)
     this.pump()
+    if (transient) this.records.detach(chunk)
   }
 
   private pump(): void {

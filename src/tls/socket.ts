@@ -18,6 +18,7 @@ import { ConnectError } from '../errors.js'
 import { describeHandshake, type TlsConnectionInfo } from './connection-info.js'
 import { TlsClientConnection } from './connection.js'
 import { EndOfStream } from './end-of-stream.js'
+import { kTransientSink, readsIntoShared } from './shared-read.js'
 import { afterTransportClose } from './transport-close.js'
 import { TlsClosedError, TlsTruncatedError } from './errors.js'
 import type {
@@ -131,6 +132,9 @@ export class TlsSocket extends Duplex {
       const resolve = socket.resolveHandshake
       socket.resolveHandshake = socket.rejectHandshake = undefined
       resolve?.()
+      // From now on every record is decrypted as it arrives: the transport may lend its read buffer.
+      const transport = this.transport
+      if (readsIntoShared(transport)) transport[kTransientSink] = (chunk) => socket.conn.receive(chunk, true)
       socket.emit('secureConnect')
     }
 

@@ -36,6 +36,15 @@ export class RecordReader {
     this.buffered += chunk.length
   }
 
+  /** Copies the bytes still buffered that lie in `chunk`'s memory, so that memory can be reused. */
+  detach(chunk: Buffer): void {
+    const chunks = this.chunks
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i]!
+      if (c.buffer === chunk.buffer) chunks[i] = Buffer.from(c)
+    }
+  }
+
   private take(n: number): Buffer {
     const first = this.chunks[0]!
     if (first.length >= n) {
