@@ -65,7 +65,7 @@ export interface PooledRequestOptions {
    * Borrows a connection; rejects (PoolExhaustedError, AllIpsBlacklistedError, …) or on `signal`
    * abort. A retry passes the IP that just failed, to be avoided when another one can serve.
    */
-  acquire(signal: AbortSignalLike, mode: BorrowMode, avoidIp?: string): Promise<HttpLease>
+  acquire(signal: AbortSignalLike, mode: BorrowMode, avoidIp?: string): HttpLease | Promise<HttpLease>
   /** Keep-alive-race retries (0 disables). */
   maxRetries: number
   /** TLS server name of the origin; keeps undici from dropping the socket on a name change. */
@@ -114,10 +114,13 @@ export class PooledRequest {
   readonly controller: RequestController
   readonly #options: PooledRequestOptions
   readonly #wire: Dispatcher.DispatchOptions
-  readonly #timeouts: { readonly headersMs: number; readonly bodyMs: number }
+  /** The request's deadlines (ms), as undici reads them from the wire options. */
+  readonly #headersMs: number
+  readonly #bodyMs: number
   /** Aborts the borrow; an AbortController is made only if the borrow waits for a connection. */
   readonly #acquireAbort = new LazyAbortSignal()
-  readonly #tries: Tries = { race: 0, unprocessed: 0 }
+  /** Retries so far; made by the first failed attempt. */
+  #tries: Tries | null = null
   #attempt: Attempt | null = null
   #done = false
 
@@ -126,20 +129,31 @@ export class PooledRequest {
     this.handler = handler
     this.#options = options
     // The request's deadlines, else the pool's, else undici's: both protocols read them from the wire options.
-    this.#timeouts = {
-      headersMs: opts.headersTimeout ?? options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
-      bodyMs: opts.bodyTimeout ?? options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-    }
+    this.#headersMs = opts.headersTimeout ?? options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
+    this.#bodyMs = opts.bodyTimeout ?? options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
     this.#wire = withFields(opts, {
-      headersTimeout: this.#timeouts.headersMs,
-      bodyTimeout: this.#timeouts.bodyMs,
+      headersTimeout: this.#headersMs,
+      bodyTimeout: this.#bodyMs,
       servername: options.servername,
     }) as Dispatcher.DispatchOptions
-    this.controller = new RequestController({
-      abort: (reason) => this.#abort(reason),
-      pause: () => this.#attempt?.pause(),
-      resume: () => this.#attempt?.resume(),
-    })
+    // The request is its controller's hooks (ControllerHooks): no closures per request.
+    this.controller = new RequestController(this)
+  }
+
+  /** ControllerHooks: the handler's abort ends the running attempt, or the borrow. */
+  abort(reason: Error): void {
+    if (this.done) return
+    if (this.#attempt !== null) this.#attempt.abort(reason)
+    else this.#acquireAbort.abort(reason)
+  }
+
+  /** ControllerHooks: the handler's pause and resume reach the running attempt. */
+  pause(): void {
+    this.#attempt?.pause()
+  }
+
+  resume(): void {
+    this.#attempt?.resume()
   }
 
   /** Whether the request ended (its handler got onResponseEnd, onResponseError or onRequestUpgrade). */
@@ -164,29 +178,34 @@ export class PooledRequest {
   }
 
   #borrow(mode: 'any' | 'fresh', avoidIp?: string): void {
-    this.#options.acquire(this.#acquireAbort, mode, avoidIp).then(
-      (lease) => {
-        if (this.done) {
-          lease.release({ reusable: true, durationMs: 0 })
-          return
-        }
-        this.#attempt = new Attempt(this, lease)
-        this.#attempt.send(this.#wire)
-      },
-      (err: Error) => this.fail(this.controller.reason ?? err),
-    )
+    let lease: HttpLease | Promise<HttpLease>
+    try {
+      lease = this.#options.acquire(this.#acquireAbort, mode, avoidIp)
+    } catch (err) {
+      this.fail(this.controller.reason ?? (err as Error))
+      return
+    }
+    if (lease instanceof Promise)
+      lease.then(
+        (l) => this.#send(l),
+        (err: Error) => this.fail(this.controller.reason ?? err),
+      )
+    else this.#send(lease)
   }
 
-  #abort(reason: Error): void {
-    if (this.done) return
-    if (this.#attempt !== null) this.#attempt.abort(reason)
-    else this.#acquireAbort.abort(reason)
+  #send(lease: HttpLease): void {
+    if (this.done) {
+      lease.release({ reusable: true, durationMs: 0 })
+      return
+    }
+    this.#attempt = new Attempt(this, lease)
+    this.#attempt.send(this.#wire)
   }
 
   /** Called by the attempt that failed: retries as nextStep says, or reports the error. */
   attemptFailed(attempt: Attempt, raw: Error, responseStarted: boolean): void {
     const aborted = this.controller.aborted
-    const timeouts = { headersMs: this.#timeouts.headersMs, bodyMs: this.#timeouts.bodyMs }
+    const timeouts = { headersMs: this.#headersMs, bodyMs: this.#bodyMs }
     const error = aborted ? (this.controller.reason ?? raw) : toRequestError(raw, timeouts)
     attempt.lease.release(
       Object.assign(attempt.facts(), { reusable: false, error, beforeResponse: !responseStarted, aborted }),
@@ -201,7 +220,7 @@ export class PooledRequest {
         replayable: isReplayable(this.opts),
         bodyReplayable: bodyReplayable(this.opts),
       },
-      this.#tries,
+      (this.#tries ??= { race: 0, unprocessed: 0 }),
       { maxRetries: this.#options.maxRetries, maxUnprocessed: UNPROCESSED_RETRIES },
     )
     if (step === 'fail') {

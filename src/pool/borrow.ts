@@ -68,6 +68,19 @@ export class Borrower {
     }
   }
 
+  /**
+   * The synchronous part of `acquire`: an idle (or shared HTTP/2) connection of `host` checked
+   * out now, or null when `acquire` has to run (host not resolved yet, pool closed, signal aborted,
+   * nothing idle). Never throws.
+   */
+  takeNow(host: HostEntry, b: Borrow): Connection | null {
+    if (this.#ledger.closed || !host.resolved || b.signal?.aborted === true) return null
+    const conn = this.#take(host, this.#want(host, b))
+    if (conn === null || (conn.state === 'in_use' && conn.channel?.alive === true)) return conn
+    this.requite(conn, { reusable: false, internal: true })
+    return null
+  }
+
   async #borrow(host: HostEntry, b: Borrow): Promise<Connection> {
     if (this.#ledger.closed) throw new PoolClosedError()
     if (!host.resolved) await this.#resolve(host)

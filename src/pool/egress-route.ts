@@ -113,6 +113,11 @@ export class EgressRouter {
    * A connect failure by the egress's fault moves the request to another egress of its set.
    * Rejects like Borrower.acquire, with the last error when every egress failed.
    */
+  /** A connection of the route's first partition checked out now, or null (see Borrower.takeNow). */
+  takeNow(route: Route, borrow: Borrow): Connection | null {
+    return this.#borrower.takeNow(route.first, borrow)
+  }
+
   async acquire(route: Route, borrow: Borrow, retry: boolean): Promise<Connection> {
     const tried = new Set<Egress>()
     let host: HostEntry | null = retry

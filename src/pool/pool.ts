@@ -9,7 +9,6 @@
 import { AsyncResource } from 'node:async_hooks'
 import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
 import type { Config, ProfileName, Rotation } from '../config/index.js'
 import { poolEgressOf, type EgressInput } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
@@ -21,10 +20,11 @@ import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-r
 import { prepareRequest, type IdentityDispatchOptions } from '../http/request-headers.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
 import { PoolClosedError } from './errors.js'
-import { channels, publish } from './events.js'
+import { channels } from './events.js'
+import { PoolLease } from './lease.js'
 import type { EgressChoice, Route } from './egress-route.js'
 import { ConnectionManager } from './manager.js'
-import { Connection, type PooledConnection } from './model.js'
+import { Connection, type Borrow, type PooledConnection } from './model.js'
 import { resolvePoolOptions, type Connector, type HotConnPoolOptions } from './options.js'
 import { poolStats, type PoolStats } from './stats.js'
 import type { WarmupResult } from './warmup.js'
@@ -169,7 +169,11 @@ export class HotConnPool extends FetchDispatcherBase {
     return m.router.route(origin, m.identityOf(opts.identity), m.router.setOf(opts.egress))
   }
 
-  async #lease(
+  /**
+   * A lease for one attempt: at once when the first attempt finds an idle connection (no promise on
+   * the hot path), else when the borrow completes.
+   */
+  #lease(
     route: Route,
     opts: Dispatcher.DispatchOptions,
     signal: AbortSignalLike,
@@ -177,49 +181,35 @@ export class HotConnPool extends FetchDispatcherBase {
     avoidIp: string | undefined,
     retry: boolean,
     scope: AsyncResource | null,
+  ): HttpLease | Promise<HttpLease> {
+    // 'fresh': a connection opened since, or an HTTP/2 one that completed a response since.
+    const fresh = mode === 'fresh'
+    const borrow: Borrow = fresh && avoidIp !== undefined ? { signal, fresh, avoidIp } : { signal, fresh }
+    const now = retry ? null : this.#manager.router.takeNow(route, borrow)
+    if (now === null) return this.#leaseLater(route, opts, borrow, retry, scope)
+    this.#drainedIfDue(route, opts)
+    return new PoolLease(now, this.#manager, opts, scope)
+  }
+
+  async #leaseLater(
+    route: Route,
+    opts: Dispatcher.DispatchOptions,
+    borrow: Borrow,
+    retry: boolean,
+    scope: AsyncResource | null,
   ): Promise<HttpLease> {
-    const { borrower, ledger, router } = this.#manager
     let conn: Connection
     try {
-      // 'fresh': a connection opened since, or an HTTP/2 one that completed a response since.
-      const fresh = mode === 'fresh'
-      const borrow = { signal, fresh, ...(fresh && avoidIp !== undefined ? { avoidIp } : {}) }
-      conn = await router.acquire(route, borrow, retry)
+      conn = await this.#manager.router.acquire(route, borrow, retry)
     } finally {
-      const first = route.first
-      if (first.waiters.size === 0 && opts.origin != null && this.needsDrain(opts.origin)) this.drained(opts.origin)
+      this.#drainedIfDue(route, opts)
     }
-    const host = conn.entry.host
-    // The keep-alive race is possible on a connection that sat idle in the pool (reused, or warmed).
-    const exposed = conn.requests > 0 || conn.idleSince > 0
-    const reused = ledger.countUse(conn)
-    if (conn.channel === null) throw new Error('unreachable: a checked-out connection has a channel')
-    return {
-      dispatcher: conn.channel.client,
-      reused: exposed,
-      ip: conn.ip,
-      release: (outcome) => {
-        borrower.requite(conn, outcome.statusCode === undefined ? outcome : withFields(outcome, { path: opts.path }))
-        // The event object is built only when someone listens: this runs once per request.
-        if (!channels.request.hasSubscribers) return
-        const event = {
-          host: host.key,
-          egress: host.egress.id,
-          ip: conn.ip,
-          method: String(opts.method),
-          path: opts.path,
-          statusCode: outcome.statusCode,
-          error: outcome.error,
-          durationMs: outcome.durationMs,
-          reused,
-          connectionId: conn.id,
-          protocol: conn.channel?.protocol ?? 'http/1.1',
-          ...tlsInfoOf(conn.socket),
-        }
-        if (scope === null) publish('request', event)
-        else scope.runInAsyncScope(() => publish('request', event))
-      },
-    }
+    return new PoolLease(conn, this.#manager, opts, scope)
+  }
+
+  /** Emits the origin's 'drain' once no request waits for its first partition. */
+  #drainedIfDue(route: Route, opts: Dispatcher.DispatchOptions): void {
+    if (route.first.waiters.size === 0 && opts.origin != null && this.needsDrain(opts.origin)) this.drained(opts.origin)
   }
 
   /**
@@ -389,9 +379,4 @@ export class HotConnPool extends FetchDispatcherBase {
     }
     return this.#closing
   }
-}
-
-function tlsInfoOf(socket: unknown): { tls?: TlsConnectionInfo } {
-  const info = socket instanceof TlsSocket ? socket.info : undefined
-  return info ? { tls: info } : {}
 }

@@ -471,4 +471,24 @@ describe('Borrower', () => {
     expect(conn).toBe(dead)
     expect(dialer.closed).toEqual([{ ip: '10.0.0.1', reason: 'peer' }])
   })
+
+  it('takeNow: checks out an idle connection at once, else null for acquire to handle', async () => {
+    const { borrower, host, warm, dialer, ledger } = setup({ maxConnsPerHost: 4 }, ['10.0.0.1'])
+    expect(borrower.takeNow(host, {})).toBeNull() // nothing idle: no dial either
+    expect(dialer.pending()).toHaveLength(0)
+    const [a, b] = await warm('10.0.0.1', '10.0.0.1')
+    const taken = borrower.takeNow(host, {})
+    expect(taken).toBe(b) // LIFO, as acquire
+    expect(taken?.state).toBe('in_use')
+    expect(borrower.takeNow(host, { signal: AbortSignal.abort() })).toBeNull()
+    ;(a?.channel as FakeChannel).alive = false
+    expect(borrower.takeNow(host, {})).toBeNull() // the dead one is closed, never lent
+    expect(dialer.closed).toEqual([{ ip: '10.0.0.1', reason: 'peer' }])
+    host.resolved = false
+    expect(borrower.takeNow(host, {})).toBeNull()
+    host.resolved = true
+    borrower.requite(taken!, { reusable: true, statusCode: 200 })
+    void ledger.shutdown()
+    expect(borrower.takeNow(host, {})).toBeNull() // closed: acquire rejects with ERR_POOL_CLOSED
+  })
 })
