@@ -53,6 +53,8 @@ export class Ledger extends Counts {
   /** The cap groups by origin key and by egress id (see CapGroup). */
   readonly #origins = new Map<string, CapGroup>()
   readonly #egresses = new Map<string, CapGroup>()
+  /** `hosts` again, by origin key, egress id and identity. */
+  readonly #byOrigin = new Map<string, Map<string, Map<ProfileName, HostEntry>>>()
   #closed = false
   #onEmpty: (() => void) | null = null
 
@@ -72,9 +74,14 @@ export class Ledger extends Counts {
    */
   host(origin: string | URL, identity: ProfileName, egress: Egress = DIRECT): HostEntry {
     const o = parseOrigin(origin)
-    const key = hostKeyOf({ origin: o.key, identity, egress: egress.id })
-    let host = this.hosts.get(key)
+    // Per request: lookups by the parsed origin's own key string (its hash is cached), no key built.
+    let byEgress = this.#byOrigin.get(o.key)
+    if (byEgress === undefined) this.#byOrigin.set(o.key, (byEgress = new Map()))
+    let byIdentity = byEgress.get(egress.id)
+    if (byIdentity === undefined) byEgress.set(egress.id, (byIdentity = new Map()))
+    let host = byIdentity.get(identity)
     if (host === undefined) {
+      const key = hostKeyOf({ origin: o.key, identity, egress: egress.id })
       host = new HostEntry(o.key, o.hostname, o.port, isIP(o.hostname) !== 0, identity, egress)
       host.secure = o.secure
       host.origin = groupOf(this.#origins, o.key)
@@ -82,6 +89,7 @@ export class Ledger extends Counts {
       host.origin.members.push(host)
       host.egressGroup.members.push(host)
       this.hosts.set(key, host)
+      byIdentity.set(identity, host)
     }
     return host
   }

@@ -33,6 +33,8 @@ export interface PoolEvents extends IpStateEvents, DialerEvents, DnsEvents {}
 
 export class ConnectionManager {
   readonly options: ResolvedPoolOptions
+  /** Header planners by identity name (one lookup per request). */
+  readonly #planners = new Map<string, HeaderPlanner>()
   readonly ledger: Ledger
   readonly ips: IpStates
   readonly dialer: Dialer
@@ -115,11 +117,16 @@ export class ConnectionManager {
 
   /** The header planner of `host`'s identity, with the pool's default destination (`[http2] default_headers`). */
   headerPlanner(host: HostEntry): HeaderPlanner {
-    const kind = this.options.config.http2.defaultHeaders
-    return headerPlanner(
-      getIdentity(host.identity),
-      kind === 'none' ? undefined : kind === 'navigation' ? 'document' : kind,
-    )
+    let planner = this.#planners.get(host.identity)
+    if (planner === undefined) {
+      const kind = this.options.config.http2.defaultHeaders
+      planner = headerPlanner(
+        getIdentity(host.identity),
+        kind === 'none' ? undefined : kind === 'navigation' ? 'document' : kind,
+      )
+      this.#planners.set(host.identity, planner)
+    }
+    return planner
   }
 
   /** The identity name `ref` stands for (default: the pool's). Throws InvalidArgumentError for an unknown name. */

@@ -91,6 +91,21 @@ describe('prepareRequest', () => {
     expect(value(wirePlanOf(back)!.h2, 'referer')).toBe(page)
   })
 
+  it('tells a hop by the handler object itself: a frozen handler too, a copy of a handler not', () => {
+    const page = 'https://www.a.test/page'
+    const crossSite = (h: object) => value(wirePlanOf(hop(h, 'https://cdn.b.test', '/x', {}))!.h2, 'sec-fetch-site')
+    const frozen = Object.freeze({})
+    hop(frozen, 'https://www.a.test', '/img', { referer: page })
+    expect(crossSite(frozen)).toBe('cross-site') // its second dispatch is a hop from www.a.test
+    const user: Record<string | symbol, unknown> = {}
+    hop(user, 'https://www.a.test', '/img', { referer: page })
+    expect(Object.keys(user)).toEqual([]) // nothing enumerable added to the caller's object
+    const copy = { ...user }
+    // The copy's first dispatch is a request of its own, not a hop from www.a.test.
+    expect(crossSite(copy)).not.toBe('cross-site')
+    expect(crossSite(user)).toBe('cross-site')
+  })
+
   it('a CORS request redirected from one foreign origin to another sends Origin: null (Fetch §4.4)', () => {
     const identity = getIdentity('chrome-156-linux')
     const plan = planRequestHeaders(identity, {
