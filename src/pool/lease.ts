@@ -1,7 +1,7 @@
 /**
  * PoolLease: one attempt's hold on a checked-out connection (the HttpLease a PooledRequest runs
- * on): the connection's dispatcher, and a release that requites the connection exactly once with
- * the attempt's outcome and publishes the `hotconn:pool:request` event when someone listens.
+ * on): the connection's dispatcher, and `release` (called once, by the attempt) that requites the
+ * connection with the attempt's outcome and publishes `hotconn:pool:request` when someone listens.
  */
 import type { AsyncResource } from 'node:async_hooks'
 import type { Dispatcher } from 'undici'
