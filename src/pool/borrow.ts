@@ -16,6 +16,9 @@ import { connectingCapacity, fits, hasIdle, pickIdle, pickOpenIp } from './selec
 
 const now = (): number => performance.now()
 
+/** Whether a connection handed to a borrower can serve: it may have died before the borrower ran. */
+const usable = (conn: Connection): boolean => conn.state === 'in_use' && conn.channel?.alive === true
+
 export class Borrower {
   readonly #pool: PoolConfig
   readonly #drainGraceMs: number
@@ -63,7 +66,7 @@ export class Borrower {
     // A connection handed over may have died before its borrower ran; bounded by the caps.
     for (let guard = this.#pool.maxConnsPerHost; ; guard--) {
       const conn = await this.#borrow(host, borrow)
-      if ((conn.state === 'in_use' && conn.channel?.alive === true) || guard <= 0) return conn
+      if (usable(conn) || guard <= 0) return conn
       this.requite(conn, { reusable: false, internal: true })
     }
   }
@@ -76,7 +79,7 @@ export class Borrower {
   takeNow(host: HostEntry, b: Borrow): Connection | null {
     if (this.#ledger.closed || !host.resolved || b.signal?.aborted === true) return null
     const conn = this.#take(host, this.#want(host, b))
-    if (conn === null || (conn.state === 'in_use' && conn.channel?.alive === true)) return conn
+    if (conn === null || usable(conn)) return conn
     this.requite(conn, { reusable: false, internal: true })
     return null
   }
