@@ -4,8 +4,8 @@
  * during the call that hands them over: a consumer that takes them that way (a TLS connection after
  * its handshake, which decrypts them at once and copies what it keeps) sets a transient sink on the
  * socket; until then, and while the socket still holds data read the usual way, each read is copied
- * and pushed, so the socket is a plain readable stream to everyone else (a proxy handshake, the TLS
- * handshake).
+ * and pushed, so the socket is a plain readable stream to everyone else (the TLS handshake). hotconn
+ * opens its direct TCP connections this way; a socket to a proxy reads as usual.
  */
 import { connect as netConnect, type NetConnectOpts, type Socket } from 'node:net'
 
