@@ -30,9 +30,16 @@ interface X25519Pair {
  * DER import ~170 µs (OpenSSL's decoder framework), the JWK forms ~8 µs each. Twice per handshake.
  */
 function x25519KeyPair(): X25519Pair {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519')
-  const { x } = publicKey.export({ format: 'jwk' })
-  return { privateKey, publicKey: Buffer.from(x!, 'base64url') }
+  // The JWK is made inside the key-generation call. Exporting the returned public KeyObject instead
+  // can deadlock Node 20: ExportJWK holds the key's mutex while it allocates, and a collection that
+  // runs then destroys the finished generation job, whose destructor takes the same mutex.
+  const { privateKey, publicKey } = generateKeyPairSync('x25519', {
+    publicKeyEncoding: { format: 'jwk' },
+  } as never) as unknown as {
+    privateKey: KeyObject
+    publicKey: { x: string }
+  }
+  return { privateKey, publicKey: Buffer.from(publicKey.x, 'base64url') }
 }
 
 function x25519Derive(pair: X25519Pair, peer: Uint8Array, what: string): Buffer {
