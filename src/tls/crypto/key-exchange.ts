@@ -130,20 +130,37 @@ function nativeMlKem(): NativeDecapsulate | undefined {
 
 const native = nativeMlKem()
 
-/** Whether KeyObject.export knows `raw-public` (cleared on the first failure). */
-let rawPublicExport = true
+type NativePair = { privateKey: KeyObject; publicKey: Buffer }
 
-/** The ML-KEM encapsulation key of a native key pair: `raw-public` where node:crypto has it (~80 µs less than SPKI DER on Node 24), else the tail of the SPKI DER. */
-function nativeEncapsulationKey(publicKey: KeyObject): Buffer {
-  if (rawPublicExport) {
+/** Whether generateKeyPairSync knows the `raw-public` encoding (cleared on the first failure). */
+let rawPublicEncoding = true
+
+/**
+ * A native ML-KEM-768 key pair with its encapsulation key encoded inside generateKeyPairSync: `raw-public` where
+ * node:crypto has it, else the tail of the SPKI DER. The returned public KeyObject is never exported afterwards, the
+ * pattern that deadlocked Node 20's ExportJWK for x25519 (see x25519KeyPair).
+ */
+function nativeKeyPair(): { privateKey: KeyObject; encapsulationKey: Buffer } {
+  if (rawPublicEncoding) {
     try {
-      return publicKey.export({ format: 'raw-public' } as unknown as { format: 'der'; type: 'spki' })
+      const { privateKey, publicKey } = generateKeyPairSync(
+        'ml-kem-768' as 'x25519',
+        {
+          publicKeyEncoding: { format: 'raw-public' },
+        } as never,
+      ) as unknown as NativePair
+      return { privateKey, encapsulationKey: publicKey }
     } catch {
-      rawPublicExport = false
+      rawPublicEncoding = false
     }
   }
-  const der = publicKey.export({ format: 'der', type: 'spki' })
-  return Buffer.from(der.subarray(der.length - MLKEM768_EK_LENGTH))
+  const { privateKey, publicKey } = generateKeyPairSync(
+    'ml-kem-768' as 'x25519',
+    {
+      publicKeyEncoding: { format: 'der', type: 'spki' },
+    } as never,
+  ) as unknown as NativePair
+  return { privateKey, encapsulationKey: Buffer.from(publicKey.subarray(publicKey.length - MLKEM768_EK_LENGTH)) }
 }
 
 /** Which ML-KEM implementation this process uses: 'node:crypto' (Node >= 24.7) or '@noble/post-quantum'. */
@@ -157,8 +174,7 @@ function mlKemKeyPair(forceBackend?: 'node:crypto' | '@noble/post-quantum'): MlK
         'native_ml_kem_unavailable',
         'native ML-KEM-768 is not available in this Node.js (needs >= 24.7)',
       )
-    const { privateKey, publicKey } = generateKeyPairSync('ml-kem-768' as 'x25519')
-    const encapsulationKey = nativeEncapsulationKey(publicKey)
+    const { privateKey, encapsulationKey } = nativeKeyPair()
     if (encapsulationKey.length !== MLKEM768_EK_LENGTH)
       throw new TlsUnsupportedError(
         'bad_native_ml_kem_key',
