@@ -10,7 +10,7 @@ import type { HeaderTemplate } from '../fingerprint/http.js'
 import { SocketError } from './errors.js'
 import { withFields } from '../util/with-fields.js'
 import { headerPairs, mergedFlatHeaders, withoutFetchDefaults } from './headers.js'
-import { headLayout, rewriteHeadsOn, type HeadLayout } from './h1-head.js'
+import { defaultsHead, headLayout, rewriteHeadsOn, type HeadForm, type HeadLayout } from './h1-head.js'
 import type { PooledChannel } from './pooled-channel.js'
 import { wirePlanOf } from './request-headers.js'
 
@@ -46,8 +46,8 @@ export class HttpChannel implements PooledChannel {
   #options: HttpChannelOptions
   #handedOut = false
   #stopRewriting: (() => void) | null = null
-  /** Layout of the request being sent (one at a time: pipelining 1). */
-  #layout: HeadLayout | undefined
+  /** Head form of the request being sent (one at a time: pipelining 1). */
+  #form: HeadForm | undefined
   readonly #defaultLayout: HeadLayout | undefined
   readonly #onDead: () => void
   /** Whether the idle watch (watchUnattached) is on. */
@@ -98,7 +98,9 @@ export class HttpChannel implements PooledChannel {
 
   /**
    * The Client pinned to this socket, created on first use; each request's fields are merged with
-   * its plan's HTTP/1.1 template (or the channel's default one) and its head laid out to match.
+   * its plan's HTTP/1.1 template (or the channel's default one) and its head laid out to match. A
+   * request without fields of its own goes to undici without fields: the template's defaults are
+   * written into its head (h1-head.ts `DefaultsHead`), the same lines undici would write.
    */
   get client(): Dispatcher {
     if (this.#dispatcher === null) {
@@ -106,10 +108,19 @@ export class HttpChannel implements PooledChannel {
       this.#dispatcher = this.#undiciClient().compose((dispatch) => (opts, handler) => {
         const plan = wirePlanOf(opts)
         const template = plan?.h1 ?? fallback
-        this.#layout = plan !== undefined ? plan.layout : this.#defaultLayout
+        const layout = plan !== undefined ? plan.layout : this.#defaultLayout
+        this.#form = layout
         if (template === undefined || template.length === 0) return dispatch(opts, handler)
-        const headers = mergedFlatHeaders(withoutFetchDefaults(headerPairs(opts.headers)), template)
-        return dispatch(withFields(opts, { headers }), handler)
+        const given = headerPairs(opts.headers)
+        const caller = withoutFetchDefaults(given)
+        if (caller.length === 0 && layout !== undefined && REQUEST_METHOD.test(String(opts.method))) {
+          const head = defaultsHead(template, layout)
+          if (head !== undefined) {
+            this.#form = head
+            return dispatch(given.length === 0 ? opts : withFields(opts, { headers: [] }), handler)
+          }
+        }
+        return dispatch(withFields(opts, { headers: mergedFlatHeaders(caller, template) }), handler)
       })
     }
     return this.#dispatcher
@@ -134,7 +145,7 @@ export class HttpChannel implements PooledChannel {
               return
             }
             this.#handedOut = true
-            this.#stopRewriting = rewriteHeadsOn(socket, () => this.#layout)
+            this.#stopRewriting = rewriteHeadsOn(socket, () => this.#form)
             // undici types the callback with net.Socket; any connected Duplex works in undici 7.
             cb(null, socket as unknown as TLSSocket)
           })
@@ -194,6 +205,9 @@ export class HttpChannel implements PooledChannel {
 }
 
 function noop(): void {}
+
+/** A method whose head the rewrite recognises (h1-head.ts `isRequestHead`). */
+const REQUEST_METHOD = /^[A-Z]+$/
 
 /** Head layouts by template: the profile's templates live as long as the process, and so do their layouts. */
 const layouts = new WeakMap<HeaderTemplate, HeadLayout | undefined>()

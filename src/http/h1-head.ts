@@ -125,19 +125,113 @@ function rewriteAnyHead(head: string, end: number, layout: HeadLayout): string {
 }
 
 /**
- * Rewrites every request head written to `socket` from now on (the socket must belong to one
- * HTTP/1.1 client, one request at a time) with the layout `layout()` gives for the request being
- * written (none: the head goes as undici wrote it). Returns a function that stops it.
+ * The head of a request without fields of its own: the template's default fields, written into the
+ * head by the rewrite instead of handed to undici (which would validate and write the same lines,
+ * `Name: value` in the template's spelling and order, after `connection:`). Per template, made once.
  */
-export function rewriteHeadsOn(socket: Duplex, layout: () => HeadLayout | undefined): () => void {
+export interface DefaultsHead {
+  readonly layout: HeadLayout
+  /** The default field lines (`Name: value\r\n` each), where undici writes a request's fields. */
+  readonly block: string
+  /** For the head undici writes with no other field (request line, host, connection): what follows the request line, split at the Host and Connection values. */
+  readonly parts: readonly [string, string, string]
+  /** Whether the Host value comes before the Connection value in `parts`. */
+  readonly hostFirst: boolean
+}
+
+/** Field names undici reads itself when given as request fields (`processHeader`): such a default must go through undici. */
+const UNDICI_OWN = new Set([
+  'host',
+  'connection',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'expect',
+])
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const FIELD_VALUE = /^[^\0\r\n]*$/
+
+const defaultsHeads = new WeakMap<HeaderTemplate, DefaultsHead | null>()
+
+/**
+ * The defaults head of `template` laid out by `layout`, or undefined when a default cannot be
+ * written without undici (a field undici interprets, or a name or value it would refuse).
+ */
+export function defaultsHead(template: HeaderTemplate, layout: HeadLayout): DefaultsHead | undefined {
+  let head = defaultsHeads.get(template)
+  if (head === undefined) defaultsHeads.set(template, (head = makeDefaultsHead(template, layout)))
+  return head ?? undefined
+}
+
+function makeDefaultsHead(template: HeaderTemplate, layout: HeadLayout): DefaultsHead | null {
+  let block = ''
+  for (const [name, value] of template) {
+    if (value === null) continue
+    if (UNDICI_OWN.has(name.toLowerCase()) || !TOKEN.test(name) || !FIELD_VALUE.test(value)) return null
+    block += `${name}: ${value}\r\n`
+  }
+  const line = 'GET / HTTP/1.1\r\n'
+  const laid = rewriteRequestHead(`${line}host: \u0000\r\nconnection: \u0001\r\n${block}\r\n`, layout).slice(
+    line.length,
+  )
+  const h = laid.indexOf('\u0000')
+  const c = laid.indexOf('\u0001')
+  if (h < 0 || c < 0) return null
+  const [first, second] = h < c ? [h, c] : [c, h]
+  return {
+    layout,
+    block,
+    parts: [laid.slice(0, first), laid.slice(first + 1, second), laid.slice(second + 1)],
+    hostFirst: h < c,
+  }
+}
+
+/**
+ * `head` (as undici writes it for a request without fields) with the defaults' lines: the
+ * precomputed layout when host and connection are its only fields, else the lines put where undici
+ * would have written them and the head rewritten as usual.
+ */
+export function writeDefaultsHead(head: string, d: DefaultsHead): string {
+  const first = head.indexOf('\r\n')
+  const hostAt = first + 2
+  const hostEnd = head.indexOf('\r\n', hostAt)
+  const connAt = hostEnd + 2
+  const connEnd = head.indexOf('\r\n', connAt)
+  if (!head.startsWith('host: ', hostAt) || !head.startsWith('connection: ', connAt))
+    return rewriteRequestHead(head, d.layout)
+  if (connEnd + 4 === head.length && head.endsWith('\r\n\r\n')) {
+    const host = head.slice(hostAt + 6, hostEnd)
+    const conn = head.slice(connAt + 12, connEnd)
+    const [p0, p1, p2] = d.parts
+    return d.hostFirst
+      ? head.slice(0, hostAt) + p0 + host + p1 + conn + p2
+      : head.slice(0, hostAt) + p0 + conn + p1 + host + p2
+  }
+  return rewriteRequestHead(head.slice(0, connEnd + 2) + d.block + head.slice(connEnd + 2), d.layout)
+}
+
+/** How the head being written is laid out: a layout alone (the request's fields went through undici), or its defaults head. */
+export type HeadForm = HeadLayout | DefaultsHead
+
+/**
+ * Rewrites every request head written to `socket` from now on (the socket must belong to one
+ * HTTP/1.1 client, one request at a time) with the form `form()` gives for the request being
+ * written: its layout, or its defaults head (the default fields are written into it); none: the
+ * head goes as undici wrote it. Returns a function that stops it.
+ */
+export function rewriteHeadsOn(socket: Duplex, form: () => HeadForm | undefined): () => void {
   const original = socket.write
   const patched = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {
-    const current = isRequestHead(chunk) ? layout() : undefined
-    return (original as (...a: unknown[]) => boolean).call(
-      this,
-      current !== undefined ? rewriteRequestHead(chunk as string, current) : chunk,
-      ...rest,
-    )
+    const current = isRequestHead(chunk) ? form() : undefined
+    const out =
+      current === undefined
+        ? chunk
+        : 'block' in current
+          ? writeDefaultsHead(chunk as string, current)
+          : rewriteRequestHead(chunk as string, current)
+    return (original as (...a: unknown[]) => boolean).call(this, out, ...rest)
   }
   socket.write = patched as Duplex['write']
   return () => {
