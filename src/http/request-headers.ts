@@ -65,9 +65,26 @@ export class HeaderPlanner {
     this.defaultDestination = defaultDestination
   }
 
-  /** The plan cached under `key`, if any (looked up before a request builds its context). */
-  cached(key: string): WirePlan | undefined {
-    return this.#cache.get(key)
+  /** The parts of the last cached plan's key and the plan: a run of requests of one kind builds no key string. */
+  #last: { readonly parts: readonly string[]; readonly plan: WirePlan } | undefined
+
+  /**
+   * The plan cached for these key parts (destination, method class, origin, referer origin,
+   * user-agent), if any: the last one when every part is the same string, else by its key.
+   */
+  cached(parts: readonly string[]): WirePlan | undefined {
+    const last = this.#last
+    if (last !== undefined && sameParts(last.parts, parts)) return last.plan
+    const plan = this.#cache.get(parts.join('|'))
+    if (plan !== undefined) this.#last = { parts, plan }
+    return plan
+  }
+
+  /** The plan for `ctx`, cached under its key parts (see `cached`). */
+  planCached(ctx: RequestContext, parts: readonly string[]): WirePlan {
+    const plan = this.plan(ctx, parts.join('|'))
+    this.#last = { parts, plan }
+    return plan
   }
 
   /** The plan for `ctx`, cached under `key` when given (requests that are not redirect hops). */
@@ -84,6 +101,11 @@ export class HeaderPlanner {
     }
     return plan
   }
+}
+
+function sameParts(a: readonly string[], b: readonly string[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return a.length === b.length
 }
 
 const planners = new Map<string, HeaderPlanner>()
@@ -118,26 +140,30 @@ function withoutFetchOwn(pairs: HeaderPairs): HeaderPairs {
 
 /** Where one logical request has been: the URLs of its redirect chain and its first referer. */
 interface Hops {
+  /** The handler these hops belong to: a copy of it (a spread carries the symbol along) is a request of its own. */
+  readonly owner: object
   readonly urls: string[]
   readonly referer: string | undefined
 }
 
 /**
  * Per user handler: undici's redirect interceptor dispatches the same handler for every hop. Kept
- * on the handler under a non-enumerable symbol (spreads and Object.assign do not copy it; a
- * WeakMap entry per request cost ~0.7 µs with its collection, defineProperty ~0.2 µs), in a WeakMap
- * for a handler that cannot take a property.
+ * on the handler under a symbol, set by plain assignment (~5 ns; defineProperty for a
+ * non-enumerable one cost ~0.1–1 µs a request, a WeakMap entry ~0.7 µs with its collection); the
+ * hops name their owner, so a spread copy that carries them is not taken for a hop. A handler
+ * that cannot take a property keeps them in a WeakMap.
  */
 const kHops = Symbol('hotconn.redirectHops')
 const sealedHops = new WeakMap<object, Hops>()
 
 function hopsOf(handler: object): Hops | undefined {
   const own = (handler as { [kHops]?: Hops })[kHops]
-  return own !== undefined || Object.isExtensible(handler) ? own : sealedHops.get(handler)
+  if (own !== undefined) return own.owner === handler ? own : undefined
+  return Object.isExtensible(handler) ? undefined : sealedHops.get(handler)
 }
 
 function recordHops(handler: object, hops: Hops): void {
-  if (Object.isExtensible(handler)) Object.defineProperty(handler, kHops, { value: hops, configurable: true })
+  if (Object.isExtensible(handler)) (handler as { [kHops]?: Hops })[kHops] = hops
   else sealedHops.set(handler, hops)
 }
 
@@ -234,14 +260,14 @@ export function prepareRequest(
     seen.urls.push(url)
   } else {
     const referer = field(pairs, 'referer')
-    if (key !== undefined && seen === undefined) recordHops(key, { urls: [url], referer })
+    if (key !== undefined && seen === undefined) recordHops(key, { owner: key, urls: [url], referer })
     const refererOrigin = referer === undefined || referer === '' ? undefined : originOf(referer)
     // A same-origin referer plans like none (the derived referer is that origin) but on a navigation.
     const from = refererOrigin === origin && destination !== 'document' ? '' : (refererOrigin ?? '')
-    const cacheKey = `${destination}|${getLike ? 'g' : 'o'}|${origin}|${from}|${userAgent ?? ''}`
+    const parts = [destination, getLike ? 'g' : 'o', origin, from, userAgent ?? '']
     plan =
-      planner.cached(cacheKey) ??
-      planner.plan(
+      planner.cached(parts) ??
+      planner.planCached(
         {
           url: `${origin}/`,
           method,
@@ -249,7 +275,7 @@ export function prepareRequest(
           ...(refererOrigin !== undefined ? { referer: `${refererOrigin}/` } : {}),
           ...(userAgent !== undefined ? { userAgent } : {}),
         },
-        cacheKey,
+        parts,
       )
   }
   const wire = withFields(opts, { headers: flatHeaders(pairs) }) as Dispatcher.DispatchOptions & {
