@@ -121,15 +121,17 @@ export class Borrower {
     })
   }
 
-  /** Gives a checked-out connection back with what happened on it; records statistics and strikes. */
-  requite(conn: Connection, outcome: ReleaseOutcome): void {
+  /**
+   * Gives a checked-out connection back with what happened on it; records statistics and strikes
+   * (`path`: the request's, a blocking status is judged per path, StatusJudge).
+   */
+  requite(conn: Connection, outcome: ReleaseOutcome, path?: string): void {
     const host = conn.entry.host
     const streamsLeft = this.#ledger.endStream(conn)
     // Statistics count even when the socket already closed under the request.
     if (!outcome.internal && (conn.state === 'in_use' || conn.state === 'closed')) {
       this.#ledger.recordUse(conn.entry, outcome)
-      if (outcome.statusCode !== undefined)
-        this.#judge(conn.entry, outcome.statusCode, outcome.retryAfter, outcome.path)
+      if (outcome.statusCode !== undefined) this.#judge(conn.entry, outcome.statusCode, outcome.retryAfter, path)
     }
     if (conn.state !== 'in_use') return
     if (outcome.upgraded) return this.#dialer.detach(conn)

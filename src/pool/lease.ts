@@ -7,7 +7,6 @@ import type { AsyncResource } from 'node:async_hooks'
 import type { Dispatcher } from 'undici'
 import type { HttpLease, RequestOutcome } from '../http/pooled-request.js'
 import { TlsSocket, type TlsConnectionInfo } from '../tls/socket.js'
-import { withFields } from '../util/with-fields.js'
 import type { Borrower } from './borrow.js'
 import { channels, publish } from './events.js'
 import type { Ledger } from './ledger.js'
@@ -47,7 +46,7 @@ export class PoolLease implements HttpLease {
   release(outcome: RequestOutcome): void {
     const conn = this.#conn
     const opts = this.#opts
-    this.#borrower.requite(conn, outcome.statusCode === undefined ? outcome : withFields(outcome, { path: opts.path }))
+    this.#borrower.requite(conn, outcome, opts.path)
     // The event object is built only when someone listens: this runs once per request.
     if (!channels.request.hasSubscribers) return
     const host = conn.entry.host

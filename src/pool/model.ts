@@ -218,8 +218,6 @@ export interface ReleaseOutcome {
   reusable: boolean
   statusCode?: number
   retryAfter?: string
-  /** The request's path (a blocking status is judged per path, StatusJudge). */
-  path?: string
   error?: Error
   aborted?: boolean
   upgraded?: boolean
