@@ -23,6 +23,13 @@ const VALID_TYPES = new Set<number>([
 export class RecordReader {
   private chunks: Buffer[] = []
   private buffered = 0
+  /**
+   * A record that `detach` began to assemble: allocated at the record's full size, filled up to
+   * `assembledBytes`; later chunks fill it before anything else is buffered. Set only while it is
+   * the only buffered data (so `chunks` is empty).
+   */
+  private assembling: Buffer | undefined
+  private assembledBytes = 0
   /** Largest fragment accepted, bytes: 2^14 + 256 (RFC 8446 §5.2); the TLS 1.2 connection raises it to 2^14 + 2048 (RFC 5246 §6.2.3). */
   maxFragmentLength = MAX_CIPHERTEXT
 
@@ -32,13 +39,43 @@ export class RecordReader {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return
+    const record = this.assembling
+    if (record !== undefined) {
+      const k = Math.min(record.length - this.assembledBytes, chunk.length)
+      chunk.copy(record, this.assembledBytes, 0, k)
+      this.assembledBytes += k
+      this.buffered += k
+      if (this.assembledBytes < record.length) return
+      this.assembling = undefined
+      this.chunks.push(record)
+      if (k === chunk.length) return
+      chunk = chunk.subarray(k)
+    }
     this.chunks.push(chunk)
     this.buffered += chunk.length
   }
 
-  /** Copies the bytes still buffered that lie in `chunk`'s memory, so that memory can be reused. */
+  /**
+   * Copies the bytes still buffered that lie in `chunk`'s memory, so that memory can be reused.
+   * The tail of a record whose header is in copies into a buffer of the record's size, which the
+   * next chunks complete: each byte of it is copied once, into one allocation.
+   */
   detach(chunk: Buffer): void {
     const chunks = this.chunks
+    if (chunks.length === 0 || !chunks.some((c) => c.buffer === chunk.buffer)) return
+    if (this.buffered >= 5) {
+      const { length } = this.peekHeader()
+      const size = 5 + length
+      if (length <= this.maxFragmentLength && this.buffered < size) {
+        const record = Buffer.allocUnsafe(size)
+        let filled = 0
+        for (const c of chunks) filled += c.copy(record, filled)
+        this.chunks = []
+        this.assembling = record
+        this.assembledBytes = filled
+        return
+      }
+    }
     for (let i = 0; i < chunks.length; i++) {
       const c = chunks[i]!
       if (c.buffer === chunk.buffer) chunks[i] = Buffer.from(c)
@@ -69,7 +106,9 @@ export class RecordReader {
   }
 
   private peekHeader(): { type: number; version: number; length: number } {
-    const h = this.chunks[0]!.length >= 5 ? this.chunks[0]! : Buffer.concat(this.chunks, Math.min(this.buffered, 5))
+    const h =
+      this.assembling ??
+      (this.chunks[0]!.length >= 5 ? this.chunks[0]! : Buffer.concat(this.chunks, Math.min(this.buffered, 5)))
     return { type: h[0]!, version: (h[1]! << 8) | h[2]!, length: (h[3]! << 8) | h[4]! }
   }
 

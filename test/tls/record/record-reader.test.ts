@@ -45,4 +45,39 @@ describe('RecordReader', () => {
     reader.push(record(23, 1, 10).subarray(8))
     expect(reader.next()!.fragment).toEqual(Buffer.alloc(10, 1))
   })
+
+  it('reassembles records cut anywhere over reads into one reused buffer, header splits included', () => {
+    let seed = 7
+    const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n
+    for (let round = 0; round < 60; round++) {
+      const records = Array.from({ length: 6 }, (_, i) => record(23, i + 1, rand(3) === 0 ? rand(8) : rand(16_640)))
+      const wire = Buffer.concat(records)
+      const reader = new RecordReader()
+      const shared = Buffer.alloc(wire.length)
+      const out: Buffer[] = []
+      for (let at = 0; at < wire.length;) {
+        const n = Math.min(wire.length - at, 1 + (rand(4) === 0 ? rand(6) : rand(20_000)))
+        wire.copy(shared, 0, at, at + n)
+        const chunk = shared.subarray(0, n)
+        reader.push(chunk)
+        for (let r = reader.next(); r !== undefined; r = reader.next()) out.push(Buffer.concat([r.header, r.fragment]))
+        reader.detach(chunk)
+        shared.fill(0xee)
+        at += n
+      }
+      expect(out).toEqual(records)
+      expect(reader.pending).toBe(0)
+    }
+  })
+
+  it('refuses an oversized length once the record is read, also when its header came in before detach()', () => {
+    const reader = new RecordReader()
+    const shared = Buffer.from([23, 3, 3, 0xff, 0xff, 1, 2])
+    reader.push(shared)
+    reader.detach(shared)
+    shared.fill(0)
+    reader.push(Buffer.alloc(3))
+    expect(reader.pending).toBe(10)
+    expect(() => reader.next()).toThrow(/exceeds/)
+  })
 })
