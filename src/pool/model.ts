@@ -190,9 +190,11 @@ export class IpEntry extends Counts {
     this.family = family
   }
 
-  /** Key strikes and blacklistings of this IP are recorded under: its partition and address. */
+  #blameKey: string | undefined
+
+  /** Key strikes and blacklistings of this IP are recorded under: its partition and address (made once: it is looked up per response). */
   get blameKey(): string {
-    return `${this.host.partitionKey} ${this.address}`
+    return (this.#blameKey ??= `${this.host.partitionKey} ${this.address}`)
   }
 }
 
