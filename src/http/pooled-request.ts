@@ -22,6 +22,7 @@ import {
 } from './errors.js'
 import { LazyAbortSignal, type AbortSignalLike } from '../util/lazy-abort.js'
 import { withFields } from '../util/with-fields.js'
+import type { LiveLinks } from '../util/live-list.js'
 import type { GuardedHandler } from './guard.js'
 import { UNPROCESSED_RETRIES, nextStep, type FailureKind, type Tries } from './retry-policy.js'
 
@@ -108,7 +109,27 @@ function failureKind(err: Error, aborted: boolean): FailureKind {
   return 'transport'
 }
 
-export class PooledRequest {
+/** What a PooledRequest sets on the options it dispatches. */
+export interface WireFields {
+  /** ms: the request's deadlines, else the pool's, else undici's (both protocols read them from the wire options). */
+  readonly headersTimeout: number
+  readonly bodyTimeout: number
+  readonly servername: string
+}
+
+/** The wire fields of `opts` sent by a PooledRequest with `options`. */
+export function wireFields(
+  opts: Dispatcher.DispatchOptions,
+  options: Pick<PooledRequestOptions, 'servername' | 'headersTimeoutMs' | 'bodyTimeoutMs'>,
+): WireFields {
+  return {
+    headersTimeout: opts.headersTimeout ?? options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+    bodyTimeout: opts.bodyTimeout ?? options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    servername: options.servername,
+  }
+}
+
+export class PooledRequest implements LiveLinks<PooledRequest> {
   readonly opts: Dispatcher.DispatchOptions
   readonly handler: GuardedHandler
   readonly controller: RequestController
@@ -123,19 +144,25 @@ export class PooledRequest {
   #tries: Tries | null = null
   #attempt: Attempt | null = null
   #done = false
+  /** The owner's list of requests in flight (LiveList). */
+  livePrev: PooledRequest | null = null
+  liveNext: PooledRequest | null = null
+  liveList: object | null = null
 
   constructor(opts: Dispatcher.DispatchOptions, handler: GuardedHandler, options: PooledRequestOptions) {
     this.opts = opts
     this.handler = handler
     this.#options = options
-    // The request's deadlines, else the pool's, else undici's: both protocols read them from the wire options.
-    this.#headersMs = opts.headersTimeout ?? options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
-    this.#bodyMs = opts.bodyTimeout ?? options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS
-    this.#wire = withFields(opts, {
-      headersTimeout: this.#headersMs,
-      bodyTimeout: this.#bodyMs,
-      servername: options.servername,
-    }) as Dispatcher.DispatchOptions
+    const wire = wireFields(opts, options)
+    this.#headersMs = wire.headersTimeout
+    this.#bodyMs = wire.bodyTimeout
+    // Options that already carry them (prepareRequest set them on its copy) go as they are.
+    this.#wire =
+      opts.headersTimeout === wire.headersTimeout &&
+      opts.bodyTimeout === wire.bodyTimeout &&
+      (opts as { servername?: string }).servername === wire.servername
+        ? opts
+        : withFields(opts, wire)
     // The request is its controller's hooks (ControllerHooks): no closures per request.
     this.controller = new RequestController(this)
   }

@@ -225,12 +225,13 @@ export function prepareRequest(
   opts: Dispatcher.DispatchOptions,
   planner: HeaderPlanner,
   handler: object | undefined,
+  fields?: object,
 ): Dispatcher.DispatchOptions {
   const raw = headerPairs(opts.headers)
   let pairs = isFetchDispatch(opts) ? withoutFetchOwn(raw) : withoutFetchDefaults(raw)
   const destination = destinationOf(opts, planner)
   if (destination === undefined)
-    return pairs.length === raw.length ? opts : withFields(opts, { headers: flatHeaders(pairs) })
+    return pairs.length === raw.length ? opts : withFields(opts, { headers: flatHeaders(pairs) }, fields)
   const origin = typeof opts.origin === 'string' ? opts.origin : String(opts.origin?.origin)
   const userAgent = field(pairs, 'user-agent')
   const method = String(opts.method ?? 'GET').toUpperCase()
@@ -278,7 +279,7 @@ export function prepareRequest(
         parts,
       )
   }
-  const wire = withFields(opts, { headers: flatHeaders(pairs) }) as Dispatcher.DispatchOptions & {
+  const wire = withFields(opts, { headers: flatHeaders(pairs) }, fields) as Dispatcher.DispatchOptions & {
     [kWirePlan]?: WirePlan
   }
   wire[kWirePlan] = plan

@@ -14,9 +14,10 @@ import { poolEgressOf, type EgressInput } from '../egress/index.js'
 import { InvalidArgumentError } from '../errors.js'
 import type { AbortSignalLike } from '../util/lazy-abort.js'
 import { withFields } from '../util/with-fields.js'
+import { LiveList } from '../util/live-list.js'
 import { SocketError } from '../http/errors.js'
 import type { GuardedHandler } from '../http/guard.js'
-import { PooledRequest, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
+import { PooledRequest, wireFields, type BorrowMode, type HttpLease } from '../http/pooled-request.js'
 import { prepareRequest, type IdentityDispatchOptions } from '../http/request-headers.js'
 import { tlsConnector, defaultResolver } from './defaults.js'
 import { PoolClosedError } from './errors.js'
@@ -67,7 +68,7 @@ export class HotConnPool extends FetchDispatcherBase {
   readonly #manager: ConnectionManager
   readonly #maxRetries: number
   /** Requests accepted and not yet settled (destroy() fails them). */
-  readonly #requests = new Set<PooledRequest>()
+  readonly #requests = new LiveList<PooledRequest>()
   #closing: Promise<void> | null = null
 
   /** Same as `new HotConnPool(options)`, for symmetry with an async config load. */
@@ -145,7 +146,12 @@ export class HotConnPool extends FetchDispatcherBase {
   protected dispatchNow(opts: Dispatcher.DispatchOptions, handler: GuardedHandler): boolean {
     if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
     const route = this.#route(opts.origin, opts as HotConnDispatchOptions)
-    opts = prepareRequest(opts, this.#manager.headerPlanner(route.first), handler.inner)
+    const pooled = {
+      servername: route.first.hostname,
+      headersTimeoutMs: this.config.pool.headersTimeoutMs,
+      bodyTimeoutMs: this.config.pool.bodyTimeoutMs,
+    }
+    opts = prepareRequest(opts, this.#manager.headerPlanner(route.first), handler.inner, wireFields(opts, pooled))
     // The request event is published in the caller's async context (the CLI attributes it with AsyncLocalStorage).
     const scope = channels.request.hasSubscribers ? new AsyncResource('hotconn:request') : null
     let attempts = 0
@@ -153,9 +159,9 @@ export class HotConnPool extends FetchDispatcherBase {
       // A retry picks its egress again (the one that failed may be resting).
       acquire: (signal, mode, avoidIp) => this.#lease(route, opts, signal, mode, avoidIp, attempts++ > 0, scope),
       maxRetries: this.#maxRetries,
-      servername: route.first.hostname,
-      headersTimeoutMs: this.config.pool.headersTimeoutMs,
-      bodyTimeoutMs: this.config.pool.bodyTimeoutMs,
+      servername: pooled.servername,
+      headersTimeoutMs: pooled.headersTimeoutMs,
+      bodyTimeoutMs: pooled.bodyTimeoutMs,
       onSettled: () => this.#requests.delete(request),
     })
     this.#requests.add(request)
@@ -363,7 +369,7 @@ export class HotConnPool extends FetchDispatcherBase {
   /** destroy(err): like close() but destroys every socket at once; in-flight requests fail with `err` (default ERR_POOL_CLOSED). */
   protected destroyNow(err: Error | null): Promise<void> {
     const reason = err ?? new PoolClosedError('the pool was destroyed; create a new HotConnPool to send more requests')
-    for (const request of [...this.#requests]) request.destroy(reason)
+    for (const request of this.#requests.toArray()) request.destroy(reason)
     return this.#shutdown(true)
   }
 
