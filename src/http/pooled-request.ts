@@ -22,6 +22,7 @@ import {
 } from './errors.js'
 import { LazyAbortSignal, type AbortSignalLike } from '../util/lazy-abort.js'
 import { withFields } from '../util/with-fields.js'
+import { wireFields } from './wire-fields.js'
 import type { LiveLinks } from '../util/live-list.js'
 import type { GuardedHandler } from './guard.js'
 import { UNPROCESSED_RETRIES, nextStep, type FailureKind, type Tries } from './retry-policy.js'
@@ -78,10 +79,6 @@ export interface PooledRequestOptions {
   bodyTimeoutMs?: number
 }
 
-/** undici's deadlines, for a request and a pool that set none (ms). */
-export const DEFAULT_HEADERS_TIMEOUT_MS = 300_000
-export const DEFAULT_BODY_TIMEOUT_MS = 300_000
-
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 
 function bodyReplayable(opts: Dispatcher.DispatchOptions): boolean {
@@ -107,26 +104,6 @@ function failureKind(err: Error, aborted: boolean): FailureKind {
   )
     return 'request'
   return 'transport'
-}
-
-/** What a PooledRequest sets on the options it dispatches. */
-export interface WireFields {
-  /** ms: the request's deadlines, else the pool's, else undici's (both protocols read them from the wire options). */
-  readonly headersTimeout: number
-  readonly bodyTimeout: number
-  readonly servername: string
-}
-
-/** The wire fields of `opts` sent by a PooledRequest with `options`. */
-export function wireFields(
-  opts: Dispatcher.DispatchOptions,
-  options: Pick<PooledRequestOptions, 'servername' | 'headersTimeoutMs' | 'bodyTimeoutMs'>,
-): WireFields {
-  return {
-    headersTimeout: opts.headersTimeout ?? options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
-    bodyTimeout: opts.bodyTimeout ?? options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
-    servername: options.servername,
-  }
 }
 
 export class PooledRequest implements LiveLinks<PooledRequest> {
