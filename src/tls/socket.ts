@@ -390,7 +390,8 @@ export class TlsSocket extends Duplex {
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     // The connection sends whatever alert alertFor(err) decides (none for the caller's own errors).
     if (err && !this.conn.error) this.conn.fail(err)
-    this.failHandshake(new TlsClosedError('connection closed before the handshake completed'))
+    // The error is made only when a handshake is still pending (an Error captures a stack: ~2 µs per close).
+    if (this.rejectHandshake) this.failHandshake(new TlsClosedError('connection closed before the handshake completed'))
     const transport = this.transport
     transport.destroy()
     afterTransportClose(transport, () => callback(err))
