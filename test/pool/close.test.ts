@@ -66,6 +66,25 @@ describe('close()', () => {
     expect(pool.stats().connections).toBe(0)
   })
 
+  it('destroy(err) fails every request in flight with err: the running ones and the waiting ones', async () => {
+    for (const ip of t.origin.ips) t.origin.setBehaviour(ip, { delayMs: 300 })
+    const pool = testPool(t, { pool: { maxConnsPerHost: 2, maxConnections: 2, maxIdleConns: 2 } })
+    try {
+      await pool.warmup(t.origin.url())
+      const requests = Array.from({ length: 5 }, () => get(pool, t.origin.url('/')))
+      await waitFor(() => pool.stats().pending === 3, 'three waiting requests')
+      const outcomes = Promise.allSettled(requests)
+      const reason = new PoolClosedError('the crawl was stopped')
+      await pool.destroy(reason)
+      const settled = await outcomes
+      expect(settled.map((r) => r.status)).toEqual(Array(5).fill('rejected'))
+      for (const r of settled) expect((r as PromiseRejectedResult).reason).toBe(reason)
+      expect(pool.stats().connections).toBe(0)
+    } finally {
+      for (const ip of t.origin.ips) t.origin.setBehaviour(ip, undefined)
+    }
+  })
+
   it('validates options up front with precise errors', () => {
     expect(() => new HotConnPool({ pool: { maxConnsPerHost: 0 } })).toThrow(/max_conns_per_host/)
     expect(() => new HotConnPool({ pool: { maxIdleConns: 200 } })).toThrow(/max_idle_conns/)
