@@ -11,6 +11,7 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { AlertDescription, NamedGroup, groupName } from '../constants.js'
 import { TlsProtocolError, TlsUnsupportedError } from '../errors.js'
 import { ffdheShare, isFfdheGroup } from './ffdhe.js'
+import { nobleKeyPair } from './mlkem-noble.js'
 import type { KeyShare } from './key-share.js'
 
 /** A client key share: the bytes to send and how to combine them with the server's share. */
@@ -185,7 +186,7 @@ function mlKemKeyPair(forceBackend?: 'node:crypto' | '@noble/post-quantum'): MlK
       decapsulate: (ct) => Buffer.from(native(privateKey, ct)),
     }
   }
-  const { publicKey, secretKey } = ml_kem768.keygen()
+  const { publicKey, secretKey } = nobleKeyPair()
   return {
     encapsulationKey: Buffer.from(publicKey),
     decapsulate: (ct) => Buffer.from(ml_kem768.decapsulate(ct, secretKey)),
