@@ -22,7 +22,7 @@ import {
 } from './errors.js'
 import { LazyAbortSignal, type AbortSignalLike } from '../util/lazy-abort.js'
 import { withFields } from '../util/with-fields.js'
-import { wireFields } from './wire-fields.js'
+import type { WireFields } from './wire-fields.js'
 import type { LiveLinks } from '../util/live-list.js'
 import type { GuardedHandler } from './guard.js'
 import { UNPROCESSED_RETRIES, nextStep, type FailureKind, type Tries } from './retry-policy.js'
@@ -70,13 +70,10 @@ export interface PooledRequestOptions {
   acquire(signal: AbortSignalLike, mode: BorrowMode, avoidIp?: string): HttpLease | Promise<HttpLease>
   /** Keep-alive-race retries (0 disables). */
   maxRetries: number
-  /** TLS server name of the origin; keeps undici from dropping the socket on a name change. */
-  servername: string
+  /** What every attempt sets on its dispatch options: the deadlines and the TLS server name (`wireFields`). */
+  wire: WireFields
   /** Called once when the request settled (its handler got its last callback, or is about to). */
   onSettled?: () => void
-  /** The pool's deadlines (ms; config `pool.headers_timeout`, `pool.body_timeout`) for a request that sets none. */
-  headersTimeoutMs?: number
-  bodyTimeoutMs?: number
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
@@ -130,7 +127,7 @@ export class PooledRequest implements LiveLinks<PooledRequest> {
     this.opts = opts
     this.handler = handler
     this.#options = options
-    const wire = wireFields(opts, options)
+    const wire = options.wire
     this.#headersMs = wire.headersTimeout
     this.#bodyMs = wire.bodyTimeout
     // Options that already carry them (prepareRequest set them on its copy) go as they are.

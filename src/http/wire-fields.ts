@@ -17,7 +17,7 @@ export interface WireFields {
   readonly servername: string
 }
 
-/** The wire fields of `opts` sent by a PooledRequest with `options`. */
+/** The wire fields of `opts`, given the origin's server name and the pool's deadlines (ms, config `pool.headers_timeout`, `pool.body_timeout`). */
 export function wireFields(
   opts: Dispatcher.DispatchOptions,
   options: { servername: string; headersTimeoutMs?: number | undefined; bodyTimeoutMs?: number | undefined },

@@ -147,12 +147,9 @@ export class HotConnPool extends FetchDispatcherBase {
   protected dispatchNow(opts: Dispatcher.DispatchOptions, handler: GuardedHandler): boolean {
     if (opts.origin == null) throw new InvalidArgumentError('opts.origin is required: the pool serves several hosts')
     const route = this.#route(opts.origin, opts as HotConnDispatchOptions)
-    const pooled = {
-      servername: route.first.hostname,
-      headersTimeoutMs: this.config.pool.headersTimeoutMs,
-      bodyTimeoutMs: this.config.pool.bodyTimeoutMs,
-    }
-    opts = prepareRequest(opts, this.#manager.headerPlanner(route.first), handler.inner, wireFields(opts, pooled))
+    const { headersTimeoutMs, bodyTimeoutMs } = this.config.pool
+    const wire = wireFields(opts, { servername: route.first.hostname, headersTimeoutMs, bodyTimeoutMs })
+    opts = prepareRequest(opts, this.#manager.headerPlanner(route.first), handler.inner, wire)
     // The request event is published in the caller's async context (the CLI attributes it with AsyncLocalStorage).
     const scope = channels.request.hasSubscribers ? new AsyncResource('hotconn:request') : null
     let attempts = 0
@@ -160,9 +157,7 @@ export class HotConnPool extends FetchDispatcherBase {
       // A retry picks its egress again (the one that failed may be resting).
       acquire: (signal, mode, avoidIp) => this.#lease(route, opts, signal, mode, avoidIp, attempts++ > 0, scope),
       maxRetries: this.#maxRetries,
-      servername: pooled.servername,
-      headersTimeoutMs: pooled.headersTimeoutMs,
-      bodyTimeoutMs: pooled.bodyTimeoutMs,
+      wire,
       onSettled: () => this.#requests.delete(request),
     })
     this.#requests.add(request)
