@@ -25,11 +25,10 @@ export class RecordReader {
   private buffered = 0
   /**
    * A record that `detach` began to assemble: allocated at the record's full size, filled up to
-   * `assembledBytes`; later chunks fill it before anything else is buffered. Set only while it is
-   * the only buffered data (so `chunks` is empty).
+   * `buffered` (it is the only buffered data while it is set, so `chunks` is empty); later chunks
+   * fill it before anything else is buffered.
    */
   private assembling: Buffer | undefined
-  private assembledBytes = 0
   /** Largest fragment accepted, bytes: 2^14 + 256 (RFC 8446 §5.2); the TLS 1.2 connection raises it to 2^14 + 2048 (RFC 5246 §6.2.3). */
   maxFragmentLength = MAX_CIPHERTEXT
 
@@ -41,11 +40,10 @@ export class RecordReader {
     if (chunk.length === 0) return
     const record = this.assembling
     if (record !== undefined) {
-      const k = Math.min(record.length - this.assembledBytes, chunk.length)
-      chunk.copy(record, this.assembledBytes, 0, k)
-      this.assembledBytes += k
+      const k = Math.min(record.length - this.buffered, chunk.length)
+      chunk.copy(record, this.buffered, 0, k)
       this.buffered += k
-      if (this.assembledBytes < record.length) return
+      if (this.buffered < record.length) return
       this.assembling = undefined
       this.chunks.push(record)
       if (k === chunk.length) return
@@ -72,7 +70,6 @@ export class RecordReader {
         for (const c of chunks) filled += c.copy(record, filled)
         this.chunks = []
         this.assembling = record
-        this.assembledBytes = filled
         return
       }
     }
