@@ -14,11 +14,6 @@ export interface LiveLinks<T> {
 
 export class LiveList<T extends LiveLinks<T>> {
   #head: T | null = null
-  #size = 0
-
-  get size(): number {
-    return this.#size
-  }
 
   /** Adds `item` at the head. @throws Error when it already sits in a list. */
   add(item: T): void {
@@ -28,7 +23,6 @@ export class LiveList<T extends LiveLinks<T>> {
     item.liveNext = this.#head
     if (this.#head !== null) this.#head.livePrev = item
     this.#head = item
-    this.#size++
   }
 
   /** Removes `item`; false when it is not in this list. */
@@ -40,7 +34,6 @@ export class LiveList<T extends LiveLinks<T>> {
     if (next !== null) next.livePrev = prev
     item.livePrev = item.liveNext = null
     item.liveList = null
-    this.#size--
     return true
   }
 
