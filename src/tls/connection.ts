@@ -363,6 +363,17 @@ export class TlsClientConnection {
     return this.sendRecord(ContentType.application_data, data)
   }
 
+  /**
+   * Makes the cipher of the next record sent and the decipher of the next record received ahead:
+   * the socket calls it after it sent application data, so that the work is done while the peer
+   * answers and not when the answer arrives (each is made for one sequence number and used once).
+   */
+  makeCiphersAhead(): void {
+    if (this.dead || !this.result) return
+    this.writeDir?.protection.makeAhead?.('seal')
+    this.readDir?.protection.makeAhead?.('open')
+  }
+
   private sendRecord(type: number, data: Buffer): boolean {
     const max = this.maxSendFragment
     const prot = this.writeDir?.protection

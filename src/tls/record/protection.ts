@@ -2,7 +2,15 @@
  * One direction's record protection for TLS 1.3 (RFC 8446 §5.2–5.3): AEAD key, static IV and
  * the 64-bit sequence number. The record layer owns two of these; the handshake only installs keys.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type CipherGCMTypes, type KeyObject } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  type CipherGCM,
+  type CipherGCMTypes,
+  type DecipherGCM,
+  type KeyObject,
+} from 'node:crypto'
 import type { AeadAlgorithm } from '../crypto/cipher-suites.js'
 import { TlsBadRecordMacError, TlsProtocolError } from '../errors.js'
 import { AlertDescription } from '../constants.js'
@@ -26,6 +34,11 @@ export class RecordProtection {
 
   /** A KeyObject made once: creating ciphers from a raw Buffer key converts it on every record. */
   private readonly key: KeyObject
+  /**
+   * The cipher (a write direction) or decipher (a read direction) of the next record, made ahead by
+   * `makeAhead` while the connection waits on its peer; used by the next `seal` or `open`.
+   */
+  private ahead: CipherGCM | DecipherGCM | undefined
 
   constructor(
     readonly aead: AeadAlgorithm,
@@ -44,7 +57,7 @@ export class RecordProtection {
     return this.seq
   }
 
-  /** per-record nonce = iv XOR padded sequence number (RFC 8446 §5.3). */
+  /** The nonce of the next record: iv XOR the padded sequence number (RFC 8446 §5.3). */
   private nextNonce(): Buffer {
     if (this.seq >= MAX_SEQUENCE) {
       throw new TlsProtocolError(
@@ -53,12 +66,44 @@ export class RecordProtection {
         AlertDescription.internal_error,
       )
     }
-    const s = this.seq++
+    const s = this.seq
     const nonce = this.nonce
     const at = nonce.length - 8
     nonce.writeUInt32BE((this.ivHigh ^ Math.floor(s / 0x1_0000_0000)) >>> 0, at)
     nonce.writeUInt32BE((this.ivLow ^ s) >>> 0, at + 4)
     return nonce
+  }
+
+  /** The cipher of the next record (the one made ahead, else a new one); the sequence number moves on. */
+  private nextCipher(): CipherGCM {
+    const made = this.ahead as CipherGCM | undefined
+    const cipher = made ?? createCipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), AEAD_OPTIONS)
+    this.ahead = undefined
+    this.seq++
+    return cipher
+  }
+
+  private nextDecipher(): DecipherGCM {
+    const made = this.ahead as DecipherGCM | undefined
+    const decipher = made ?? createDecipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), AEAD_OPTIONS)
+    this.ahead = undefined
+    this.seq++
+    return decipher
+  }
+
+  /**
+   * Makes the next record's cipher (`seal`) or decipher (`open`) now, so that the record costs
+   * less when it comes: a connection calls it after sending a request, while it waits for the
+   * answer. The key and the nonce are the record's own (the object is keyed for one sequence
+   * number); nothing is done when one is made already or the sequence number is exhausted.
+   */
+  makeAhead(use: 'seal' | 'open'): void {
+    if (this.ahead !== undefined || this.seq >= MAX_SEQUENCE) return
+    const nonce = this.nextNonce()
+    this.ahead =
+      use === 'seal'
+        ? createCipheriv(this.aead as CipherGCMTypes, this.key, nonce, AEAD_OPTIONS)
+        : createDecipheriv(this.aead as CipherGCMTypes, this.key, nonce, AEAD_OPTIONS)
   }
 
   /**
@@ -75,7 +120,7 @@ export class RecordProtection {
     record[2] = 0x03
     record[3] = length >>> 8
     record[4] = length & 0xff
-    const cipher = createCipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), AEAD_OPTIONS)
+    const cipher = this.nextCipher()
     cipher.setAAD(record.subarray(0, 5))
     record.set(content, 5)
     record[5 + n] = contentType
@@ -93,7 +138,7 @@ export class RecordProtection {
   open(header: Uint8Array, encrypted: Uint8Array): { type: number; content: Buffer } {
     if (encrypted.length < TAG_LENGTH + 1)
       throw new TlsBadRecordMacError('encrypted record shorter than the AEAD tag (RFC 8446 §5.2 bad_record_mac)')
-    const decipher = createDecipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), AEAD_OPTIONS)
+    const decipher = this.nextDecipher()
     decipher.setAAD(header)
     decipher.setAuthTag(encrypted.subarray(encrypted.length - TAG_LENGTH))
     let plain: Buffer

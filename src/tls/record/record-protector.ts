@@ -11,4 +11,9 @@ export interface RecordProtector {
    * @throws TlsBadRecordMacError when the record fails authentication.
    */
   open(header: Uint8Array, fragment: Uint8Array): { type: number; content: Buffer }
+  /**
+   * Makes the next record's cipher (`seal`) or decipher (`open`) now, for a record expected later;
+   * TLS 1.3 only (a TLS 1.2 GCM record carries its own explicit nonce).
+   */
+  makeAhead?(use: 'seal' | 'open'): void
 }

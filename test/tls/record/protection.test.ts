@@ -41,4 +41,48 @@ describe('TLS 1.3 record protection', () => {
       expect(opened.content.toString()).toBe(text)
     }
   })
+
+  it('a cipher made ahead seals and opens the record of its own sequence number, once', () => {
+    const key = randomBytes(16)
+    const iv = randomBytes(12)
+    for (const start of [0, 7, 2 ** 32 - 1]) {
+      const writer = new RecordProtection('aes-128-gcm', key, iv)
+      const reader = new RecordProtection('aes-128-gcm', key, iv)
+      ;(writer as unknown as { seq: number }).seq = start
+      ;(reader as unknown as { seq: number }).seq = start
+      // Ahead before some records, not before others; a second makeAhead keeps the first.
+      const aheadAt = new Set([0, 1, 3])
+      for (let i = 0; i < 5; i++) {
+        if (aheadAt.has(i)) {
+          writer.makeAhead('seal')
+          writer.makeAhead('seal')
+          reader.makeAhead('open')
+        }
+        const content = Buffer.from(`record ${i}`)
+        const record = writer.seal(23, content)
+        expect(record).toEqual(referenceRecord(key, iv, BigInt(start + i), 23, content))
+        const opened = reader.open(record.subarray(0, 5), record.subarray(5))
+        expect(opened.content).toEqual(content)
+      }
+      expect(writer.sequence).toBe(start + 5)
+      expect(reader.sequence).toBe(start + 5)
+    }
+  })
+
+  it('a decipher made ahead still refuses a record that fails authentication', () => {
+    const key = randomBytes(16)
+    const iv = randomBytes(12)
+    const record = new RecordProtection('aes-128-gcm', key, iv).seal(23, Buffer.from('tamper me'))
+    record[7]! ^= 1
+    const reader = new RecordProtection('aes-128-gcm', key, iv)
+    reader.makeAhead('open')
+    expect(() => reader.open(record.subarray(0, 5), record.subarray(5))).toThrow(/bad_record_mac|authentication/i)
+  })
+
+  it('no cipher is made ahead once the sequence number is exhausted (RFC 8446 §5.5)', () => {
+    const p = new RecordProtection('aes-128-gcm', randomBytes(16), randomBytes(12))
+    ;(p as unknown as { seq: number }).seq = Number.MAX_SAFE_INTEGER
+    p.makeAhead('seal')
+    expect(() => p.seal(23, Buffer.from('x'))).toThrow(/exhausted/)
+  })
 })
