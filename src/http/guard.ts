@@ -16,8 +16,8 @@ type Controller = Dispatcher.DispatchController
 export class GuardedHandler implements Dispatcher.DispatchHandler {
   readonly #h: Dispatcher.DispatchHandler
   #controller: Controller | null = null
-  /** The controller's own abort, kept before a handler can replace it (undici's dump interceptor does). */
-  #abort: ((reason: Error) => void) | null = null
+  /** The controller's own abort method, kept before a handler can replace it (undici's dump interceptor does); called on the controller. */
+  #abort: ((this: Controller, reason: Error) => void) | null = null
   #settled = false
 
   constructor(handler: Dispatcher.DispatchHandler) {
@@ -37,7 +37,7 @@ export class GuardedHandler implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Controller, context: unknown): void {
     if (this.#settled) return
     this.#controller = controller
-    this.#abort = controller.abort.bind(controller)
+    this.#abort = controller.abort
     try {
       this.#h.onRequestStart?.(controller, context)
     } catch (err) {
@@ -106,7 +106,7 @@ export class GuardedHandler implements Dispatcher.DispatchHandler {
     // the handler already has its error) or later (then that report is dropped).
     const controller = this.#controller
     try {
-      this.#abort?.(error)
+      if (controller !== null) this.#abort?.call(controller, error)
     } catch {
       // An abort that throws still ends the request below.
     }

@@ -135,13 +135,15 @@ export class Borrower {
     }
     if (conn.state !== 'in_use') return
     if (outcome.upgraded) return this.#dialer.detach(conn)
-    if (outcome.reusable && outcome.statusCode !== undefined) conn.provenAt = now()
+    // One clock read for the whole requite.
+    const t = now()
+    if (outcome.reusable && outcome.statusCode !== undefined) conn.provenAt = t
     const multiplexed = conn.channel?.multiplexed === true
     // Other streams still run on this HTTP/2 connection; a failed stream does not end it.
     if (multiplexed && streamsLeft > 0) return this.reconcile(host)
-    const reason = this.#retireReason(conn, multiplexed ? conn.channel?.alive === true : outcome.reusable)
+    const reason = this.#retireReason(conn, multiplexed ? conn.channel?.alive === true : outcome.reusable, t)
     if (reason !== null) return this.#dialer.close(conn, reason)
-    this.#ledger.checkin(conn)
+    this.#ledger.checkin(conn, t)
     this.reconcile(host)
     // An idle connection no request of its partition wants may be in the way of another
     // partition waiting at a shared cap (the host's other identities or egresses, max_connections).
@@ -289,7 +291,7 @@ export class Borrower {
         this.#dialer.close(conn, 'peer')
         continue
       }
-      this.#ledger.checkout(conn)
+      this.#ledger.checkout(conn, w.since)
       return conn
     }
     return null
@@ -351,11 +353,11 @@ export class Borrower {
     return false
   }
 
-  #retireReason(conn: Connection, reusable: boolean): string | null {
+  /** Why `conn` must close instead of idling at `t` (performance.now() ms), or null. */
+  #retireReason(conn: Connection, reusable: boolean, t: number): string | null {
     if (this.#ledger.closed) return 'pool_closed'
     if (!reusable) return 'error'
     if (conn.channel === null || !conn.channel.alive) return 'peer'
-    const t = now()
     if (t >= conn.expiresAt) return 'max_lifetime'
     const ip = conn.entry
     if (ip.state === 'blacklisted' || ip.state === 'probing') return 'blacklisted'

@@ -138,13 +138,12 @@ export class Ledger extends Counts {
     return conn
   }
 
-  /** Lends `conn` (idle, just opened, or HTTP/2 with a free stream) for one more request. */
-  checkout(conn: Connection): void {
+  /** Lends `conn` (idle, just opened, or HTTP/2 with a free stream) for one more request, at `t` (performance.now() ms). */
+  checkout(conn: Connection, t = now()): void {
     const ip = conn.entry
     ip.idleHttp.remove(conn)
     ip.idleRaw.remove(conn)
     this.#setState(conn, 'in_use')
-    const t = now()
     conn.lastUsedAt = t
     ip.lastUsedAt = t
     conn.streams++
@@ -162,12 +161,12 @@ export class Ledger extends Counts {
     return conn.streams
   }
 
-  /** Puts `conn` (no request running) on its IP's idle stack, most recent on top. */
-  checkin(conn: Connection): void {
+  /** Puts `conn` (no request running) on its IP's idle stack, most recent on top, at `t` (performance.now() ms). */
+  checkin(conn: Connection, t = now()): void {
     this.#setState(conn, 'idle')
     const ip = conn.entry
-    if (conn.channel?.attached) ip.idleHttp.push(conn, now())
-    else ip.idleRaw.push(conn, now())
+    if (conn.channel?.attached) ip.idleHttp.push(conn, t)
+    else ip.idleRaw.push(conn, t)
   }
 
   /** `conn` starts closing: out of the idle stacks and the shared set; its slot counts until drop. */
@@ -258,7 +257,8 @@ export class Ledger extends Counts {
     count(this, next, 1)
     conn.state = next
     if (next !== 'closed') {
-      this.#all.add(conn)
+      // A connection is listed when it leaves 'closed' (a new one starts there), once.
+      if (prev === 'closed') this.#all.add(conn)
       return
     }
     this.#all.delete(conn)

@@ -113,11 +113,12 @@ export class StatusJudge {
   }
 
   /** The block of `host`'s partition, if one holds now (an expired one is forgotten). */
-  blocked(host: HostEntry, wall = Date.now()): PairBlock | undefined {
+  blocked(host: HostEntry, wall?: number): PairBlock | undefined {
     const pair = this.#pairs.get(host.partitionKey)
     const block = pair?.block
     if (block == null) return undefined
-    if (block.until > wall) return block
+    // The clock is read only when there is a block to compare with.
+    if (block.until > (wall ?? Date.now())) return block
     pair!.block = null
     publish('blacklist', {
       host: host.key,
