@@ -29,6 +29,8 @@ export type EgressChoice = EgressInput | readonly EgressInput[] | EgressSet
 
 /** Egress sets named by dispatch options, kept so that a list keeps its rotation; bounded. */
 const SETS_MAX = 256
+/** No egress tried yet: a request's first pick (no Set made per request). */
+const NONE_TRIED: ReadonlySet<Egress> = new Set()
 
 /** One request's way to its partitions. */
 export interface Route {
@@ -103,7 +105,7 @@ export class EgressRouter {
    */
   route(origin: string | URL, identity: ProfileName, set: EgressSet): Route {
     const originKey = parseOrigin(origin).key
-    const first = this.#partition(origin, originKey, identity, set, new Set())
+    const first = this.#partition(origin, originKey, identity, set, NONE_TRIED)
     if (first === null) throw this.#allBlocked(origin, originKey, identity, set)
     return { origin, originKey, identity, set, first }
   }
