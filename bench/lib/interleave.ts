@@ -15,8 +15,8 @@ export interface Contender {
 
 export interface InterleaveOptions {
   readonly rounds: number
-  /** Operations per round per contender. */
-  readonly count: number
+  /** Operations per round: one count for every contender, or one per contender name (see `calibrateEach`). */
+  readonly count: number | Readonly<Record<string, number>>
   /** Operations per contender before the first round (JIT warm-up, connection setup). */
   readonly warmup: number
 }
@@ -27,13 +27,24 @@ export type RoundResults = Record<string, number[]>
 export async function interleave(contenders: readonly Contender[], options: InterleaveOptions): Promise<RoundResults> {
   for (const c of contenders) await measure(c, options.warmup)
   const out: RoundResults = Object.fromEntries(contenders.map((c) => [c.name, [] as number[]]))
+  const n = contenders.length
   for (let r = 0; r < options.rounds; r++) {
-    for (const c of contenders) {
-      const ns = await measure(c, options.count)
-      out[c.name]!.push(options.count / (ns / 1e9))
+    // Each round starts one contender later, so that no contender always runs right after the same other one.
+    for (let i = 0; i < n; i++) {
+      const c = contenders[(r + i) % n]!
+      const count = countOf(options.count, c.name)
+      const ns = await measure(c, count)
+      out[c.name]!.push(count / (ns / 1e9))
     }
   }
   return out
+}
+
+function countOf(count: InterleaveOptions['count'], name: string): number {
+  if (typeof count === 'number') return count
+  const own = count[name]
+  if (own === undefined) throw new Error(`no round size for ${name}`)
+  return own
 }
 
 async function measure(c: Contender, count: number): Promise<number> {
@@ -63,4 +74,26 @@ export async function calibrate(contenders: readonly Contender[], options: Calib
     slowest = Math.min(slowest, options.probe / (ns / 1e9))
   }
   return Math.max(options.min, Math.round((slowest * options.targetMs) / 1000))
+}
+
+/**
+ * Per-contender counts: probes every contender once (after its warm-up) and sizes each one's count
+ * so that its own round takes about `targetMs`. Rounds of equal duration, not of equal count: with
+ * one count sized for the slowest contender, a contender five times faster ran rounds a fifth as
+ * long, and the fixed cost of a round (the process's background threads, GC and compiler, charged
+ * to whichever round runs; the first requests after another client's round) weighed five times more
+ * in its CPU per request. `max` bounds each count.
+ */
+export async function calibrateEach(
+  contenders: readonly Contender[],
+  options: CalibrateOptions & { readonly max?: number },
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {}
+  for (const c of contenders) {
+    const ns = await measure(c, options.probe)
+    const perSecond = options.probe / (ns / 1e9)
+    const count = Math.max(options.min, Math.round((perSecond * options.targetMs) / 1000))
+    out[c.name] = options.max === undefined ? count : Math.min(count, options.max)
+  }
+  return out
 }

@@ -1,12 +1,21 @@
 /**
- * hotconn's client run by another Node binary in a child process (e.g. the project-local Node 24,
- * whose node:crypto has native ML-KEM): the parent's rounds call `runBatch`, the child
- * (child-client.ts) runs the GETs and reports their latencies and its own CPU time, so the row's
- * CPU per request is the child's, not the parent's IPC.
+ * A client run in a child process of its own: hotconn under another Node binary (the
+ * project-local Node 24, whose node:crypto has native ML-KEM), or a peer (impit, wreq-js,
+ * got-scraping), kept out of the process where hotconn and the baseline are measured. The
+ * parent's rounds call `runBatch`; the child (child-client.ts) runs the GETs and reports their
+ * latencies and its own CPU time, so the row's CPU per request is the child's, not the parent's IPC.
+ *
+ * Why peers run apart: V8 decides per allocation site whether to allocate its objects in the old
+ * generation (allocation-site pretenuring). After a few thousand got-scraping requests in the same
+ * process, shared sites (Node's streams, undici's parser) were tenured, and hotconn's CPU per hot
+ * request at concurrency 16 went 38 → 57 µs while undici + node:tls stayed at 35 µs; with
+ * `--no-allocation-site-pretenuring` the difference was gone. A peer's own process keeps its heap
+ * and its JIT decisions (and its native threads) to itself.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import type { ClientKind, HttpClient, Target } from './clients.js'
+import type { PeerName } from './peers.js'
 
 interface Reply {
   ok?: boolean
@@ -22,7 +31,11 @@ class ChildClient implements HttpClient {
   #pending: ((r: Reply) => void) | undefined
   readonly #ready: Promise<Reply>
 
-  constructor(node: string, root: string) {
+  constructor(
+    node: string,
+    root: string,
+    private readonly kind: string,
+  ) {
     this.#child = fork(join(root, 'bench/perf/child-client.ts'), [], {
       cwd: root,
       execPath: node,
@@ -51,7 +64,7 @@ class ChildClient implements HttpClient {
   }
 
   async open(mode: 'hot' | 'cold', target: Target, connections: number): Promise<string> {
-    return (await this.#call({ op: 'open', mode, target, connections })).version ?? '?'
+    return (await this.#call({ op: 'open', kind: this.kind, mode, target, connections })).version ?? '?'
   }
 
   async get(path: string): Promise<number> {
@@ -74,10 +87,10 @@ class ChildClient implements HttpClient {
   }
 }
 
-/** hotconn's client as `name`, run by `node` in a child process from the repository at `root`. */
-export function childHotconnKind(name: string, node: string, root: string, detail: string): ClientKind {
+/** The client kind `kind` (`hotconn` or a peer's package name) run by `node` in child processes, one per client made. */
+function childKind(kind: string, node: string, root: string, shown: Omit<ClientKind, 'hot' | 'cold'>): ClientKind {
   const make = async (mode: 'hot' | 'cold', target: Target, connections: number): Promise<HttpClient> => {
-    const c = new ChildClient(node, root)
+    const c = new ChildClient(node, root, kind)
     try {
       await c.open(mode, target, connections)
     } catch (err) {
@@ -87,10 +100,19 @@ export function childHotconnKind(name: string, node: string, root: string, detai
     return c
   }
   return {
-    name,
-    role: 'hotconn',
-    detail,
+    ...shown,
     hot: (target, connections) => make('hot', target, connections),
     cold: (target) => make('cold', target, 1),
   }
+}
+
+/** hotconn's client as `name`, run by `node` in a child process from the repository at `root`. */
+export function childHotconnKind(name: string, node: string, root: string, detail: string): ClientKind {
+  return childKind('hotconn', node, root, { name, role: 'hotconn', detail })
+}
+
+/** The peer `peer` (its name, role and detail as `peerKind` gives them) run by this Node in a child process of its own. */
+export function childPeerKind(peer: ClientKind, pkg: PeerName, root: string): ClientKind {
+  const detail = `${peer.detail}; run in a child process of its own (CPU per request is that process's)`
+  return childKind(pkg, process.execPath, root, { name: peer.name, role: peer.role, detail })
 }

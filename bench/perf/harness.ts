@@ -31,7 +31,7 @@ import {
   type HttpClient,
   type Target,
 } from './clients.js'
-import { childHotconnKind } from './child-kind.js'
+import { childHotconnKind, childPeerKind } from './child-kind.js'
 import { oneLine } from './errors.js'
 import { captureJa4, type Ja4Capture } from './ja4.js'
 import {
@@ -306,7 +306,8 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
   if (o.peers) {
     const peers = await loadPeers(join(o.root, '.cache/peers'), PEER_PACKAGES, o.install, log)
     peersSkipped = peers.skipped
-    for (const p of peers.loaded) kinds.push(peerKind(p))
+    // Each peer runs in a child process of its own (child-kind.ts says why).
+    for (const p of peers.loaded) kinds.push(childPeerKind(peerKind(p), p.name, o.root))
   } else {
     for (const n of PEER_PACKAGES) peersSkipped[n] = '--no-peers'
   }

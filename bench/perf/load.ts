@@ -1,9 +1,10 @@
 /**
- * Load of one client in interleaved rounds with per-request latencies: each round runs a fixed
- * count of GETs with `concurrency` workers, and the rounds of all clients alternate (A, B, C, A, B,
- * C …) through `interleave()`. A client that throws is dropped from the comparison with its error.
+ * Load of one client in interleaved rounds with per-request latencies: each round runs a count of
+ * GETs with `concurrency` workers sized so that every client's round lasts about the same time,
+ * and the rounds of all clients alternate (A, B, C, then B, C, A …) through `interleave()`. A
+ * client that throws is dropped from the comparison with its error.
  */
-import { calibrate, interleave, type Contender } from '../lib/interleave.js'
+import { calibrateEach, interleave, type Contender } from '../lib/interleave.js'
 import { pairedRatio, quantile, summarize, type PairedRatio, type Summary } from '../lib/stats.js'
 import type { ClientRole, HttpClient } from './clients.js'
 import { oneLine } from './errors.js'
@@ -12,7 +13,7 @@ export interface LoadSpec {
   readonly path: string
   readonly concurrency: number
   readonly rounds: number
-  /** Wanted duration of one round of the slowest client, ms. */
+  /** Wanted duration of one round of each client, ms. */
   readonly roundMs: number
   /** GETs per client before calibration (connections, JIT). */
   readonly warmup: number
@@ -66,7 +67,8 @@ export interface LoadResult {
   readonly path: string
   readonly concurrency: number
   readonly rounds: number
-  readonly countPerRound: number
+  /** GETs per round, per client: each sized to a round of about `roundMs` (calibrateEach). */
+  readonly countsPerRound: Readonly<Record<string, number>>
   readonly baseline: string
   readonly rows: LoadRow[]
   /** Client name -> why it was dropped. */
@@ -81,6 +83,12 @@ export async function runGets(
   concurrency: number,
   out?: number[],
 ): Promise<void> {
+  if (client.runBatch) {
+    // A client in another process runs the batch there and measures its latencies itself (no IPC in them).
+    const r = await client.runBatch(path, count, concurrency)
+    if (out) for (const ms of r.latencies) out.push(ms)
+    return
+  }
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -171,16 +179,17 @@ export async function compareLoad(
       return undefined
     },
   }))
-  let count =
-    spec.count ??
-    (await calibrate(contenders, {
-      probe: Math.max(spec.minCount, spec.concurrency * 4),
-      targetMs: spec.roundMs,
-      min: spec.minCount,
-    }))
-  if (spec.maxCount !== undefined) count = Math.min(count, spec.maxCount)
+  const counts: Record<string, number> =
+    spec.count !== undefined
+      ? Object.fromEntries(live.map((e) => [e.name, spec.count!]))
+      : await calibrateEach(contenders, {
+          probe: Math.max(spec.minCount, spec.concurrency * 4),
+          targetMs: spec.roundMs,
+          min: spec.minCount,
+          ...(spec.maxCount !== undefined ? { max: spec.maxCount } : {}),
+        })
   recording = true
-  const results = await interleave(contenders, { rounds: spec.rounds, count, warmup: 0 })
+  const results = await interleave(contenders, { rounds: spec.rounds, count: counts, warmup: 0 })
   const kept = live.filter((e) => !broken.has(e.name))
   const base = results[baseline]
   const baseCpu = cpu.get(baseline)
@@ -206,7 +215,7 @@ export async function compareLoad(
     path: spec.path,
     concurrency: spec.concurrency,
     rounds: spec.rounds,
-    countPerRound: count,
+    countsPerRound: Object.fromEntries(kept.map((e) => [e.name, counts[e.name]!])),
     baseline,
     rows,
     failed,

@@ -94,6 +94,13 @@ export function renderCharts(r: HarnessResult): Record<string, string> {
   return out
 }
 
+/** "hotconn 2,900, undici + node:tls 3,500, …": the per-client round sizes of a load row. */
+function roundSizes(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts)
+    .map(([name, n]) => `${name} ${fmt(n, 0)}`)
+    .join(', ')
+}
+
 function gitState(root: string): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
@@ -317,7 +324,7 @@ export function renderReport(r: HarnessResult, ctx: ReportContext): string {
         '',
         loadTable(s),
         '',
-        `${s.result.rounds} interleaved rounds × ${fmt(s.result.countPerRound, 0)} requests per client; concurrency ${s.result.concurrency}; GET ${s.result.path}. Origin: ${s.origin}.`,
+        `${s.result.rounds} interleaved rounds (each round starts one client later than the one before), each client's round sized to about the same duration: ${roundSizes(s.result.countsPerRound)} requests per round; concurrency ${s.result.concurrency}; GET ${s.result.path}. Origin: ${s.origin}.`,
       )
       for (const [n, why] of Object.entries(s.result.failed)) parts.push(`- **${n}** left out: ${why}`)
       parts.push(...extra(s), ...profileSection(s, ctx.outDir), '')
