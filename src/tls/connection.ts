@@ -30,6 +30,7 @@ import { plaintextRecord, plaintextRecords, readAlert } from './record/plaintext
 import { direction13, type Direction } from './record/direction.js'
 import type { RecordProtector } from './record/record-protector.js'
 import { RecordReader, type RawRecord } from './record/record-reader.js'
+import { outgoingRecords } from './record/fragment.js'
 
 export interface ConnectionEvents {
   /** Bytes to put on the transport; returns false when the transport wants the writer to wait for 'drain'. */
@@ -360,32 +361,15 @@ export class TlsClientConnection {
         'write after close_notify (RFC 8446 §6.1)',
         AlertDescription.internal_error,
       )
-    return this.sendRecord(ContentType.application_data, data)
-  }
-
-  /**
-   * Makes the cipher of the next record sent and the decipher of the next record received ahead:
-   * the socket calls it after it sent application data, so that the work is done while the peer
-   * answers and not when the answer arrives (each is made for one sequence number and used once).
-   */
-  makeCiphersAhead(): void {
-    if (this.dead || !this.result) return
+    const sent = this.sendRecord(ContentType.application_data, data)
+    // Sent: the next records' ciphers are made while the peer answers, not when the answer comes.
     this.writeDir?.protection.makeAhead?.('seal')
     this.readDir?.protection.makeAhead?.('open')
+    return sent
   }
 
   private sendRecord(type: number, data: Buffer): boolean {
-    const max = this.maxSendFragment
-    const prot = this.writeDir?.protection
-    if (data.length <= max) {
-      return this.events.transmit(prot ? prot.seal(type, data) : plaintextRecord(type, data, 0x0303))
-    }
-    const parts: Buffer[] = []
-    for (let off = 0; off < data.length; off += max) {
-      const piece = data.subarray(off, Math.min(off + max, data.length))
-      parts.push(prot ? prot.seal(type, piece) : plaintextRecord(type, piece, 0x0303))
-    }
-    return this.events.transmit(Buffer.concat(parts))
+    return this.events.transmit(outgoingRecords(this.writeDir?.protection, type, data, this.maxSendFragment))
   }
 
   /** Sends close_notify (RFC 8446 §6.1). Idempotent. */
@@ -411,12 +395,7 @@ export class TlsClientConnection {
     if (description !== undefined && !this.closeNotifySent) {
       this.closeNotifySent = true
       try {
-        const alert = Buffer.of(AlertLevel.fatal, description)
-        this.events.transmit(
-          this.writeDir
-            ? this.writeDir.protection.seal(ContentType.alert, alert)
-            : plaintextRecord(ContentType.alert, alert, 0x0303),
-        )
+        this.sendRecord(ContentType.alert, Buffer.of(AlertLevel.fatal, description))
       } catch {
         // best effort
       }

@@ -368,8 +368,6 @@ export class TlsSocket extends Duplex {
       callback(err as Error)
       return
     }
-    // The records are on their way: the next ones' ciphers are made while the peer answers.
-    this.conn.makeCiphersAhead()
     if (ok || transport.destroyed) {
       callback()
       return
