@@ -703,7 +703,7 @@ function report(runs: RunResult[], date: string, notes: string[]): string {
     "hotconn's TLS client (`connect()`, chrome profile) against Node's own TLS (OpenSSL), both as clients of the same",
     'keep-alive node:https server on 127.0.0.1 (a worker thread of the same process; ECDSA P-256 certificate from a test CA,',
     `TLS 1.3 only, ${SUITE}; for the TLS 1.2 rows a TLS 1.2-only server with ${SUITE12}). Both sides verify the certificate`,
-    'chain and host name (a resumed handshake has none to verify). Rounds alternate A, B, A, B …',
+    'chain and host name (a resumed handshake has none to verify). Rounds alternate A, B, then B, A, …',
     'with a fixed count per round (sized once at start so a round of the slower side takes ~0.3 s); ratios are',
     'hotconn / baseline per round pair, so > 1 means hotconn is faster. Absolute numbers only mean something next to',
     'their baseline from the same run.',

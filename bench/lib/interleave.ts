@@ -1,6 +1,7 @@
 /**
- * Interleaved rounds: A, B, A, B, … so that every contender is measured in the same process and the
- * same time window as its baseline; results are compared as ratios, never against absolute times.
+ * Interleaved rounds: A, B, C, then B, C, A, … so that every contender is measured in the same process
+ * and the same time window as its baseline, and none always runs right after the same other one;
+ * results are compared as ratios, never against absolute times.
  */
 
 export interface Contender {

@@ -55,7 +55,7 @@ export interface PairedRatio {
   readonly pairedMax: number
 }
 
-/** Ratio of contender `a` to baseline `b`, measured in interleaved rounds of equal count. */
+/** Ratio of contender `a` to baseline `b`, round by round (rates measured in the same interleaved rounds). */
 export function pairedRatio(a: readonly number[], b: readonly number[]): PairedRatio {
   if (a.length !== b.length || a.length === 0)
     throw new RangeError('pairedRatio needs two non-empty lists of equal length')
