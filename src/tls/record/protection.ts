@@ -74,21 +74,20 @@ export class RecordProtection {
     return nonce
   }
 
-  /** The cipher of the next record (the one made ahead, else a new one); the sequence number moves on. */
-  private nextCipher(): CipherGCM {
-    const made = this.ahead as CipherGCM | undefined
-    const cipher = made ?? createCipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), AEAD_OPTIONS)
+  /** The cipher (`seal`) or decipher (`open`) of the next record: the one made ahead, else a new one; the sequence number moves on. */
+  private next(use: 'seal' | 'open'): CipherGCM | DecipherGCM {
+    const aead = this.ahead ?? this.make(use)
     this.ahead = undefined
     this.seq++
-    return cipher
+    return aead
   }
 
-  private nextDecipher(): DecipherGCM {
-    const made = this.ahead as DecipherGCM | undefined
-    const decipher = made ?? createDecipheriv(this.aead as CipherGCMTypes, this.key, this.nextNonce(), AEAD_OPTIONS)
-    this.ahead = undefined
-    this.seq++
-    return decipher
+  /** A cipher or decipher keyed for the current sequence number. */
+  private make(use: 'seal' | 'open'): CipherGCM | DecipherGCM {
+    const nonce = this.nextNonce()
+    return use === 'seal'
+      ? createCipheriv(this.aead as CipherGCMTypes, this.key, nonce, AEAD_OPTIONS)
+      : createDecipheriv(this.aead as CipherGCMTypes, this.key, nonce, AEAD_OPTIONS)
   }
 
   /**
@@ -98,12 +97,7 @@ export class RecordProtection {
    * number); nothing is done when one is made already or the sequence number is exhausted.
    */
   makeAhead(use: 'seal' | 'open'): void {
-    if (this.ahead !== undefined || this.seq >= MAX_SEQUENCE) return
-    const nonce = this.nextNonce()
-    this.ahead =
-      use === 'seal'
-        ? createCipheriv(this.aead as CipherGCMTypes, this.key, nonce, AEAD_OPTIONS)
-        : createDecipheriv(this.aead as CipherGCMTypes, this.key, nonce, AEAD_OPTIONS)
+    if (this.ahead === undefined && this.seq < MAX_SEQUENCE) this.ahead = this.make(use)
   }
 
   /**
@@ -120,7 +114,7 @@ export class RecordProtection {
     record[2] = 0x03
     record[3] = length >>> 8
     record[4] = length & 0xff
-    const cipher = this.nextCipher()
+    const cipher = this.next('seal') as CipherGCM
     cipher.setAAD(record.subarray(0, 5))
     record.set(content, 5)
     record[5 + n] = contentType
@@ -138,7 +132,7 @@ export class RecordProtection {
   open(header: Uint8Array, encrypted: Uint8Array): { type: number; content: Buffer } {
     if (encrypted.length < TAG_LENGTH + 1)
       throw new TlsBadRecordMacError('encrypted record shorter than the AEAD tag (RFC 8446 §5.2 bad_record_mac)')
-    const decipher = this.nextDecipher()
+    const decipher = this.next('open') as DecipherGCM
     decipher.setAAD(header)
     decipher.setAuthTag(encrypted.subarray(encrypted.length - TAG_LENGTH))
     let plain: Buffer
