@@ -16,10 +16,13 @@ export function outgoingRecords(
   data: Buffer,
   max: number,
 ): Buffer {
-  const one = (piece: Buffer): Buffer =>
-    protection ? protection.seal(type, piece) : plaintextRecord(type, piece, 0x0303)
-  if (data.length <= max) return one(data)
+  if (data.length <= max) return record(protection, type, data)
   const parts: Buffer[] = []
-  for (let off = 0; off < data.length; off += max) parts.push(one(data.subarray(off, Math.min(off + max, data.length))))
+  for (let off = 0; off < data.length; off += max)
+    parts.push(record(protection, type, data.subarray(off, Math.min(off + max, data.length))))
   return Buffer.concat(parts)
+}
+
+function record(protection: RecordProtector | undefined, type: number, piece: Buffer): Buffer {
+  return protection ? protection.seal(type, piece) : plaintextRecord(type, piece, 0x0303)
 }

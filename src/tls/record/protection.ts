@@ -39,6 +39,8 @@ export class RecordProtection {
    * `makeAhead` while the connection waits on its peer; used by the next `seal` or `open`.
    */
   private ahead: CipherGCM | DecipherGCM | undefined
+  /** What `ahead` was made for; a record of the other use does not take it. */
+  private aheadUse: 'seal' | 'open' | undefined
 
   constructor(
     readonly aead: AeadAlgorithm,
@@ -76,8 +78,10 @@ export class RecordProtection {
 
   /** The cipher (`seal`) or decipher (`open`) of the next record: the one made ahead, else a new one; the sequence number moves on. */
   private next(use: 'seal' | 'open'): CipherGCM | DecipherGCM {
-    const aead = this.ahead ?? this.make(use)
+    const made = this.aheadUse === use ? this.ahead : undefined
+    const aead = made ?? this.make(use)
     this.ahead = undefined
+    this.aheadUse = undefined
     this.seq++
     return aead
   }
@@ -97,7 +101,9 @@ export class RecordProtection {
    * number); nothing is done when one is made already or the sequence number is exhausted.
    */
   makeAhead(use: 'seal' | 'open'): void {
-    if (this.ahead === undefined && this.seq < MAX_SEQUENCE) this.ahead = this.make(use)
+    if (this.ahead !== undefined || this.seq >= MAX_SEQUENCE) return
+    this.ahead = this.make(use)
+    this.aheadUse = use
   }
 
   /**

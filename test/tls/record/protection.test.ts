@@ -79,6 +79,19 @@ describe('TLS 1.3 record protection', () => {
     expect(() => reader.open(record.subarray(0, 5), record.subarray(5))).toThrow(/bad_record_mac|authentication/i)
   })
 
+  it('a cipher made ahead for sealing is not taken by a record being opened (and the other way round)', () => {
+    const key = randomBytes(16)
+    const iv = randomBytes(12)
+    const writer = new RecordProtection('aes-128-gcm', key, iv)
+    const record = writer.seal(23, Buffer.from('either way'))
+    const p = new RecordProtection('aes-128-gcm', key, iv)
+    p.makeAhead('seal')
+    expect(p.open(record.subarray(0, 5), record.subarray(5)).content.toString()).toBe('either way')
+    const q = new RecordProtection('aes-128-gcm', key, iv)
+    q.makeAhead('open')
+    expect(q.seal(23, Buffer.from('either way'))).toEqual(record)
+  })
+
   it('no cipher is made ahead once the sequence number is exhausted (RFC 8446 §5.5)', () => {
     const p = new RecordProtection('aes-128-gcm', randomBytes(16), randomBytes(12))
     ;(p as unknown as { seq: number }).seq = Number.MAX_SAFE_INTEGER
