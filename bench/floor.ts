@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util'
 import { Agent, Client } from 'undici'
 import { createCA, issueLeaf } from '../src/testing/pki.js'
 import { pairedRatio, summarize } from './lib/stats.js'
-import { calibrate, interleave } from './lib/interleave.js'
+import { calibrateEach, interleave } from './lib/interleave.js'
 import {
   BASELINE,
   HOTCONN,
@@ -244,7 +244,11 @@ try {
       return o.user.map((u, i) => u + o.sys[i]!)
     }
     for (const c of clients) await runGets(c.client, PATH, 400, concurrency)
-    const count = await calibrate(contenders, { probe: Math.max(100, concurrency * 8), targetMs: ROUND_MS, min: 100 })
+    const count = await calibrateEach(contenders, {
+      probe: Math.max(100, concurrency * 8),
+      targetMs: ROUND_MS,
+      min: 100,
+    })
     recorder.start()
     const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
     const base = results[BASELINE]!

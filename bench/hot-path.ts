@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util'
 import { createCA, issueLeaf } from '../src/testing/pki.js'
 import { profileHotSpots } from './lib/cpuprofile.js'
 import { pairedRatio, summarize } from './lib/stats.js'
-import { calibrate, interleave } from './lib/interleave.js'
+import { calibrateEach, interleave } from './lib/interleave.js'
 import { BASELINE, HOTCONN, hotconnKind, undiciKind, type HttpClient, type Target } from './perf/clients.js'
 import { useBuiltLibrary } from './perf/library.js'
 import { cpuRecordingContenders, runGets } from './perf/load.js'
@@ -73,13 +73,13 @@ try {
     ]
     const { contenders, cpu: ops, start } = cpuRecordingContenders(clients, path, concurrency)
     for (const c of clients) await runGets(c.client, path, cold ? 20 : 400, concurrency)
-    const count = await calibrate(contenders, {
+    const counts = await calibrateEach(contenders, {
       probe: cold ? 10 : Math.max(100, concurrency * 8),
       targetMs: ROUND_MS,
       min: cold ? 10 : 100,
     })
     start()
-    const results = await interleave(contenders, { rounds: ROUNDS, count, warmup: 0 })
+    const results = await interleave(contenders, { rounds: ROUNDS, count: counts, warmup: 0 })
     const h = results[HOTCONN]!
     const b = results[BASELINE]!
     const r = pairedRatio(h, b)
@@ -92,7 +92,7 @@ try {
     const tot = (name: string): number[] => ops.get(name)!.user.map((u, i) => u + ops.get(name)!.sys[i]!)
     const cr = pairedRatio(tot(BASELINE), tot(HOTCONN))
     console.log(
-      `${row}: ${count}/round × ${ROUNDS}: hotconn ${summarize(h).median.toFixed(0)} req/s, undici ${summarize(b).median.toFixed(0)} req/s; ` +
+      `${row}: ${Object.values(counts).join('/')} per round (${Object.keys(counts).join(', ')}) × ${ROUNDS}: hotconn ${summarize(h).median.toFixed(0)} req/s, undici ${summarize(b).median.toFixed(0)} req/s; ` +
         `paired ${f(r.pairedMedian)}× (${f(r.pairedMin)}–${f(r.pairedMax)}); CPU ratio ${f(cr.pairedMedian)}×\n` +
         `  hotconn ${cpu(HOTCONN)}\n  undici  ${cpu(BASELINE)}`,
     )
